@@ -1,0 +1,142 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** One mini-batch. The trainer disposes xs, ys and weights after the step that used them. */
+export interface Batch {
+  xs: tf.Tensor | tf.Tensor[];
+  ys: tf.Tensor | tf.Tensor[];
+  /** Per-example [B] or per-position [B, T] weights; 0 masks a position out of the loss. */
+  weights?: tf.Tensor;
+  /** Number of examples in the batch (used to weight the epoch's mean loss). */
+  size: number;
+}
+
+/** A re-iterable dataset. `batches(epoch)` is called once per epoch (0-based) and may reshuffle. */
+export interface BatchSource {
+  numBatches(): number;
+  batches(epoch: number): Iterable<Batch>;
+}
+
+/** Loss over a batch: mean over unmasked positions, as a scalar. */
+export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor) => tf.Scalar;
+
+/**
+ * For models whose loss is not `loss(ys, model(xs))` (several outputs, pointer-generator mixing, ...):
+ * run the model on the batch yourself and return the scalar loss. `training` is false during validation.
+ */
+export interface ForwardLoss {
+  forward: (model: tf.LayersModel, batch: Batch, training: boolean) => tf.Scalar;
+}
+
+/** One line of the training history; `epoch` is 1-based. Extra metrics from `validate` are added as keys. */
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  val_loss?: number;
+  lr: number;
+  /** Optimizer steps run in this epoch. */
+  steps: number;
+  /** Seconds since the start of training (including earlier runs when resumed). */
+  elapsed_s: number;
+  /** True when the epoch was cut short by `maxSeconds`. */
+  partial?: boolean;
+  [metric: string]: number | boolean | undefined;
+}
+
+/** A learning-rate schedule, asked once at the start of every epoch. */
+export interface LrSchedule {
+  /**
+   * The learning rate for `epoch` (0-based). `previous` is the log of the epoch before (undefined for the first
+   * epoch run), which plateau-style schedules react to.
+   */
+  lrForEpoch(epoch: number, baseLr: number, previous?: EpochLog): number;
+  /** JSON state for checkpoints (only stateful schedules need it). */
+  state?(): unknown;
+  restoreState?(state: unknown): void;
+}
+
+export interface BatchEndInfo {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  /** Steps since the start of training. */
+  globalStep: number;
+  loss: number;
+  lr: number;
+  /** Global gradient norm before clipping, when clipNorm is set. */
+  gradNorm?: number;
+}
+
+export interface TrainCallbacks {
+  onBatchEnd?: (info: BatchEndInfo) => void | Promise<void>;
+  onEpochEnd?: (log: EpochLog, model: tf.LayersModel) => void | Promise<void>;
+  onTrainEnd?: (result: TrainResult) => void | Promise<void>;
+}
+
+export interface EarlyStoppingConfig {
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Epoch-log key to watch. Default 'val_loss' when there is validation data, else 'loss'. */
+  monitor?: string;
+  /** Default 'min' (for losses); use 'max' for accuracy-like metrics. */
+  mode?: 'min' | 'max';
+}
+
+export interface TrainConfig {
+  epochs: number;
+  /** Informational (batching is done by the BatchSource); recorded in checkpoints. */
+  batchSize?: number;
+  /** Default 'adam'. */
+  optimizer?: 'adam' | 'sgd' | 'rmsprop';
+  learningRate: number;
+  /** Clip gradients so that their global L2 norm is at most this. */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue] (applied before clipNorm). */
+  clipValue?: number;
+  /** L2 penalty coefficient on kernels and embeddings (not biases). */
+  l2?: number;
+  schedule?: LrSchedule;
+  /** Stop when the monitored metric stops improving; the best weights are restored at the end. */
+  earlyStopping?: EarlyStoppingConfig;
+  /** Writes `last/` (every epoch and on interrupt) and `best/` (on improvement) model directories here. */
+  checkpointDir?: string;
+  /** Continue from `checkpointDir/last` when it exists. */
+  resume?: boolean;
+  /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */
+  seed?: number;
+  /** Path of a JSONL metrics log (truncated on a fresh run, appended to on resume). */
+  metricsLog?: string;
+  /** Write a `step` line to the metrics log every this many steps. Default 10. */
+  logEverySteps?: number;
+  maxStepsPerEpoch?: number;
+  /** Wall-clock budget: the current epoch ends early (validated and logged) once it is exceeded. */
+  maxSeconds?: number;
+  /** Default 'auto': a redrawn bar on a TTY, plain lines otherwise. */
+  progress?: 'auto' | 'bar' | 'lines' | 'none';
+  callbacks?: TrainCallbacks;
+  /** Extra validation metrics computed after each epoch, merged into the epoch log. */
+  validate?: (model: tf.LayersModel) => Promise<Record<string, number>>;
+  /** Install SIGINT/SIGTERM handlers that stop after the current step and save `last`. Default true. */
+  handleSignals?: boolean;
+}
+
+export type StopReason = 'completed' | 'early-stopping' | 'time-budget' | 'interrupted';
+
+export interface TrainResult {
+  history: EpochLog[];
+  /** 1-based epoch with the best monitored value (0 when no epoch finished). */
+  bestEpoch: number;
+  /** Best value of the monitored metric. */
+  best?: number;
+  /** Name of the monitored metric. */
+  monitor: string;
+  stoppedEarly: boolean;
+  interrupted: boolean;
+  /** Epochs finished in this call (not counting those restored from a checkpoint). */
+  epochsRun: number;
+  stopReason: StopReason;
+  /** Where `last` was saved, when a checkpointDir is set. */
+  lastCheckpoint?: string;
+}
