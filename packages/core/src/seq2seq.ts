@@ -1,1 +1,261 @@
-export {};
+import * as tf from '@tensorflow/tfjs';
+import { RnnkitError } from './errors.js';
+import { nextSeed } from './random.js';
+import { bahdanauAttention, luongAttention } from './layers/attention.js';
+import { paddingMask } from './layers/padding-mask.js';
+import { bidirectional, recurrent } from './layers/recurrent.js';
+import type { StepFunction, StepOutput } from './decode/step.js';
+
+/**
+ * Encoder-decoder with attention (Luong-style), trained with teacher forcing and decoded step by step.
+ *
+ *   src ids → embedding (PAD 0 masked) → uni/bidirectional GRU|LSTM → encoder outputs [B, S, E]
+ *   encoder final states (forward ‖ backward, through a tanh Dense bridge when sizes differ) → decoder initial states
+ *   target ids (shifted right, BOS first) → embedding → decoder RNN → outputs [B, T, U]
+ *   attention(query = decoder outputs, values = encoder outputs, source mask) → context [B, T, E]
+ *   [context ‖ decoder output] → Dense tanh ("attentional" vector) → Dense softmax → probs [B, T, V]
+ *
+ * `encoder` and `decoderStep` are separate models built from the same layer objects as `train`, so they share its
+ * weights: decoding runs the encoder once, then one decoder step per token with carried states.
+ *
+ * Building on the attention output (e.g. a pointer-generator): `parts.train` and `parts.step` hold the symbolic
+ * tensors of both graphs (context, attention weights, decoder outputs, attentional vector, probs). Build your own
+ * models from them with the same inputs, e.g.
+ *   const pGen = genLayer.apply([parts.train.context, parts.train.decoderOutputs]);  // your Dense sigmoid
+ *   const final = copyMix.apply([parts.train.probs, parts.train.attentionWeights, pGen, parts.train.src]);
+ *   tf.model({ inputs: [parts.train.src, parts.train.tgtIn], outputs: final });
+ * and the same on `parts.step` (inputs token, encoderOutputs, srcMask, ...states) for a step model whose outputs keep
+ * the order [probs, attention, ...newStates] that `seq2seqStepFunction` expects.
+ */
+
+export interface Seq2SeqConfig {
+  srcVocab: number;
+  tgtVocab: number;
+  embedDim: number;
+  encoderCell: 'gru' | 'lstm';
+  encoderUnits: number;
+  bidirectional: boolean;
+  /** Default: the encoder output size (encoderUnits, doubled when bidirectional). */
+  decoderUnits?: number;
+  attention: 'bahdanau' | 'dot' | 'general';
+  /** One embedding for source and target (requires srcVocab === tgtVocab). */
+  sharedEmbedding?: boolean;
+  /** Dropout on embeddings and on the attentional vector in training. */
+  dropout?: number;
+  /** Seed for every initializer and dropout layer; default: core's shared PRNG (see setSeed). */
+  seed?: number;
+}
+
+/** Symbolic tensors of one graph (train: whole target sequence; step: one token). */
+export interface Seq2SeqGraph {
+  decoderOutputs: tf.SymbolicTensor;
+  /** [B, T, E] */
+  context: tf.SymbolicTensor;
+  /** [B, T, S] */
+  attentionWeights: tf.SymbolicTensor;
+  /** [B, T, decoderUnits] — input of the output softmax layer. */
+  attentional: tf.SymbolicTensor;
+  /** [B, T, V] */
+  probs: tf.SymbolicTensor;
+  /** Decoder states after the last step (h, or h and c). */
+  decoderStates: tf.SymbolicTensor[];
+}
+
+export interface Seq2SeqModels {
+  /** [src int32 [B, S], tgtIn int32 [B, T]] → probs [B, T, tgtVocab]. */
+  train: tf.LayersModel;
+  /** src → [encoderOutputs [B, S, E], srcMask [B, S], ...initialDecoderStates]. */
+  encoder: tf.LayersModel;
+  /** [token int32 [B, 1], encoderOutputs, srcMask, ...states] → [probs [B, V], attention [B, S], ...newStates]. */
+  decoderStep: tf.LayersModel;
+  config: Seq2SeqConfig;
+  /** Number of decoder state tensors (1 for GRU, 2 for LSTM). */
+  decoderStateCount: number;
+  parts: {
+    train: Seq2SeqGraph & { src: tf.SymbolicTensor; tgtIn: tf.SymbolicTensor; encoderOutputs: tf.SymbolicTensor; srcMask: tf.SymbolicTensor };
+    step: Seq2SeqGraph & { token: tf.SymbolicTensor; encoderOutputs: tf.SymbolicTensor; srcMask: tf.SymbolicTensor; states: tf.SymbolicTensor[] };
+  };
+}
+
+function checkConfig(cfg: Seq2SeqConfig): void {
+  const positive = ['srcVocab', 'tgtVocab', 'embedDim', 'encoderUnits', 'decoderUnits'] as const;
+  for (const field of positive) {
+    const v = cfg[field];
+    if (v === undefined && field === 'decoderUnits') continue;
+    if (!Number.isInteger(v) || (v as number) <= 0) {
+      throw new RnnkitError(`Seq2SeqConfig.${field} must be a positive integer, got ${String(v)}`);
+    }
+  }
+  if (cfg.encoderCell !== 'gru' && cfg.encoderCell !== 'lstm') {
+    throw new RnnkitError(`Seq2SeqConfig.encoderCell must be 'gru' or 'lstm', got '${String(cfg.encoderCell)}'`);
+  }
+  if (!['bahdanau', 'dot', 'general'].includes(cfg.attention)) {
+    throw new RnnkitError(`Seq2SeqConfig.attention must be 'bahdanau', 'dot' or 'general', got '${String(cfg.attention)}'`);
+  }
+  if (cfg.sharedEmbedding && cfg.srcVocab !== cfg.tgtVocab) {
+    throw new RnnkitError(`Seq2SeqConfig.sharedEmbedding needs srcVocab === tgtVocab, got ${cfg.srcVocab} and ${cfg.tgtVocab}`);
+  }
+  const dropout = cfg.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new RnnkitError(`Seq2SeqConfig.dropout must be in [0, 1), got ${dropout}`);
+  const encoderSize = cfg.encoderUnits * (cfg.bidirectional ? 2 : 1);
+  if (cfg.attention === 'dot' && cfg.decoderUnits !== undefined && cfg.decoderUnits !== encoderSize) {
+    throw new RnnkitError(`Seq2SeqConfig: dot attention needs decoderUnits (${cfg.decoderUnits}) equal to the encoder ` +
+      `output size (${encoderSize}); use attention 'general' or 'bahdanau'`);
+  }
+}
+
+export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
+  checkConfig(cfg);
+  let seedCounter = cfg.seed;
+  const seed = (): number => (seedCounter === undefined ? nextSeed() : seedCounter++);
+  const cell = cfg.encoderCell;
+  const encoderSize = cfg.encoderUnits * (cfg.bidirectional ? 2 : 1);
+  const decoderUnits = cfg.decoderUnits ?? encoderSize;
+  const dropoutRate = cfg.dropout ?? 0;
+  const statesPerDirection = cell === 'lstm' ? 2 : 1;
+
+  const embedding = (vocab: number, name: string) =>
+    tf.layers.embedding({ inputDim: vocab, outputDim: cfg.embedDim, maskZero: true, name,
+      embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: seed() }) });
+  const dropout = (name: string) => (dropoutRate > 0 ? tf.layers.dropout({ rate: dropoutRate, seed: seed(), name }) : null);
+  const dense = (units: number, activation: 'tanh' | 'softmax', name: string) =>
+    tf.layers.dense({ units, activation, name, kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }) });
+  const applyOptional = (layer: tf.layers.Layer | null, x: tf.SymbolicTensor) => (layer ? (layer.apply(x) as tf.SymbolicTensor) : x);
+
+  // Layers (each created once; all three models call these same objects).
+  const srcEmbedding = embedding(cfg.srcVocab, 'src_embedding');
+  const tgtEmbedding = cfg.sharedEmbedding ? srcEmbedding : embedding(cfg.tgtVocab, 'tgt_embedding');
+  const srcDropout = dropout('src_dropout');
+  const tgtDropout = dropout('tgt_dropout');
+  const encoderOpts = { cell, units: cfg.encoderUnits, returnSequences: true, returnState: true, name: 'encoder', seed: seed() };
+  const encoderLayer = cfg.bidirectional ? bidirectional({ ...encoderOpts, mergeMode: 'concat' }) : recurrent(encoderOpts);
+  const srcMaskLayer = paddingMask({ name: 'src_mask' });
+  // Forward and backward final states are joined per state kind (h with h, c with c).
+  const stateConcats = cfg.bidirectional
+    ? Array.from({ length: statesPerDirection }, (_, i) => tf.layers.concatenate({ name: `encoder_state_concat_${i}` }))
+    : null;
+  const bridges = decoderUnits !== encoderSize
+    ? Array.from({ length: statesPerDirection }, (_, i) => dense(decoderUnits, 'tanh', `bridge_${i}`))
+    : null;
+  const decoderLayer = recurrent({ cell, units: decoderUnits, returnSequences: true, returnState: true, name: 'decoder', seed: seed() });
+  const attentionLayer = cfg.attention === 'bahdanau'
+    ? bahdanauAttention({ units: decoderUnits, name: 'attention', seed: seed() })
+    : luongAttention({ score: cfg.attention, name: 'attention', seed: seed() });
+  const contextConcat = tf.layers.concatenate({ name: 'context_concat' });
+  const attentionalDense = dense(decoderUnits, 'tanh', 'attentional');
+  const attentionalDropout = dropout('attentional_dropout');
+  const outputDense = dense(cfg.tgtVocab, 'softmax', 'output');
+
+  /** Decoder + attention + output layers on target ids [B, T] (T = 1 for a step). */
+  const decode = (tgtIds: tf.SymbolicTensor, initialStates: tf.SymbolicTensor[], encoderOutputs: tf.SymbolicTensor,
+    srcMask: tf.SymbolicTensor): Seq2SeqGraph => {
+    const embedded = applyOptional(tgtDropout, tgtEmbedding.apply(tgtIds) as tf.SymbolicTensor);
+    const [decoderOutputs, ...decoderStates] = decoderLayer.apply([embedded, ...initialStates]) as tf.SymbolicTensor[];
+    const [context, attentionWeights] = attentionLayer.apply([decoderOutputs, encoderOutputs, srcMask]) as tf.SymbolicTensor[];
+    const joined = contextConcat.apply([context, decoderOutputs]) as tf.SymbolicTensor;
+    const attentional = applyOptional(attentionalDropout, attentionalDense.apply(joined) as tf.SymbolicTensor);
+    const probs = outputDense.apply(attentional) as tf.SymbolicTensor;
+    return { decoderOutputs, context, attentionWeights, attentional, probs, decoderStates };
+  };
+
+  // Training graph.
+  const src = tf.input({ shape: [null], dtype: 'int32', name: 'src' });
+  const tgtIn = tf.input({ shape: [null], dtype: 'int32', name: 'tgt_in' });
+  const srcEmbedded = applyOptional(srcDropout, srcEmbedding.apply(src) as tf.SymbolicTensor);
+  const [encoderOutputs, ...encoderStates] = encoderLayer.apply(srcEmbedded) as tf.SymbolicTensor[];
+  const srcMask = srcMaskLayer.apply(src) as tf.SymbolicTensor;
+  const initialStates = Array.from({ length: statesPerDirection }, (_, i) => {
+    let state = stateConcats
+      ? (stateConcats[i].apply([encoderStates[i], encoderStates[statesPerDirection + i]]) as tf.SymbolicTensor)
+      : encoderStates[i];
+    if (bridges) state = bridges[i].apply(state) as tf.SymbolicTensor;
+    return state;
+  });
+  const trainGraph = decode(tgtIn, initialStates, encoderOutputs, srcMask);
+  const train = tf.model({ inputs: [src, tgtIn], outputs: trainGraph.probs, name: 'seq2seq_train' });
+  const encoder = tf.model({ inputs: src, outputs: [encoderOutputs, srcMask, ...initialStates], name: 'seq2seq_encoder' });
+
+  // One-step graph: same layers, states and encoder outputs fed in.
+  const token = tf.input({ shape: [1], dtype: 'int32', name: 'token' });
+  const stepEncoderOutputs = tf.input({ shape: [null, encoderSize], name: 'encoder_outputs' });
+  const stepSrcMask = tf.input({ shape: [null], name: 'src_mask_in' });
+  const stepStates = initialStates.map((_, i) => tf.input({ shape: [decoderUnits], name: `decoder_state_${i}` }));
+  const stepGraph = decode(token, stepStates, stepEncoderOutputs, stepSrcMask);
+  const stepProbs = tf.layers.reshape({ targetShape: [cfg.tgtVocab], name: 'step_probs' }).apply(stepGraph.probs) as tf.SymbolicTensor;
+  const stepAttention = tf.layers.reshape({ targetShape: [-1], name: 'step_attention' }).apply(stepGraph.attentionWeights) as tf.SymbolicTensor;
+  const decoderStep = tf.model({
+    inputs: [token, stepEncoderOutputs, stepSrcMask, ...stepStates],
+    outputs: [stepProbs, stepAttention, ...stepGraph.decoderStates],
+    name: 'seq2seq_decoder_step',
+  });
+
+  return {
+    train,
+    encoder,
+    decoderStep,
+    config: { ...cfg },
+    decoderStateCount: statesPerDirection,
+    parts: {
+      train: { ...trainGraph, src, tgtIn, encoderOutputs, srcMask },
+      step: { ...stepGraph, token, encoderOutputs: stepEncoderOutputs, srcMask: stepSrcMask, states: stepStates },
+    },
+  };
+}
+
+/** Pads source id rows with 0 (after the tokens) into an int32 [B, S] tensor; ids must be in [1, vocab). */
+export function sourceBatch(srcIds: number[][], srcVocab: number): tf.Tensor2D {
+  if (srcIds.length === 0) throw new RnnkitError('source batch is empty');
+  const maxLen = Math.max(...srcIds.map((row) => row.length));
+  const data = new Int32Array(srcIds.length * maxLen);
+  srcIds.forEach((row, r) => {
+    if (row.length === 0) throw new RnnkitError(`source row ${r} is empty`);
+    row.forEach((id, t) => {
+      if (!Number.isInteger(id) || id <= 0 || id >= srcVocab) {
+        throw new RnnkitError(`source row ${r}, position ${t}: id ${id} is outside [1, ${srcVocab - 1}] (0 is padding)`);
+      }
+      data[r * maxLen + t] = id;
+    });
+  });
+  return tf.tensor2d(data, [srcIds.length, maxLen], 'int32');
+}
+
+/**
+ * Runs the encoder once; returns the initial decoding states `[...decoderStates, encoderOutputs, srcMask]`
+ * (batch-first, the layout `seq2seqStepFunction` steps with). The caller owns (and disposes) them.
+ */
+export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf.Tensor[] {
+  return tf.tidy(() => {
+    const src = sourceBatch(srcIds, models.config.srcVocab);
+    const [encoderOutputs, srcMask, ...states] = models.encoder.predictOnBatch(src) as tf.Tensor[];
+    return [...states, encoderOutputs, srcMask];
+  });
+}
+
+/**
+ * A `StepFunction` over `decoderStep` for core's greedy / sampling / beam decoding. States are
+ * `[...decoderStates, encoderOutputs, srcMask]`; the encoder outputs and mask pass through unchanged (decoders
+ * gather their rows when reordering beams). `extras` holds the step's attention weights [N, S] (for heatmaps).
+ */
+export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
+  const stateCount = models.decoderStateCount;
+  return {
+    step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
+      if (states.length !== stateCount + 2) {
+        throw new RnnkitError(`seq2seq step: expected ${stateCount + 2} states ([...decoderStates, encoderOutputs, ` +
+          `srcMask]), got ${states.length}`);
+      }
+      if (tokens.length !== states[0].shape[0]) {
+        throw new RnnkitError(`seq2seq step: ${tokens.length} tokens for a batch of ${states[0].shape[0]}`);
+      }
+      const decoderStates = states.slice(0, stateCount);
+      const [encoderOutputs, srcMask] = states.slice(stateCount);
+      const [logProbs, attention, ...newStates] = tf.tidy(() => {
+        const token = tf.tensor2d(tokens, [tokens.length, 1], 'int32');
+        const [probs, attn, ...next] = models.decoderStep.predictOnBatch([token, encoderOutputs, srcMask, ...decoderStates]) as tf.Tensor[];
+        // Clip before the log so an underflowed probability gives a large finite penalty, not -Infinity.
+        return [tf.log(tf.maximum(probs, 1e-30)), attn, ...next];
+      });
+      return { logProbs: logProbs as tf.Tensor2D, states: [...newStates, encoderOutputs, srcMask], extras: attention };
+    },
+  };
+}

@@ -1,1 +1,54 @@
-console.log("addon build placeholder until native kernels land");
+// npm `install` script: compiles the N-API addon with node-gyp (bundled with npm). It must never
+// fail `npm ci`: without a C++ toolchain the toolkit still works on plain tfjs, so any failure
+// prints one warning and exits 0. RNNKIT_NATIVE=0 skips the build entirely.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findOpenBLAS } from './find-openblas.mjs';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function nodeGypPath() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  ];
+  return candidates.find((p) => p && existsSync(p));
+}
+
+function warnAndExit(reason) {
+  console.warn(
+    `rnnkit native: addon not built (${reason}); rnnkit will run on plain tfjs (much slower training). ` +
+      'Install g++, make and python3 (and optionally libopenblas-dev), then run `npm rebuild @rnnkit/native`.',
+  );
+  process.exit(0);
+}
+
+if (process.env.RNNKIT_NATIVE === '0') {
+  console.log('rnnkit native: RNNKIT_NATIVE=0, skipping the addon build');
+  process.exit(0);
+}
+
+const gyp = nodeGypPath();
+if (!gyp) warnAndExit('node-gyp not found');
+
+const args = [gyp, 'rebuild', '--release'];
+// Outside npm, point node-gyp at the headers installed next to node so it never downloads them.
+const localHeaders = join(dirname(process.execPath), '..', 'include', 'node', 'node_api.h');
+if (!process.env.npm_config_nodedir && existsSync(localHeaders)) {
+  args.push(`--nodedir=${resolve(dirname(process.execPath), '..')}`);
+}
+
+const blas = findOpenBLAS();
+console.log(
+  blas
+    ? `rnnkit native: building with OpenBLAS (headers ${blas.include}, library ${blas.lib})`
+    : 'rnnkit native: OpenBLAS not found, building the portable multi-threaded GEMM',
+);
+const result = spawnSync(process.execPath, args, { cwd: packageDir, stdio: 'inherit' });
+if (result.error) warnAndExit(result.error.message);
+if (result.status !== 0) warnAndExit(`node-gyp exited with status ${result.status}`);
+console.log('rnnkit native: addon built (build/Release/rnnkit_native.node)');

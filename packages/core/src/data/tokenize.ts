@@ -11,16 +11,19 @@ export interface WordTokenizeOptions {
   lowercase?: boolean;
 }
 
-const wordPunct = new tokenizers.WordPunctTokenizer();
+// Numbers with decimal/thousands separators first ("3.14", "1,000"), then words with an optional apostrophe
+// suffix ("don't", "it's"), then any other non-space character as its own token.
+const wordPattern = /\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)?|[^\s\p{L}\p{M}\p{N}_]/gu;
+const words = new tokenizers.RegexpTokenizer({ pattern: wordPattern, gaps: false });
 const treebank = new tokenizers.TreebankWordTokenizer();
 
 /**
- * Words, numbers and punctuation as separate tokens ("3.14" stays whole, "don't" → "don", "'", "t").
+ * Words, numbers and punctuation as separate tokens ("3.14" and "don't" stay whole, "end." → "end", ".").
  * Unlike natural's WordTokenizer, nothing is dropped, so the tokens still carry the sentence's punctuation.
  */
 export function wordTokenize(text: string, opts: WordTokenizeOptions = {}): string[] {
-  const tokens: string[] = wordPunct.tokenize(opts.lowercase ? text.toLowerCase() : text);
-  return tokens.filter((t) => t.length > 0);
+  const tokens: string[] | null = words.tokenize(opts.lowercase ? text.toLowerCase() : text);
+  return tokens ?? [];
 }
 
 /** Penn Treebank conventions ("don't" → "do", "n't"; "U.S.A." kept whole), suited to seq2seq text. */

@@ -26,8 +26,9 @@ export function slidingWindows(
   series: readonly (readonly number[])[] | readonly number[],
   lookback: number,
   horizon: number,
-  opts: SlidingWindowOptions = {},
+  strideOrOpts: number | SlidingWindowOptions = {},
 ): Windows {
+  const opts = typeof strideOrOpts === 'number' ? { stride: strideOrOpts } : strideOrOpts;
   const rows: readonly (readonly number[])[] =
     series.length > 0 && typeof series[0] === 'number'
       ? (series as readonly number[]).map((v) => [v])

@@ -1,1 +1,5 @@
-export {};
+export * from './step.js';
+export * from './sample.js';
+export * from './greedy.js';
+export * from './beam.js';
+export { applyConstraints } from './constraints.js';

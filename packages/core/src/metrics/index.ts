@@ -1,1 +1,4 @@
-export {};
+export * from './classification.js';
+export * from './language.js';
+export * from './forecast.js';
+export * from './text.js';

@@ -1,1 +1,27 @@
-export {};
+export type {
+  Batch,
+  BatchSource,
+  LossFn,
+  ForwardLoss,
+  EpochLog,
+  LrSchedule,
+  BatchEndInfo,
+  TrainCallbacks,
+  EarlyStoppingConfig,
+  TrainConfig,
+  StopReason,
+  TrainResult,
+} from './types.js';
+export { train } from './trainer.js';
+export { sparseCategoricalCrossentropy, meanSquaredError } from './losses.js';
+export type { SparseCrossentropyOptions } from './losses.js';
+export { clipByGlobalNorm, clipByValue } from './clip.js';
+export { stepDecay, exponentialDecay, reduceOnPlateau } from './schedules.js';
+export type { ReduceOnPlateauOptions } from './schedules.js';
+export { MetricTracker, WeightSnapshot } from './early-stopping.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, TRAIN_STATE_JSON } from './checkpoint.js';
+export type { TrainState } from './checkpoint.js';
+export { createProgress, formatEpochLog } from './progress.js';
+export type { ProgressReporter, ProgressOptions } from './progress.js';
+export { MetricsLog } from './metrics-log.js';
+export { InterruptGuard } from './interrupt.js';

@@ -102,6 +102,8 @@ export interface TrainConfig {
   earlyStopping?: EarlyStoppingConfig;
   /** Writes `last/` (every epoch and on interrupt) and `best/` (on improvement) model directories here. */
   checkpointDir?: string;
+  /** JSON stored in the checkpoints' rnnkit.json (app config, vocab, scaler) so `best/` loads as a complete model. */
+  checkpointExtras?: Record<string, unknown>;
   /** Continue from `checkpointDir/last` when it exists. */
   resume?: boolean;
   /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */
@@ -113,7 +115,8 @@ export interface TrainConfig {
   maxStepsPerEpoch?: number;
   /** Wall-clock budget: the current epoch ends early (validated and logged) once it is exceeded. */
   maxSeconds?: number;
-  /** Default 'auto': a redrawn bar on a TTY, plain lines otherwise. */
+  /** Default 'auto': a redrawn bar on a TTY, plain lines otherwise. 'none' hides progress (notices such as
+   * "interrupted, checkpoint saved to ..." still print). */
   progress?: 'auto' | 'bar' | 'lines' | 'none';
   callbacks?: TrainCallbacks;
   /** Extra validation metrics computed after each epoch, merged into the epoch log. */

@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { choiceOption, floatOption, initBackend, intOption, runCli, setSeed, writeFileAtomic } from '@rnnkit/core';
+import { Chatbot, DEFAULT_DECODE_SETTINGS, type DecodeSettings } from './chatbot.js';
+import { DEFAULT_DATA_CONFIG, describeData, prepareData, type DataConfig, type Lang } from './data/index.js';
+import { evaluateChatbot, formatReport } from './evaluate.js';
+import { DEFAULT_MODEL_CONFIG, type ChatModelConfig } from './model.js';
+import { runRepl } from './repl.js';
+import { trainChatbot } from './train.js';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const backendOption = choiceOption('--backend', ['tensorflow', 'cpu'] as const);
+
+interface TrainFlags {
+  data?: string;
+  lang: Lang;
+  history: number;
+  maxContextLen?: number;
+  maxResponseLen?: number;
+  minCount: number;
+  heldOut: number;
+  embedDim: number;
+  units: number;
+  attention: 'dot' | 'general';
+  dropout: number;
+  out: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  clipNorm: number;
+  patience: number;
+  maxStepsPerEpoch?: number;
+  maxSeconds?: number;
+  resume?: boolean;
+  seed: number;
+  backend?: 'tensorflow' | 'cpu';
+}
+
+/** Chinese is character-level, so its utterances are several times longer in tokens than English ones. */
+function dataConfig(f: Pick<TrainFlags, 'lang' | 'history' | 'maxContextLen' | 'maxResponseLen' | 'minCount' | 'heldOut'>): DataConfig {
+  const zh = f.lang === 'zh';
+  return {
+    ...DEFAULT_DATA_CONFIG,
+    lang: f.lang,
+    history: f.history,
+    maxContextLen: f.maxContextLen ?? (zh ? 32 : DEFAULT_DATA_CONFIG.maxContextLen),
+    maxResponseLen: f.maxResponseLen ?? (zh ? 32 : DEFAULT_DATA_CONFIG.maxResponseLen),
+    minCount: f.minCount,
+    heldOut: f.heldOut,
+  };
+}
+
+/** Flags shared by train and demo; demo only changes some defaults. */
+function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { out: string; epochs: number }): Command {
+  return new Command(name)
+    .description(description)
+    .option('--data <path>', 'ChatterBot folder or .yml file, or a folder with the Cornell movie_lines.txt + movie_conversations.txt (default $RNNKIT_DATA_DIR/dialogs/chatterbot/<lang>, else downloaded once)')
+    .option('--lang <lang>', 'en (word tokens) or zh (character tokens)', choiceOption('--lang', ['en', 'zh'] as const), 'en')
+    .option('--history <k>', 'previous turns the encoder sees, joined by <sep>', intOption('--history', { min: 1, max: 10 }), d.history ?? 1)
+    .option('--max-context-len <n>', 'longest encoder input in tokens (default en 24, zh 32)', intOption('--max-context-len', { min: 1 }))
+    .option('--max-response-len <n>', 'longest response in tokens (default en 20, zh 32)', intOption('--max-response-len', { min: 1 }))
+    .option('--min-count <n>', 'words seen fewer times in training are unknown', intOption('--min-count', { min: 1 }), DEFAULT_DATA_CONFIG.minCount)
+    .option('--held-out <f>', 'fraction of conversations held out', floatOption('--held-out', { min: 0, max: 0.9 }), DEFAULT_DATA_CONFIG.heldOut)
+    .option('--embed-dim <n>', 'shared embedding size', intOption('--embed-dim', { min: 1 }), d.embedDim ?? DEFAULT_MODEL_CONFIG.embedDim)
+    .option('--units <n>', 'GRU units per encoder direction (decoder: twice this)', intOption('--units', { min: 1 }), d.units ?? DEFAULT_MODEL_CONFIG.units)
+    .option('--attention <score>', 'Luong score: dot or general', choiceOption('--attention', ['dot', 'general'] as const), DEFAULT_MODEL_CONFIG.attention)
+    .option('--dropout <p>', 'dropout rate', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL_CONFIG.dropout)
+    .option('--out <dir>', 'run directory: model/, checkpoints/, metrics.jsonl, loss.svg', d.out)
+    .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), d.epochs)
+    .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), d.batchSize ?? 32)
+    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 3e-3)
+    .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), 5)
+    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 3)
+    .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
+    .option('--max-seconds <n>', 'wall-clock budget for the run', intOption('--max-seconds', { min: 1 }))
+    .option('--resume', 'continue from <out>/checkpoints/last')
+    .option('--seed <n>', 'random seed', intOption('--seed'), 42)
+    .option('--backend <name>', 'tensorflow or cpu', backendOption);
+}
+
+async function runTraining(f: TrainFlags) {
+  await initBackend({ backend: f.backend });
+  const cfg = dataConfig(f);
+  const { corpus, dataset } = await prepareData(f.data, cfg);
+  say(describeData(corpus, dataset));
+  const model: ChatModelConfig = { embedDim: f.embedDim, units: f.units, attention: f.attention, dropout: f.dropout };
+  const { result, modelDir } = await trainChatbot(dataset, cfg, model, {
+    out: f.out,
+    epochs: f.epochs,
+    batchSize: f.batchSize,
+    learningRate: f.lr,
+    clipNorm: f.clipNorm,
+    patience: f.patience,
+    seed: f.seed,
+    resume: Boolean(f.resume),
+    maxStepsPerEpoch: f.maxStepsPerEpoch,
+    maxSeconds: f.maxSeconds,
+  });
+  say(`training ${result.stopReason} after ${result.history.length} epoch(s); best ${result.monitor} ${result.best?.toFixed(4)} at epoch ${result.bestEpoch}`);
+  say(`model saved to ${modelDir}; loss curve ${join(f.out, 'loss.svg')}`);
+  return { result, modelDir, dataset };
+}
+
+function decodeOptions(cmd: Command): Command {
+  return cmd
+    .option('--beam <n>', 'beam width (1 = greedy)', intOption('--beam', { min: 1, max: 64 }), DEFAULT_DECODE_SETTINGS.beam)
+    .option('--temp <x>', 'sample at this temperature instead of beam search (0 = beam search)', floatOption('--temp', { min: 0, max: 10 }), 0)
+    .option('--max-len <n>', 'longest reply in tokens', intOption('--max-len', { min: 1 }), DEFAULT_DECODE_SETTINGS.maxLen)
+    .option('--seed <n>', 'random seed (sampling)', intOption('--seed'), 42)
+    .option('--backend <name>', 'tensorflow or cpu', backendOption);
+}
+
+interface DecodeFlags {
+  beam: number;
+  temp: number;
+  maxLen: number;
+  seed: number;
+  backend?: 'tensorflow' | 'cpu';
+}
+
+async function loadBot(dir: string, f: DecodeFlags): Promise<{ bot: Chatbot; settings: DecodeSettings }> {
+  await initBackend({ backend: f.backend });
+  setSeed(f.seed);
+  const bot = await Chatbot.load(dir);
+  return { bot, settings: { ...DEFAULT_DECODE_SETTINGS, beam: f.beam, temperature: f.temp, maxLen: f.maxLen } };
+}
+
+const program = new Command('rnnkit-chatbot')
+  .description('Seq2Seq chatbot (bidirectional GRU encoder, GRU decoder, Luong attention) on the ChatterBot corpus')
+  .showHelpAfterError();
+
+program.addCommand(
+  trainingCommand('train', 'train a chatbot', { out: 'runs/chatbot', epochs: 40 }).action(async (f: TrainFlags) => {
+    await runTraining(f);
+  }),
+);
+
+program.addCommand(
+  decodeOptions(new Command('evaluate'))
+    .description('held-out perplexity vs unigram/bigram baselines, BLEU-4, distinct-1/2 and sample exchanges')
+    .requiredOption('--model <dir>', 'model directory (or a train --out directory)')
+    .option('--data <path>', 'the corpus the model was trained on (default as in train)')
+    .option('--max-replies <n>', 'generate replies for at most this many held-out pairs', intOption('--max-replies', { min: 1 }))
+    .option('--json <file>', 'also write the report as JSON')
+    .action(async (f: DecodeFlags & { model: string; data?: string; maxReplies?: number; json?: string }) => {
+      const { bot, settings } = await loadBot(f.model, f);
+      try {
+        const { corpus, dataset } = await prepareData(f.data, bot.data, bot.vocab);
+        say(describeData(corpus, dataset));
+        const report = evaluateChatbot(bot, dataset, { settings, maxReplies: f.maxReplies });
+        say(formatReport(report));
+        if (f.json) await writeFileAtomic(f.json, JSON.stringify(report, null, 2) + '\n');
+      } finally {
+        bot.dispose();
+      }
+    }),
+);
+
+program.addCommand(
+  decodeOptions(new Command('chat'))
+    .description('interactive chat (also reads a script from piped stdin); /reset, /temp X, /beam N, /quit')
+    .requiredOption('--model <dir>', 'model directory (or a train --out directory)')
+    .action(async (f: DecodeFlags & { model: string }) => {
+      const { bot, settings } = await loadBot(f.model, f);
+      try {
+        process.exitCode = await runRepl({ bot, settings, input: process.stdin, output: process.stdout });
+      } finally {
+        bot.dispose();
+      }
+    }),
+);
+
+program.addCommand(
+  decodeOptions(new Command('reply'))
+    .description('one reply for scripts; several arguments are earlier turns of the conversation, the last is the user\'s')
+    .requiredOption('--model <dir>', 'model directory (or a train --out directory)')
+    .option('--json', 'print {reply, score, alternatives, unknown} as JSON')
+    .argument('<turns...>', 'the conversation so far, oldest first')
+    .action(async (turns: string[], f: DecodeFlags & { model: string; json?: boolean }) => {
+      const { bot, settings } = await loadBot(f.model, f);
+      try {
+        const r = bot.reply(turns, settings);
+        if (f.json) {
+          say(JSON.stringify({ reply: r.text, score: r.score, alternatives: r.alternatives, unknown: r.unknown }));
+        } else {
+          if (r.unknown.length > 0) process.stderr.write(`(not understood: ${r.unknown.join(', ')})\n`);
+          say(r.text);
+        }
+      } finally {
+        bot.dispose();
+      }
+    }),
+);
+
+program.addCommand(
+  trainingCommand('demo', 'short training on the English corpus, then held-out figures and a few replies', {
+    out: join(mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')), 'run'),
+    epochs: 8,
+    patience: 0,
+  }).action(async (f: TrainFlags) => {
+    const { modelDir, dataset } = await runTraining(f);
+    const bot = await Chatbot.load(modelDir);
+    try {
+      say(formatReport(evaluateChatbot(bot, dataset, { settings: DEFAULT_DECODE_SETTINGS, maxReplies: 60 })));
+      for (const line of ['Hello', 'How are you?', 'What is your name?', 'Do you like music?']) {
+        say(`user: ${line}\n bot: ${bot.reply([line]).text}`);
+      }
+    } finally {
+      bot.dispose();
+    }
+    say('Full-size run, its figures and commands: apps/chatbot/README.md');
+  }),
+);
+
+void runCli(async () => {
+  await program.parseAsync(process.argv);
+});

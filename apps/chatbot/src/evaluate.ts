@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs';
+import { bleu4, distinctN, perplexity, sparseCategoricalCrossentropy } from '@rnnkit/core';
+import { bigramModel, mostFrequentResponse, responsesNll, unigramModel } from './baselines.js';
+import { makePairBatch } from './batches.js';
+import type { Chatbot, DecodeSettings } from './chatbot.js';
+import type { ChatDataset, EncodedPair } from './data/dataset.js';
+import { detokenize, SEP } from './data/pairs.js';
+
+/**
+ * Held-out evaluation. Perplexity is per response token (EOS included) for the model and for two context-free
+ * baselines fitted on the training responses, all over the same tokens and vocabulary. Generated replies are
+ * scored with corpus BLEU-4 against the held-out response and with distinct-1/2 (diversity); the "always give the
+ * most frequent training response" bot is the diversity floor.
+ */
+
+export interface Sample {
+  context: string;
+  reference: string;
+  reply: string;
+}
+
+export interface EvalReport {
+  heldOutPairs: number;
+  scoredTokens: number;
+  perplexity: { model: number; unigram: number; bigram: number };
+  bleu4: number;
+  distinct1: number;
+  distinct2: number;
+  /** Diversity of the human responses, for scale. */
+  referenceDistinct2: number;
+  mostFrequentResponse: { text: string; distinct2: number };
+  repliesGenerated: number;
+  samples: Sample[];
+}
+
+/** Mean negative log-likelihood per target token of the model under teacher forcing. */
+export function modelNll(model: tf.LayersModel, pairs: readonly EncodedPair[], batchSize = 64): { nll: number; tokens: number } {
+  let nll = 0;
+  let tokens = 0;
+  for (let start = 0; start < pairs.length; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, pairs.length - start) }, (_, i) => start + i);
+    const batch = makePairBatch(pairs, idx);
+    const [sum, count] = tf.tidy(() => {
+      const probs = model.predict(batch.xs as tf.Tensor[]) as tf.Tensor;
+      const w = batch.weights as tf.Tensor;
+      const total = tf.sum(w);
+      return [tf.mul(sparseCategoricalCrossentropy(batch.ys as tf.Tensor, probs, w), total).dataSync()[0], total.dataSync()[0]];
+    });
+    tf.dispose([batch.xs, batch.ys, batch.weights as tf.Tensor]);
+    nll += sum;
+    tokens += count;
+  }
+  return { nll, tokens };
+}
+
+export interface EvaluateOptions {
+  settings: DecodeSettings;
+  /** Generate replies for at most this many held-out pairs (perplexity always uses all). */
+  maxReplies?: number;
+  samples?: number;
+}
+
+export function evaluateChatbot(bot: Chatbot, data: ChatDataset, opts: EvaluateOptions): EvalReport {
+  const held = data.heldOut;
+  const trainResponses = data.train.map((p) => p.responseIds);
+  const heldResponses = held.map((p) => p.responseIds);
+  const V = data.vocab.size;
+  const ppl = ({ nll, tokens }: { nll: number; tokens: number }) => perplexity(nll / tokens);
+  const model = modelNll(bot.models.train, held);
+  const unigram = responsesNll(unigramModel(trainResponses, V), heldResponses);
+  const bigram = responsesNll(bigramModel(trainResponses, V), heldResponses);
+
+  const lang = bot.data.lang;
+  const toGenerate = held.slice(0, opts.maxReplies ?? held.length);
+  const replies = toGenerate.map((p) => bot.reply(contextTurns(p), opts.settings).tokens);
+  const references = toGenerate.map((p) => p.response);
+  const frequent = mostFrequentResponse(data.train.map((p) => p.response));
+  const nSamples = Math.min(opts.samples ?? 5, toGenerate.length);
+  return {
+    heldOutPairs: held.length,
+    scoredTokens: model.tokens,
+    perplexity: { model: ppl(model), unigram: ppl(unigram), bigram: ppl(bigram) },
+    bleu4: bleu4(replies, references).bleu,
+    distinct1: distinctN(replies, 1),
+    distinct2: distinctN(replies, 2),
+    referenceDistinct2: distinctN(references, 2),
+    mostFrequentResponse: { text: detokenize(frequent, lang), distinct2: distinctN(replies.map(() => frequent), 2) },
+    repliesGenerated: replies.length,
+    samples: Array.from({ length: nSamples }, (_, i) => ({
+      context: contextTurns(toGenerate[i]).join(' | '),
+      reference: detokenize(references[i], lang),
+      reply: detokenize(replies[i], lang),
+    })),
+  };
+}
+
+/** The pair's context as the turns a user would have typed (the model re-tokenizes them). */
+function contextTurns(p: EncodedPair): string[] {
+  const turns: string[][] = [[]];
+  for (const t of p.context) {
+    if (t === SEP) turns.push([]);
+    else turns[turns.length - 1].push(t);
+  }
+  return turns.map((t) => t.join(' '));
+}
+
+/** The report as an aligned text table plus the sample exchanges. */
+export function formatReport(r: EvalReport): string {
+  const f = (x: number) => x.toFixed(x >= 100 ? 1 : 3);
+  const lines = [
+    `held-out pairs: ${r.heldOutPairs} (${r.scoredTokens} response tokens incl. EOS); replies generated: ${r.repliesGenerated}`,
+    `perplexity   model ${f(r.perplexity.model)}   unigram ${f(r.perplexity.unigram)}   bigram ${f(r.perplexity.bigram)}`,
+    `BLEU-4 ${f(r.bleu4)}   distinct-1 ${f(r.distinct1)}   distinct-2 ${f(r.distinct2)}   (references: distinct-2 ${f(r.referenceDistinct2)})`,
+    `always "${r.mostFrequentResponse.text}": distinct-2 ${f(r.mostFrequentResponse.distinct2)}`,
+    'samples:',
+    ...r.samples.flatMap((s) => [`  user: ${s.context}`, `   ref: ${s.reference}`, `   bot: ${s.reply}`]),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,45 @@
+import { buildSeq2Seq, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
+
+/**
+ * The chatbot network, read top to bottom:
+ *   1. one embedding table shared by the encoder and the decoder (user and bot speak the same language, and a
+ *      ~2k-pair corpus is too small to learn two tables);
+ *   2. a bidirectional GRU encoder over the context, giving one vector per context token (forward ++ backward);
+ *   3. a GRU decoder over the response so far (teacher forcing: the true previous token during training), started
+ *      from the encoder's final states;
+ *   4. Luong attention: each decoder output scores every encoder output (dot product, or through a learned matrix
+ *      for 'general'), and the weighted sum of encoder outputs is concatenated with the decoder output;
+ *   5. a tanh dense layer and a softmax over the vocabulary.
+ * The decoder is twice as wide as each encoder direction so that 'dot' attention compares vectors of equal size.
+ * Building and wiring is core's buildSeq2Seq; this file only fixes the choices above.
+ */
+
+export interface ChatModelConfig {
+  embedDim: number;
+  /** Units per encoder direction; the decoder has 2 × units. */
+  units: number;
+  attention: 'dot' | 'general';
+  dropout: number;
+}
+
+export const DEFAULT_MODEL_CONFIG: ChatModelConfig = { embedDim: 64, units: 64, attention: 'general', dropout: 0.1 };
+
+export function seq2seqConfig(cfg: ChatModelConfig, vocabSize: number, seed?: number): Seq2SeqConfig {
+  return {
+    srcVocab: vocabSize,
+    tgtVocab: vocabSize,
+    embedDim: cfg.embedDim,
+    encoderCell: 'gru',
+    encoderUnits: cfg.units,
+    bidirectional: true,
+    decoderUnits: 2 * cfg.units,
+    attention: cfg.attention,
+    sharedEmbedding: true,
+    dropout: cfg.dropout,
+    seed,
+  };
+}
+
+export function buildChatModel(cfg: ChatModelConfig, vocabSize: number, seed?: number): Seq2SeqModels {
+  return buildSeq2Seq(seq2seqConfig(cfg, vocabSize, seed));
+}

@@ -1,0 +1,92 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainResult,
+} from '@rnnkit/core';
+import { pairBatchSource } from './batches.js';
+import type { ChatbotExtras } from './chatbot.js';
+import type { ChatDataset, DataConfig } from './data/dataset.js';
+import { buildChatModel, type ChatModelConfig } from './model.js';
+
+/** Trains the Seq2Seq chatbot with core's train() and saves it as `<out>/model`. */
+
+export interface TrainOptions {
+  out: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  clipNorm: number;
+  /** Early stopping on held-out loss; 0 = off. */
+  patience: number;
+  seed: number;
+  resume: boolean;
+  maxStepsPerEpoch?: number;
+  maxSeconds?: number;
+  progress?: 'auto' | 'bar' | 'lines' | 'none';
+}
+
+export interface TrainOutcome {
+  result: TrainResult;
+  modelDir: string;
+}
+
+export async function trainChatbot(
+  data: ChatDataset,
+  dataConfig: DataConfig,
+  modelConfig: ChatModelConfig,
+  opts: TrainOptions,
+): Promise<TrainOutcome> {
+  mkdirSync(opts.out, { recursive: true });
+  // Seed before building so weight initialization is reproducible, not just the batch order.
+  setSeed(opts.seed);
+  const models = buildChatModel(modelConfig, data.vocab.size, opts.seed);
+  const metricsLog = join(opts.out, 'metrics.jsonl');
+  try {
+    const result = await train(
+      models.train,
+      {
+        train: pairBatchSource(data.train, opts.batchSize, true, opts.seed),
+        val: data.heldOut.length > 0 ? pairBatchSource(data.heldOut, 64, false) : undefined,
+      },
+      (yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor) => sparseCategoricalCrossentropy(yTrue, yPred, weights),
+      {
+        epochs: opts.epochs,
+        batchSize: opts.batchSize,
+        learningRate: opts.learningRate,
+        clipNorm: opts.clipNorm,
+        earlyStopping: opts.patience > 0 && data.heldOut.length > 0 ? { patience: opts.patience } : undefined,
+        checkpointDir: join(opts.out, 'checkpoints'),
+        resume: opts.resume,
+        seed: opts.seed,
+        metricsLog,
+        maxStepsPerEpoch: opts.maxStepsPerEpoch,
+        maxSeconds: opts.maxSeconds,
+        progress: opts.progress,
+      },
+    );
+    const modelDir = join(opts.out, 'model');
+    const extras: ChatbotExtras = { app: 'chatbot', data: dataConfig, model: modelConfig, vocab: data.vocab.toJSON() };
+    await saveModelDir(modelDir, models.train, { ...extras, stats: data.stats, history: result.history });
+    await writeLossChart(metricsLog, join(opts.out, 'loss.svg'));
+    return { result, modelDir };
+  } finally {
+    models.train.dispose();
+  }
+}
+
+/** loss.svg from the epoch lines of the metrics log (which, unlike the in-memory history, survives --resume). */
+async function writeLossChart(metricsLog: string, file: string): Promise<void> {
+  const epochs = readFileSync(metricsLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.type === 'epoch' && typeof e.epoch === 'number' && typeof e.loss === 'number');
+  if (epochs.length === 0) return;
+  const x = epochs.map((e) => e.epoch as number);
+  const series = [{ name: 'train loss', x, y: epochs.map((e) => e.loss as number) }];
+  if (epochs.every((e) => typeof e.val_loss === 'number')) {
+    series.push({ name: 'held-out loss', x, y: epochs.map((e) => e.val_loss as number) });
+  }
+  await writeFileAtomic(file, JSON.stringify({ title: 'chatbot: cross-entropy per response token', xLabel: 'epoch', yLabel: 'loss (nats)', series }));
+}

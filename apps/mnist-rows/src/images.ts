@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { arrayBatchSource, type BatchSource } from '@rnnkit/core';
+
+/**
+ * A set of labeled grayscale images kept as bytes (60k MNIST images are 47 MB as bytes, 188 MB as float32), and
+ * the two ways an RNN reads one: `rows` (28 timesteps of 28 pixels, the classic row-by-row setup) and `pixels`
+ * (784 timesteps of 1 pixel, a long-sequence stress test). Pixels are scaled to 0..1 only when a batch is built.
+ */
+
+export type InputMode = 'rows' | 'pixels';
+export const INPUT_MODES: readonly InputMode[] = ['rows', 'pixels'];
+
+export interface ImageSet {
+  rows: number;
+  cols: number;
+  /** labels.length × rows × cols bytes, row-major. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+export function imageCount(set: ImageSet): number {
+  return set.labels.length;
+}
+
+/** Copies the images at `indices` (in that order) into a new set. */
+export function subset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
+  const size = set.rows * set.cols;
+  const pixels = new Uint8Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const src = indices[i];
+    pixels.set(set.pixels.subarray(src * size, (src + 1) * size), i * size);
+    labels[i] = set.labels[src];
+  }
+  return { rows: set.rows, cols: set.cols, pixels, labels };
+}
+
+/** The sequence shape a model reads for `mode`: [timesteps, features]. */
+export function sequenceShape(mode: InputMode, rows: number, cols: number): [number, number] {
+  return mode === 'rows' ? [rows, cols] : [rows * cols, 1];
+}
+
+/**
+ * The images at `indices` as a float tensor [B, timesteps, features] scaled to 0..1. Both modes share the same
+ * row-major memory layout, so only the declared shape differs.
+ */
+export function inputTensor(set: ImageSet, indices: ArrayLike<number>, mode: InputMode): tf.Tensor3D {
+  const size = set.rows * set.cols;
+  const values = new Float32Array(indices.length * size);
+  for (let i = 0; i < indices.length; i++) {
+    const offset = indices[i] * size;
+    for (let p = 0; p < size; p++) values[i * size + p] = set.pixels[offset + p] / 255;
+  }
+  return tf.tensor3d(values, [indices.length, ...sequenceShape(mode, set.rows, set.cols)]);
+}
+
+export function labelTensor(set: ImageSet, indices: ArrayLike<number>): tf.Tensor1D {
+  return tf.tensor1d(Int32Array.from(indices, (i) => set.labels[i]), 'int32');
+}
+
+/** Feeds core's trainer; each batch's tensors are built only when the trainer asks for it. */
+export function imageBatchSource(set: ImageSet, mode: InputMode, batchSize: number, shuffle: boolean): BatchSource {
+  return arrayBatchSource({
+    size: imageCount(set),
+    batchSize,
+    shuffle,
+    makeBatch: (indices) => ({ xs: inputTensor(set, indices, mode), ys: labelTensor(set, indices), size: indices.length }),
+  });
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { RnnkitError } from '@rnnkit/core';
+
+/**
+ * Turns a user's PNG into what the model saw in training: a rows × cols grayscale image with light ink on a dark
+ * background, values 0..1.
+ *
+ * - Color is reduced to luminance (ITU-R BT.601 weights); transparent pixels are composited over white, the way
+ *   most viewers show them.
+ * - Non-square images are padded to a square with their own background, so the digit keeps its aspect ratio.
+ * - Any other size is resampled to rows × cols by area averaging: each output pixel is the mean of the source area
+ *   it covers, which keeps thin strokes visible when shrinking (nearest-neighbour would drop them).
+ * - MNIST digits are white on black. With `invert: 'auto'` an image whose border is mostly light (dark ink on
+ *   white paper, the usual drawing) is inverted; 'yes'/'no' force the choice.
+ */
+
+export type InvertMode = 'auto' | 'yes' | 'no';
+export const INVERT_MODES: readonly InvertMode[] = ['auto', 'yes', 'no'];
+
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** width × height values in 0..1, row-major. */
+  values: Float32Array;
+}
+
+export interface PreparedImage extends GrayImage {
+  inverted: boolean;
+  originalWidth: number;
+  originalHeight: number;
+}
+
+export function decodePngGray(file: string): GrayImage {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(file));
+  } catch (err) {
+    throw new RnnkitError(`${file}: not a readable PNG (${(err as Error).message})`, { cause: err });
+  }
+  const { width, height, data } = png;
+  const values = new Float32Array(width * height);
+  for (let i = 0; i < width * height; i++) {
+    const [r, g, b, a] = [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]];
+    const luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+    const alpha = a / 255;
+    values[i] = luminance * alpha + (1 - alpha);
+  }
+  return { width, height, values };
+}
+
+/** Mean of the outermost ring of pixels: the background level of a centered drawing. */
+export function borderMean(img: GrayImage): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      if (y === 0 || y === img.height - 1 || x === 0 || x === img.width - 1) {
+        sum += img.values[y * img.width + x];
+        n++;
+      }
+    }
+  }
+  return sum / n;
+}
+
+/** Centers the image on a square canvas filled with `background`. */
+export function padToSquare(img: GrayImage, background: number): GrayImage {
+  const side = Math.max(img.width, img.height);
+  if (img.width === img.height) return img;
+  const values = new Float32Array(side * side).fill(background);
+  const x0 = Math.floor((side - img.width) / 2);
+  const y0 = Math.floor((side - img.height) / 2);
+  for (let y = 0; y < img.height; y++) {
+    values.set(img.values.subarray(y * img.width, (y + 1) * img.width), (y0 + y) * side + x0);
+  }
+  return { width: side, height: side, values };
+}
+
+/**
+ * weights[o] lists, for output cell o of `outSize`, which source cells it covers and by how much (fractions
+ * summing to 1). Shared by both axes, so a 2-D area resize is two 1-D passes.
+ */
+function areaWeights(inSize: number, outSize: number): { index: number; weight: number }[][] {
+  const scale = inSize / outSize;
+  const weights: { index: number; weight: number }[][] = [];
+  for (let o = 0; o < outSize; o++) {
+    const start = o * scale;
+    const end = (o + 1) * scale;
+    const cells: { index: number; weight: number }[] = [];
+    for (let i = Math.floor(start); i < Math.min(inSize, Math.ceil(end)); i++) {
+      const overlap = Math.min(end, i + 1) - Math.max(start, i);
+      if (overlap > 0) cells.push({ index: i, weight: overlap / scale });
+    }
+    weights.push(cells);
+  }
+  return weights;
+}
+
+export function resizeArea(img: GrayImage, width: number, height: number): GrayImage {
+  if (img.width === width && img.height === height) return img;
+  const wx = areaWeights(img.width, width);
+  const wy = areaWeights(img.height, height);
+  const horizontal = new Float32Array(width * img.height);
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (const { index, weight } of wx[x]) v += img.values[y * img.width + index] * weight;
+      horizontal[y * width + x] = v;
+    }
+  }
+  const values = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (const { index, weight } of wy[y]) v += horizontal[index * width + x] * weight;
+      values[y * width + x] = v;
+    }
+  }
+  return { width, height, values };
+}
+
+/** Reads `file` and returns a rows × cols light-on-dark image ready for the model. */
+export function prepareDigitPng(file: string, opts: { rows: number; cols: number; invert: InvertMode }): PreparedImage {
+  const gray = decodePngGray(file);
+  const background = borderMean(gray);
+  const inverted = opts.invert === 'yes' || (opts.invert === 'auto' && background > 0.5);
+  const resized = resizeArea(padToSquare(gray, background), opts.cols, opts.rows);
+  const values = inverted ? resized.values.map((v) => 1 - v) : resized.values;
+  return {
+    width: opts.cols,
+    height: opts.rows,
+    values,
+    inverted,
+    originalWidth: gray.width,
+    originalHeight: gray.height,
+  };
+}

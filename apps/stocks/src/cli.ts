@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/** rnnkit-stocks: train (walk-forward backtest + final model), evaluate, forecast, demo. */
+import { Command, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  choiceOption, floatOption, initBackend, RnnkitError, intListOption, intOption, runCli, setSeed, writeFileAtomic,
+} from '@rnnkit/core';
+import { DEFAULT_TICKERS, loadSeries } from './data/load.js';
+import { backtestChartSvg, evaluateBacktest, formatReport, lossChartSvg } from './evaluate.js';
+import { forecastTicker, formatForecast } from './forecast.js';
+import { loadBacktest, loadTrained, trainAndSave } from './pipeline.js';
+import { DEFAULT_CONFIG, type Backtest, type StocksConfig } from './train.js';
+
+const D = DEFAULT_CONFIG;
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/..., then download')
+    .option('--seed <n>', 'random seed', intOption('--seed'), D.seed)
+    .addOption(new Option('--backend <name>', 'tensorflow or cpu (default: best available)').argParser(choiceOption('--backend', ['tensorflow', 'cpu'] as const)))
+    .option('--out <dir>', 'run directory (model, checkpoints, metrics.jsonl)', 'runs/stocks');
+}
+
+function addTrainOptions(cmd: Command, defaults: StocksConfig, tickers: string[]): Command {
+  return addCommon(cmd)
+    .option('--tickers <list>', 'comma-separated tickers', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean), tickers)
+    .option('--lookback <n>', 'days of features per input window', intOption('--lookback', { min: 1 }), defaults.lookback)
+    .option('--horizon <n>', 'days forecast per window (forecast --days needs <= this)', intOption('--horizon', { min: 1 }), defaults.horizon)
+    .option('--folds <n>', 'walk-forward folds', intOption('--folds', { min: 1 }), defaults.folds)
+    .option('--test-fraction <f>', 'share of each series tested walk-forward', floatOption('--test-fraction', { min: 0.01, max: 0.9 }), defaults.testFraction)
+    .addOption(new Option('--cell <type>', 'gru or lstm').argParser(choiceOption('--cell', ['gru', 'lstm'] as const)).default(defaults.cell))
+    .option('--units <list>', 'units per recurrent layer, e.g. 64,32', intListOption('--units'), defaults.units)
+    .option('--dropout <f>', 'input dropout of the recurrent layers', floatOption('--dropout', { min: 0, max: 0.9 }), defaults.dropout)
+    .option('--epochs <n>', 'epochs of the first fold', intOption('--epochs', { min: 1 }), defaults.epochs)
+    .option('--fine-tune-epochs <n>', 'epochs per later fold and for the final model', intOption('--fine-tune-epochs', { min: 1 }), defaults.fineTuneEpochs)
+    .option('--batch-size <n>', 'batch size', intOption('--batch-size', { min: 1 }), defaults.batchSize)
+    .option('--lr <f>', 'learning rate', floatOption('--lr', { min: 0 }), defaults.learningRate)
+    .option('--clip-norm <f>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), defaults.clipNorm)
+    .option('--patience <n>', 'early-stopping patience (first fold)', intOption('--patience', { min: 1 }), defaults.patience)
+    .option('--max-steps-per-epoch <n>', 'cap optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }), defaults.maxStepsPerEpoch)
+    .option('--resume', 'continue from <out>/checkpoints', false)
+    .option('--plot <file.svg>', 'write actual vs model vs naive closes of the first ticker');
+}
+
+interface TrainFlags {
+  data?: string; seed: number; backend?: 'tensorflow' | 'cpu'; out: string; tickers: string[];
+  lookback: number; horizon: number; folds: number; testFraction: number; cell: 'gru' | 'lstm'; units: number[];
+  dropout: number; epochs: number; fineTuneEpochs: number; batchSize: number; lr: number; clipNorm: number;
+  patience: number; maxStepsPerEpoch?: number; resume: boolean; plot?: string;
+}
+
+function configFrom(f: TrainFlags): StocksConfig {
+  return {
+    ...D,
+    lookback: f.lookback, horizon: f.horizon, folds: f.folds, testFraction: f.testFraction, cell: f.cell,
+    units: f.units, dropout: f.dropout, epochs: f.epochs, fineTuneEpochs: f.fineTuneEpochs, batchSize: f.batchSize,
+    learningRate: f.lr, clipNorm: f.clipNorm, patience: f.patience, seed: f.seed, maxStepsPerEpoch: f.maxStepsPerEpoch,
+  };
+}
+
+async function writePlot(file: string, backtest: Backtest, ticker?: string): Promise<void> {
+  const t = ticker ? backtest.tickers.find((b) => b.ticker === ticker.toUpperCase()) : backtest.tickers[0];
+  if (!t) throw new RnnkitError(`--ticker ${ticker}: not in this backtest (${backtest.tickers.map((b) => b.ticker).join(', ')})`);
+  mkdirSync(dirname(file), { recursive: true });
+  await writeFileAtomic(file, backtestChartSvg(t));
+  console.log(`wrote ${file} (${t.ticker})`);
+}
+
+async function trainCommand(f: TrainFlags): Promise<number> {
+  await initBackend({ backend: f.backend });
+  setSeed(f.seed);
+  const cfg = configFrom(f);
+  const series = await loadSeries(f.data, f.tickers);
+  for (const s of series) for (const note of s.notes) console.error(`note: ${note}`);
+  const started = Date.now();
+  const result = await trainAndSave(series, cfg, f.out, { resume: f.resume, log: (line) => console.error(line) });
+  if (result.interrupted) {
+    console.error(`interrupted; checkpoints kept in ${join(f.out, 'checkpoints')} (rerun with --resume)`);
+    return 130;
+  }
+  console.log(formatReport(evaluateBacktest(result.backtest)));
+  console.log(`\nmodel saved to ${result.modelDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const lossSvg = join(f.out, 'loss.svg');
+  await writeFileAtomic(lossSvg, lossChartSvg(result.phases[0].result.history));
+  console.log(`wrote ${lossSvg} (fold-1 training curve)`);
+  if (f.plot) await writePlot(f.plot, result.backtest);
+  result.model.dispose();
+  return 0;
+}
+
+async function main(): Promise<void | number> {
+  const program = new Command('rnnkit-stocks')
+    .description('Daily stock return forecasting with GRU/LSTM, walk-forward backtests and honest baselines')
+    .showHelpAfterError();
+
+  addTrainOptions(program.command('train').description('walk-forward backtest, then save the final model and print the table'), D, DEFAULT_TICKERS)
+    .action(async (f: TrainFlags) => { process.exitCode = await trainCommand(f); });
+
+  program
+    .command('evaluate')
+    .description('per-ticker and overall table of the saved walk-forward backtest: model vs naive, drift, SMA')
+    .option('--model <dir>', 'model directory written by train', 'runs/stocks/model')
+    .option('--step <n>', 'score the cumulative return to forecast day n (1 = next day)', intOption('--step', { min: 1 }), 1)
+    .option('--plot <file.svg>', 'write actual vs model vs naive next-day closes')
+    .option('--ticker <name>', 'ticker to plot (default: the first)')
+    .action(async (f: { model: string; step: number; plot?: string; ticker?: string }) => {
+      const backtest = await loadBacktest(f.model);
+      if (f.step > backtest.horizon) throw new RnnkitError(`--step ${f.step}: the model forecasts ${backtest.horizon} days`);
+      console.log(formatReport(evaluateBacktest(backtest, f.step)));
+      if (f.plot) await writePlot(f.plot, backtest, f.ticker);
+    });
+
+  program
+    .command('forecast')
+    .description('next closes of one ticker with a band from the walk-forward errors')
+    .requiredOption('--ticker <name>', 'ticker, e.g. AAPL')
+    .option('--days <n>', 'trading days ahead', intOption('--days', { min: 1 }), 5)
+    .option('--model <dir>', 'model directory written by train', 'runs/stocks/model')
+    .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/...')
+    .addOption(new Option('--backend <name>', 'tensorflow or cpu').argParser(choiceOption('--backend', ['tensorflow', 'cpu'] as const)))
+    .action(async (f: { ticker: string; days: number; model: string; data?: string; backend?: 'tensorflow' | 'cpu' }) => {
+      await initBackend({ backend: f.backend });
+      const { model, extras } = await loadTrained(f.model);
+      const ticker = f.ticker.toUpperCase().replace(/^\^/, '');
+      const saved = extras.tickers[ticker];
+      if (!saved) throw new RnnkitError(`--ticker ${ticker}: the model was trained on ${Object.keys(extras.tickers).join(', ')}`);
+      const [series] = await loadSeries(f.data, [ticker]);
+      const result = forecastTicker(model, series, extras.config, saved.scaler, saved.band, f.days);
+      console.log(formatForecast(result, saved.band));
+      model.dispose();
+    });
+
+  const demoDefaults: StocksConfig = { ...D, folds: 2, epochs: 4, fineTuneEpochs: 1, units: [16], lookback: 20, maxStepsPerEpoch: 20 };
+  addTrainOptions(program.command('demo').description('short walk-forward run on AAPL and MSFT (about a minute)'), demoDefaults, ['AAPL', 'MSFT'])
+    .action(async (f: TrainFlags) => {
+      process.exitCode = await trainCommand({ ...f, out: f.out === 'runs/stocks' ? 'runs/stocks-demo' : f.out });
+      console.log('The full 10-ticker run, its command and measured figures are in apps/stocks/README.md.');
+    });
+
+  await program.parseAsync(process.argv);
+}
+
+await runCli(main);

@@ -1,0 +1,5 @@
+export * from './data/index.js';
+export * from './model.js';
+export * from './pointer.js';
+export * from './summarize.js';
+export * from './train.js';

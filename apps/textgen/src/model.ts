@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs';
+import { RnnkitError, nextSeed, recurrent, stackedRecurrent } from '@rnnkit/core';
+
+/**
+ * The character language model, in two shapes that share one set of weights:
+ *
+ *   training model  tokens [B, T] → logits [B, T, V]
+ *     Embedding → stacked LSTM/GRU (every layer returns its whole sequence, dropout on each layer's input)
+ *     → dropout → Dense to V logits at every timestep (Dense on a 3D input applies per timestep).
+ *
+ *   step model      [tokens [B, T], h1, (c1), h2, (c2), ...] → [logits [B, T, V], new h1, (c1), ...]
+ *     The same layers with the recurrent state passed in and out, so generation feeds one character at a time
+ *     and carries the state (O(length) work), instead of re-running the whole prefix for every new character.
+ *
+ * The output is logits, not softmax probabilities: the loss applies log-softmax itself (fromLogits), which is
+ * numerically safer than log(softmax(...)), and sampling works on log-probabilities anyway.
+ */
+
+export type TextgenCell = 'lstm' | 'gru';
+
+export interface TextgenModelConfig {
+  vocabSize: number;
+  embedDim: number;
+  cell: TextgenCell;
+  /** Units per recurrent layer, bottom first. */
+  units: number[];
+  /** Dropout on each recurrent layer's input and on the last layer's output. */
+  dropout: number;
+}
+
+export const DEFAULT_MODEL: Omit<TextgenModelConfig, 'vocabSize'> = {
+  embedDim: 64,
+  cell: 'lstm',
+  units: [256, 256],
+  dropout: 0.2,
+};
+
+const RNN_NAME = 'rnn';
+
+export function buildTrainingModel(cfg: TextgenModelConfig): tf.LayersModel {
+  checkConfig(cfg);
+  const tokens = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
+  const embedded = embeddingLayer(cfg).apply(tokens) as tf.SymbolicTensor;
+  let h = stackedRecurrent(embedded, {
+    cell: cfg.cell,
+    units: cfg.units,
+    dropout: cfg.dropout,
+    returnSequences: true,
+    name: RNN_NAME,
+  });
+  if (cfg.dropout > 0) h = tf.layers.dropout({ rate: cfg.dropout, seed: nextSeed(), name: 'output_dropout' }).apply(h) as tf.SymbolicTensor;
+  const logits = outputLayer(cfg).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: tokens, outputs: logits, name: 'textgen' });
+}
+
+/** Number of state tensors of one recurrent layer (LSTM carries h and c, GRU only h). */
+export function statesPerLayer(cell: TextgenCell): number {
+  return cell === 'lstm' ? 2 : 1;
+}
+
+/** The step model, with its weights copied from `trained` (shapes are checked by setWeights). */
+export function buildStepModel(cfg: TextgenModelConfig, trained: tf.LayersModel): tf.LayersModel {
+  checkConfig(cfg);
+  const tokens = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
+  let h = embeddingLayer(cfg).apply(tokens) as tf.SymbolicTensor;
+  const stateInputs: tf.SymbolicTensor[] = [];
+  const stateOutputs: tf.SymbolicTensor[] = [];
+  cfg.units.forEach((units, i) => {
+    const inputs = Array.from({ length: statesPerLayer(cfg.cell) }, (_, s) =>
+      tf.input({ shape: [units], name: `state_${i + 1}_${s === 0 ? 'h' : 'c'}` }),
+    );
+    const layer = recurrent({ cell: cfg.cell, units, returnSequences: true, returnState: true, name: `${RNN_NAME}_${i + 1}` });
+    const [sequence, ...states] = layer.apply([h, ...inputs]) as tf.SymbolicTensor[];
+    h = sequence;
+    stateInputs.push(...inputs);
+    stateOutputs.push(...states);
+  });
+  const logits = outputLayer(cfg).apply(h) as tf.SymbolicTensor;
+  const step = tf.model({ inputs: [tokens, ...stateInputs], outputs: [logits, ...stateOutputs], name: 'textgen_step' });
+  // Both models list their weights in the same layer order (embedding, recurrent layers, dense); dropout has none.
+  step.setWeights(trained.getWeights());
+  return step;
+}
+
+/** All-zero initial states for `batch` independent sequences, in the step model's input order. */
+export function zeroStates(cfg: TextgenModelConfig, batch: number): tf.Tensor2D[] {
+  return cfg.units.flatMap((units) => Array.from({ length: statesPerLayer(cfg.cell) }, () => tf.zeros([batch, units]) as tf.Tensor2D));
+}
+
+function embeddingLayer(cfg: TextgenModelConfig): tf.layers.Layer {
+  return tf.layers.embedding({
+    inputDim: cfg.vocabSize,
+    outputDim: cfg.embedDim,
+    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: nextSeed() }),
+    name: 'embedding',
+  });
+}
+
+function outputLayer(cfg: TextgenModelConfig): tf.layers.Layer {
+  return tf.layers.dense({
+    units: cfg.vocabSize,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
+    name: 'logits',
+  });
+}
+
+function checkConfig(cfg: TextgenModelConfig): void {
+  if (cfg.cell !== 'lstm' && cfg.cell !== 'gru') throw new RnnkitError(`--cell must be lstm or gru, got "${String(cfg.cell)}"`);
+  if (cfg.units.length === 0) throw new RnnkitError('--units must list at least one layer size');
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new RnnkitError(`--dropout must be in [0, 1), got ${cfg.dropout}`);
+}
+
+/** Reads a model config saved with the model, naming the field that is wrong. */
+export function parseModelConfig(json: unknown, source: string): TextgenModelConfig {
+  const o = (json ?? {}) as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    throw new RnnkitError(`${source}: field "model.${field}" must be ${expected}, got ${JSON.stringify(o[field])}`);
+  };
+  const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  if (!isPositiveInt(o.vocabSize)) fail('vocabSize', 'a positive integer');
+  if (!isPositiveInt(o.embedDim)) fail('embedDim', 'a positive integer');
+  if (o.cell !== 'lstm' && o.cell !== 'gru') fail('cell', '"lstm" or "gru"');
+  if (!Array.isArray(o.units) || o.units.length === 0 || !o.units.every(isPositiveInt)) fail('units', 'a list of positive integers');
+  if (typeof o.dropout !== 'number' || !(o.dropout >= 0 && o.dropout < 1)) fail('dropout', 'a number in [0, 1)');
+  return o as unknown as TextgenModelConfig;
+}

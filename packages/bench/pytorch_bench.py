@@ -1,0 +1,185 @@
+"""PyTorch CPU reference for rnnkit's benchmark workloads (same shapes as workloads.json).
+
+Run by `npm run bench` (packages/bench) in the same session as the rnnkit measurements, one process
+per workload so each line's peak RSS is its own. Prints one JSON line per workload with
+"backend": "pytorch-cpu"; `--sampling` prints char-sampling speed of a textgen-shaped model.
+Uses 2 threads (the benchmark machine's cores), nn.LSTM/nn.GRU (PyTorch's fused CPU kernels), Adam.
+"""
+import argparse
+import json
+import re
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def median_ms(fn, warmup, steps):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+RNN = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class SequenceModel(nn.Module):
+    """Embedding or float features -> stacked LSTM/GRU -> linear head (per step or from the last state)."""
+
+    def __init__(self, w):
+        super().__init__()
+        self.many_to_many = "many-to-many" in w.get("task", "")
+        self.embedding = nn.Embedding(w["vocab"], w["embed"]) if "vocab" in w else None
+        in_dim = w["embed"] if self.embedding is not None else w["features"]
+        self.rnn = RNN[w["cell"]](in_dim, w["units"], num_layers=w.get("layers", 1), batch_first=True)
+        out = w["vocab"] if self.many_to_many else w.get("classes", 1)
+        self.head = nn.Linear(w["units"], out)
+
+    def forward(self, x):
+        if self.embedding is not None:
+            x = self.embedding(x)
+        seq, _ = self.rnn(x)
+        return self.head(seq if self.many_to_many else seq[:, -1])
+
+
+class Seq2Seq(nn.Module):
+    """Bi-GRU encoder, GRU decoder, additive (Bahdanau) attention, Luong-style attentional output."""
+
+    def __init__(self, vocab, embed, enc_units, dec_units, cell):
+        super().__init__()
+        self.src_embedding = nn.Embedding(vocab, embed, padding_idx=0)
+        self.tgt_embedding = nn.Embedding(vocab, embed, padding_idx=0)
+        self.encoder = RNN[cell](embed, enc_units, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(2 * enc_units, dec_units)
+        self.decoder = RNN[cell](embed, dec_units, batch_first=True)
+        self.w_query = nn.Linear(dec_units, dec_units, bias=False)
+        self.w_keys = nn.Linear(2 * enc_units, dec_units)
+        self.v = nn.Linear(dec_units, 1, bias=False)
+        self.attentional = nn.Linear(2 * enc_units + dec_units, dec_units)
+        self.out = nn.Linear(dec_units, vocab)
+        self.cell = cell
+
+    def forward(self, src, tgt_in):
+        enc, state = self.encoder(self.src_embedding(src))
+        h = state[0] if self.cell == "lstm" else state
+        h0 = torch.tanh(self.bridge(torch.cat([h[0], h[1]], dim=-1))).unsqueeze(0)
+        init = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
+        dec, _ = self.decoder(self.tgt_embedding(tgt_in), init)
+        scores = self.v(torch.tanh(self.w_query(dec).unsqueeze(2) + self.w_keys(enc).unsqueeze(1))).squeeze(-1)
+        scores = scores.masked_fill((src == 0).unsqueeze(1), float("-inf"))
+        context = torch.bmm(torch.softmax(scores, dim=-1), enc)
+        return self.out(torch.tanh(self.attentional(torch.cat([context, dec], dim=-1))))
+
+
+def units_of(text):
+    return int(re.search(r"(\d+)\s*units", text).group(1))
+
+
+def build(name, w):
+    g = torch.Generator().manual_seed(1234)
+    if "src_timesteps" in w:
+        cell = "lstm" if "lstm" in w["encoder"].lower() else "gru"
+        model = Seq2Seq(w["vocab"], w["embed"], units_of(w["encoder"]), units_of(w["decoder"]), cell)
+        b, s, t = w["batch"], w["src_timesteps"], w["tgt_timesteps"]
+        src = torch.randint(4, w["vocab"], (b, s), generator=g)
+        tgt_in = torch.randint(4, w["vocab"], (b, t), generator=g)
+        tgt_out = torch.randint(4, w["vocab"], (b, t), generator=g)
+        inputs = (src, tgt_in)
+        loss = lambda out: F.cross_entropy(out.reshape(-1, out.shape[-1]), tgt_out.reshape(-1))
+        return model, inputs, loss
+    model = SequenceModel(w)
+    b, t = w["batch"], w["timesteps"]
+    if "vocab" in w:
+        x = torch.randint(0, w["vocab"], (b, t), generator=g)
+    else:
+        x = torch.randn(b, t, w["features"], generator=g)
+    if model.many_to_many:
+        y = torch.randint(0, w["vocab"], (b, t), generator=g)
+        loss = lambda out: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+    elif "classes" in w:
+        y = torch.randint(0, w["classes"], (b,), generator=g)
+        loss = lambda out: F.cross_entropy(out, y)
+    else:
+        y = torch.randn(b, 1, generator=g)
+        loss = lambda out: F.mse_loss(out, y)
+    return model, (x,), loss
+
+
+def bench_workload(name, w, warmup, steps):
+    model, inputs, loss_fn = build(name, w)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def train_step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(*inputs))
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+    def infer():
+        with torch.no_grad():
+            model(*inputs)
+
+    model.train()
+    train_ms = median_ms(train_step, warmup, steps)
+    model.eval()
+    infer_ms = median_ms(infer, warmup, steps)
+    return {"workload": name, "backend": "pytorch-cpu", "native": True, "train_ms": round(train_ms, 1),
+            "infer_ms": round(infer_ms, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def bench_sampling(w, chars):
+    """Char-by-char sampling with carried state, one token per forward call (like the Node benchmark)."""
+    torch.manual_seed(1234)
+    embedding = nn.Embedding(w["vocab"], w["embed"])
+    rnn = RNN[w["cell"]](w["embed"], w["units"], batch_first=True)
+    head = nn.Linear(w["units"], w["vocab"])
+    with torch.no_grad():
+        def run(n):
+            token = torch.ones(1, 1, dtype=torch.long)
+            state = None
+            for _ in range(n):
+                out, state = rnn(embedding(token), state)
+                probs = torch.softmax(head(out[:, -1]), dim=-1)
+                token = torch.multinomial(probs, 1)
+        run(20)
+        start = time.perf_counter()
+        run(chars)
+        seconds = time.perf_counter() - start
+    return {"metric": "char-sampling", "workload": w["name"], "backend": "pytorch-cpu",
+            "chars_per_s": round(chars / seconds, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workloads", required=True, help="path of workloads.json")
+    parser.add_argument("--select", required=True, help="workload name")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--sampling", type=int, default=0, help="also measure char sampling for this many chars")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    with open(args.workloads) as f:
+        workloads = json.load(f)["workloads"]
+    w = workloads[args.select]
+    if args.sampling > 0:
+        print(json.dumps(bench_sampling({**w, "name": args.select}, args.sampling)), flush=True)
+    else:
+        print(json.dumps(bench_workload(args.select, w, args.warmup, args.steps)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

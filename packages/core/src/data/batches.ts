@@ -1,0 +1,77 @@
+import seedrandom from 'seedrandom';
+import { RnnkitError } from '../errors.js';
+import { nextSeed, type Rng } from '../random.js';
+import type { Batch, BatchSource } from '../train/types.js';
+
+/** 0..n-1 in a random order (Fisher–Yates driven by `rng`, so a seeded rng gives a reproducible order). */
+export function shuffledIndices(n: number, rng: Rng): Int32Array {
+  if (!Number.isInteger(n) || n < 0) throw new RnnkitError(`shuffledIndices: n must be an integer >= 0, got ${n}`);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return idx;
+}
+
+export interface ArrayBatchSourceOptions {
+  /** Number of examples. */
+  size: number;
+  batchSize: number;
+  /** Builds the tensors of one batch from example indices; called lazily, one batch at a time. */
+  makeBatch: (indices: Int32Array) => Batch;
+  /** Reshuffle every epoch (default true). Validation/test sources should pass false. */
+  shuffle?: boolean;
+  /** Seed of the per-epoch shuffles; default: drawn from the global seeded generator (see setSeed). */
+  seed?: number;
+  /** Skip the last partial batch (default false). */
+  dropRemainder?: boolean;
+}
+
+/**
+ * A BatchSource over examples held in memory. The order of epoch e depends only on (seed, e), not on how many
+ * epochs ran before, so a run resumed at epoch e sees the same batches as an uninterrupted one.
+ */
+export function arrayBatchSource(opts: ArrayBatchSourceOptions): BatchSource {
+  const { size, batchSize, makeBatch } = opts;
+  if (!Number.isInteger(size) || size < 1) throw new RnnkitError(`arrayBatchSource: the dataset is empty (size ${size})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RnnkitError(`arrayBatchSource: batchSize must be an integer >= 1, got ${batchSize}`);
+  }
+  const shuffle = opts.shuffle ?? true;
+  const dropRemainder = opts.dropRemainder ?? false;
+  const seed = opts.seed ?? nextSeed();
+  const numBatches = dropRemainder ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+  if (numBatches === 0) {
+    throw new RnnkitError(`arrayBatchSource: ${size} examples make no full batch of ${batchSize} with dropRemainder`);
+  }
+  const identity = Int32Array.from({ length: size }, (_, i) => i);
+  return {
+    numBatches: () => numBatches,
+    *batches(epoch: number): Iterable<Batch> {
+      const order = shuffle ? shuffledIndices(size, seedrandom.alea(`${seed}:${epoch}`)) : identity;
+      for (let b = 0; b < numBatches; b++) {
+        yield makeBatch(order.subarray(b * batchSize, Math.min(size, (b + 1) * batchSize)));
+      }
+    },
+  };
+}
+
+/**
+ * Copies the rows `indices` of a row-major array with `rowLength` values per row — the usual body of a
+ * `makeBatch` (e.g. `tf.tensor3d(takeRows(windows.x, lookback * features, idx), [idx.length, lookback, features])`).
+ */
+export function takeRows<T extends Float32Array | Int32Array>(data: T, rowLength: number, indices: ArrayLike<number>): T {
+  const rows = data.length / rowLength;
+  if (!Number.isInteger(rows)) throw new RnnkitError(`takeRows: data length ${data.length} is not a multiple of rowLength ${rowLength}`);
+  const out = new (data.constructor as new (n: number) => T)(indices.length * rowLength);
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    if (r < 0 || r >= rows) throw new RnnkitError(`takeRows: row ${r} is out of range [0, ${rows})`);
+    out.set(data.subarray(r * rowLength, (r + 1) * rowLength), i * rowLength);
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { RnnkitError } from '../errors.js';
+import { applyConstraints, checkDecodeOptions } from './constraints.js';
+import { StateKeeper } from './states.js';
+import type { DecodeOptions, DecodeResult, StepFunction } from './step.js';
+
+export interface BeamSearchOptions extends DecodeOptions {
+  beamWidth: number;
+  /**
+   * Length normalization exponent alpha of GNMT (Wu et al. 2016): hypotheses are ranked by
+   * logProb / ((5 + len) / 6)^alpha, len = generated tokens including EOS. 0 (default) ranks by raw log-probability;
+   * larger values favour longer outputs.
+   */
+  lengthPenalty?: number;
+  /** How many hypotheses to return (default beamWidth). */
+  numReturn?: number;
+}
+
+interface Beam {
+  history: number[];
+  tokens: number[];
+  logProb: number;
+  extras?: number[][];
+}
+
+function lengthNorm(len: number, alpha: number): number {
+  return alpha === 0 ? 1 : ((5 + len) / 6) ** alpha;
+}
+
+/** Indices of the `k` largest finite entries of `row`, largest first (ties: lower id first). */
+function topIndices(row: Float32Array, k: number): number[] {
+  const top: number[] = [];
+  for (let v = 0; v < row.length; v++) {
+    if (row[v] === -Infinity) continue;
+    if (top.length === k && row[v] <= row[top[k - 1]]) continue;
+    let i = Math.min(top.length, k - 1);
+    top[i] = v;
+    while (i > 0 && row[top[i - 1]] < row[v]) {
+      top[i] = top[i - 1];
+      top[--i] = v;
+    }
+  }
+  return top;
+}
+
+/**
+ * Beam search over one input (initial states with batch 1). Keeps the `beamWidth` best partial hypotheses; a
+ * hypothesis that emits EOS among the step's best `beamWidth` candidates is set aside as finished. Stops when no
+ * live beam can still beat the `beamWidth`-th best finished one (an exact bound, since log-probabilities only
+ * decrease), or at maxLen. Returns hypotheses best first; width 1 gives exactly greedyDecode's result.
+ */
+export function beamSearch(stepFn: StepFunction, initStates: tf.Tensor[], opts: BeamSearchOptions): DecodeResult[] {
+  const prompt = checkDecodeOptions(opts, 'beamSearch');
+  const k = opts.beamWidth;
+  if (!Number.isInteger(k) || k < 1) throw new RnnkitError(`beamSearch: beamWidth must be an integer >= 1, got ${k}`);
+  const alpha = opts.lengthPenalty ?? 0;
+  if (!Number.isFinite(alpha)) throw new RnnkitError(`beamSearch: lengthPenalty must be a finite number, got ${alpha}`);
+  const numReturn = opts.numReturn ?? k;
+  for (const s of initStates) {
+    if (s.shape[0] !== 1) throw new RnnkitError(`beamSearch: initial states must have batch 1, got ${s.shape[0]}`);
+  }
+  const score = (logProb: number, len: number) => logProb / lengthNorm(len, alpha);
+  // Best normalized score a live beam could still reach at any length in [len, maxLen].
+  const bound = (logProb: number, len: number) => logProb / Math.max(lengthNorm(len, alpha), lengthNorm(opts.maxLen, alpha));
+
+  const keeper = new StateKeeper(initStates);
+  const finished: DecodeResult[] = [];
+  let alive: Beam[] = [{ history: [...prompt], tokens: [], logProb: 0 }];
+  try {
+    for (let i = 0; i < prompt.length - 1; i++) {
+      const out = stepFn.step(Int32Array.of(prompt[i]), keeper.current);
+      keeper.replace(out.states);
+      out.logProbs.dispose();
+      out.extras?.dispose();
+    }
+    for (let t = 0; t < opts.maxLen; t++) {
+      const len = t + 1;
+      const out = stepFn.step(Int32Array.from(alive, (b) => b.history[b.history.length - 1]), keeper.current);
+      const logProbs = out.logProbs.dataSync().slice() as Float32Array;
+      const extras = out.extras ? (out.extras.dataSync().slice() as Float32Array) : undefined;
+      out.logProbs.dispose();
+      out.extras?.dispose();
+      const vocab = logProbs.length / alive.length;
+      const extrasRow = (b: number) => extras && Array.from(extras.subarray((b * extras.length) / alive.length, ((b + 1) * extras.length) / alive.length));
+
+      const candidates: { beam: number; token: number; logProb: number }[] = [];
+      alive.forEach((beam, b) => {
+        const row = logProbs.subarray(b * vocab, (b + 1) * vocab);
+        applyConstraints(row, beam.history, t, opts);
+        for (const token of topIndices(row, 2 * k)) candidates.push({ beam: b, token, logProb: beam.logProb + row[token] });
+      });
+      candidates.sort((x, y) => y.logProb - x.logProb || x.beam - y.beam || x.token - y.token);
+
+      const next: Beam[] = [];
+      const parents: number[] = [];
+      for (let rank = 0; rank < candidates.length && next.length < k; rank++) {
+        const c = candidates[rank];
+        const parent = alive[c.beam];
+        const row = extrasRow(c.beam);
+        const ext = row ? [...(parent.extras ?? []), row] : undefined;
+        if (c.token === opts.eos) {
+          if (rank < k) finished.push({ tokens: parent.tokens, logProb: c.logProb, score: score(c.logProb, len), finished: true, extras: ext });
+          continue;
+        }
+        next.push({ history: [...parent.history, c.token], tokens: [...parent.tokens, c.token], logProb: c.logProb, extras: ext });
+        parents.push(c.beam);
+      }
+
+      const lastStep = len === opts.maxLen || next.length === 0;
+      finished.sort((x, y) => y.score - x.score);
+      const settled =
+        finished.length >= k && next.every((b) => bound(b.logProb, len) <= finished[k - 1].score);
+      if (lastStep || settled) {
+        keeper.releaseUnused(out.states);
+        if (!settled) {
+          for (const b of next) finished.push({ tokens: b.tokens, logProb: b.logProb, score: score(b.logProb, len), finished: false, extras: b.extras });
+        }
+        break;
+      }
+      const identity = parents.length === alive.length && parents.every((p, i) => p === i);
+      if (identity) {
+        keeper.replace(out.states);
+      } else {
+        const idx = tf.tensor1d(parents, 'int32');
+        const gathered = out.states.map((s) => tf.gather(s, idx));
+        idx.dispose();
+        keeper.replace(gathered);
+        keeper.releaseUnused(out.states);
+      }
+      alive = next;
+    }
+  } finally {
+    keeper.disposeAll();
+  }
+  if (finished.length === 0) throw new RnnkitError('beamSearch: every continuation was forbidden (check minLen/noRepeatNgram)');
+  finished.sort((x, y) => y.score - x.score || y.logProb - x.logProb);
+  return finished.slice(0, numReturn);
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { RnnkitError } from '../errors.js';
+
+/** Probabilities are clipped here before the log so that a confident wrong prediction gives a large finite loss. */
+const PROB_EPSILON = 1e-7;
+
+const fmt = (shape: number[]) => `[${shape.join(',')}]`;
+
+/**
+ * Mean of `values` over the positions whose weight is non-zero, weighted. `weights` may have the full shape of
+ * `values` or a prefix of it ([B] per-example weights for [B, T] per-position losses).
+ */
+function weightedMean(values: tf.Tensor, weights: tf.Tensor | undefined, lossName: string): tf.Scalar {
+  if (!weights) return tf.mean(values) as tf.Scalar;
+  const prefixOk =
+    weights.rank <= values.rank && weights.shape.every((d, i) => d === values.shape[i]);
+  if (!prefixOk) {
+    throw new RnnkitError(
+      `${lossName}: weights/mask shape ${fmt(weights.shape)} does not match the loss shape ${fmt(values.shape)} ` +
+        '(expected the same shape or a leading prefix of it, e.g. [B] or [B,T])',
+    );
+  }
+  let w = weights.toFloat();
+  while (w.rank < values.rank) w = w.expandDims(-1);
+  const full = tf.broadcastTo(w, values.shape);
+  // Dividing by max(sum, tiny) makes a fully masked batch contribute 0 instead of NaN.
+  return tf.div(tf.sum(tf.mul(values, full)), tf.maximum(tf.sum(full), 1e-12)) as tf.Scalar;
+}
+
+export interface SparseCrossentropyOptions {
+  /** yPred holds unnormalized logits rather than probabilities. */
+  fromLogits?: boolean;
+}
+
+/**
+ * Cross-entropy between integer class ids `yTrue` ([B] or [B, T]) and predictions `yPred` ([B, V] or [B, T, V],
+ * probabilities or logits), averaged over the positions whose weight is non-zero (padding masked by weight 0).
+ */
+export function sparseCategoricalCrossentropy(
+  yTrue: tf.Tensor,
+  yPred: tf.Tensor,
+  weights?: tf.Tensor,
+  options: SparseCrossentropyOptions = {},
+): tf.Scalar {
+  const name = 'sparseCategoricalCrossentropy';
+  const leadingMatch = yPred.rank === yTrue.rank + 1 && yTrue.shape.every((d, i) => d === yPred.shape[i]);
+  if (!leadingMatch) {
+    throw new RnnkitError(
+      `${name}: targets shape ${fmt(yTrue.shape)} does not fit predictions shape ${fmt(yPred.shape)} ` +
+        '(expected integer targets [B] for predictions [B,V], or [B,T] for [B,T,V])',
+    );
+  }
+  const numClasses = yPred.shape[yPred.rank - 1];
+  return tf.tidy(() => {
+    const ids = yTrue.dtype === 'int32' ? yTrue : yTrue.toInt();
+    const [lo, hi] = [ids.min().dataSync()[0], ids.max().dataSync()[0]];
+    if (lo < 0 || hi >= numClasses) {
+      throw new RnnkitError(`${name}: target id ${lo < 0 ? lo : hi} is outside the model's ${numClasses} classes [0, ${numClasses - 1}]`);
+    }
+    const logProbs = options.fromLogits
+      ? tf.logSoftmax(yPred)
+      : tf.log(tf.clipByValue(yPred, PROB_EPSILON, 1));
+    // Pick log p[target] by gathering from the flattened [N*V] tensor: unlike a one-hot product this does not
+    // materialize a second [N, V] tensor, which matters for word vocabularies.
+    const n = ids.size;
+    const flatIndex = tf.add(tf.range(0, n * numClasses, numClasses, 'int32'), ids.flatten());
+    const picked = tf.gather(logProbs.reshape([n * numClasses]), flatIndex).reshape(yTrue.shape);
+    return weightedMean(tf.neg(picked), weights, name);
+  });
+}
+
+/** Mean squared error; `yTrue` and `yPred` must have the same shape, `weights` a leading prefix of it. */
+export function meanSquaredError(yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+  const name = 'meanSquaredError';
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new RnnkitError(`${name}: targets shape ${fmt(yTrue.shape)} does not match predictions shape ${fmt(yPred.shape)}`);
+  }
+  return tf.tidy(() => weightedMean(tf.squaredDifference(yPred, yTrue.toFloat()), weights, name));
+}

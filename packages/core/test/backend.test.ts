@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
+/** Each test loads a fresh copy of backend.ts (its once-only state) against the one shared tfjs instance. */
+async function freshBackendModule() {
+  vi.resetModules();
+  const backend = await import('../src/backend.js');
+  const kernel = await import('../src/layers/recurrent-kernel.js');
+  return { ...backend, ...kernel };
+}
+
+function captureStderr(): { lines: () => string[] } {
+  const written: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  return { lines: () => written.join('').split('\n').filter((l) => l.length > 0) };
+}
+
+let tensorflowLoads = false;
+
+beforeAll(async () => {
+  // In this repository node_modules/@tensorflow/tfjs-node is plain tfjs under that name (for danfojs): importing it
+  // succeeds without registering a `tensorflow` backend, which is what initBackend must notice.
+  for (const specifier of ['rnnkit-tfjs-node', '@tensorflow/tfjs-node']) {
+    try {
+      await import(specifier);
+    } catch {
+      // absent: fine
+    }
+  }
+  tensorflowLoads = tf.findBackend('tensorflow') != null;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+describe('initBackend', () => {
+  it('rejects an unknown backend from the environment', async () => {
+    vi.stubEnv('RNNKIT_BACKEND', 'wasm');
+    const { initBackend } = await freshBackendModule();
+    await expect(initBackend()).rejects.toThrow(/RNNKIT_BACKEND: unknown backend 'wasm' \(expected 'tensorflow' or 'cpu'\)/);
+  });
+
+  it('a forced tensorflow backend that does not load is a clear error, not a silent cpu', async (ctx) => {
+    if (tensorflowLoads) ctx.skip();
+    const { initBackend } = await freshBackendModule();
+    await expect(initBackend({ backend: 'tensorflow', quiet: true })).rejects.toThrow(/tfjs-node did not load.*--backend cpu/);
+  });
+
+  it('picks a backend, prints it once, and is idempotent', async () => {
+    vi.stubEnv('RNNKIT_BACKEND', '');
+    const stderr = captureStderr();
+    const { initBackend, backendInfo, fusedKernelsActive } = await freshBackendModule();
+    expect(() => backendInfo()).toThrow(/before initBackend/);
+    const info = await initBackend();
+    const again = await initBackend({ backend: 'cpu' });
+    expect(again).toBe(info);
+    expect(backendInfo()).toBe(info);
+    expect(info.name).toBe(tensorflowLoads ? 'tensorflow' : 'cpu');
+    expect(tf.getBackend()).toBe(info.name);
+    const backendLines = stderr.lines().filter((l) => l.startsWith('rnnkit: backend='));
+    expect(backendLines).toEqual([`rnnkit: backend=${info.name} native=${info.native ? `yes (${info.nativeInfo})` : 'no'}`]);
+    if (info.name === 'cpu' && !info.native) {
+      // The native addon failed to load: exactly one warning says so, and layers use the reference loop.
+      expect(stderr.lines().filter((l) => l.includes('@rnnkit/native unavailable'))).toHaveLength(1);
+      expect(fusedKernelsActive()).toBe(false);
+    }
+    if (info.native) expect(fusedKernelsActive()).toBe(true);
+  });
+
+  it('RNNKIT_NATIVE=0 and quiet: plain cpu, nothing printed', async () => {
+    vi.stubEnv('RNNKIT_NATIVE', '0');
+    const stderr = captureStderr();
+    const { initBackend, fusedKernelsActive } = await freshBackendModule();
+    const info = await initBackend({ backend: 'cpu', quiet: true });
+    expect(info).toEqual({ name: 'cpu', native: false });
+    expect(fusedKernelsActive()).toBe(false);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it('on cpu, UnsortedSegmentSum (the Embedding gradient) is a scatter-add with the same results', async () => {
+    const { initBackend } = await freshBackendModule();
+    const info = await initBackend({ quiet: true, native: false });
+    expect(info.name).toBe('cpu');
+    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const ids = tf.tensor1d([2, 0, 2, 7], 'int32'); // 7 is out of range: dropped, as in TensorFlow
+    expect(tf.unsortedSegmentSum(x, ids, 4).arraySync()).toEqual([[3, 4], [0, 0], [6, 8], [0, 0]]);
+    const xInt = tf.tensor3d([[[1], [2]], [[3], [4]]], [2, 2, 1], 'int32');
+    const sums = tf.unsortedSegmentSum(xInt, tf.tensor1d([1, 1], 'int32'), 2);
+    expect(sums.dtype).toBe('int32');
+    expect(sums.arraySync()).toEqual([[[0], [0]], [[4], [6]]]);
+    // Gradient of an embedding lookup: repeated ids accumulate.
+    const table = tf.variable(tf.zeros([5, 3]));
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.gather(table, tf.tensor2d([[1, 3], [1, 0]], [2, 2], 'int32')), 2)), [table]);
+    expect(grads[table.name].arraySync()).toEqual([[2, 2, 2], [4, 4, 4], [0, 0, 0], [2, 2, 2], [0, 0, 0]]);
+  });
+});

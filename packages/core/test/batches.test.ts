@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { describe, expect, it } from 'vitest';
+import { arrayBatchSource, padSequences, shuffledIndices, takeRows } from '../src/data/index.js';
+
+describe('padSequences', () => {
+  it('pads post and truncates post by default', () => {
+    const p = padSequences([[5, 6, 7], [8]], { maxLen: 2 });
+    expect(Array.from(p.ids)).toEqual([5, 6, 8, 0]);
+    expect(Array.from(p.mask)).toEqual([1, 1, 1, 0]);
+    expect(Array.from(p.lengths)).toEqual([2, 1]);
+  });
+  it('pads pre and truncates pre', () => {
+    const p = padSequences([[5, 6, 7], [8]], { maxLen: 2, padding: 'pre', truncating: 'pre' });
+    expect(Array.from(p.ids)).toEqual([6, 7, 0, 8]);
+    expect(Array.from(p.mask)).toEqual([1, 1, 0, 1]);
+  });
+  it('defaults maxLen to the longest and rejects bad input', () => {
+    expect(padSequences([[1], [2, 3, 4]]).maxLen).toBe(3);
+    expect(() => padSequences([])).toThrow(/no sequences/);
+    expect(() => padSequences([[1.5]])).toThrow(/sequence 0, position 0/);
+  });
+});
+
+describe('shuffledIndices', () => {
+  it('is a seeded permutation', () => {
+    const a = shuffledIndices(50, seedrandom.alea('1'));
+    const b = shuffledIndices(50, seedrandom.alea('1'));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect([...a].sort((x, y) => x - y)).toEqual([...Array(50).keys()]);
+    expect(Array.from(a)).not.toEqual([...Array(50).keys()]);
+  });
+});
+
+describe('arrayBatchSource', () => {
+  const data = Float32Array.from({ length: 10 * 2 }, (_, i) => i);
+  const source = (opts: { shuffle?: boolean; dropRemainder?: boolean; seed?: number }) =>
+    arrayBatchSource({
+      size: 10,
+      batchSize: 4,
+      ...opts,
+      makeBatch: (idx) => ({ xs: tf.tensor2d(takeRows(data, 2, idx), [idx.length, 2]), ys: tf.tensor1d(Array.from(idx)), size: idx.length }),
+    });
+  const epochRows = (src: ReturnType<typeof source>, epoch: number) =>
+    [...src.batches(epoch)].map((b) => {
+      const rows = (b.ys as tf.Tensor).arraySync() as number[];
+      expect((b.xs as tf.Tensor).arraySync()).toEqual(rows.map((r) => [2 * r, 2 * r + 1]));
+      tf.dispose([b.xs, b.ys]);
+      return rows;
+    });
+
+  it('yields every example once per epoch, in order without shuffle', () => {
+    const src = source({ shuffle: false });
+    expect(src.numBatches()).toBe(3);
+    expect(epochRows(src, 0)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  });
+
+  it('shuffles per epoch, reproducibly from (seed, epoch)', () => {
+    const a = source({ seed: 7 });
+    const e0 = epochRows(a, 0).flat();
+    const e1 = epochRows(a, 1).flat();
+    expect([...e0].sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
+    expect(e0).not.toEqual(e1);
+    // A fresh source asked directly for epoch 1 (a resumed run) sees the same order.
+    expect(epochRows(source({ seed: 7 }), 1).flat()).toEqual(e1);
+  });
+
+  it('drops the remainder when asked', () => {
+    const src = source({ shuffle: false, dropRemainder: true });
+    expect(src.numBatches()).toBe(2);
+    expect(epochRows(src, 0).map((r) => r.length)).toEqual([4, 4]);
+  });
+
+  it('rejects an empty dataset', () => {
+    expect(() => arrayBatchSource({ size: 0, batchSize: 2, makeBatch: () => { throw new Error(); } })).toThrow(/empty/);
+  });
+});

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { RnnkitError } from '../src/errors.js';
+import { meanSquaredError, sparseCategoricalCrossentropy } from '../src/train/losses.js';
+
+const value = (t: tf.Scalar) => {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+};
+
+describe('sparseCategoricalCrossentropy', () => {
+  it('matches -mean(log p[target]) on probabilities [B, V]', () => {
+    const probs = tf.tensor2d([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]);
+    const ids = tf.tensor1d([0, 1], 'int32');
+    expect(value(sparseCategoricalCrossentropy(ids, probs))).toBeCloseTo(-(Math.log(0.7) + Math.log(0.1)) / 2, 5);
+    tf.dispose([probs, ids]);
+  });
+
+  it('applies softmax to logits with fromLogits', () => {
+    const logits = tf.tensor2d([[2, 0, -1]]);
+    const ids = tf.tensor1d([2], 'int32');
+    const z = Math.exp(2) + 1 + Math.exp(-1);
+    expect(value(sparseCategoricalCrossentropy(ids, logits, undefined, { fromLogits: true }))).toBeCloseTo(-(-1 - Math.log(z)), 5);
+    tf.dispose([logits, ids]);
+  });
+
+  it('averages only over unmasked positions of [B, T] targets', () => {
+    // position (0,1) is padding: its (terrible) prediction must not count
+    const probs = tf.tensor3d([[[0.5, 0.5], [0.99, 0.01]], [[0.25, 0.75], [0.9, 0.1]]]);
+    const ids = tf.tensor2d([[0, 1], [1, 0]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 0], [1, 1]]);
+    const expected = -(Math.log(0.5) + Math.log(0.75) + Math.log(0.9)) / 3;
+    expect(value(sparseCategoricalCrossentropy(ids, probs, mask))).toBeCloseTo(expected, 5);
+    tf.dispose([probs, ids, mask]);
+  });
+
+  it('has the textbook gradient (softmax - onehot) / N with respect to logits', () => {
+    const logits = tf.tensor2d([[1, 2, 0.5], [0, -1, 3]]);
+    const ids = tf.tensor1d([1, 0], 'int32');
+    const grad = tf.grad((l: tf.Tensor) => sparseCategoricalCrossentropy(ids, l, undefined, { fromLogits: true }))(logits);
+    const p = tf.softmax(logits).arraySync() as number[][];
+    const expected = p.map((row, i) => row.map((v, j) => (v - (j === [1, 0][i] ? 1 : 0)) / 2));
+    (grad.arraySync() as number[][]).forEach((row, i) => row.forEach((g, j) => expect(g).toBeCloseTo(expected[i][j], 6)));
+    tf.dispose([logits, ids, grad]);
+  });
+
+  it('names both shapes when targets do not fit predictions', () => {
+    const probs = tf.zeros([4, 5, 10]);
+    const ids = tf.zeros([4, 3], 'int32');
+    expect(() => sparseCategoricalCrossentropy(ids, probs)).toThrow(/targets shape \[4,3\] does not fit predictions shape \[4,5,10\]/);
+    tf.dispose([probs, ids]);
+  });
+
+  it('rejects target ids outside the vocabulary', () => {
+    const probs = tf.fill([2, 3], 1 / 3);
+    const ids = tf.tensor1d([0, 3], 'int32');
+    expect(() => sparseCategoricalCrossentropy(ids, probs)).toThrow(/target id 3 is outside the model's 3 classes/);
+    tf.dispose([probs, ids]);
+  });
+});
+
+describe('meanSquaredError', () => {
+  it('is the (weighted) mean of squared differences', () => {
+    const yTrue = tf.tensor2d([[1, 2], [3, 4]]);
+    const yPred = tf.tensor2d([[1, 0], [0, 4]]);
+    expect(value(meanSquaredError(yTrue, yPred))).toBeCloseTo((0 + 4 + 9 + 0) / 4, 6);
+    const w = tf.tensor1d([1, 0]); // per-example weights broadcast over the last axis
+    expect(value(meanSquaredError(yTrue, yPred, w))).toBeCloseTo((0 + 4) / 2, 6);
+    tf.dispose([yTrue, yPred, w]);
+  });
+
+  it('throws an RnnkitError naming both shapes on mismatch', () => {
+    const a = tf.zeros([2, 3]);
+    const b = tf.zeros([2, 1]);
+    expect(() => meanSquaredError(a, b)).toThrow(RnnkitError);
+    expect(() => meanSquaredError(a, b)).toThrow(/\[2,3\] does not match predictions shape \[2,1\]/);
+    tf.dispose([a, b]);
+  });
+});

@@ -1,0 +1,34 @@
+{
+  "variables": {
+    "openblas_include%": "<!(node scripts/find-openblas.mjs include)",
+    "openblas_lib%": "<!(node scripts/find-openblas.mjs lib)"
+  },
+  "targets": [
+    {
+      "target_name": "rnnkit_native",
+      "sources": [
+        "native/addon.cc",
+        "native/gemm.cc",
+        "native/recurrent.cc",
+        "native/threadpool.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+      },
+      "conditions": [
+        ["openblas_include!='' and openblas_lib!=''", {
+          "defines": ["RNNKIT_USE_OPENBLAS"],
+          "include_dirs": ["<(openblas_include)"],
+          "libraries": ["-L<(openblas_lib)", "-lopenblas", "-Wl,-rpath,<(openblas_lib)"]
+        }]
+      ]
+    }
+  ]
+}

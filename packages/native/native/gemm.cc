@@ -1,0 +1,183 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "simd.h"
+#include "threadpool.h"
+
+#ifdef RNNKIT_USE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace rnnkit {
+
+namespace {
+
+#ifdef RNNKIT_USE_OPENBLAS
+GemmImpl current = GemmImpl::OpenBLAS;
+#else
+GemmImpl current = GemmImpl::Portable;
+#endif
+
+// Register tile of the micro-kernel: MR rows of A times NR columns of B stay in vector registers
+// (4 x 16 floats = 8 AVX2 or 4 AVX-512 registers) for the whole KC-long inner product.
+constexpr int MR = 4;
+constexpr int NR = 16;
+// KC x NR panels of B (16 KB at KC=256) stay in L1 while a tile row of A streams through.
+constexpr int KC = 256;
+// Column panels handed to one task; small enough to give both cores work on narrow products.
+constexpr int PANELS_PER_TASK = 4;
+
+RNNKIT_SIMD void microKernel(int kc, const float* ap, const float* bp, float* out) {
+  float acc[MR][NR] = {};
+  for (int k = 0; k < kc; ++k) {
+    const float* a = ap + k * MR;
+    const float* b = bp + k * NR;
+    for (int i = 0; i < MR; ++i) {
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    for (int j = 0; j < NR; ++j) out[i * NR + j] = acc[i][j];
+  }
+}
+
+inline float elemA(bool trans, const float* A, int lda, int i, int k) {
+  return trans ? A[static_cast<long>(k) * lda + i] : A[static_cast<long>(i) * lda + k];
+}
+
+inline float elemB(bool trans, const float* B, int ldb, int k, int j) {
+  return trans ? B[static_cast<long>(j) * ldb + k] : B[static_cast<long>(k) * ldb + j];
+}
+
+void scaleC(int M, int N, float beta, float* C, int ldc) {
+  if (beta == 1.0f) return;
+  for (int i = 0; i < M; ++i) {
+    float* row = C + static_cast<long>(i) * ldc;
+    if (beta == 0.0f) {
+      std::fill(row, row + N, 0.0f);  // not 0 * C: C may hold garbage or NaN
+    } else {
+      for (int j = 0; j < N; ++j) row[j] *= beta;
+    }
+  }
+}
+
+// Few rows times a row-major B (decoding steps with batch 1): stream B once, no packing.
+RNNKIT_SIMD void axpyRows(bool transA, int M, int N, int K, float alpha, const float* A, int lda,
+                          const float* B, int ldb, float* C, int ldc) {
+  for (int i = 0; i < M; ++i) {
+    float* c = C + static_cast<long>(i) * ldc;
+    for (int k = 0; k < K; ++k) {
+      const float a = alpha * elemA(transA, A, lda, i, k);
+      const float* b = B + static_cast<long>(k) * ldb;
+      for (int j = 0; j < N; ++j) c[j] += a * b[j];
+    }
+  }
+}
+
+void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc, bool allowThreads) {
+  if (M <= 0 || N <= 0) return;
+  scaleC(M, N, beta, C, ldc);
+  if (K <= 0 || alpha == 0.0f) return;
+  if (M <= 2 && !transB) {
+    axpyRows(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    return;
+  }
+
+  const int panels = (N + NR - 1) / NR;
+  const int rowTiles = (M + MR - 1) / MR;
+  const int panelGroups = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+  std::vector<float> bPacked(static_cast<size_t>(panels) * KC * NR);
+  ThreadPool& threads = pool();
+  const long work = static_cast<long>(M) * N * K;
+  const bool parallel = allowThreads && work >= 32L * 32 * 32 && threads.size() > 1;
+
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = std::min(KC, K - k0);
+    // Pack op(B)[k0:k0+kc, :] into NR-wide panels, zero-padded on the right edge.
+    for (int p = 0; p < panels; ++p) {
+      float* dst = bPacked.data() + static_cast<size_t>(p) * KC * NR;
+      for (int k = 0; k < kc; ++k) {
+        for (int jj = 0; jj < NR; ++jj) {
+          const int j = p * NR + jj;
+          dst[k * NR + jj] = j < N ? elemB(transB, B, ldb, k0 + k, j) : 0.0f;
+        }
+      }
+    }
+    auto task = [&](int t) {
+      const int tile = t / panelGroups;
+      const int group = t % panelGroups;
+      const int i0 = tile * MR;
+      alignas(64) float aPacked[KC * MR];
+      alignas(64) float out[MR * NR];
+      for (int k = 0; k < kc; ++k) {
+        for (int ii = 0; ii < MR; ++ii) {
+          aPacked[k * MR + ii] = i0 + ii < M ? elemA(transA, A, lda, i0 + ii, k0 + k) : 0.0f;
+        }
+      }
+      const int pEnd = std::min(panels, (group + 1) * PANELS_PER_TASK);
+      for (int p = group * PANELS_PER_TASK; p < pEnd; ++p) {
+        microKernel(kc, aPacked, bPacked.data() + static_cast<size_t>(p) * KC * NR, out);
+        const int rows = std::min(MR, M - i0);
+        const int cols = std::min(NR, N - p * NR);
+        for (int ii = 0; ii < rows; ++ii) {
+          float* c = C + static_cast<long>(i0 + ii) * ldc + p * NR;
+          for (int jj = 0; jj < cols; ++jj) c[jj] += alpha * out[ii * NR + jj];
+        }
+      }
+    };
+    const int tasks = rowTiles * panelGroups;
+    if (parallel) {
+      threads.parallelFor(tasks, task);
+    } else {
+      for (int t = 0; t < tasks; ++t) task(t);
+    }
+  }
+}
+
+}  // namespace
+
+void sgemmPortable(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                   int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  gemmBlocked(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
+}
+
+void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                 int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  gemmBlocked(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+}
+
+bool openblasCompiledIn() {
+#ifdef RNNKIT_USE_OPENBLAS
+  return true;
+#else
+  return false;
+#endif
+}
+
+GemmImpl gemmImpl() { return current; }
+
+bool setGemmImpl(GemmImpl impl) {
+  if (impl == GemmImpl::OpenBLAS && !openblasCompiledIn()) return false;
+  current = impl;
+  return true;
+}
+
+const char* gemmName(GemmImpl impl) { return impl == GemmImpl::OpenBLAS ? "openblas" : "portable"; }
+
+void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+           const float* B, int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+#ifdef RNNKIT_USE_OPENBLAS
+  if (current == GemmImpl::OpenBLAS && K > 0) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+#endif
+  sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+}  // namespace rnnkit

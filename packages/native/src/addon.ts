@@ -1,0 +1,112 @@
+// Loads the compiled N-API addon (build/Release/rnnkit_native.node, built by scripts/build-addon.mjs
+// during `npm ci`). Loading never throws: callers ask nativeAvailable() and get a clear reason
+// from nativeLoadError() when it is missing. RNNKIT_NATIVE=0 turns the addon off on purpose.
+import { createRequire } from 'node:module';
+
+export type GemmName = 'openblas' | 'portable';
+
+export interface AddonInfo {
+  gemm: GemmName;
+  openblas: boolean;
+  threads: number;
+  simd: string;
+}
+
+export interface NativeBinding {
+  info(): AddonInfo;
+  setGemm(name: GemmName): boolean;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    bias: Float32Array | null,
+    activation: number,
+    leakyAlpha: number,
+  ): Float32Array;
+  rnnForward(...args: RnnArgs<[save: boolean]>): { packed: Float32Array; saved: Float32Array | null };
+  rnnBackward(
+    ...args: RnnArgs<[saved: Float32Array, dOutputs: Float32Array | null, dH: Float32Array | null, dC: Float32Array | null]>
+  ): {
+    dx: Float32Array;
+    dh0: Float32Array;
+    dc0: Float32Array | null;
+    dKernel: Float32Array;
+    dRecurrentKernel: Float32Array;
+    dBias: Float32Array;
+  };
+}
+
+/** Arguments shared by rnnForward/rnnBackward, followed by each one's own. */
+type RnnArgs<Rest extends unknown[]> = [
+  cell: number,
+  x: Float32Array,
+  h0: Float32Array | null,
+  c0: Float32Array | null,
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  mask: Float32Array | null,
+  batch: number,
+  timesteps: number,
+  inputDim: number,
+  units: number,
+  goBackwards: boolean,
+  ...Rest,
+];
+
+const ADDON_PATH = '../build/Release/rnnkit_native.node';
+
+let binding: NativeBinding | null = null;
+let loadError: string | null = null;
+
+if (process.env.RNNKIT_NATIVE === '0') {
+  loadError = 'disabled by RNNKIT_NATIVE=0';
+} else {
+  try {
+    binding = createRequire(import.meta.url)(ADDON_PATH) as NativeBinding;
+  } catch (err) {
+    loadError =
+      `cannot load ${new URL(ADDON_PATH, import.meta.url).pathname} (${(err as Error).message.split('\n')[0]}); ` +
+      'build it with `node scripts/build-addon.mjs` in packages/native';
+  }
+}
+
+/** True when the compiled addon is loaded and not disabled by RNNKIT_NATIVE=0. */
+export function nativeAvailable(): boolean {
+  return binding !== null;
+}
+
+/** Why the addon is unavailable, or null when it is loaded. */
+export function nativeLoadError(): string | null {
+  return loadError;
+}
+
+/** The loaded binding; throws a clear error when it is unavailable. */
+export function addon(): NativeBinding {
+  if (!binding) throw new Error(`@rnnkit/native is unavailable: ${loadError}`);
+  return binding;
+}
+
+/** Which GEMM backs the kernels: 'openblas' or 'portable'. */
+export function nativeInfo(): GemmName {
+  return addon().info().gemm;
+}
+
+/** GEMM, thread count and SIMD level of the loaded addon. */
+export function nativeDetails(): AddonInfo {
+  return addon().info();
+}
+
+/**
+ * Switches the GEMM implementation at run time (tests and benchmarks compare both in one build).
+ * Returns false when 'openblas' was requested but the addon was built without it.
+ */
+export function useGemm(name: GemmName): boolean {
+  return addon().setGemm(name);
+}

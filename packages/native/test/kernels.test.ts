@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installNativeKernels, nativeDetails, useGemm, type GemmName } from '../src/index.js';
+import { expectAddonLoaded, expectClose, optedOut, randomTensor } from './helpers.js';
+
+interface MatmulCase {
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: number[];
+  activation?: 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu' | 'prelu';
+}
+
+// Sizes straddle the portable kernel's 4x16 register tile and its 256-deep K blocks.
+const CASES: MatmulCase[] = [
+  { a: [1, 1], b: [1, 1], transposeA: false, transposeB: false },
+  { a: [7, 5], b: [5, 3], transposeA: false, transposeB: false },
+  { a: [5, 7], b: [5, 19], transposeA: true, transposeB: false },
+  { a: [33, 300], b: [17, 300], transposeA: false, transposeB: true },
+  { a: [260, 33], b: [70, 260], transposeA: true, transposeB: true },
+  { a: [64, 128], b: [128, 512], transposeA: false, transposeB: false },
+  { a: [3, 6, 4], b: [3, 4, 5], transposeA: false, transposeB: false },
+  { a: [2, 3, 4, 6], b: [2, 3, 5, 4], transposeA: true, transposeB: true },
+  { a: [4, 9, 8], b: [8, 6], transposeA: false, transposeB: false },
+  { a: [9, 8], b: [4, 8, 6], transposeA: false, transposeB: false },
+  { a: [1, 9, 8], b: [5, 6, 8], transposeA: false, transposeB: true },
+  { a: [2, 1, 3, 4], b: [1, 5, 4, 2], transposeA: false, transposeB: false },
+  { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'relu' },
+  { a: [3, 10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'sigmoid' },
+  { a: [10, 20], b: [30, 20], transposeA: false, transposeB: true, bias: [1], activation: 'elu' },
+  { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'leakyrelu' },
+  { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [10, 30], activation: 'relu6' },
+  { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'prelu' },
+  { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, activation: 'linear' },
+];
+
+function run(c: MatmulCase, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const a = randomTensor(c.a, seed);
+    const b = randomTensor(c.b, seed + 1);
+    if (c.bias === undefined && c.activation === undefined) {
+      return tf.matMul(a, b, c.transposeA, c.transposeB);
+    }
+    const bias = c.bias ? randomTensor(c.bias, seed + 2) : undefined;
+    const preluActivationWeights = c.activation === 'prelu' ? randomTensor([30], seed + 3, 0.1) : undefined;
+    return tf.fused.matMul({ a, b, transposeA: c.transposeA, transposeB: c.transposeB, bias, activation: c.activation, preluActivationWeights });
+  });
+}
+
+function fusedGrads(seed: number): tf.Tensor[] {
+  const a = randomTensor([6, 5], seed);
+  const b = randomTensor([5, 7], seed + 1);
+  const bias = randomTensor([7], seed + 2);
+  return tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+    tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, bias: z, activation: 'relu' }).square().sum(),
+  )([a, b, bias]);
+}
+
+describe.skipIf(optedOut)('native BatchMatMul / _FusedMatMul kernels', () => {
+  let expected: tf.Tensor[];
+  let expectedGrads: tf.Tensor[];
+  const originalBatchMatMul = tf.getKernel('BatchMatMul', 'cpu')?.kernelFunc;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    expectAddonLoaded();
+    // Reference results from tfjs's own kernels, computed before the native ones are installed.
+    expected = CASES.map((c, i) => run(c, 10 * i));
+    expectedGrads = fusedGrads(500);
+    const { info } = installNativeKernels(tf);
+    expect(['openblas', 'portable']).toContain(info);
+  });
+
+  it('replaces the cpu kernels and is idempotent', () => {
+    const installed = tf.getKernel('BatchMatMul', 'cpu')?.kernelFunc;
+    expect(installed).not.toBe(originalBatchMatMul);
+    installNativeKernels(tf);
+    expect(tf.getKernel('BatchMatMul', 'cpu')?.kernelFunc).toBe(installed);
+  });
+
+  const gemms: GemmName[] = ['portable', 'openblas'];
+  for (const gemm of gemms) {
+    describe(`with the ${gemm} GEMM`, () => {
+      beforeAll(() => {
+        if (gemm === 'openblas' && !nativeDetails().openblas) return;
+        expect(useGemm(gemm)).toBe(true);
+      });
+
+      CASES.forEach((c, i) => {
+        const label = `${c.a} x ${c.b}${c.transposeA ? ' tA' : ''}${c.transposeB ? ' tB' : ''}${c.bias ? ` bias ${c.bias}` : ''}${c.activation ? ` ${c.activation}` : ''}`;
+        it.skipIf(gemm === 'openblas' && !nativeDetails().openblas)(`matches tfjs: ${label}`, () => {
+          expectClose(run(c, 10 * i), expected[i], 1e-5, label);
+        });
+      });
+
+      it.skipIf(gemm === 'openblas' && !nativeDetails().openblas)('fused matMul gradients match tfjs', () => {
+        const grads = fusedGrads(500);
+        grads.forEach((g, i) => expectClose(g, expectedGrads[i], 1e-5, `grad ${i}`));
+      });
+    });
+  }
+
+  it('leaves int32 matMul to the original kernel', () => {
+    const r = tf.matMul(tf.tensor2d([[1, 2]], [1, 2], 'int32'), tf.tensor2d([[3], [4]], [2, 1], 'int32'));
+    expect(r.dtype).toBe('int32');
+    expect(Array.from(r.dataSync())).toEqual([11]);
+  });
+
+  it('still reports tfjs shape errors', () => {
+    expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(/inner shapes/);
+  });
+});

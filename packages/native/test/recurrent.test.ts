@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fusedRecurrentSequence, recurrentStep, type CellType } from '../src/index.js';
+import { expectAddonLoaded, expectClose, optedOut, randomMask, randomTensor, referenceSequence, type ReferenceArgs } from './helpers.js';
+
+const GATES: Record<CellType, number> = { lstm: 4, gru: 3, simple: 1 };
+
+interface Case {
+  B: number;
+  T: number;
+  D: number;
+  U: number;
+  mask: boolean;
+  goBackwards: boolean;
+  initialState: boolean;
+  bias: boolean;
+}
+
+const CASES: Case[] = [
+  { B: 3, T: 5, D: 4, U: 6, mask: false, goBackwards: false, initialState: true, bias: true },
+  { B: 1, T: 1, D: 3, U: 5, mask: false, goBackwards: false, initialState: true, bias: true },
+  { B: 1, T: 6, D: 2, U: 4, mask: true, goBackwards: true, initialState: false, bias: true },
+  { B: 4, T: 7, D: 2, U: 3, mask: true, goBackwards: false, initialState: true, bias: true },
+  { B: 4, T: 7, D: 5, U: 3, mask: true, goBackwards: true, initialState: true, bias: false },
+  { B: 2, T: 1, D: 3, U: 2, mask: true, goBackwards: true, initialState: true, bias: true },
+  { B: 5, T: 9, D: 8, U: 17, mask: false, goBackwards: true, initialState: false, bias: true },
+];
+
+function makeArgs(cell: CellType, c: Case, seed: number): ReferenceArgs {
+  const G = GATES[cell];
+  return {
+    cell,
+    x: randomTensor([c.B, c.T, c.D], seed + 1),
+    h0: c.initialState ? randomTensor([c.B, c.U], seed + 2, 0.5) : null,
+    c0: c.initialState && cell === 'lstm' ? randomTensor([c.B, c.U], seed + 3, 0.5) : null,
+    kernel: randomTensor([c.D, G * c.U], seed + 4, 0.6),
+    recurrentKernel: randomTensor([c.U, G * c.U], seed + 5, 0.6),
+    bias: c.bias ? randomTensor([G * c.U], seed + 6, 0.3) : null,
+    mask: c.mask ? randomMask(c.B, c.T, seed + 7) : null,
+    goBackwards: c.goBackwards,
+  };
+}
+
+/** Differentiable inputs present in a case, in a fixed order. */
+function differentiable(a: ReferenceArgs): tf.Tensor[] {
+  return [a.x, a.h0, a.c0, a.kernel, a.recurrentKernel, a.bias].filter((t): t is tf.Tensor => t !== null);
+}
+
+const NAMES = ['x', 'h0', 'c0', 'kernel', 'recurrentKernel', 'bias'];
+
+describe.skipIf(optedOut)('fusedRecurrentSequence', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    expectAddonLoaded();
+  });
+
+  for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
+    CASES.forEach((c, index) => {
+      const label = `${cell} B=${c.B} T=${c.T} D=${c.D} U=${c.U}${c.mask ? ' masked' : ''}${c.goBackwards ? ' backwards' : ''}${c.initialState ? '' : ' zero-state'}${c.bias ? '' : ' no-bias'}`;
+      it(`matches the tf-ops reference forward and gradients: ${label}`, () => {
+        const args = makeArgs(cell, c, 100 * index + cell.length);
+        const inputs = differentiable(args);
+        const inputNames = NAMES.filter((n) => (args as unknown as Record<string, unknown>)[n] != null);
+        // Upstream weights so that outputs, h and c all carry gradient.
+        const wOut = randomTensor([c.B, c.T, c.U], 900 + index);
+        const wH = randomTensor([c.B, c.U], 901 + index);
+        const wC = randomTensor([c.B, c.U], 902 + index);
+        const rebuild = (ts: tf.Tensor[]): ReferenceArgs => {
+          const byName: Record<string, tf.Tensor> = {};
+          inputNames.forEach((n, i) => (byName[n] = ts[i]));
+          return { ...args, x: byName.x, h0: byName.h0 ?? null, c0: byName.c0 ?? null, kernel: byName.kernel, recurrentKernel: byName.recurrentKernel, bias: byName.bias ?? null };
+        };
+        const loss = (run: (a: ReferenceArgs) => { outputs: tf.Tensor; h: tf.Tensor; c: tf.Tensor | null }) =>
+          (...ts: tf.Tensor[]) => {
+            const r = run(rebuild(ts));
+            let l = r.outputs.mul(wOut).sum().add(r.h.mul(wH).sum());
+            if (r.c) l = l.add(r.c.mul(wC).sum());
+            return l as tf.Scalar;
+          };
+
+        const fused = fusedRecurrentSequence(args);
+        const ref = referenceSequence(args);
+        expectClose(fused.outputs, ref.outputs, 1e-4, 'outputs');
+        expectClose(fused.h, ref.h, 1e-4, 'h');
+        if (cell === 'lstm') expectClose(fused.c as tf.Tensor, ref.c as tf.Tensor, 1e-4, 'c');
+        else expect(fused.c).toBeNull();
+
+        const gFused = tf.grads(loss(fusedRecurrentSequence))(inputs);
+        const gRef = tf.grads(loss(referenceSequence))(inputs);
+        inputNames.forEach((name, i) => expectClose(gFused[i], gRef[i], 1e-4, `d${name}`));
+      });
+    });
+  }
+
+  it('gives masked steps a zero gradient for x and passes state gradients through', () => {
+    const args = makeArgs('lstm', { B: 2, T: 4, D: 3, U: 4, mask: false, goBackwards: false, initialState: true, bias: true }, 7);
+    args.mask = tf.tensor2d([[1, 0, 0, 1], [0, 1, 1, 1]]);
+    const dx = tf.grad((x: tf.Tensor) => fusedRecurrentSequence({ ...args, x }).h.sum())(args.x);
+    const v = dx.arraySync() as number[][][];
+    expect(v[0][1].every((d) => d === 0) && v[0][2].every((d) => d === 0) && v[1][0].every((d) => d === 0)).toBe(true);
+    expect(v[0][3].some((d) => d !== 0)).toBe(true);
+  });
+
+  for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
+    it(`uses the tfjs-layers weight layout (${cell} vs tf.layers with sigmoid recurrent activation)`, () => {
+      const B = 3, T = 6, D = 4, U = 5;
+      const args = makeArgs(cell, { B, T, D, U, mask: false, goBackwards: false, initialState: false, bias: true }, 31);
+      const config = { units: U, returnSequences: true, recurrentActivation: 'sigmoid' as const, inputShape: [T, D] };
+      const layer =
+        cell === 'lstm' ? tf.layers.lstm(config) : cell === 'gru' ? tf.layers.gru(config) : tf.layers.simpleRNN(config);
+      (layer.apply(args.x) as tf.Tensor).dispose(); // builds the layer with its own initial weights
+      layer.setWeights([args.kernel, args.recurrentKernel, args.bias as tf.Tensor]);
+      const expected = layer.apply(args.x) as tf.Tensor;
+      expectClose(fusedRecurrentSequence(args).outputs, expected, 1e-4, `${cell} outputs`);
+      layer.dispose();
+    });
+  }
+
+  it('recurrentStep equals one step of the sequence op', () => {
+    for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
+      const args = makeArgs(cell, { B: 3, T: 1, D: 4, U: 5, mask: false, goBackwards: false, initialState: true, bias: true }, 55);
+      const seq = fusedRecurrentSequence(args);
+      const step = recurrentStep({ ...args, x: args.x.reshape([3, 4]), h: args.h0 as tf.Tensor, c: args.c0 });
+      expectClose(step.h, seq.h, 1e-6, `${cell} step h`);
+      if (cell === 'lstm') expectClose(step.c as tf.Tensor, seq.c as tf.Tensor, 1e-6, 'step c');
+    }
+  });
+
+  it('rejects mismatched shapes with a message naming the argument', () => {
+    const args = makeArgs('gru', { B: 2, T: 3, D: 4, U: 5, mask: false, goBackwards: false, initialState: true, bias: true }, 9);
+    expect(() => fusedRecurrentSequence({ ...args, kernel: tf.zeros([4, 10]) })).toThrow(/kernel has shape \[4,10\], expected \[4,15\]/);
+    expect(() => fusedRecurrentSequence({ ...args, mask: tf.ones([2, 4]) })).toThrow(/mask has shape/);
+  });
+});

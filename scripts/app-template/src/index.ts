@@ -1,0 +1,3 @@
+export * from './data.js';
+export * from './model.js';
+export * from './train.js';
