@@ -8,6 +8,7 @@
       "target_name": "rnnkit_native",
       "sources": [
         "native/addon.cc",
+        "native/elementwise.cc",
         "native/gemm.cc",
         "native/recurrent.cc",
         "native/threadpool.cc"

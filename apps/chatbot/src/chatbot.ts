@@ -38,6 +38,9 @@ export interface Reply {
   alternatives: { text: string; score: number }[];
   /** Words of the user's last turn that are not in the vocabulary (encoded as <unk>). */
   unknown: string[];
+  /** The encoder input as tokens, and per reply token its attention over them (for heatmaps). */
+  contextTokens: string[];
+  attention: number[][];
 }
 
 /** What `train` stores in the model directory's extras; everything `Chatbot.load` needs besides the weights. */
@@ -115,7 +118,8 @@ export class Chatbot {
   reply(turns: readonly string[], settings: DecodeSettings = DEFAULT_DECODE_SETTINGS): Reply {
     const { ids, unknown } = this.encodeContext(turns);
     const init = encodeForDecoding(this.models, [ids]);
-    const common = { bos: BOS, eos: EOS, maxLen: settings.maxLen, noRepeatNgram: settings.noRepeatNgram };
+    // minLen 1: an empty reply is never an answer, however likely an immediate EOS is.
+    const common = { bos: BOS, eos: EOS, maxLen: settings.maxLen, minLen: 1, noRepeatNgram: settings.noRepeatNgram };
     try {
       const results =
         settings.temperature > 0
@@ -129,6 +133,8 @@ export class Chatbot {
         score: best.score,
         alternatives: rest.map((r) => ({ text: render(r.tokens), score: r.score })),
         unknown,
+        contextTokens: this.vocab.decode(ids),
+        attention: best.extras ?? [],
       };
     } finally {
       tf.dispose(init);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { choiceOption, floatOption, initBackend, intOption, runCli, setSeed, writeFileAtomic } from '@rnnkit/core';
+import { choiceOption, floatOption, heatmapSvg, initBackend, intOption, runCli, setSeed, writeFileAtomic } from '@rnnkit/core';
 import { Chatbot, DEFAULT_DECODE_SETTINGS, type DecodeSettings } from './chatbot.js';
 import { DEFAULT_DATA_CONFIG, describeData, prepareData, type DataConfig, type Lang } from './data/index.js';
 import { evaluateChatbot, formatReport } from './evaluate.js';
@@ -26,7 +26,7 @@ interface TrainFlags {
   units: number;
   attention: 'dot' | 'general';
   dropout: number;
-  out: string;
+  out?: string;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -54,7 +54,7 @@ function dataConfig(f: Pick<TrainFlags, 'lang' | 'history' | 'maxContextLen' | '
 }
 
 /** Flags shared by train and demo; demo only changes some defaults. */
-function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { out: string; epochs: number }): Command {
+function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { epochs: number }): Command {
   return new Command(name)
     .description(description)
     .option('--data <path>', 'ChatterBot folder or .yml file, or a folder with the Cornell movie_lines.txt + movie_conversations.txt (default $RNNKIT_DATA_DIR/dialogs/chatterbot/<lang>, else downloaded once)')
@@ -68,12 +68,12 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--units <n>', 'GRU units per encoder direction (decoder: twice this)', intOption('--units', { min: 1 }), d.units ?? DEFAULT_MODEL_CONFIG.units)
     .option('--attention <score>', 'Luong score: dot or general', choiceOption('--attention', ['dot', 'general'] as const), DEFAULT_MODEL_CONFIG.attention)
     .option('--dropout <p>', 'dropout rate', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL_CONFIG.dropout)
-    .option('--out <dir>', 'run directory: model/, checkpoints/, metrics.jsonl, loss.svg', d.out)
+    .option('--out <dir>', `run directory: model/, checkpoints/, metrics.jsonl, loss.svg${d.out ? '' : ' (default: a new temp dir)'}`, d.out)
     .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), d.epochs)
-    .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), d.batchSize ?? 32)
-    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 3e-3)
+    .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), d.batchSize ?? 64)
+    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 1e-2)
     .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), 5)
-    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 3)
+    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 2)
     .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
     .option('--max-seconds <n>', 'wall-clock budget for the run', intOption('--max-seconds', { min: 1 }))
     .option('--resume', 'continue from <out>/checkpoints/last')
@@ -81,7 +81,7 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--backend <name>', 'tensorflow or cpu', backendOption);
 }
 
-async function runTraining(f: TrainFlags) {
+async function runTraining(f: TrainFlags & { out: string }) {
   await initBackend({ backend: f.backend });
   const cfg = dataConfig(f);
   const { corpus, dataset } = await prepareData(f.data, cfg);
@@ -133,7 +133,7 @@ const program = new Command('rnnkit-chatbot')
   .showHelpAfterError();
 
 program.addCommand(
-  trainingCommand('train', 'train a chatbot', { out: 'runs/chatbot', epochs: 40 }).action(async (f: TrainFlags) => {
+  trainingCommand('train', 'train a chatbot', { out: 'runs/chatbot', epochs: 12 }).action(async (f: TrainFlags & { out: string }) => {
     await runTraining(f);
   }),
 );
@@ -178,11 +178,20 @@ program.addCommand(
     .description('one reply for scripts; several arguments are earlier turns of the conversation, the last is the user\'s')
     .requiredOption('--model <dir>', 'model directory (or a train --out directory)')
     .option('--json', 'print {reply, score, alternatives, unknown} as JSON')
+    .option('--attention <file.svg>', 'save the attention of each reply token over the input as an SVG heatmap')
     .argument('<turns...>', 'the conversation so far, oldest first')
-    .action(async (turns: string[], f: DecodeFlags & { model: string; json?: boolean }) => {
+    .action(async (turns: string[], f: DecodeFlags & { model: string; json?: boolean; attention?: string }) => {
       const { bot, settings } = await loadBot(f.model, f);
       try {
         const r = bot.reply(turns, settings);
+        if (f.attention && r.attention.length > 0) {
+          // The last row is the attention of the step that produced EOS.
+          const rows = [...r.tokens, '<eos>'].slice(0, r.attention.length);
+          await writeFileAtomic(f.attention, heatmapSvg({
+            rows, cols: r.contextTokens, values: r.attention, title: 'attention: reply token (row) over input token (column)',
+          }));
+          process.stderr.write(`attention heatmap written to ${f.attention}\n`);
+        }
         if (f.json) {
           say(JSON.stringify({ reply: r.text, score: r.score, alternatives: r.alternatives, unknown: r.unknown }));
         } else {
@@ -197,11 +206,10 @@ program.addCommand(
 
 program.addCommand(
   trainingCommand('demo', 'short training on the English corpus, then held-out figures and a few replies', {
-    out: join(mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')), 'run'),
-    epochs: 8,
+    epochs: 3,
     patience: 0,
   }).action(async (f: TrainFlags) => {
-    const { modelDir, dataset } = await runTraining(f);
+    const { modelDir, dataset } = await runTraining({ ...f, out: f.out ?? mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')) });
     const bot = await Chatbot.load(modelDir);
     try {
       say(formatReport(evaluateChatbot(bot, dataset, { settings: DEFAULT_DECODE_SETTINGS, maxReplies: 60 })));

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainResult,
+  lineChartSvg, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainCallbacks, type TrainResult,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
 import type { ChatbotExtras } from './chatbot.js';
@@ -24,6 +24,7 @@ export interface TrainOptions {
   maxStepsPerEpoch?: number;
   maxSeconds?: number;
   progress?: 'auto' | 'bar' | 'lines' | 'none';
+  callbacks?: TrainCallbacks;
 }
 
 export interface TrainOutcome {
@@ -42,6 +43,8 @@ export async function trainChatbot(
   setSeed(opts.seed);
   const models = buildChatModel(modelConfig, data.vocab.size, opts.seed);
   const metricsLog = join(opts.out, 'metrics.jsonl');
+  // Stored in the checkpoints too, so `checkpoints/best` (or `last`, after an interrupt) loads as a complete chatbot.
+  const extras: ChatbotExtras = { app: 'chatbot', data: dataConfig, model: modelConfig, vocab: data.vocab.toJSON() };
   try {
     const result = await train(
       models.train,
@@ -57,16 +60,17 @@ export async function trainChatbot(
         clipNorm: opts.clipNorm,
         earlyStopping: opts.patience > 0 && data.heldOut.length > 0 ? { patience: opts.patience } : undefined,
         checkpointDir: join(opts.out, 'checkpoints'),
+        checkpointExtras: { ...extras },
         resume: opts.resume,
         seed: opts.seed,
         metricsLog,
         maxStepsPerEpoch: opts.maxStepsPerEpoch,
         maxSeconds: opts.maxSeconds,
         progress: opts.progress,
+        callbacks: opts.callbacks,
       },
     );
     const modelDir = join(opts.out, 'model');
-    const extras: ChatbotExtras = { app: 'chatbot', data: dataConfig, model: modelConfig, vocab: data.vocab.toJSON() };
     await saveModelDir(modelDir, models.train, { ...extras, stats: data.stats, history: result.history });
     await writeLossChart(metricsLog, join(opts.out, 'loss.svg'));
     return { result, modelDir };
@@ -88,5 +92,5 @@ async function writeLossChart(metricsLog: string, file: string): Promise<void> {
   if (epochs.every((e) => typeof e.val_loss === 'number')) {
     series.push({ name: 'held-out loss', x, y: epochs.map((e) => e.val_loss as number) });
   }
-  await writeFileAtomic(file, JSON.stringify({ title: 'chatbot: cross-entropy per response token', xLabel: 'epoch', yLabel: 'loss (nats)', series }));
+  await writeFileAtomic(file, lineChartSvg({ title: 'chatbot: cross-entropy per response token', xLabel: 'epoch', yLabel: 'loss (nats)', series }));
 }

@@ -53,6 +53,7 @@ describe('chatbot model', () => {
     for (const settings of [DEFAULT_DECODE_SETTINGS, { ...DEFAULT_DECODE_SETTINGS, beam: 1 }, { ...DEFAULT_DECODE_SETTINGS, temperature: 1 }]) {
       const r = bot.reply(['hello', 'hi', 'what is a zebra ?'], settings);
       expect(r.unknown).toEqual(['zebra']);
+      expect(r.tokens.length).toBeGreaterThan(0);
       for (const t of r.tokens) expect(['<pad>', '<unk>', '<bos>', '<eos>', SEP]).not.toContain(t);
       expect(Number.isFinite(r.score)).toBe(true);
     }

@@ -9,7 +9,7 @@ class RecordingBot implements Responder {
   reply(turns: readonly string[], settings: DecodeSettings): Reply {
     this.calls.push({ turns: [...turns], settings: { ...settings } });
     const unknown = turns[turns.length - 1].includes('zzyzx') ? ['zzyzx'] : [];
-    return { text: `answer ${this.calls.length}`, tokens: [], score: -1, alternatives: [], unknown };
+    return { text: `answer ${this.calls.length}`, tokens: [], score: -1, alternatives: [], unknown, contextTokens: [], attention: [] };
   }
 }
 

@@ -18,13 +18,13 @@ interface DataFlags {
   download?: boolean;
 }
 
-function addDataOptions(cmd: Command): Command {
+/** `defaultDataset` is left out where the saved model says which dataset it belongs to. */
+function addDataOptions(cmd: Command, defaultDataset?: DatasetName): Command {
+  const dataset = new Option('--dataset <name>', 'mnist or fashion-mnist (folder under $RNNKIT_DATA_DIR)').argParser(
+    choiceOption('--dataset', DATASETS),
+  );
   return cmd
-    .addOption(
-      new Option('--dataset <name>', 'mnist or fashion-mnist (folder under $RNNKIT_DATA_DIR)')
-        .argParser(choiceOption('--dataset', DATASETS))
-        .default('mnist'),
-    )
+    .addOption(defaultDataset ? dataset.default(defaultDataset) : dataset)
     .option('--data <dir>', 'folder with the IDX files (overrides $RNNKIT_DATA_DIR/<dataset>)')
     .option('--download', 'download files missing from the local folder (e.g. the MNIST training images) into the cache')
     .option('--backend <name>', 'tensorflow or cpu (default: best available)', choiceOption('--backend', ['tensorflow', 'cpu'] as const));
@@ -128,7 +128,7 @@ interface TrainDefaults {
 
 function trainCommand(name: string, description: string, defaults: TrainDefaults): Command {
   const cmd = new Command(name).description(description);
-  addDataOptions(cmd)
+  addDataOptions(cmd, 'mnist')
     .option('--out <dir>', 'run directory (model/, checkpoints/, metrics.jsonl, loss.svg, evaluation files)', defaults.out)
     .addOption(new Option('--mode <mode>', 'rows: 28 steps × 28 pixels; pixels: 784 steps × 1').argParser(choiceOption('--mode', INPUT_MODES)).default('rows'))
     .addOption(new Option('--cell <cell>', 'lstm or gru').argParser(choiceOption('--cell', ['lstm', 'gru'] as const)).default(defaults.cell))
@@ -167,10 +167,13 @@ async function runEvaluate(flags: Partial<DataFlags> & { model: string; out?: st
   });
 }
 
-async function runPredict(image: string, flags: { model: string; invert: InvertMode; backend?: 'tensorflow' | 'cpu' }): Promise<void> {
+async function runPredict(
+  image: string,
+  flags: { model: string; invert: InvertMode; center: boolean; backend?: 'tensorflow' | 'cpu' },
+): Promise<void> {
   await start(flags);
   const clf = await loadClassifier(flags.model);
-  const { image: prepared, ranked } = predictPng(clf, image, flags.invert);
+  const { image: prepared, ranked } = predictPng(clf, image, { invert: flags.invert, center: flags.center });
   const resized = prepared.originalWidth !== prepared.width || prepared.originalHeight !== prepared.height;
   process.stdout.write(
     `${image}: ${prepared.originalWidth}×${prepared.originalHeight}` +
@@ -225,6 +228,7 @@ export function buildProgram(): Command {
           .argParser(choiceOption('--invert', INVERT_MODES))
           .default('auto'),
       )
+      .option('--no-center', 'do not crop to the content and center it like the training images; only pad and resize')
       .option('--backend <name>', 'tensorflow or cpu', choiceOption('--backend', ['tensorflow', 'cpu'] as const))
       .action((image: string, flags) => runPredict(image, flags)),
   );

@@ -130,7 +130,7 @@ export function readIdxPair(imagesFile: string, labelsFile: string): LabeledImag
   return { images, labels: labels.labels };
 }
 
-/** Encodes images or labels as IDX bytes (used by tests for fixtures and to write subsets). */
+/** Encodes images or labels as IDX bytes (the inverse of the readers; tests build their fixture files with it). */
 export function encodeIdx(magic: number, dims: number[], payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + payload.length);
   const view = new DataView(out.buffer);

@@ -3,16 +3,16 @@ import { PNG } from 'pngjs';
 import { RnnkitError } from '@rnnkit/core';
 
 /**
- * Turns a user's PNG into what the model saw in training: a rows × cols grayscale image with light ink on a dark
+ * Turns a user's PNG into what the model saw in training: a square grayscale image with light ink on a dark
  * background, values 0..1.
  *
  * - Color is reduced to luminance (ITU-R BT.601 weights); transparent pixels are composited over white, the way
  *   most viewers show them.
- * - Non-square images are padded to a square with their own background, so the digit keeps its aspect ratio.
- * - Any other size is resampled to rows × cols by area averaging: each output pixel is the mean of the source area
- *   it covers, which keeps thin strokes visible when shrinking (nearest-neighbour would drop them).
  * - MNIST digits are white on black. With `invert: 'auto'` an image whose border is mostly light (dark ink on
  *   white paper, the usual drawing) is inverted; 'yes'/'no' force the choice.
+ * - Non-square images are padded to a square with their background, so the digit keeps its aspect ratio.
+ * - Sizes are changed by area averaging: each output pixel is the mean of the source area it covers, which keeps
+ *   thin strokes visible when shrinking (nearest-neighbour would drop them).
  */
 
 export type InvertMode = 'auto' | 'yes' | 'no';
@@ -120,19 +120,64 @@ export function resizeArea(img: GrayImage, width: number, height: number): GrayI
   return { width, height, values };
 }
 
-/** Reads `file` and returns a rows × cols light-on-dark image ready for the model. */
-export function prepareDigitPng(file: string, opts: { rows: number; cols: number; invert: InvertMode }): PreparedImage {
+/** Bounding box [x0, x1) × [y0, y1) of the pixels above `threshold`, or undefined when none is. */
+export function inkBox(img: GrayImage, threshold: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  let [x0, y0, x1, y1] = [img.width, img.height, 0, 0];
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      if (img.values[y * img.width + x] <= threshold) continue;
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+function crop(img: GrayImage, box: { x0: number; y0: number; x1: number; y1: number }): GrayImage {
+  const width = box.x1 - box.x0;
+  const height = box.y1 - box.y0;
+  const values = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    values.set(img.values.subarray((box.y0 + y) * img.width + box.x0, (box.y0 + y) * img.width + box.x1), y * width);
+  }
+  return { width, height, values };
+}
+
+/**
+ * The normalization the MNIST authors applied, for a light-on-dark image: crop to the ink, scale it (aspect kept)
+ * to fit a `fit` × `fit` box, and place it on a `size` × `size` black canvas so that its center of mass is the
+ * canvas center. A user's digit drawn large and off-center then looks like the training digits.
+ */
+export function centerLikeMnist(img: GrayImage, size: number, fit: number): GrayImage {
+  const peak = img.values.reduce((m, v) => Math.max(m, v), 0);
+  const box = inkBox(img, 0.2 * peak);
+  if (!box) return resizeArea(padToSquare(img, 0), size, size);
+  const digit = resizeArea(padToSquare(crop(img, box), 0), fit, fit);
+  let [mass, mx, my] = [0, 0, 0];
+  for (let y = 0; y < fit; y++) {
+    for (let x = 0; x < fit; x++) {
+      const v = digit.values[y * fit + x];
+      [mass, mx, my] = [mass + v, mx + v * x, my + v * y];
+    }
+  }
+  // Offset that moves the center of mass (pixel centers at +0.5) to the canvas center, kept on the canvas.
+  const place = (center: number) => Math.min(size - fit, Math.max(0, Math.round(size / 2 - (center / mass + 0.5))));
+  const [ox, oy] = [place(mx), place(my)];
+  const values = new Float32Array(size * size);
+  for (let y = 0; y < fit; y++) values.set(digit.values.subarray(y * fit, (y + 1) * fit), (oy + y) * size + ox);
+  return { width: size, height: size, values };
+}
+
+/**
+ * Reads `file` and returns a size × size light-on-dark image ready for the model. With `fit` the content is
+ * centered like MNIST (see centerLikeMnist); without it the whole picture is padded and resized as it is.
+ */
+export function prepareDigitPng(file: string, opts: { size: number; invert: InvertMode; fit?: number }): PreparedImage {
   const gray = decodePngGray(file);
-  const background = borderMean(gray);
-  const inverted = opts.invert === 'yes' || (opts.invert === 'auto' && background > 0.5);
-  const resized = resizeArea(padToSquare(gray, background), opts.cols, opts.rows);
-  const values = inverted ? resized.values.map((v) => 1 - v) : resized.values;
-  return {
-    width: opts.cols,
-    height: opts.rows,
-    values,
-    inverted,
-    originalWidth: gray.width,
-    originalHeight: gray.height,
-  };
+  const inverted = opts.invert === 'yes' || (opts.invert === 'auto' && borderMean(gray) > 0.5);
+  const oriented = inverted ? { ...gray, values: gray.values.map((v) => 1 - v) } : gray;
+  const prepared =
+    opts.fit !== undefined
+      ? centerLikeMnist(oriented, opts.size, opts.fit)
+      : resizeArea(padToSquare(oriented, borderMean(oriented)), opts.size, opts.size);
+  return { ...prepared, inverted, originalWidth: gray.width, originalHeight: gray.height };
 }

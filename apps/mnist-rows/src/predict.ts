@@ -41,9 +41,20 @@ export interface PngPrediction {
   ranked: { classId: number; name: string; probability: number }[];
 }
 
-export function predictPng(clf: LoadedClassifier, file: string, invert: InvertMode): PngPrediction {
-  const { model: cfg, classNames } = clf.info;
-  const image = prepareDigitPng(file, { rows: cfg.rows, cols: cfg.cols, invert });
+/**
+ * How large the content of a training image is: MNIST digits were fitted into 20×20 of the 28×28 frame;
+ * Fashion-MNIST products fill the frame.
+ */
+const CONTENT_FIT: Record<string, (size: number) => number> = {
+  mnist: (size) => Math.round((size * 20) / 28),
+  'fashion-mnist': (size) => size,
+};
+
+export function predictPng(clf: LoadedClassifier, file: string, opts: { invert: InvertMode; center: boolean }): PngPrediction {
+  const { model: cfg, classNames, dataset } = clf.info;
+  if (cfg.rows !== cfg.cols) throw new RnnkitError(`${clf.dir}: predict needs a model of square images, not ${cfg.rows}×${cfg.cols}`);
+  const fit = opts.center ? (CONTENT_FIT[dataset] ?? CONTENT_FIT.mnist)(cfg.rows) : undefined;
+  const image = prepareDigitPng(file, { size: cfg.rows, invert: opts.invert, fit });
   const probs = tf.tidy(() => {
     const x = tf.tensor3d(image.values, [1, ...sequenceShape(cfg.mode, cfg.rows, cfg.cols)]);
     return (clf.model.predict(x) as tf.Tensor).dataSync() as Float32Array;

@@ -59,6 +59,16 @@ describe('dataset folders and splits', () => {
     expect(after.trainedOnTestSet).toBe(true);
   });
 
+  it('uses training images cached by an earlier --download when the local folder lacks them', async () => {
+    const local = writeDatasetFolder({ train: 0, test: 8 });
+    const downloaded = writeDatasetFolder({ train: 12, test: 8, gz: true });
+    renameSync(downloaded, path.join(process.env.RNNKIT_CACHE_DIR!, 'mnist'));
+    const found = await resolveFiles({ dataset: 'mnist', dir: local });
+    expect(found.files.testImages).toBe(path.join(local, 't10k-images-idx3-ubyte'));
+    expect(found.files.trainImages).toBe(path.join(process.env.RNNKIT_CACHE_DIR!, 'mnist', 'train-images-idx3-ubyte.gz'));
+    expect(loadSplits(found, DEFAULT_SPLIT).trainedOnTestSet).toBe(false);
+  });
+
   it('maxTrain caps the training part', async () => {
     const dir = writeDatasetFolder({ train: 30, test: 5 });
     const splits = loadSplits(await resolveFiles({ dataset: 'mnist', dir }), { ...DEFAULT_SPLIT, maxTrain: 7 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { saveModelDir, setSeed } from '@rnnkit/core';
 import { CLASS_NAMES, DEFAULT_SPLIT } from '../src/data.js';
 import { buildModel, DEFAULT_MODEL, type ModelConfig } from '../src/model.js';
-import { padToSquare, prepareDigitPng, resizeArea } from '../src/png.js';
+import { inkBox, padToSquare, prepareDigitPng, resizeArea } from '../src/png.js';
 import { loadClassifier, predictPng } from '../src/predict.js';
 import { tempDir } from './fixtures.js';
 
@@ -48,19 +48,30 @@ describe('user PNG → model input', () => {
 
   it('a large dark-on-white PNG is resized to 28×28 and inverted to light ink on black', () => {
     const file = barPng('bar.png', 112, 112, 52, 60);
-    const img = prepareDigitPng(file, { rows: 28, cols: 28, invert: 'auto' });
+    const img = prepareDigitPng(file, { size: 28, invert: 'auto' });
     expect(img.inverted).toBe(true);
     expect([img.width, img.height, img.originalWidth]).toEqual([28, 28, 112]);
     expect(img.values[14 * 28 + 13]).toBeCloseTo(1, 5); // inside the bar (source columns 52..56)
     expect(img.values[14 * 28 + 3]).toBeCloseTo(0, 5); // background
     expect(img.values[2 * 28 + 13]).toBeCloseTo(0, 5); // above the bar
-    const forced = prepareDigitPng(file, { rows: 28, cols: 28, invert: 'no' });
+    const forced = prepareDigitPng(file, { size: 28, invert: 'no' });
     expect(forced.inverted).toBe(false);
     expect(forced.values[14 * 28 + 3]).toBeCloseTo(1, 5);
   });
 
+  it('with fit, content is cropped, scaled into fit × fit and centered by mass like MNIST', () => {
+    // A bar far off-center in the left part of a 100×100 page, rows 25..75.
+    const img = prepareDigitPng(barPng('corner.png', 100, 100, 5, 15), { size: 28, invert: 'auto', fit: 20 });
+    const box = inkBox(img, 0.5)!;
+    expect(box.y1 - box.y0).toBe(20); // the tall side fills the 20-pixel box
+    let [mass, mx, my] = [0, 0, 0];
+    img.values.forEach((v, i) => ([mass, mx, my] = [mass + v, mx + v * (i % 28), my + v * Math.floor(i / 28)]));
+    expect(mx / mass + 0.5).toBeCloseTo(14, 0);
+    expect(my / mass + 0.5).toBeCloseTo(14, 0);
+  });
+
   it('transparent background counts as white paper', () => {
-    const img = prepareDigitPng(barPng('alpha.png', 28, 28, 13, 15, { transparent: true }), { rows: 28, cols: 28, invert: 'auto' });
+    const img = prepareDigitPng(barPng('alpha.png', 28, 28, 13, 15, { transparent: true }), { size: 28, invert: 'auto' });
     expect(img.inverted).toBe(true);
     expect(img.values[14 * 28 + 13]).toBeCloseTo(1, 5);
   });
@@ -68,7 +79,7 @@ describe('user PNG → model input', () => {
   it('names a file that is not a PNG', () => {
     const file = path.join(dir, 'not.png');
     writeFileSync(file, 'hello');
-    expect(() => prepareDigitPng(file, { rows: 28, cols: 28, invert: 'auto' })).toThrow(`${file}: not a readable PNG`);
+    expect(() => prepareDigitPng(file, { size: 28, invert: 'auto' })).toThrow(`${file}: not a readable PNG`);
   });
 
   it('predict: a saved model classifies a PNG and returns ranked probabilities summing to 1', async () => {
@@ -85,7 +96,7 @@ describe('user PNG → model input', () => {
       dataDescription: 'fixture',
     });
     const clf = await loadClassifier(run); // the run directory works as well as run/model
-    const { ranked, image } = predictPng(clf, barPng('p.png', 56, 40, 26, 30), 'auto');
+    const { ranked, image } = predictPng(clf, barPng('p.png', 56, 40, 26, 30), { invert: 'auto', center: true });
     expect(image.inverted).toBe(true);
     expect(ranked).toHaveLength(10);
     expect(ranked.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 4);

@@ -14,31 +14,45 @@ import { DEFAULT_CONFIG, type Backtest, type StocksConfig } from './train.js';
 
 const D = DEFAULT_CONFIG;
 
+/** A flag restricted to a fixed set of values (commander Option, so the default shows in --help). */
+function choice<T extends string>(flag: string, help: string, choices: readonly T[], fallback?: T): Option {
+  const option = new Option(`${flag} <name>`, `${help}: ${choices.join(' or ')}`).argParser(choiceOption(flag, choices));
+  return fallback === undefined ? option : option.default(fallback);
+}
+
 function addCommon(cmd: Command): Command {
   return cmd
     .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/..., then download')
     .option('--seed <n>', 'random seed', intOption('--seed'), D.seed)
-    .addOption(new Option('--backend <name>', 'tensorflow or cpu (default: best available)').argParser(choiceOption('--backend', ['tensorflow', 'cpu'] as const)))
+    .addOption(choice('--backend', 'backend (default: best available)', BACKENDS))
     .option('--out <dir>', 'run directory (model, checkpoints, metrics.jsonl)', 'runs/stocks');
 }
 
+const BACKENDS = ['tensorflow', 'cpu'] as const;
+const positive = (flag: string) => intOption(flag, { min: 1 });
+const tickerList = (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean);
+
 function addTrainOptions(cmd: Command, defaults: StocksConfig, tickers: string[]): Command {
   return addCommon(cmd)
-    .option('--tickers <list>', 'comma-separated tickers', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean), tickers)
-    .option('--lookback <n>', 'days of features per input window', intOption('--lookback', { min: 1 }), defaults.lookback)
-    .option('--horizon <n>', 'days forecast per window (forecast --days needs <= this)', intOption('--horizon', { min: 1 }), defaults.horizon)
-    .option('--folds <n>', 'walk-forward folds', intOption('--folds', { min: 1 }), defaults.folds)
-    .option('--test-fraction <f>', 'share of each series tested walk-forward', floatOption('--test-fraction', { min: 0.01, max: 0.9 }), defaults.testFraction)
-    .addOption(new Option('--cell <type>', 'gru or lstm').argParser(choiceOption('--cell', ['gru', 'lstm'] as const)).default(defaults.cell))
+    .option('--tickers <list>', 'comma-separated tickers', tickerList, tickers)
+    .option('--lookback <n>', 'days of features per input window', positive('--lookback'), defaults.lookback)
+    .option('--horizon <n>', 'days forecast per window (forecast --days <= this)', positive('--horizon'), defaults.horizon)
+    .option('--folds <n>', 'walk-forward folds', positive('--folds'), defaults.folds)
+    .option(
+      '--test-fraction <f>', 'share of each series tested walk-forward',
+      floatOption('--test-fraction', { min: 0.01, max: 0.9 }), defaults.testFraction,
+    )
+    .addOption(choice('--cell', 'recurrent cell', ['gru', 'lstm'] as const, defaults.cell))
     .option('--units <list>', 'units per recurrent layer, e.g. 64,32', intListOption('--units'), defaults.units)
+    .addOption(choice('--loss', 'loss on scaled returns', ['mae', 'mse'] as const, defaults.loss))
     .option('--dropout <f>', 'input dropout of the recurrent layers', floatOption('--dropout', { min: 0, max: 0.9 }), defaults.dropout)
-    .option('--epochs <n>', 'epochs of the first fold', intOption('--epochs', { min: 1 }), defaults.epochs)
-    .option('--fine-tune-epochs <n>', 'epochs per later fold and for the final model', intOption('--fine-tune-epochs', { min: 1 }), defaults.fineTuneEpochs)
-    .option('--batch-size <n>', 'batch size', intOption('--batch-size', { min: 1 }), defaults.batchSize)
+    .option('--epochs <n>', 'epochs of the first fold', positive('--epochs'), defaults.epochs)
+    .option('--fine-tune-epochs <n>', 'epochs per later fold and for the final model', positive('--fine-tune-epochs'), defaults.fineTuneEpochs)
+    .option('--batch-size <n>', 'batch size', positive('--batch-size'), defaults.batchSize)
     .option('--lr <f>', 'learning rate', floatOption('--lr', { min: 0 }), defaults.learningRate)
     .option('--clip-norm <f>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), defaults.clipNorm)
-    .option('--patience <n>', 'early-stopping patience (first fold)', intOption('--patience', { min: 1 }), defaults.patience)
-    .option('--max-steps-per-epoch <n>', 'cap optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }), defaults.maxStepsPerEpoch)
+    .option('--patience <n>', 'early-stopping patience (first fold)', positive('--patience'), defaults.patience)
+    .option('--max-steps-per-epoch <n>', 'cap optimizer steps per epoch', positive('--max-steps-per-epoch'), defaults.maxStepsPerEpoch)
     .option('--resume', 'continue from <out>/checkpoints', false)
     .option('--plot <file.svg>', 'write actual vs model vs naive closes of the first ticker');
 }
@@ -46,7 +60,7 @@ function addTrainOptions(cmd: Command, defaults: StocksConfig, tickers: string[]
 interface TrainFlags {
   data?: string; seed: number; backend?: 'tensorflow' | 'cpu'; out: string; tickers: string[];
   lookback: number; horizon: number; folds: number; testFraction: number; cell: 'gru' | 'lstm'; units: number[];
-  dropout: number; epochs: number; fineTuneEpochs: number; batchSize: number; lr: number; clipNorm: number;
+  loss: 'mae' | 'mse'; dropout: number; epochs: number; fineTuneEpochs: number; batchSize: number; lr: number; clipNorm: number;
   patience: number; maxStepsPerEpoch?: number; resume: boolean; plot?: string;
 }
 
@@ -54,7 +68,7 @@ function configFrom(f: TrainFlags): StocksConfig {
   return {
     ...D,
     lookback: f.lookback, horizon: f.horizon, folds: f.folds, testFraction: f.testFraction, cell: f.cell,
-    units: f.units, dropout: f.dropout, epochs: f.epochs, fineTuneEpochs: f.fineTuneEpochs, batchSize: f.batchSize,
+    units: f.units, loss: f.loss, dropout: f.dropout, epochs: f.epochs, fineTuneEpochs: f.fineTuneEpochs, batchSize: f.batchSize,
     learningRate: f.lr, clipNorm: f.clipNorm, patience: f.patience, seed: f.seed, maxStepsPerEpoch: f.maxStepsPerEpoch,
   };
 }
@@ -118,7 +132,7 @@ async function main(): Promise<void | number> {
     .option('--days <n>', 'trading days ahead', intOption('--days', { min: 1 }), 5)
     .option('--model <dir>', 'model directory written by train', 'runs/stocks/model')
     .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/...')
-    .addOption(new Option('--backend <name>', 'tensorflow or cpu').argParser(choiceOption('--backend', ['tensorflow', 'cpu'] as const)))
+    .addOption(choice('--backend', 'backend (default: best available)', BACKENDS))
     .action(async (f: { ticker: string; days: number; model: string; data?: string; backend?: 'tensorflow' | 'cpu' }) => {
       await initBackend({ backend: f.backend });
       const { model, extras } = await loadTrained(f.model);
@@ -135,7 +149,7 @@ async function main(): Promise<void | number> {
   addTrainOptions(program.command('demo').description('short walk-forward run on AAPL and MSFT (about a minute)'), demoDefaults, ['AAPL', 'MSFT'])
     .action(async (f: TrainFlags) => {
       process.exitCode = await trainCommand({ ...f, out: f.out === 'runs/stocks' ? 'runs/stocks-demo' : f.out });
-      console.log('The full 10-ticker run, its command and measured figures are in apps/stocks/README.md.');
+      if (process.exitCode === 0) console.log('The full 10-ticker run, its command and measured figures are in apps/stocks/README.md.');
     });
 
   await program.parseAsync(process.argv);

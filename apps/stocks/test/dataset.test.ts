@@ -63,6 +63,6 @@ describe('walk-forward windows and scaling', () => {
 
   it('rejects a series too short for the window', () => {
     const short = computeFeatures(series(wavyCloses(WARMUP + 20)));
-    expect(() => buildTickerWindows(short, cfg)).toThrow(/T: 20 rows after the 20-day rolling-feature warm-up are too few for lookback 10, horizon 3/);
+    expect(() => buildTickerWindows(short, cfg)).toThrow(/t\.csv: T has 20 rows after the 20-day rolling-feature warm-up, too few for lookback 10, horizon 3/);
   });
 });

@@ -74,7 +74,7 @@ describe('evaluation against hand-computed values', () => {
 
 describe('baselines', () => {
   const table: FeatureTable = {
-    ticker: 'T', dates: ['a', 'b', 'c', 'd'], close: [10, 11, 12, 9], features: [], returns: [0.02, 0.04, -0.01, 0.03],
+    ticker: 'T', file: 't.csv', dates: ['a', 'b', 'c', 'd'], close: [10, 11, 12, 9], features: [], returns: [0.02, 0.04, -0.01, 0.03],
   };
   it('naive forecasts zero returns, drift the mean return so far, sma the gap to the moving average', () => {
     expect(baselineReturns('naive', table, 2, 3, 2)).toEqual([0, 0, 0]);

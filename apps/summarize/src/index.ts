@@ -1,4 +1,6 @@
+export * from './baselines.js';
 export * from './data/index.js';
+export * from './evaluate.js';
 export * from './model.js';
 export * from './pointer.js';
 export * from './summarize.js';

@@ -1,10 +1,12 @@
+import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Vocab } from '@rnnkit/core';
 import { buildCharVocab, charWindowSource, countWindows, encodeText, readCorpus, splitTrainVal } from '../src/index.js';
 import { TINY_TEXT, tempDir, writeFixture } from './fixtures.js';
 
 const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readCorpus', () => {
   it('reads UTF-8 text', () => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, setSeed } from '@rnnkit/core';
 import {
   CharGenerator,
@@ -22,10 +22,11 @@ if (!dataDir) {
 const dataPath = join(dataDir, TINY_SHAKESPEARE.relativePath);
 
 // A step-budgeted run (deterministic, unlike a time budget): one small LSTM layer, short windows, a high learning
-// rate. The unigram baseline is ~3.3 nats/char and an untrained model ~4.2; learning bigram-level statistics and
-// more takes the loss well under THRESHOLD.
+// rate. On the 2-core machine it reached 2.07 nats/char (eval) / 2.10 (windowed) in ~40 s of training. The unigram
+// baseline is 3.35 nats/char, the bigram 2.49 and an untrained model ~4.2, so THRESHOLD demands more than bigram
+// statistics while leaving ~0.3 nats of margin.
 const STEPS = 250;
-const THRESHOLD = 2.6;
+const THRESHOLD = 2.4;
 const outDir = tempDir();
 let run: TextgenRun;
 
@@ -47,6 +48,8 @@ beforeAll(async () => {
   });
 }, 600_000);
 
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
 describe('textgen on tiny Shakespeare (integration)', () => {
   it(`reaches a validation loss below ${THRESHOLD} nats/char, far below the unigram baseline`, async () => {
     const loaded = await loadTextgenModel(outDir);
@@ -58,7 +61,7 @@ describe('textgen on tiny Shakespeare (integration)', () => {
     expect(model.natsPerChar).toBeLessThan(unigram.natsPerChar - 0.7);
     expect(bigram.natsPerChar).toBeLessThan(unigram.natsPerChar);
     // The training loop's own (windowed) validation loss agrees that the model learned.
-    expect(run.result.history.at(-1)?.val_loss).toBeLessThan(THRESHOLD + 0.1);
+    expect(run.result.history.at(-1)?.val_loss).toBeLessThan(THRESHOLD);
   });
 
   it('fails the threshold when untrained (so the threshold measures learning)', () => {

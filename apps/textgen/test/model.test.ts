@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, saveModelDir, setSeed } from '@rnnkit/core';
 import {
   CharGenerator,
@@ -15,6 +16,8 @@ import {
 import { TINY_TEXT, tempDir } from './fixtures.js';
 
 const vocab = buildCharVocab(TINY_TEXT);
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function tinyModel(cell: 'lstm' | 'gru', seed = 1): { config: TextgenModelConfig; model: tf.LayersModel } {
   setSeed(seed);
@@ -113,9 +116,9 @@ describe('CharGenerator', () => {
 describe('saved model', () => {
   it('round-trips through saveModelDir/loadTextgenModel with vocab and config', async () => {
     const { config, model } = tinyModel('lstm');
-    const dir = `${tempDir()}/model`;
-    await saveModelDir(dir, model, { model: config, vocab: vocab.toJSON() });
-    const loaded = await loadTextgenModel(dir);
+    const modelDir = `${dir}/roundtrip`;
+    await saveModelDir(modelDir, model, { model: config, vocab: vocab.toJSON() });
+    const loaded = await loadTextgenModel(modelDir);
     expect(loaded.config).toEqual(config);
     expect(loaded.vocab.toJSON()).toEqual(vocab.toJSON());
     const originalGenerator = new CharGenerator(buildStepModel(config, model), config, vocab);
@@ -127,8 +130,8 @@ describe('saved model', () => {
 
   it('names the field when the saved config is broken', async () => {
     const { config, model } = tinyModel('gru');
-    const dir = `${tempDir()}/model`;
-    await saveModelDir(dir, model, { model: { ...config, cell: 'rnn' }, vocab: vocab.toJSON() });
-    await expect(loadTextgenModel(dir)).rejects.toThrow(`${dir}/rnnkit.json: field "model.cell" must be "lstm" or "gru", got "rnn"`);
+    const modelDir = `${dir}/broken`;
+    await saveModelDir(modelDir, model, { model: { ...config, cell: 'rnn' }, vocab: vocab.toJSON() });
+    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}/rnnkit.json: field "model.cell" must be "lstm" or "gru", got "rnn"`);
   });
 });

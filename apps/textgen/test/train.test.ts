@@ -1,11 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@rnnkit/core';
 import { loadTextgenModel, trainTextgen, type TextgenTrainOptions } from '../src/index.js';
 import { TINY_TEXT, tempDir, writeFixture } from './fixtures.js';
 
 const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dataPath = writeFixture(dir, 'tiny.txt', TINY_TEXT);
 
 function options(outDir: string, log: string[], over: Partial<TextgenTrainOptions> = {}): TextgenTrainOptions {

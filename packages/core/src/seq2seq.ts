@@ -21,11 +21,15 @@ import type { StepFunction, StepOutput } from './decode/step.js';
  * Building on the attention output (e.g. a pointer-generator): `parts.train` and `parts.step` hold the symbolic
  * tensors of both graphs (context, attention weights, decoder outputs, attentional vector, probs). Build your own
  * models from them with the same inputs, e.g.
- *   const pGen = genLayer.apply([parts.train.context, parts.train.decoderOutputs]);  // your Dense sigmoid
+ *   const joined = tf.layers.concatenate().apply([parts.train.context, parts.train.decoderOutputs]);
+ *   const pGen = tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(joined);
+ *   // your layer: pGen·probs + (1 − pGen)·(attention weights scattered onto the source ids)
  *   const final = copyMix.apply([parts.train.probs, parts.train.attentionWeights, pGen, parts.train.src]);
  *   tf.model({ inputs: [parts.train.src, parts.train.tgtIn], outputs: final });
- * and the same on `parts.step` (inputs token, encoderOutputs, srcMask, ...states) for a step model whose outputs keep
- * the order [probs, attention, ...newStates] that `seq2seqStepFunction` expects.
+ * and the same on `parts.step` (inputs token, encoderOutputs, srcMask, ...states) for a one-step model. A copy
+ * mechanism also needs the source ids at each step: give that step model an extra src-ids input and carry the ids
+ * in your own StepFunction's states next to the encoder outputs (rows are gathered the same way in beam search).
+ * Layers shared with `train` keep sharing weights, so training your model trains the step model too.
  */
 
 export interface Seq2SeqConfig {
@@ -200,6 +204,28 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
       step: { ...stepGraph, token, encoderOutputs: stepEncoderOutputs, srcMask: stepSrcMask, states: stepStates },
     },
   };
+}
+
+/**
+ * The three models for `cfg` with the weights of a trained `train` model (e.g. one loaded with loadModelDir), so
+ * that a saved Seq2Seq gets its encoder and decoderStep back. `cfg` must be the config it was built with.
+ */
+export function seq2seqFromTrained(cfg: Seq2SeqConfig, trained: tf.LayersModel): Seq2SeqModels {
+  const models = buildSeq2Seq(cfg);
+  const weights = trained.getWeights();
+  const expected = models.train.weights;
+  if (weights.length !== expected.length) {
+    throw new RnnkitError(`saved Seq2Seq model has ${weights.length} weights, Seq2SeqConfig builds ${expected.length}: ` +
+      'the config does not match the saved model');
+  }
+  weights.forEach((w, i) => {
+    if (w.shape.join() !== expected[i].shape.join()) {
+      throw new RnnkitError(`saved Seq2Seq weight ${expected[i].originalName} has shape [${w.shape.join(', ')}], ` +
+        `Seq2SeqConfig gives [${expected[i].shape.join(', ')}]: the config does not match the saved model`);
+    }
+  });
+  models.train.setWeights(weights);
+  return models;
 }
 
 /** Pads source id rows with 0 (after the tokens) into an int32 [B, S] tensor; ids must be in [1, vocab). */

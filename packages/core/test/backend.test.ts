@@ -98,4 +98,36 @@ describe('initBackend', () => {
     const { grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.gather(table, tf.tensor2d([[1, 3], [1, 0]], [2, 2], 'int32')), 2)), [table]);
     expect(grads[table.name].arraySync()).toEqual([[2, 2, 2], [4, 4, 4], [0, 0, 0], [2, 2, 2], [0, 0, 0]]);
   });
+
+  it('on cpu, broadcasting elementwise ops and softmax keep tfjs results on their fast paths', async () => {
+    const { initBackend } = await freshBackendModule();
+    await initBackend({ quiet: true, native: false });
+    const pairs: [number[], number[]][] = [
+      [[2, 3, 4], [4]], [[2, 1, 4], [1, 3, 1]], [[5], []], [[], [3, 2]], [[4, 3, 1, 8], [4, 1, 5, 8]], [[3, 1], [1, 4]],
+      [[2, 0, 3], [3]], [[1, 6], [4, 1, 6]],
+    ];
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div], ['maximum', tf.maximum], ['minimum', tf.minimum],
+    ];
+    pairs.forEach(([aShape, bShape], i) => {
+      const a = tf.randomUniform(aShape, -2, 2, 'float32', i);
+      const b = tf.randomUniform(bShape, 0.5, 2, 'float32', 100 + i);
+      const shape = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
+      for (const [name, op] of ops) {
+        const actual = op(a, b);
+        // Same-shape inputs take tfjs's own loop: the reference.
+        const expected = op(tf.broadcastTo(a, shape), tf.broadcastTo(b, shape));
+        expect(actual.shape, `${name} ${aShape} ${bShape}`).toEqual(expected.shape);
+        expect(Array.from(actual.dataSync()), `${name} ${aShape} ${bShape}`).toEqual(Array.from(expected.dataSync()));
+      }
+    });
+    // int32 keeps tfjs's own (integer) path.
+    expect(tf.div(tf.tensor1d([7, 9], 'int32'), tf.scalar(2, 'int32')).dtype).toBe('int32');
+    const logits = tf.tensor2d([[1, 2, 3], [1000, 1000, -1000]]);
+    const probs = tf.softmax(logits).arraySync() as number[][];
+    const e = [Math.exp(-2), Math.exp(-1), 1];
+    const z = e[0] + e[1] + e[2];
+    expect(probs[0]).toEqual(e.map((v) => expect.closeTo(v / z, 6)));
+    expect(probs[1]).toEqual([0.5, 0.5, 0]);
+  });
 });

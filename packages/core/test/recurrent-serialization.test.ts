@@ -5,7 +5,7 @@ import { setSeed } from '../src/random.js';
 import { bidirectional, recurrent } from '../src/layers/recurrent.js';
 import { bahdanauAttention, luongAttention } from '../src/layers/attention.js';
 import { paddingMask } from '../src/layers/padding-mask.js';
-import { buildSeq2Seq } from '../src/seq2seq.js';
+import { buildSeq2Seq, encodeForDecoding, seq2seqFromTrained, seq2seqStepFunction, type Seq2SeqConfig } from '../src/seq2seq.js';
 
 beforeAll(async () => {
   await initBackend({ quiet: true });
@@ -55,12 +55,22 @@ describe('serialization', () => {
     expect(loaded.layers[2].getConfig()).toEqual(model.layers[2].getConfig());
   });
 
-  it('a Seq2Seq training model round-trips', async () => {
-    const models = buildSeq2Seq({ srcVocab: 12, tgtVocab: 9, embedDim: 5, encoderCell: 'lstm', encoderUnits: 4,
-      bidirectional: true, decoderUnits: 6, attention: 'general', dropout: 0.1, seed: 4 });
+  it('a Seq2Seq training model round-trips and gets its encoder and decoderStep back', async () => {
+    const cfg: Seq2SeqConfig = { srcVocab: 12, tgtVocab: 9, embedDim: 5, encoderCell: 'lstm', encoderUnits: 4,
+      bidirectional: true, decoderUnits: 6, attention: 'general', dropout: 0.1, seed: 4 };
+    const models = buildSeq2Seq(cfg);
     const loaded = await roundTrip(models.train);
     const src = tf.tensor2d([[3, 4, 5], [6, 0, 0]], [2, 3], 'int32');
     const tgt = tf.tensor2d([[1, 2, 3, 4], [1, 5, 0, 0]], [2, 4], 'int32');
     expectSamePredictions(models.train.predict([src, tgt]) as tf.Tensor, loaded.predict([src, tgt]) as tf.Tensor);
+
+    const restored = seq2seqFromTrained({ ...cfg, seed: 99 }, loaded);
+    const step = (m: typeof models) => {
+      const states = encodeForDecoding(m, [[3, 4, 5], [6]]);
+      return seq2seqStepFunction(m).step(Int32Array.from([1, 1]), states).logProbs;
+    };
+    expectSamePredictions(step(models), step(restored));
+    expect(() => seq2seqFromTrained({ ...cfg, decoderUnits: 7 }, loaded)).toThrow(/Seq2SeqConfig gives .* the config does not match/);
+    expect(() => seq2seqFromTrained({ ...cfg, bidirectional: false }, loaded)).toThrow(/config does not match the saved model/);
   });
 });

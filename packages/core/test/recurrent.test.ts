@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { setSeed } from '../src/random.js';
 import { bidirectional, recurrent, stackedRecurrent, type CellType, type MergeMode } from '../src/layers/recurrent.js';
+import { GATES, fusedKernelsActive, referenceRecurrent, runRecurrent } from '../src/layers/recurrent-kernel.js';
 
 const CELLS: CellType[] = ['lstm', 'gru', 'simple'];
 
@@ -58,6 +59,16 @@ describe('recurrent layer forward pass', () => {
     expect(maxAbsDiff(gram, tf.eye(4))).toBeLessThan(1e-5);
   });
 
+  it('building a layer allocates exactly its weights', () => {
+    const x = tf.zeros([1, 2, 3]);
+    for (const cell of CELLS) {
+      const layer = bidirectional({ cell, units: 4 });
+      const before = tf.memory().numTensors;
+      layer.build(x.shape);
+      expect(tf.memory().numTensors - before).toBe(6);
+    }
+  });
+
   it('is reproducible with setSeed and with an explicit seed', () => {
     const weightsOf = (seed?: number) => {
       const layer = recurrent({ cell: 'gru', units: 3, seed });
@@ -71,6 +82,29 @@ describe('recurrent layer forward pass', () => {
     expect(weightsOf(123)).toEqual(weightsOf(123));
     expect(weightsOf(123)).not.toEqual(a);
   });
+});
+
+describe('native fused kernel', () => {
+  for (const cell of CELLS) {
+    it(`${cell}: the fused op (when installed) computes what the reference loop computes`, (ctx) => {
+      if (!fusedKernelsActive()) ctx.skip(); // @rnnkit/native not built here: only the reference loop runs
+      const [B, T, D, U] = [3, 7, 5, 6];
+      const g = GATES[cell] * U;
+      for (const goBackwards of [false, true]) {
+        const args = {
+          cell, goBackwards, x: randomInput([B, T, D], 40) as tf.Tensor3D, h0: randomInput([B, U], 41) as tf.Tensor2D,
+          c0: cell === 'lstm' ? (randomInput([B, U], 42) as tf.Tensor2D) : null,
+          kernel: randomInput([D, g], 43) as tf.Tensor2D, recurrentKernel: randomInput([U, g], 44) as tf.Tensor2D,
+          bias: randomInput([g], 45) as tf.Tensor1D, mask: tf.tensor2d([[1, 1, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1, 1], [1, 1, 0, 1, 1, 1, 1]]),
+        };
+        const fused = runRecurrent(args);
+        const reference = referenceRecurrent(args);
+        expect(maxAbsDiff(fused.outputs, reference.outputs)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(fused.h, reference.h)).toBeLessThan(1e-5);
+        if (cell === 'lstm') expect(maxAbsDiff(fused.c!, reference.c!)).toBeLessThan(1e-5);
+      }
+    });
+  }
 });
 
 describe('returnState and initial state', () => {

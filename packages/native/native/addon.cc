@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "elementwise.h"
 #include "gemm.h"
 #include "recurrent.h"
 #include "simd.h"
@@ -149,19 +151,23 @@ rnnkit::RnnInputs parseRnn(const Napi::CallbackInfo& info) {
   return in;
 }
 
-// rnnForward(...shared, save: boolean) → { packed, saved|null }
-// packed = [outputs (B*T*U) | h (B*U) | c (B*U, LSTM only)] in one buffer, so the JS side can
-// expose it as a single tensor (tf.customGrad ops have exactly one output) and slice views off it.
+// rnnForward(...shared, save: boolean) → { outputs, h, c|null, saved|null }
 Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const rnnkit::RnnInputs in = parseRnn(info);
   const bool save = info[13].ToBoolean();
   const size_t B = in.s.B, T = in.s.T, U = in.s.U;
-  const size_t states = in.cell == Cell::LSTM ? 2 : 1;
-  auto packed = newFloats(env, B * T * U + states * B * U);
+  auto outputs = newFloats(env, B * T * U);
+  auto h = newFloats(env, B * U);
   auto result = Napi::Object::New(env);
-  float* base = packed.Data();
-  rnnkit::RnnOutputs out{base, base + B * T * U, in.cell == Cell::LSTM ? base + B * T * U + B * U : nullptr, nullptr};
+  rnnkit::RnnOutputs out{outputs.Data(), h.Data(), nullptr, nullptr};
+  if (in.cell == Cell::LSTM) {
+    auto c = newFloats(env, B * U);
+    out.c = c.Data();
+    result.Set("c", c);
+  } else {
+    result.Set("c", env.Null());
+  }
   if (save) {
     auto saved = newFloats(env, rnnkit::savedSize(in.cell, in.s));
     out.saved = saved.Data();
@@ -170,7 +176,8 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
     result.Set("saved", env.Null());
   }
   rnnkit::rnnForward(in, out);
-  result.Set("packed", packed);
+  result.Set("outputs", outputs);
+  result.Set("h", h);
   return result;
 }
 
@@ -207,7 +214,168 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   return result;
 }
 
+std::vector<int> shapeArg(const Napi::Value& v, const char* name) {
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(name) + " must be an array of dimensions");
+  auto arr = v.As<Napi::Array>();
+  std::vector<int> shape(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const int d = arr.Get(i).As<Napi::Number>().Int32Value();
+    if (d < 0) throw Napi::RangeError::New(v.Env(), std::string(name) + " has a negative dimension");
+    shape[i] = d;
+  }
+  return shape;
+}
+
+size_t sizeOf(const std::vector<int>& shape) {
+  size_t n = 1;
+  for (int d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+// Validates that aShape and bShape broadcast to outShape (each dim equal or 1, right-aligned).
+void checkBroadcast(Napi::Env env, const std::vector<int>& aShape, const std::vector<int>& bShape,
+                    const std::vector<int>& outShape) {
+  for (const auto* in : {&aShape, &bShape}) {
+    if (in->size() > outShape.size()) throw Napi::RangeError::New(env, "input rank exceeds output rank");
+    for (size_t i = 0; i < in->size(); ++i) {
+      const int d = (*in)[i], o = outShape[outShape.size() - in->size() + i];
+      if (d != o && d != 1) throw Napi::RangeError::New(env, "shapes do not broadcast to outShape");
+    }
+  }
+}
+
+const uint8_t* requiredBytes(const Napi::Value& v, size_t expected, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  auto arr = v.As<Napi::Uint8Array>();
+  if (arr.ElementLength() != expected) throw Napi::RangeError::New(v.Env(), std::string(name) + " has the wrong length");
+  return arr.Data();
+}
+
+// binary(op, a, aShape, b, bShape, outShape): broadcasting elementwise op (codes: BinaryOp).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = intArg(info, 0, "op");
+  if (op > static_cast<int>(rnnkit::BinaryOp::SquaredDiff)) throw Napi::RangeError::New(env, "unknown binary op");
+  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
+  const auto outShape = shapeArg(info[5], "outShape");
+  checkBroadcast(env, aShape, bShape, outShape);
+  const float* a = requiredFloats(info[1], sizeOf(aShape), "a");
+  const float* b = requiredFloats(info[3], sizeOf(bShape), "b");
+  auto out = newFloats(env, sizeOf(outShape));
+  rnnkit::binaryBroadcast(static_cast<rnnkit::BinaryOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  return out;
+}
+
+// compare(op, a, aShape, b, bShape, outShape) → Uint8Array of 0/1 (codes: CompareOp).
+Napi::Value Compare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = intArg(info, 0, "op");
+  if (op > static_cast<int>(rnnkit::CompareOp::NotEqual)) throw Napi::RangeError::New(env, "unknown compare op");
+  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
+  const auto outShape = shapeArg(info[5], "outShape");
+  checkBroadcast(env, aShape, bShape, outShape);
+  const float* a = requiredFloats(info[1], sizeOf(aShape), "a");
+  const float* b = requiredFloats(info[3], sizeOf(bShape), "b");
+  auto out = Napi::Uint8Array::New(env, sizeOf(outShape));
+  rnnkit::compareBroadcast(static_cast<rnnkit::CompareOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  return out;
+}
+
+// logical(op, a, aShape, b, bShape, outShape) on bool (Uint8Array) tensors; op 0 = and, 1 = or.
+Napi::Value Logical(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = intArg(info, 0, "op");
+  if (op > 1) throw Napi::RangeError::New(env, "unknown logical op");
+  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
+  const auto outShape = shapeArg(info[5], "outShape");
+  checkBroadcast(env, aShape, bShape, outShape);
+  const uint8_t* a = requiredBytes(info[1], sizeOf(aShape), "a");
+  const uint8_t* b = requiredBytes(info[3], sizeOf(bShape), "b");
+  auto out = Napi::Uint8Array::New(env, sizeOf(outShape));
+  rnnkit::logicalBroadcast(static_cast<rnnkit::LogicalOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  return out;
+}
+
+// select(cond: Uint8Array, t, e) over equal-length arrays.
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const uint8_t* cond = requiredBytes(info[0], n, "condition");
+  const float* t = requiredFloats(info[1], n, "t");
+  const float* e = requiredFloats(info[2], n, "e");
+  auto out = newFloats(env, n);
+  rnnkit::selectSame(cond, t, e, static_cast<long>(n), out.Data());
+  return out;
+}
+
+// sum(x, rows, cols, alongRows: boolean): row sums ([rows]) or, with alongRows, column sums ([cols]).
+Napi::Value Sum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const long rows = info[1].As<Napi::Number>().Int64Value(), cols = info[2].As<Napi::Number>().Int64Value();
+  if (rows < 0 || cols < 0) throw Napi::RangeError::New(env, "rows and cols must be >= 0");
+  const float* x = requiredFloats(info[0], static_cast<size_t>(rows * cols), "x");
+  const bool alongRows = info[3].ToBoolean();
+  auto out = newFloats(env, static_cast<size_t>(alongRows ? cols : rows));
+  if (alongRows) rnnkit::colSums(x, rows, cols, out.Data());
+  else rnnkit::rowSums(x, rows, cols, out.Data());
+  return out;
+}
+
+// softmax(x, rows, cols): softmax over the last axis.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int rows = intArg(info, 1, "rows"), cols = intArg(info, 2, "cols");
+  if (cols == 0) throw Napi::RangeError::New(env, "cols must be >= 1");
+  const float* x = requiredFloats(info[0], static_cast<size_t>(rows) * cols, "x");
+  auto out = newFloats(env, static_cast<size_t>(rows) * cols);
+  rnnkit::softmaxRows(x, rows, cols, out.Data());
+  return out;
+}
+
+// gather(params, paramRows, rowSize, indices: Int32Array): rows of params.
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int paramRows = intArg(info, 1, "paramRows"), rowSize = intArg(info, 2, "rowSize");
+  const float* params = requiredFloats(info[0], static_cast<size_t>(paramRows) * rowSize, "params");
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "indices must be an Int32Array");
+  }
+  auto indices = info[3].As<Napi::Int32Array>();
+  const int count = static_cast<int>(indices.ElementLength());
+  auto out = newFloats(env, static_cast<size_t>(count) * rowSize);
+  if (!rnnkit::gatherRows(params, paramRows, rowSize, indices.Data(), count, out.Data())) {
+    throw Napi::RangeError::New(env, "gather index out of range [0, " + std::to_string(paramRows) + ")");
+  }
+  return out;
+}
+
+// transpose(x, shape, perm)
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto shape = shapeArg(info[1], "shape"), perm = shapeArg(info[2], "perm");
+  if (perm.size() != shape.size()) throw Napi::RangeError::New(env, "perm must have one entry per dimension");
+  std::vector<bool> seen(shape.size(), false);
+  for (int p : perm) {
+    if (p >= static_cast<int>(shape.size()) || seen[p]) throw Napi::RangeError::New(env, "perm is not a permutation");
+    seen[p] = true;
+  }
+  const float* x = requiredFloats(info[0], sizeOf(shape), "x");
+  auto out = newFloats(env, sizeOf(shape));
+  rnnkit::transpose(x, shape, perm, out.Data());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("compare", Napi::Function::New(env, Compare));
+  exports.Set("logical", Napi::Function::New(env, Logical));
+  exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("sum", Napi::Function::New(env, Sum));
+  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setGemm", Napi::Function::New(env, SetGemm));
   exports.Set("matmul", Napi::Function::New(env, Matmul));

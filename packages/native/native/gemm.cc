@@ -16,6 +16,13 @@ namespace {
 
 #ifdef RNNKIT_USE_OPENBLAS
 GemmImpl current = GemmImpl::OpenBLAS;
+
+// OpenBLAS is used as a single-threaded kernel library: all parallelism is ours (row slices of the
+// recurrent kernels, row/column splits in sgemm). Its own threads would spin-wait next to ours and
+// oversubscribe the cores, and its multi-threaded level-3 path serializes concurrent callers.
+struct OpenblasThreads {
+  OpenblasThreads() { openblas_set_num_threads(1); }
+} openblasThreads;
 #else
 GemmImpl current = GemmImpl::Portable;
 #endif
@@ -146,6 +153,14 @@ void sgemmPortable(bool transA, bool transB, int M, int N, int K, float alpha, c
 
 void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                  int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+#ifdef RNNKIT_USE_OPENBLAS
+  if (current == GemmImpl::OpenBLAS && K > 0) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+#endif
   gemmBlocked(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
 }
 
@@ -170,14 +185,33 @@ const char* gemmName(GemmImpl impl) { return impl == GemmImpl::OpenBLAS ? "openb
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-#ifdef RNNKIT_USE_OPENBLAS
-  if (current == GemmImpl::OpenBLAS && K > 0) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (current == GemmImpl::Portable) {
+    sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-#endif
-  sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  // OpenBLAS runs single-threaded (see OpenblasThreads); split large products across our pool:
+  // by rows when there are enough, else by columns. Each part is an independent serial GEMM.
+  ThreadPool& threads = pool();
+  const long work = static_cast<long>(M) * N * (K > 0 ? K : 1);
+  const int parts = threads.size();
+  if (parts == 1 || work < 64L * 64 * 64) {
+    sgemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  const bool byRows = M >= 16 * parts || M >= N;
+  const int extent = byRows ? M : N;
+  threads.parallelFor(parts, [&](int p) {
+    const int lo = static_cast<int>(static_cast<long>(extent) * p / parts);
+    const int hi = static_cast<int>(static_cast<long>(extent) * (p + 1) / parts);
+    if (hi <= lo) return;
+    if (byRows) {
+      const float* a = transA ? A + lo : A + static_cast<long>(lo) * lda;
+      sgemmSerial(transA, transB, hi - lo, N, K, alpha, a, lda, B, ldb, beta, C + static_cast<long>(lo) * ldc, ldc);
+    } else {
+      const float* b = transB ? B + static_cast<long>(lo) * ldb : B + lo;
+      sgemmSerial(transA, transB, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc);
+    }
+  });
 }
 
 }  // namespace rnnkit

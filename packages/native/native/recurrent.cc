@@ -45,8 +45,8 @@ SavedView viewSaved(Cell cell, const RnnShape& s, float* base) {
 
 // ---- Per-row gate math (vectorized over units) ----
 
-RNNKIT_SIMD void lstmForwardRow(int U, const float* rec, const float* xp, const float* cPrev,
-                                float* gates, float* cNew, float* hNew, float* tanhC) {
+RNNKIT_SIMD void lstmForwardRow(int U, const float* __restrict__ rec, const float* __restrict__ xp, const float* __restrict__ cPrev,
+                                float* __restrict__ gates, float* __restrict__ cNew, float* __restrict__ hNew, float* __restrict__ tanhC) {
   for (int j = 0; j < U; ++j) {
     const float i = fastSigmoid(rec[j] + xp[j]);
     const float f = fastSigmoid(rec[U + j] + xp[U + j]);
@@ -64,8 +64,8 @@ RNNKIT_SIMD void lstmForwardRow(int U, const float* rec, const float* xp, const 
   }
 }
 
-RNNKIT_SIMD void gruGatesRow(int U, const float* rec, const float* xp, const float* hPrev,
-                             float* gates, float* rh) {
+RNNKIT_SIMD void gruGatesRow(int U, const float* __restrict__ rec, const float* __restrict__ xp, const float* __restrict__ hPrev,
+                             float* __restrict__ gates, float* __restrict__ rh) {
   for (int j = 0; j < U; ++j) {
     const float z = fastSigmoid(rec[j] + xp[j]);
     const float r = fastSigmoid(rec[U + j] + xp[U + j]);
@@ -75,8 +75,8 @@ RNNKIT_SIMD void gruGatesRow(int U, const float* rec, const float* xp, const flo
   }
 }
 
-RNNKIT_SIMD void gruCandidateRow(int U, const float* recH, const float* xp, const float* hPrev,
-                                 float* gates, float* hNew) {
+RNNKIT_SIMD void gruCandidateRow(int U, const float* __restrict__ recH, const float* __restrict__ xp, const float* __restrict__ hPrev,
+                                 float* __restrict__ gates, float* __restrict__ hNew) {
   for (int j = 0; j < U; ++j) {
     const float z = gates[j];
     const float hh = fastTanh(recH[j] + xp[2 * U + j]);
@@ -85,8 +85,8 @@ RNNKIT_SIMD void gruCandidateRow(int U, const float* recH, const float* xp, cons
   }
 }
 
-RNNKIT_SIMD void simpleForwardRow(int U, const float* rec, const float* xp, float* gates,
-                                  float* hNew) {
+RNNKIT_SIMD void simpleForwardRow(int U, const float* __restrict__ rec, const float* __restrict__ xp, float* __restrict__ gates,
+                                  float* __restrict__ hNew) {
   for (int j = 0; j < U; ++j) {
     const float a = fastTanh(rec[j] + xp[j]);
     gates[j] = a;
@@ -95,8 +95,8 @@ RNNKIT_SIMD void simpleForwardRow(int U, const float* rec, const float* xp, floa
 }
 
 // dc: in = gradient reaching c_t, out = gradient for c_{t-1}.
-RNNKIT_SIMD void lstmBackwardRow(int U, const float* g, const float* tanhC, const float* cPrev,
-                                 const float* dh, float* dc, float* da) {
+RNNKIT_SIMD void lstmBackwardRow(int U, const float* __restrict__ g, const float* __restrict__ tanhC, const float* __restrict__ cPrev,
+                                 const float* __restrict__ dh, float* __restrict__ dc, float* __restrict__ da) {
   for (int j = 0; j < U; ++j) {
     const float i = g[j], f = g[U + j], cc = g[2 * U + j], o = g[3 * U + j];
     const float tc = tanhC[j];
@@ -111,8 +111,8 @@ RNNKIT_SIMD void lstmBackwardRow(int U, const float* g, const float* tanhC, cons
 
 // First half of the GRU step gradient: update gate and candidate pre-activations, and the part
 // of dh_{t-1} that flows directly through h = z*h_{t-1} + (1-z)*hh.
-RNNKIT_SIMD void gruBackwardRow1(int U, const float* g, const float* hPrev, const float* dh,
-                                 float* da, float* dhDirect) {
+RNNKIT_SIMD void gruBackwardRow1(int U, const float* __restrict__ g, const float* __restrict__ hPrev, const float* __restrict__ dh,
+                                 float* __restrict__ da, float* __restrict__ dhDirect) {
   for (int j = 0; j < U; ++j) {
     const float z = g[j], hh = g[2 * U + j];
     da[j] = dh[j] * (hPrev[j] - hh) * z * (1.0f - z);
@@ -122,8 +122,8 @@ RNNKIT_SIMD void gruBackwardRow1(int U, const float* g, const float* hPrev, cons
 }
 
 // Second half, once d(r*h_{t-1}) is known: reset gate pre-activation and the r-path into dh_{t-1}.
-RNNKIT_SIMD void gruBackwardRow2(int U, const float* g, const float* hPrev, const float* dRh,
-                                 float* da, float* dhDirect) {
+RNNKIT_SIMD void gruBackwardRow2(int U, const float* __restrict__ g, const float* __restrict__ hPrev, const float* __restrict__ dRh,
+                                 float* __restrict__ da, float* __restrict__ dhDirect) {
   for (int j = 0; j < U; ++j) {
     const float r = g[U + j];
     da[U + j] = dRh[j] * hPrev[j] * r * (1.0f - r);
@@ -131,8 +131,17 @@ RNNKIT_SIMD void gruBackwardRow2(int U, const float* g, const float* hPrev, cons
   }
 }
 
-RNNKIT_SIMD void simpleBackwardRow(int U, const float* g, const float* dh, float* da) {
+RNNKIT_SIMD void simpleBackwardRow(int U, const float* __restrict__ g, const float* __restrict__ dh, float* __restrict__ da) {
   for (int j = 0; j < U; ++j) da[j] = dh[j] * (1.0f - g[j] * g[j]);
+}
+
+// out = a + b (b may be null: out = a).
+RNNKIT_SIMD void addRows(int n, const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ out) {
+  if (b) {
+    for (int j = 0; j < n; ++j) out[j] = a[j] + b[j];
+  } else {
+    for (int j = 0; j < n; ++j) out[j] = a[j];
+  }
 }
 
 inline bool carried(const float* mask, int T, int b, int t) {
@@ -186,33 +195,49 @@ void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, co
 
   for (int s = 0; s < T; ++s) {
     const int t = in.goBackwards ? T - 1 - s : s;
-    auto xpRow = [&](int r) { return xp + (static_cast<size_t>(b0 + r) * T + t) * GU; };
+    const size_t row0 = static_cast<size_t>(b0) * T + t;  // saved-buffer row of slice row r: row0 + r*T
+    auto xpRow = [&](int r) { return xp + (row0 + static_cast<size_t>(r) * T) * GU; };
+    // When saving, activations are written straight into the saved buffers (strided by T rows).
+    auto gatesRow = [&](int r) {
+      return out.saved ? sv.gates + (row0 + static_cast<size_t>(r) * T) * GU : stepGates.data() + static_cast<size_t>(r) * GU;
+    };
+    auto unitRow = [&](float* savedBase, std::vector<float>& scratch, int r) {
+      return out.saved ? savedBase + (row0 + static_cast<size_t>(r) * T) * U : scratch.data() + static_cast<size_t>(r) * U;
+    };
+    if (out.saved) {
+      for (int r = 0; r < nb; ++r) {
+        const size_t o = static_cast<size_t>(r) * U;
+        const size_t row = row0 + static_cast<size_t>(r) * T;
+        copyRow(sv.hPrev + row * U, h + o, U);
+        if (c) copyRow(sv.cPrev + row * U, c + o, U);
+      }
+    }
     if (in.cell == Cell::LSTM) {
       sgemmSerial(false, false, nb, GU, U, 1.0f, h, U, in.recurrentKernel, GU, 0.0f, rec.data(), GU);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
-        lstmForwardRow(U, rec.data() + static_cast<size_t>(r) * GU, xpRow(r), c + o,
-                       stepGates.data() + static_cast<size_t>(r) * GU, cNew.data() + o, hNew.data() + o,
-                       tanhC.data() + o);
+        lstmForwardRow(U, rec.data() + static_cast<size_t>(r) * GU, xpRow(r), c + o, gatesRow(r), cNew.data() + o,
+                       hNew.data() + o, unitRow(sv.tanhC, tanhC, r));
       }
     } else if (in.cell == Cell::GRU) {
       // [z r] pre-activations from h; the candidate needs r first, so it is a second product.
       sgemmSerial(false, false, nb, 2 * U, U, 1.0f, h, U, in.recurrentKernel, GU, 0.0f, rec.data(), 2 * U);
       for (int r = 0; r < nb; ++r) {
         gruGatesRow(U, rec.data() + static_cast<size_t>(r) * 2 * U, xpRow(r), h + static_cast<size_t>(r) * U,
-                    stepGates.data() + static_cast<size_t>(r) * GU, rh.data() + static_cast<size_t>(r) * U);
+                    gatesRow(r), unitRow(sv.rh, rh, r));
       }
-      sgemmSerial(false, false, nb, U, U, 1.0f, rh.data(), U, in.recurrentKernel + 2 * U, GU, 0.0f, recH.data(), U);
+      const float* rhStep = out.saved ? sv.rh + row0 * U : rh.data();
+      const int ldRh = out.saved ? T * U : U;
+      sgemmSerial(false, false, nb, U, U, 1.0f, rhStep, ldRh, in.recurrentKernel + 2 * U, GU, 0.0f, recH.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
-        gruCandidateRow(U, recH.data() + o, xpRow(r), h + o, stepGates.data() + static_cast<size_t>(r) * GU,
-                        hNew.data() + o);
+        gruCandidateRow(U, recH.data() + o, xpRow(r), h + o, gatesRow(r), hNew.data() + o);
       }
     } else {
       sgemmSerial(false, false, nb, U, U, 1.0f, h, U, in.recurrentKernel, U, 0.0f, rec.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
-        simpleForwardRow(U, rec.data() + o, xpRow(r), stepGates.data() + o, hNew.data() + o);
+        simpleForwardRow(U, rec.data() + o, xpRow(r), gatesRow(r), hNew.data() + o);
       }
     }
 
@@ -220,16 +245,6 @@ void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, co
       const int b = b0 + r;
       const size_t o = static_cast<size_t>(r) * U;
       const size_t row = static_cast<size_t>(b) * T + t;
-      if (out.saved) {
-        copyRow(sv.gates + row * GU, stepGates.data() + static_cast<size_t>(r) * GU, GU);
-        copyRow(sv.hPrev + row * U, h + o, U);
-        if (in.cell == Cell::LSTM) {
-          copyRow(sv.cPrev + row * U, c + o, U);
-          copyRow(sv.tanhC + row * U, tanhC.data() + o, U);
-        } else if (in.cell == Cell::GRU) {
-          copyRow(sv.rh + row * U, rh.data() + o, U);
-        }
-      }
       if (!carried(in.mask, T, b, t)) {
         copyRow(h + o, hNew.data() + o, U);
         if (c) copyRow(c + o, cNew.data() + o, U);
@@ -262,7 +277,7 @@ void backwardRows(const RnnInputs& in, const SavedView& sv, const float* dOutput
       const size_t o = static_cast<size_t>(r) * U;
       const size_t row = static_cast<size_t>(b) * T + t;
       float* dhRow = dhTotal.data() + o;
-      for (int j = 0; j < U; ++j) dhRow[j] = dh[o + j] + (dOutputs ? dOutputs[row * U + j] : 0.0f);
+      addRows(U, dh.data() + o, dOutputs ? dOutputs + row * U : nullptr, dhRow);
       float* da = dA + row * GU;
       if (carried(in.mask, T, b, t)) {
         // The step was skipped: no gate gradient, dh and dc pass through unchanged.

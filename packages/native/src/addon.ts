@@ -29,7 +29,20 @@ export interface NativeBinding {
     activation: number,
     leakyAlpha: number,
   ): Float32Array;
-  rnnForward(...args: RnnArgs<[save: boolean]>): { packed: Float32Array; saved: Float32Array | null };
+  binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], outShape: number[]): Float32Array;
+  compare(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], outShape: number[]): Uint8Array;
+  logical(op: number, a: Uint8Array, aShape: number[], b: Uint8Array, bShape: number[], outShape: number[]): Uint8Array;
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array): Float32Array;
+  sum(x: Float32Array, rows: number, cols: number, alongRows: boolean): Float32Array;
+  softmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  gather(params: Float32Array, paramRows: number, rowSize: number, indices: Int32Array): Float32Array;
+  transpose(x: Float32Array, shape: number[], perm: number[]): Float32Array;
+  rnnForward(...args: RnnArgs<[save: boolean]>): {
+    outputs: Float32Array;
+    h: Float32Array;
+    c: Float32Array | null;
+    saved: Float32Array | null;
+  };
   rnnBackward(
     ...args: RnnArgs<[saved: Float32Array, dOutputs: Float32Array | null, dH: Float32Array | null, dC: Float32Array | null]>
   ): {

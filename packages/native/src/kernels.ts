@@ -1,9 +1,11 @@
-// Re-registers the cpu backend's BatchMatMul and _FusedMatMul kernels to the native GEMM. Every
-// dense layer, attention score and matMul gradient then runs natively. The original kernels are
-// kept and used for what the native path does not cover (non-float32 inputs, prelu activation,
-// unusual bias shapes, batch shapes tfjs broadcasts by wrap-around).
+// Re-registers the cpu backend's BatchMatMul and _FusedMatMul kernels to the native GEMM, so every
+// dense layer, attention score and matMul gradient runs natively, plus the elementwise kernels of
+// elementwise-kernels.ts. The original kernels are kept and used for what the native path does not
+// cover (non-float32 inputs, prelu activation, unusual bias shapes, batch shapes tfjs broadcasts by
+// wrap-around).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon, nativeInfo } from './addon.js';
+import { elementwiseKernels } from './elementwise-kernels.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
 
 type Tf = typeof tfTypes;
@@ -122,12 +124,14 @@ function replaceKernel(tf: Tf, kernelName: string, wrap: (original: KernelFunc) 
 }
 
 /**
- * Routes the cpu backend's BatchMatMul and _FusedMatMul through the native GEMM. Idempotent.
- * Throws when the addon is unavailable (callers fall back to plain tfjs).
+ * Routes the cpu backend's BatchMatMul and _FusedMatMul through the native GEMM and its hot
+ * elementwise kernels (broadcasting binary ops, Softmax, GatherV2, Transpose) through native code.
+ * Idempotent. Throws when the addon is unavailable (callers fall back to plain tfjs).
  */
 export function installNativeKernels(tf: Tf): { info: string } {
   addon(); // throws a clear error when the addon is missing
   replaceKernel(tf, 'BatchMatMul', (original) => batchMatMulKernel(tf, original));
   replaceKernel(tf, '_FusedMatMul', (original) => fusedMatMulKernel(tf, original));
+  for (const [name, wrap] of Object.entries(elementwiseKernels(tf))) replaceKernel(tf, name, wrap);
   return { info: nativeInfo() };
 }

@@ -80,72 +80,129 @@ function recordingGradients(): boolean {
   return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 }
 
+// The whole-sequence op is a registered cpu kernel with a registered gradient, like tfjs's own ops,
+// rather than a tf.customGrad function: customGrad allows a single output, and packing outputs, h
+// and c into one tensor made every consumer slice it and every gradient pad it back. Outputs are
+// [saved, outputs, h, c?]; `saved` holds the gate activations for backpropagation (empty when no
+// gradient is being recorded) and is the only output kept for the gradient.
+const KERNEL = 'RnnkitRecurrentSequence';
+
+interface SequenceAttrs {
+  cell: CellType;
+  goBackwards: boolean;
+  save: boolean;
+  /** Index of each optional input in the (array-shaped) input map, or -1 when absent. */
+  h0Slot: number;
+  c0Slot: number;
+  biasSlot: number;
+  maskSlot: number;
+}
+
+type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
+type GradientMap = ReturnType<tf.GradConfig['gradFunc']>;
+
+function shapeOf(values: readonly tf.TensorInfo[], attrs: SequenceAttrs): Dims {
+  const [B, T, D] = values[0].shape;
+  const U = values[2].shape[0];
+  return { B, T, D, U, G: GATES[attrs.cell] };
+}
+
+/** Positional arguments shared by the native forward and backward calls. */
+function nativeArgs(inputs: readonly tf.TensorInfo[], attrs: SequenceAttrs, backend: ReturnType<typeof cpuBackend>) {
+  const { B, T, D, U } = shapeOf(inputs, attrs);
+  const at = (i: number): Float32Array | null => (i < 0 ? null : float32Of(inputs[i], backend));
+  return [
+    CELL_ID[attrs.cell], float32Of(inputs[0], backend), at(attrs.h0Slot), at(attrs.c0Slot),
+    float32Of(inputs[1], backend), float32Of(inputs[2], backend), at(attrs.biasSlot), at(attrs.maskSlot),
+    B, T, D, U, attrs.goBackwards,
+  ] as const;
+}
+
+function sequenceKernel({ inputs, attrs, backend: rawBackend }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as SequenceAttrs;
+  const backend = cpuBackend(rawBackend);
+  const list = Object.keys(inputs).map((k) => inputs[k] as tf.TensorInfo);
+  const { B, T, U } = shapeOf(list, a);
+  const r = addon().rnnForward(...nativeArgs(list, a, backend), a.save);
+  const saved = r.saved ?? new Float32Array(0);
+  const outs = [
+    backend.makeTensorInfo([saved.length], 'float32', saved),
+    backend.makeTensorInfo([B, T, U], 'float32', r.outputs),
+    backend.makeTensorInfo([B, U], 'float32', r.h),
+  ];
+  if (r.c) outs.push(backend.makeTensorInfo([B, U], 'float32', r.c));
+  return outs;
+}
+
+function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): GradientMap {
+  const a = attrs as unknown as SequenceAttrs;
+  const backend = cpuBackend();
+  const list = saved.slice(0, -1); // saveAllInputs: every input in order, then the saved activations
+  const activations = saved[saved.length - 1];
+  if (activations.size === 0) throw new Error('fusedRecurrentSequence: gradient requested but the forward pass did not record');
+  const [, dOutputs, dH, dC] = dys as tf.Tensor[];
+  const { B, T, D, U } = shapeOf(list, a);
+  const g = addon().rnnBackward(
+    ...nativeArgs(list, a, backend),
+    float32Of(activations, backend),
+    float32Of(dOutputs, backend),
+    float32Of(dH, backend),
+    dC ? float32Of(dC, backend) : null,
+  );
+  const grads: GradientMap = {
+    0: () => tf.tensor3d(g.dx, [B, T, D]),
+    1: () => tf.tensor2d(g.dKernel, list[1].shape as [number, number]),
+    2: () => tf.tensor2d(g.dRecurrentKernel, list[2].shape as [number, number]),
+  };
+  if (a.h0Slot >= 0) grads[a.h0Slot] = () => tf.tensor2d(g.dh0, [B, U]);
+  if (a.c0Slot >= 0) grads[a.c0Slot] = () => tf.tensor2d(g.dc0 as Float32Array, [B, U]);
+  if (a.biasSlot >= 0) grads[a.biasSlot] = () => tf.tensor1d(g.dBias);
+  if (a.maskSlot >= 0) grads[a.maskSlot] = () => tf.zerosLike(list[a.maskSlot]); // the mask is not differentiable
+  return grads;
+}
+
+let registered = false;
+
+function registerSequenceKernel(): void {
+  if (registered) return;
+  if (!tf.getKernel(KERNEL, 'cpu')) {
+    tf.registerKernel({ kernelName: KERNEL, backendName: 'cpu', kernelFunc: sequenceKernel as unknown as tf.KernelFunc });
+  }
+  if (!tf.getGradient(KERNEL)) {
+    tf.registerGradient({ kernelName: KERNEL, saveAllInputs: true, outputsToSave: [true], gradFunc: sequenceGradient });
+  }
+  registered = true;
+}
+
 /**
  * Runs a whole recurrent layer over the sequence as one differentiable op (gradients for x, h0,
  * c0, kernel, recurrentKernel and bias). Requires the cpu backend and the native addon.
  */
 export function fusedRecurrentSequence(args: FusedRecurrentArgs): FusedRecurrentResult {
-  const native = addon();
-  const dims = checkArgs(args);
-  const { B, T, D, U } = dims;
-  const { cell, goBackwards } = args;
-  const lstm = cell === 'lstm';
-  const save = recordingGradients();
-
-  // customGrad takes tensors only; optional ones are passed when present and their position remembered.
+  addon();
+  checkArgs(args);
+  if (tf.getBackend() !== 'cpu') throw new Error(`fusedRecurrentSequence needs the cpu backend (current: ${tf.getBackend()})`);
+  registerSequenceKernel();
+  const lstm = args.cell === 'lstm';
+  // Optional inputs are passed only when present; attrs record where each one sits.
   const inputs: tf.Tensor[] = [args.x, args.kernel, args.recurrentKernel];
   const slot = (t: tf.Tensor | null): number => (t === null ? -1 : inputs.push(t) - 1);
-  const h0Slot = slot(args.h0);
-  const c0Slot = slot(lstm ? args.c0 : null);
-  const biasSlot = slot(args.bias);
-  const maskSlot = slot(args.mask);
-  const outSize = B * T * U;
-  const stateSize = B * U;
-
-  const op = tf.customGrad((...opArgs: unknown[]) => {
-    const tensors = opArgs.slice(0, inputs.length) as tf.Tensor[];
-    const backend = cpuBackend();
-    const values = tensors.map((t) => float32Of(t, backend));
-    const at = (i: number): Float32Array | null => (i < 0 ? null : values[i]);
-    const shared = [
-      CELL_ID[cell], values[0], at(h0Slot), at(c0Slot), values[1], values[2], at(biasSlot), at(maskSlot),
-      B, T, D, U, goBackwards,
-    ] as const;
-    const { packed, saved } = native.rnnForward(...shared, save);
-    const value = tf.tensor1d(packed, 'float32');
-
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
-      if (!saved) throw new Error('fusedRecurrentSequence: gradient requested but the forward pass did not record');
-      const dyValues = float32Of(dy);
-      const g = native.rnnBackward(
-        ...shared,
-        saved,
-        dyValues.subarray(0, outSize),
-        dyValues.subarray(outSize, outSize + stateSize),
-        lstm ? dyValues.subarray(outSize + stateSize, outSize + 2 * stateSize) : null,
-      );
-      const grads: tf.Tensor[] = [
-        tf.tensor3d(g.dx, [B, T, D]),
-        tf.tensor2d(g.dKernel, args.kernel.shape as [number, number]),
-        tf.tensor2d(g.dRecurrentKernel, args.recurrentKernel.shape as [number, number]),
-      ];
-      if (h0Slot >= 0) grads[h0Slot] = tf.tensor2d(g.dh0, [B, U]);
-      if (c0Slot >= 0) grads[c0Slot] = tf.tensor2d(g.dc0 as Float32Array, [B, U]);
-      if (biasSlot >= 0) grads[biasSlot] = tf.tensor1d(g.dBias);
-      if (maskSlot >= 0) grads[maskSlot] = tf.zerosLike(tensors[maskSlot]); // the mask is not differentiable
-      return grads;
-    };
-    return { value, gradFunc };
-  }) as unknown as (...ts: tf.Tensor[]) => tf.Tensor1D;
-
-  const packed = op(...inputs);
-  const part = <R extends tf.Rank>(begin: number, size: number, shape: number[]): tf.Tensor<R> =>
-    tf.tidy(() => packed.slice(begin, size).reshape(shape) as tf.Tensor<R>);
-  const outputs = part<tf.Rank.R3>(0, outSize, [B, T, U]);
-  const h = part<tf.Rank.R2>(outSize, stateSize, [B, U]);
-  const c = lstm ? part<tf.Rank.R2>(outSize + stateSize, stateSize, [B, U]) : null;
-  packed.dispose();
-  return { outputs, h, c };
+  const attrs: SequenceAttrs = {
+    cell: args.cell,
+    goBackwards: args.goBackwards,
+    save: recordingGradients(),
+    h0Slot: slot(args.h0),
+    c0Slot: slot(lstm ? args.c0 : null),
+    biasSlot: slot(args.bias),
+    maskSlot: slot(args.mask),
+  };
+  const [saved, outputs, h, c] = tf.engine().runKernel(
+    KERNEL,
+    inputs as unknown as tf.NamedTensorMap,
+    attrs as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor[];
+  saved.dispose(); // the tape keeps its own reference when recording
+  return { outputs: outputs as tf.Tensor3D, h: h as tf.Tensor2D, c: lstm ? (c as tf.Tensor2D) : null };
 }
 
 export interface RecurrentStepArgs {
@@ -175,15 +232,12 @@ export function recurrentStep(args: RecurrentStepArgs): { h: tf.Tensor2D; c: tf.
     const { U } = checkArgs({ ...args, x: x3, h0: args.h, c0: args.c, mask: null, goBackwards: false });
     const backend = cpuBackend();
     const read = (t: tf.Tensor | null): Float32Array | null => (t === null ? null : float32Of(t, backend));
-    const { packed } = native.rnnForward(
+    const r = native.rnnForward(
       CELL_ID[args.cell], read(args.x) as Float32Array, read(args.h), lstm ? read(args.c) : null,
       read(args.kernel) as Float32Array, read(args.recurrentKernel) as Float32Array, read(args.bias), null,
       B, 1, D, U, false, false,
     );
-    // For a single step, outputs == h, so the new state is the first B*U values.
-    const h = tf.tensor2d(packed.subarray(0, B * U), [B, U]);
-    const c = lstm ? tf.tensor2d(packed.subarray(2 * B * U, 3 * B * U), [B, U]) : null;
-    return { h, c };
+    return { h: tf.tensor2d(r.h, [B, U]), c: r.c ? tf.tensor2d(r.c, [B, U]) : null };
   } finally {
     x3.dispose();
   }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Uint8Array): tf.TensorInfo;
 }
 
 export function cpuBackend(backend: unknown = tf.backend()): CpuBackendLike {

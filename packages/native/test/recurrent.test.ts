@@ -24,6 +24,9 @@ const CASES: Case[] = [
   { B: 4, T: 7, D: 5, U: 3, mask: true, goBackwards: true, initialState: true, bias: false },
   { B: 2, T: 1, D: 3, U: 2, mask: true, goBackwards: true, initialState: true, bias: true },
   { B: 5, T: 9, D: 8, U: 17, mask: false, goBackwards: true, initialState: false, bias: true },
+  // Large enough batches for the kernels to split rows across threads (uneven slices).
+  { B: 19, T: 4, D: 6, U: 9, mask: true, goBackwards: true, initialState: true, bias: true },
+  { B: 33, T: 3, D: 5, U: 20, mask: false, goBackwards: false, initialState: true, bias: true },
 ];
 
 function makeArgs(cell: CellType, c: Case, seed: number): ReferenceArgs {

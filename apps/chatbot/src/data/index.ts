@@ -16,6 +16,12 @@ export async function prepareData(dataFlag: string | undefined, cfg: DataConfig,
   return { corpus, dataset: buildDataset(corpus.conversations, cfg, vocab) };
 }
 
+/** A path relative to the working directory when it is inside it, else as given. */
+function shortPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
+}
+
 /** A few lines telling what was read and what every filter removed. */
 export function describeData(corpus: LoadedCorpus, ds: ChatDataset): string {
   const drops = (d: Record<string, number>) =>
@@ -25,7 +31,7 @@ export function describeData(corpus: LoadedCorpus, ds: ChatDataset): string {
       .join(', ') || 'none';
   const lines = [
     `data: ${corpus.format} corpus at ${corpus.source}: ${corpus.conversations.length} conversations`,
-    ...corpus.skipped.map((s) => `  skipped ${relative(process.cwd(), s.file) || s.file}:${s.line}: ${s.reason}`),
+    ...corpus.skipped.map((s) => `  skipped ${shortPath(s.file)}:${s.line}: ${s.reason}`),
     `pairs: train ${ds.train.length} (dropped: ${drops(ds.stats.train.dropped)}), held-out ${ds.heldOut.length} (dropped: ${drops(ds.stats.heldOut.dropped)})`,
     `vocabulary: ${ds.vocab.size} tokens (incl. 5 reserved)`,
   ];

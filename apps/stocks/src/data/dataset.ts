@@ -70,7 +70,7 @@ export function buildTickerWindows(table: FeatureTable, cfg: WindowConfig, scale
   const minRows = cfg.lookback + cfg.horizon + 10 * cfg.folds;
   if (table.features.length < minRows) {
     throw new RnnkitError(
-      `${table.ticker}: ${table.features.length} rows after the ${WARMUP}-day rolling-feature warm-up are too few ` +
+      `${table.file}: ${table.ticker} has ${table.features.length} rows after the ${WARMUP}-day rolling-feature warm-up, too few ` +
         `for lookback ${cfg.lookback}, horizon ${cfg.horizon} and ` +
         `${cfg.folds} folds (need at least ${minRows})`,
     );

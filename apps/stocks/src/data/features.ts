@@ -22,6 +22,8 @@ export const FEATURE_NAMES = [
 
 export interface FeatureTable {
   ticker: string;
+  /** The price file the table was computed from (for error messages). */
+  file: string;
   /** Date, close and features of each feature row (price rows WARMUP..n-1). */
   dates: string[];
   close: number[];
@@ -43,7 +45,7 @@ export function computeFeatures(series: PriceSeries): FeatureTable {
   const { open, high, low, close, volume } = series;
   const n = close.length;
   const logReturn = close.map((c, t) => (t === 0 ? 0 : Math.log(c / close[t - 1])));
-  const table: FeatureTable = { ticker: series.ticker, dates: [], close: [], features: [], returns: [] };
+  const table: FeatureTable = { ticker: series.ticker, file: series.file, dates: [], close: [], features: [], returns: [] };
   for (let t = WARMUP; t < n; t++) {
     const last5 = logReturn.slice(t - 4, t + 1);
     const last20 = logReturn.slice(t - 19, t + 1);

@@ -122,9 +122,11 @@ export class BahdanauAttention extends AttentionBase {
   protected scores(query: tf.Tensor3D, values: tf.Tensor3D): tf.Tensor3D {
     const [batch, tq, dq] = query.shape;
     const [, s, dv] = values.shape;
-    const q = tf.reshape(tf.matMul(tf.reshape(query, [batch * tq, dq]), this.queryKernel.read()), [batch, tq, 1, this.units]);
+    // The bias joins the (small) query projection before the [B, Tq, S, units] broadcast, not after it.
+    const qFlat = tf.add(tf.matMul(tf.reshape(query, [batch * tq, dq]), this.queryKernel.read()), this.bias.read());
+    const q = tf.reshape(qFlat, [batch, tq, 1, this.units]);
     const k = tf.reshape(tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read()), [batch, 1, s, this.units]);
-    const hidden = tf.tanh(tf.add(tf.add(q, k), this.bias.read()));
+    const hidden = tf.tanh(tf.add(q, k));
     const flat = tf.matMul(tf.reshape(hidden, [batch * tq * s, this.units]), this.scoreVector.read());
     return tf.reshape(flat, [batch, tq, s]);
   }

@@ -47,7 +47,7 @@ export interface RecurrentSequenceResult {
 
 /** What core needs from `@rnnkit/native` (core must not depend on native's types, it is optional). */
 export interface FusedKernelModule {
-  fusedRecurrentSequence(...args: unknown[]): RecurrentSequenceResult;
+  fusedRecurrentSequence(args: Omit<RecurrentSequenceArgs, 'recurrentDropoutMask'>): RecurrentSequenceResult;
 }
 
 let fused: FusedKernelModule | null = null;
@@ -62,6 +62,7 @@ export function fusedKernelsActive(): boolean {
 }
 
 export function runRecurrent(args: RecurrentSequenceArgs): RecurrentSequenceResult {
+  // The native op takes no recurrent dropout mask, so training with recurrentDropout runs the reference loop.
   if (fused !== null && tf.getBackend() === 'cpu' && args.recurrentDropoutMask == null) {
     return callFused(fused, args);
   }
@@ -69,14 +70,8 @@ export function runRecurrent(args: RecurrentSequenceArgs): RecurrentSequenceResu
 }
 
 function callFused(mod: FusedKernelModule, a: RecurrentSequenceArgs): RecurrentSequenceResult {
-  const fn = mod.fusedRecurrentSequence;
-  // The contract lists positional arguments, the layer helper's brief an options object: a one-parameter function
-  // takes the object, anything else the positional list.
-  if (fn.length <= 1) {
-    return fn({ cell: a.cell, x: a.x, h0: a.h0, c0: a.c0, kernel: a.kernel, recurrentKernel: a.recurrentKernel,
-      bias: a.bias, mask: a.mask, goBackwards: a.goBackwards });
-  }
-  return fn(a.cell, a.x, a.h0, a.c0, a.kernel, a.recurrentKernel, a.bias, a.mask, a.goBackwards);
+  const { cell, x, h0, c0, kernel, recurrentKernel, bias, mask, goBackwards } = a;
+  return mod.fusedRecurrentSequence({ cell, x, h0, c0, kernel, recurrentKernel, bias, mask, goBackwards });
 }
 
 /** One cell update from the precomputed input projection `xp` (x·kernel + bias) of a single step. */

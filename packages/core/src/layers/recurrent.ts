@@ -69,7 +69,7 @@ function checkOptions(cfg: RecurrentLayerConfig, bidirectional: boolean): void {
 }
 
 /** A [rows, cols] matrix with orthonormal rows (or columns, whichever are fewer), from a seeded Gaussian. */
-export function orthogonalMatrix(rows: number, cols: number, seed: number): tf.Tensor2D {
+function orthogonalMatrix(rows: number, cols: number, seed: number): tf.Tensor2D {
   const n = Math.min(rows, cols);
   const m = Math.max(rows, cols);
   const random = seedrandom.alea(String(seed));
@@ -182,12 +182,13 @@ abstract class RecurrentBase extends tf.layers.Layer {
         tf.initializers.glorotUniform({ seed: seed ?? nextSeed() }));
       const recurrentKernel = this.addWeight(`${prefix}recurrent_kernel`, [this.units, gates], 'float32',
         tf.initializers.zeros());
-      recurrentKernel.write(orthogonalMatrix(this.units, gates, seed === undefined ? nextSeed() : seed + 1));
+      const recurrentSeed = seed === undefined ? nextSeed() : seed + 1;
+      tf.tidy(() => recurrentKernel.write(orthogonalMatrix(this.units, gates, recurrentSeed)));
       const bias = this.addWeight(`${prefix}bias`, [gates], 'float32', tf.initializers.zeros());
       if (this.cell === 'lstm') {
         // Forget-gate bias 1 (Jozefowicz et al. 2015): the cell remembers by default early in training.
         const u = this.units;
-        bias.write(tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]));
+        tf.tidy(() => bias.write(tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])])));
       }
       return { kernel, recurrentKernel, bias };
     });
@@ -219,7 +220,7 @@ abstract class RecurrentBase extends tf.layers.Layer {
           `layer '${this.name}': expected input [batch, time, ${this.inputDim}], got [${x.shape.join(', ')}]`,
         );
       }
-      const [batch, steps] = x.shape;
+      const batch = x.shape[0];
       const perDirection = this.statesPerDirection;
       const initialStates = list.slice(1);
       if (initialStates.length !== 0 && initialStates.length !== this.directions * perDirection) {

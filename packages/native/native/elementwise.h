@@ -1,0 +1,41 @@
+// Elementwise, softmax, gather and transpose kernels for float32 tensors. tfjs's cpu backend runs
+// broadcasting binary ops through a per-element index computation (and softmax, transpose and
+// gather likewise), which dominates training steps once the matrix products are native.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace rnnkit {
+
+enum class BinaryOp { Add = 0, Sub = 1, Mul = 2, Div = 3, Max = 4, Min = 5, SquaredDiff = 6 };
+
+// out[outShape] = op(a[aShape], b[bShape]) with numpy/tfjs broadcasting (shapes right-aligned).
+void binaryBroadcast(BinaryOp op, const float* a, const std::vector<int>& aShape, const float* b,
+                     const std::vector<int>& bShape, const std::vector<int>& outShape, float* out);
+
+enum class CompareOp { Less = 0, LessEqual = 1, Greater = 2, GreaterEqual = 3, Equal = 4, NotEqual = 5 };
+enum class LogicalOp { And = 0, Or = 1 };
+
+// Broadcasting comparisons of float32 tensors and logical ops of bool tensors, as 0/1 bytes.
+void compareBroadcast(CompareOp op, const float* a, const std::vector<int>& aShape, const float* b,
+                      const std::vector<int>& bShape, const std::vector<int>& outShape, uint8_t* out);
+void logicalBroadcast(LogicalOp op, const uint8_t* a, const std::vector<int>& aShape, const uint8_t* b,
+                      const std::vector<int>& bShape, const std::vector<int>& outShape, uint8_t* out);
+
+// out[i] = cond[i] ? t[i] : e[i]
+void selectSame(const uint8_t* cond, const float* t, const float* e, long n, float* out);
+
+// Sums of a [rows, cols] view along cols (rowSums → rows values) or along rows (colSums → cols values).
+void rowSums(const float* x, long rows, long cols, float* out);
+void colSums(const float* x, long rows, long cols, float* out);
+
+// Softmax over the last axis of a [rows, cols] view.
+void softmaxRows(const float* x, int rows, int cols, float* out);
+
+// out[i, :] = params[indices[i], :] for rows of rowSize floats; returns false on an out-of-range index.
+bool gatherRows(const float* params, int paramRows, int rowSize, const int32_t* indices, int count, float* out);
+
+// General permutation of a dense row-major tensor.
+void transpose(const float* x, const std::vector<int>& shape, const std::vector<int>& perm, float* out);
+
+}  // namespace rnnkit

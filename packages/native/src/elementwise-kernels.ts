@@ -1,0 +1,178 @@
+// Native replacements for the cpu backend kernels that dominate a training step once the matrix
+// products are native: broadcasting binary ops and comparisons (tfjs computes an index per element
+// for those), select, sums over leading or trailing axes (tfjs transposes first), softmax, row
+// gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
+// kernel for everything it does not cover (other dtypes, other axes, tiny tensors).
+import type * as tfTypes from '@tensorflow/tfjs';
+import { addon } from './addon.js';
+import { cpuBackend, float32Of } from './tensor-data.js';
+
+type Tf = typeof tfTypes;
+type KernelFunc = tfTypes.KernelConfig['kernelFunc'];
+type TensorInfo = tfTypes.TensorInfo;
+
+// Binary op codes of native/elementwise.h.
+const BINARY_OPS: Record<string, number> = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+};
+
+// Same-shape and scalar operands already take tfjs's fast loop; native pays off only when large.
+const SIMPLE_MIN_SIZE = 16384;
+// Real broadcasting takes tfjs's per-element index path; native wins from a few dozen elements.
+const BROADCAST_MIN_SIZE = 32;
+
+// Comparison and logical op codes of native/elementwise.h.
+const COMPARE_OPS: Record<string, number> = { Less: 0, LessEqual: 1, Greater: 2, GreaterEqual: 3, Equal: 4, NotEqual: 5 };
+const LOGICAL_OPS: Record<string, number> = { LogicalAnd: 0, LogicalOr: 1 };
+
+const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
+
+function isSimpleBroadcast(a: number[], b: number[]): boolean {
+  const same = a.length === b.length && a.every((d, i) => d === b[i]);
+  return same || size(a) === 1 || size(b) === 1;
+}
+
+/** Values of a bool tensor on the cpu backend (stored as 0/1 bytes). */
+function boolOf(t: TensorInfo, backend: ReturnType<typeof cpuBackend>): Uint8Array | null {
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Uint8Array ? v : null;
+}
+
+/**
+ * Broadcasting two-input kernel: `run` gets both inputs' values and the output shape; inputs must
+ * have dtype `inDtype`, and the output is `outDtype`. Falls back below the size thresholds.
+ */
+function broadcastKernel(
+  tf: Tf,
+  inDtype: 'float32' | 'bool',
+  outDtype: 'float32' | 'bool',
+  run: (a: any, aShape: number[], b: any, bShape: number[], outShape: number[]) => Float32Array | Uint8Array,
+  original: KernelFunc,
+): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== inDtype || b.dtype !== inDtype) return original(args);
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const n = size(outShape);
+    if (n < (isSimpleBroadcast(a.shape, b.shape) ? SIMPLE_MIN_SIZE : BROADCAST_MIN_SIZE)) return original(args);
+    const backend = cpuBackend(args.backend);
+    const read = (t: TensorInfo) => (inDtype === 'bool' ? boolOf(t, backend) : float32Of(t, backend));
+    const av = read(a);
+    const bv = read(b);
+    if (av === null || bv === null) return original(args);
+    return backend.makeTensorInfo(outShape, outDtype, run(av, a.shape, bv, b.shape, outShape));
+  };
+}
+
+function selectKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { condition, t, e } = args.inputs as { condition: TensorInfo; t: TensorInfo; e: TensorInfo };
+    const n = size(t.shape);
+    const sameShape = (x: TensorInfo) => x.shape.length === t.shape.length && x.shape.every((d, i) => d === t.shape[i]);
+    if (t.dtype !== 'float32' || e.dtype !== 'float32' || condition.dtype !== 'bool' || n < SIMPLE_MIN_SIZE ||
+      !sameShape(e) || !sameShape(condition)) {
+      return original(args);
+    }
+    const backend = cpuBackend(args.backend);
+    const cond = boolOf(condition, backend);
+    if (!cond) return original(args);
+    return backend.makeTensorInfo(t.shape, 'float32', addon().select(cond, float32Of(t, backend), float32Of(e, backend)));
+  };
+}
+
+/** Sum over a contiguous block of leading or trailing axes (others, e.g. the middle axis, go to tfjs). */
+function sumKernel(tf: Tf, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    if (x.dtype !== 'float32' || rank === 0 || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
+    const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((p, q) => p - q);
+    const contiguous = axes.every((d, i) => i === 0 || d === axes[i - 1] + 1);
+    const trailing = contiguous && axes[axes.length - 1] === rank - 1;
+    const leading = contiguous && axes[0] === 0;
+    if (axes.length === 0 || (!trailing && !leading)) return original(args);
+    const reduced = size(axes.map((d) => x.shape[d]));
+    const kept = size(x.shape) / reduced;
+    const backend = cpuBackend(args.backend);
+    const values = trailing
+      ? addon().sum(float32Of(x, backend), kept, reduced, false)
+      : addon().sum(float32Of(x, backend), reduced, kept, true);
+    const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return backend.makeTensorInfo(outShape, 'float32', values);
+  };
+}
+
+function softmaxKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { logits } = args.inputs as { logits: TensorInfo };
+    const { dim } = args.attrs as { dim: number };
+    const rank = logits.shape.length;
+    if (logits.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1) || size(logits.shape) === 0) {
+      return original(args);
+    }
+    const cols = logits.shape[rank - 1];
+    const backend = cpuBackend(args.backend);
+    const out = addon().softmax(float32Of(logits, backend), size(logits.shape) / cols, cols);
+    return backend.makeTensorInfo(logits.shape, 'float32', out);
+  };
+}
+
+function gatherKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+    const { axis, batchDims } = args.attrs as { axis: number; batchDims?: number };
+    const axisNorm = axis < 0 ? axis + x.shape.length : axis;
+    if (x.dtype !== 'float32' || indices.dtype !== 'int32' || axisNorm !== 0 || (batchDims ?? 0) !== 0 || x.shape.length === 0) {
+      return original(args);
+    }
+    const backend = cpuBackend(args.backend);
+    const idx = backend.data.get(indices.dataId).values;
+    if (!(idx instanceof Int32Array)) return original(args);
+    const rowSize = size(x.shape.slice(1));
+    const out = addon().gather(float32Of(x, backend), x.shape[0], rowSize, idx);
+    return backend.makeTensorInfo([...indices.shape, ...x.shape.slice(1)], 'float32', out);
+  };
+}
+
+function transposeKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    if (x.dtype !== 'float32' || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
+    const backend = cpuBackend(args.backend);
+    const out = addon().transpose(float32Of(x, backend), x.shape, perm);
+    return backend.makeTensorInfo(perm.map((p) => x.shape[p]), 'float32', out);
+  };
+}
+
+/** Kernel name → wrapper around the original cpu kernel. */
+export function elementwiseKernels(tf: Tf): Record<string, (original: KernelFunc) => KernelFunc> {
+  const native = addon();
+  const kernels: Record<string, (original: KernelFunc) => KernelFunc> = {
+    Softmax: softmaxKernel,
+    GatherV2: gatherKernel,
+    Transpose: transposeKernel,
+    Select: selectKernel,
+    Sum: (original) => sumKernel(tf, original),
+  };
+  for (const [name, op] of Object.entries(BINARY_OPS)) {
+    kernels[name] = (original) =>
+      broadcastKernel(tf, 'float32', 'float32', (a, as, b, bs, os) => native.binary(op, a, as, b, bs, os), original);
+  }
+  for (const [name, op] of Object.entries(COMPARE_OPS)) {
+    kernels[name] = (original) =>
+      broadcastKernel(tf, 'float32', 'bool', (a, as, b, bs, os) => native.compare(op, a, as, b, bs, os), original);
+  }
+  for (const [name, op] of Object.entries(LOGICAL_OPS)) {
+    kernels[name] = (original) =>
+      broadcastKernel(tf, 'bool', 'bool', (a, as, b, bs, os) => native.logical(op, a, as, b, bs, os), original);
+  }
+  return kernels;
+}

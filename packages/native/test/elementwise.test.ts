@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installNativeKernels } from '../src/index.js';
+import { expectAddonLoaded, expectClose, optedOut, randomTensor } from './helpers.js';
+
+type Case = { name: string; run: () => tf.Tensor | tf.Tensor[] };
+
+const BINARY: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
+  ['add', tf.add],
+  ['sub', tf.sub],
+  ['mul', tf.mul],
+  ['div', tf.div],
+  ['maximum', tf.maximum],
+  ['minimum', tf.minimum],
+  ['squaredDifference', tf.squaredDifference],
+];
+
+const SHAPES: Array<[number[], number[]]> = [
+  [[64, 40, 1], [64, 40, 65]],
+  [[64, 40, 65], [1, 1, 65]],
+  [[3, 1, 5], [1, 4, 1]],
+  [[200, 100], []],
+  [[], [130, 128]],
+  [[128, 512], [128, 512]],
+  [[7, 5], [5]],
+  [[2, 3, 1, 4, 5], [3, 6, 1, 5]],
+  [[9, 1], [1, 9]],
+];
+
+const CASES: Case[] = [];
+BINARY.forEach(([name, fn], i) => {
+  SHAPES.forEach(([sa, sb], j) => {
+    CASES.push({ name: `${name} [${sa}] x [${sb}]`, run: () => fn(randomTensor(sa, 100 * i + j), randomTensor(sb, 100 * i + j + 50)) });
+  });
+});
+const COMPARISONS: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
+  ['less', tf.less],
+  ['lessEqual', tf.lessEqual],
+  ['greater', tf.greater],
+  ['greaterEqual', tf.greaterEqual],
+  ['equal', tf.equal],
+  ['notEqual', tf.notEqual],
+];
+COMPARISONS.forEach(([name, fn], i) => {
+  // Rounded values so that equal elements actually occur.
+  const rounded = (shape: number[], seed: number) => tf.round(tf.mul(randomTensor(shape, seed), 3));
+  CASES.push(
+    { name: `${name} [64,40,65] vs scalar`, run: () => fn(rounded([64, 40, 65], i), tf.scalar(1)) },
+    { name: `${name} [64,40,1] vs [1,1,65]`, run: () => fn(rounded([64, 40, 1], i + 10), rounded([1, 1, 65], i + 20)) },
+  );
+});
+CASES.push(
+  {
+    name: 'logicalAnd / logicalOr broadcasting, select',
+    run: () => {
+      const a = tf.greater(randomTensor([64, 40, 65], 30), 0);
+      const b = tf.less(randomTensor([64, 40, 1], 31), 0.2);
+      const same = tf.less(randomTensor([64, 40, 65], 32), 0);
+      return [
+        tf.cast(tf.logicalAnd(a, b), 'float32'),
+        tf.cast(tf.logicalOr(a, same), 'float32'),
+        tf.where(a, randomTensor([64, 40, 65], 33), randomTensor([64, 40, 65], 34)),
+      ];
+    },
+  },
+  {
+    name: 'sum over trailing, leading, middle and all axes',
+    run: () => {
+      const x = randomTensor([64, 40, 65], 40);
+      return [x.sum(-1), x.sum([1, 2], true), x.sum(0), x.sum([0, 1]), x.sum(1), x.sum(), x.sum([0, 1, 2], true)];
+    },
+  },
+  {
+    name: 'div and max/min with zeros, NaN and Infinity',
+    run: () => {
+      const a = tf.tensor2d([[0, 1, -1, NaN, Infinity, 2]], [1, 6]).tile([50, 1]);
+      const b = tf.tensor1d([0, 0, 0, 1, NaN, -Infinity]);
+      return [tf.div(a, b), tf.maximum(a, b), tf.minimum(b, a)];
+    },
+  },
+  { name: 'softmax [64,40,65]', run: () => tf.softmax(randomTensor([64, 40, 65], 1, 5)) },
+  { name: 'softmax [3,7] extreme logits', run: () => tf.softmax(tf.mul(randomTensor([3, 7], 2), 80)) },
+  { name: 'softmax [1,1]', run: () => tf.softmax(randomTensor([1, 1], 3)) },
+  { name: 'gather embedding rows', run: () => tf.gather(randomTensor([65, 32], 4), tf.randomUniform([64, 40], 0, 65, 'int32', 5)) },
+  { name: 'gather 3-D params', run: () => tf.gather(randomTensor([10, 4, 3], 6), tf.tensor1d([9, 0, 3, 3, 1], 'int32')) },
+  { name: 'gather along axis 1 (original kernel)', run: () => tf.gather(randomTensor([10, 4, 3], 7), tf.tensor1d([3, 0], 'int32'), 1) },
+  { name: 'transpose [2560,32]', run: () => tf.transpose(randomTensor([2560, 32], 8)) },
+  { name: 'transpose [4,5,6,7] perm 2,0,3,1', run: () => tf.transpose(randomTensor([4, 5, 6, 7], 9), [2, 0, 3, 1]) },
+  { name: 'transpose identity', run: () => tf.transpose(randomTensor([6, 8], 10), [0, 1]) },
+  {
+    name: 'gradients through softmax, broadcasting ops and gather',
+    run: () => {
+      const table = randomTensor([20, 6], 11);
+      const scale = randomTensor([1, 6], 12);
+      const ids = tf.tensor2d([[1, 5, 19], [0, 5, 7]], [2, 3], 'int32');
+      return tf.grads((t: tf.Tensor, s: tf.Tensor) => {
+        const e = tf.gather(t, ids); // [2,3,6]
+        const p = tf.softmax(tf.div(tf.mul(e, s), tf.add(s, 3)));
+        return tf.sum(tf.squaredDifference(p, tf.transpose(e, [0, 1, 2])));
+      })([table, scale]);
+    },
+  },
+);
+
+describe.skipIf(optedOut)('native elementwise kernels', () => {
+  let expected: tf.Tensor[][];
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    expectAddonLoaded();
+    // Reference results from tfjs's own kernels, computed before the native ones are installed.
+    expected = CASES.map((c) => [c.run()].flat());
+    installNativeKernels(tf);
+  });
+
+  CASES.forEach((c, i) => {
+    it(`matches tfjs: ${c.name}`, () => {
+      const actual = [c.run()].flat();
+      expect(actual.length).toBe(expected[i].length);
+      actual.forEach((t, k) => {
+        const e = expected[i][k];
+        expect(t.dtype).toBe(e.dtype);
+        const a = t.dataSync();
+        const b = e.dataSync();
+        // Non-finite values must match exactly; finite ones within float rounding.
+        for (let j = 0; j < b.length; j++) {
+          if (!Number.isFinite(b[j])) expect(a[j], `${c.name}[${j}]`).toBe(b[j]);
+        }
+        const finite = (x: tf.Tensor) => tf.where(tf.isFinite(x), x, tf.zerosLike(x));
+        expectClose(finite(t), finite(e), 2e-6, c.name);
+      });
+    });
+  });
+
+  it('rejects out-of-range gather indices', () => {
+    expect(() => tf.gather(randomTensor([4, 3], 1), tf.tensor1d([1, 4], 'int32')).dataSync()).toThrow(/out of range|not in/);
+  });
+
+  it('leaves int32 arithmetic to the original kernels', () => {
+    const r = tf.add(tf.ones([64, 40, 1], 'int32'), tf.ones([1, 1, 65], 'int32'));
+    expect(r.dtype).toBe('int32');
+    expect(r.sum().dataSync()[0]).toBe(2 * 64 * 40 * 65);
+  });
+});
