@@ -101,6 +101,8 @@ async function runTraining(f: TrainFlags & { out: string }) {
   });
   say(`training ${result.stopReason} after ${result.history.length} epoch(s); best ${result.monitor} ${result.best?.toFixed(4)} at epoch ${result.bestEpoch}`);
   say(`model saved to ${modelDir}; loss curve ${join(f.out, 'loss.svg')}`);
+  // 130 = stopped by a signal, as shells report it; `last` is saved and --resume continues from it.
+  if (result.interrupted) process.exitCode = 130;
   return { result, modelDir, dataset };
 }
 
@@ -209,7 +211,8 @@ program.addCommand(
     epochs: 3,
     patience: 0,
   }).action(async (f: TrainFlags) => {
-    const { modelDir, dataset } = await runTraining({ ...f, out: f.out ?? mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')) });
+    const { result, modelDir, dataset } = await runTraining({ ...f, out: f.out ?? mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')) });
+    if (result.interrupted) return;
     const bot = await Chatbot.load(modelDir);
     try {
       say(formatReport(evaluateChatbot(bot, dataset, { settings: DEFAULT_DECODE_SETTINGS, maxReplies: 60 })));

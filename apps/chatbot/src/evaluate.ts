@@ -4,7 +4,7 @@ import { bigramModel, mostFrequentResponse, responsesNll, unigramModel } from '.
 import { makePairBatch } from './batches.js';
 import type { Chatbot, DecodeSettings } from './chatbot.js';
 import type { ChatDataset, EncodedPair } from './data/dataset.js';
-import { detokenize, SEP } from './data/pairs.js';
+import { detokenize, SEP, type Lang } from './data/pairs.js';
 
 /**
  * Held-out evaluation. Perplexity is per response token (EOS included) for the model and for two context-free
@@ -72,7 +72,7 @@ export function evaluateChatbot(bot: Chatbot, data: ChatDataset, opts: EvaluateO
 
   const lang = bot.data.lang;
   const toGenerate = held.slice(0, opts.maxReplies ?? held.length);
-  const replies = toGenerate.map((p) => bot.reply(contextTurns(p), opts.settings).tokens);
+  const replies = toGenerate.map((p) => bot.reply(contextTurns(p, lang), opts.settings).tokens);
   const references = toGenerate.map((p) => p.response);
   const frequent = mostFrequentResponse(data.train.map((p) => p.response));
   const nSamples = Math.min(opts.samples ?? 5, toGenerate.length);
@@ -87,21 +87,21 @@ export function evaluateChatbot(bot: Chatbot, data: ChatDataset, opts: EvaluateO
     mostFrequentResponse: { text: detokenize(frequent, lang), distinct2: distinctN(replies.map(() => frequent), 2) },
     repliesGenerated: replies.length,
     samples: Array.from({ length: nSamples }, (_, i) => ({
-      context: contextTurns(toGenerate[i]).join(' | '),
+      context: contextTurns(toGenerate[i], lang).join(' | '),
       reference: detokenize(references[i], lang),
       reply: detokenize(replies[i], lang),
     })),
   };
 }
 
-/** The pair's context as the turns a user would have typed (the model re-tokenizes them). */
-function contextTurns(p: EncodedPair): string[] {
+/** The pair's context as the turns a user would have typed (the bot tokenizes them again, to the same tokens). */
+function contextTurns(p: EncodedPair, lang: Lang): string[] {
   const turns: string[][] = [[]];
   for (const t of p.context) {
     if (t === SEP) turns.push([]);
     else turns[turns.length - 1].push(t);
   }
-  return turns.map((t) => t.join(' '));
+  return turns.map((t) => detokenize(t, lang));
 }
 
 /** The report as an aligned text table plus the sample exchanges. */

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseChatterbotYaml, readChatterbotDir } from '../src/data/chatterbot.js';
 import { readCornellDir } from '../src/data/cornell.js';
 import { buildDataset, DEFAULT_DATA_CONFIG, splitConversations } from '../src/data/dataset.js';
-import { readCorpusPath } from '../src/data/load.js';
+import { loadCorpus, readCorpusPath } from '../src/data/load.js';
 import { buildContext, detokenize, makePairs, SEP, tokenizeUtterance } from '../src/data/pairs.js';
 import type { Conversation } from '../src/data/conversation.js';
 
@@ -169,5 +169,32 @@ describe('dataset', () => {
     // Reusing a model's vocabulary gives the same encoding.
     const again = buildDataset(convs, cfg, ds.vocab);
     expect(again.heldOut.map((p) => p.contextIds)).toEqual(ds.heldOut.map((p) => p.contextIds));
+  });
+});
+
+describe('corpus location', () => {
+  test('without --data or RNNKIT_DATA_DIR, a complete cache is used without touching the network', async () => {
+    const cache = tmp();
+    const dir = join(cache, 'dialogs', 'chatterbot', 'chinese');
+    mkdirSync(dir, { recursive: true });
+    const names = ['ai', 'botprofile', 'conversations', 'emotion', 'food', 'gossip', 'greetings', 'history', 'humor',
+      'literature', 'money', 'movies', 'politics', 'psychology', 'science', 'sports', 'trivia'];
+    for (const n of names) writeFileSync(join(dir, `${n}.yml`), `conversations:\n- - ${n}\n  - 好\n`);
+    const saved = { data: process.env.RNNKIT_DATA_DIR, cache: process.env.RNNKIT_CACHE_DIR };
+    delete process.env.RNNKIT_DATA_DIR;
+    process.env.RNNKIT_CACHE_DIR = cache;
+    try {
+      const corpus = await loadCorpus(undefined, 'zh');
+      expect(corpus.source).toBe(dir);
+      expect(corpus.conversations).toHaveLength(names.length);
+    } finally {
+      if (saved.data !== undefined) process.env.RNNKIT_DATA_DIR = saved.data;
+      if (saved.cache !== undefined) process.env.RNNKIT_CACHE_DIR = saved.cache;
+      else delete process.env.RNNKIT_CACHE_DIR;
+    }
+  });
+
+  test('--data pointing nowhere is a clear error', async () => {
+    await expect(loadCorpus('/nonexistent/chatterbot', 'en')).rejects.toThrow('--data /nonexistent/chatterbot: no such file or directory');
   });
 });

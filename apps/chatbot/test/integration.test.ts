@@ -50,6 +50,7 @@ describe('chatbot on the ChatterBot English corpus', () => {
     setSeed(5);
     const models = buildChatModel(MODEL, data.vocab.size, 5);
     const { nll, tokens } = modelNll(models.train, data.heldOut);
+    console.log(`held-out perplexity: untrained model ${Math.exp(nll / tokens).toFixed(1)}, unigram ${unigramPpl.toFixed(1)}`);
     expect(Math.exp(nll / tokens)).toBeGreaterThan(unigramPpl);
     models.train.dispose();
   });

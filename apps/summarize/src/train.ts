@@ -69,10 +69,12 @@ export function pairBatchSource(examples: EncodedExample[], batchSize: number, o
   return {
     numBatches: () => cap,
     *batches(epoch: number) {
-      let n = 0;
-      for (const batch of source.batches(epoch)) {
-        if (n++ === cap) break;
-        yield batch;
+      // Stop pulling before batch cap+1: batches are built (tensors allocated) when pulled.
+      const it = source.batches(epoch)[Symbol.iterator]();
+      for (let n = 0; n < cap; n++) {
+        const next = it.next();
+        if (next.done) return;
+        yield next.value;
       }
     },
   };

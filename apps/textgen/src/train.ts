@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  SPECIAL_TOKENS,
   bitsPerChar,
   forkRng,
   lineChartSvg,
@@ -67,8 +68,9 @@ export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRu
   const log = opts.log ?? (() => {});
   const text = readCorpus(opts.dataPath);
   const vocab = buildCharVocab(text);
-  const split = splitTrainVal(encodeText(vocab, text, opts.dataPath), opts.seqLen, opts.dataPath);
-  log(`data: ${opts.dataPath}: ${text.length} chars, ${vocab.size - 4} distinct; train ${split.train.length}, val ${split.val.length} (last 10%)`);
+  const ids = encodeText(vocab, text, opts.dataPath);
+  const split = splitTrainVal(ids, opts.seqLen, opts.dataPath);
+  log(`data: ${opts.dataPath}: ${ids.length} chars, ${vocab.size - SPECIAL_TOKENS.length} distinct; train ${split.train.length}, val ${split.val.length} (last 10%)`);
 
   // Seed before building the model so that weight initialization is reproducible too.
   setSeed(opts.seed);

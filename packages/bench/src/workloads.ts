@@ -115,7 +115,7 @@ export function loadWorkloads(only?: string[]): { file: string; workloads: Workl
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
   if (!parsed.workloads || typeof parsed.workloads !== 'object') throw new Error(`${file}: missing "workloads" object`);
   const all = Object.entries(parsed.workloads).map(([name, raw]) => parseWorkload(name, raw, file));

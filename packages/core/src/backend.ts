@@ -195,10 +195,74 @@ const softmaxByRows = (original: tf.KernelFunc): tf.KernelFunc => (args) => {
   return cpu.makeTensorInfo(logits.shape, 'float32', out);
 };
 
+/**
+ * The [begin, begin + size) box of a row-major array. tfjs copies a non-contiguous slice (a gate out of [B, 4U], a
+ * timestep out of [B, T, F]) one element at a time through index arrays; this copies contiguous runs.
+ */
+function sliceBox(values: tf.TypedArray, shape: number[], begin: number[], size: number[]): tf.TypedArray {
+  const total = size.reduce((p, d) => p * d, 1);
+  if (tf.slice_util.isSliceContinous(shape, begin, size)) {
+    // One run: a view, exactly what tfjs returns for this case.
+    const offset = begin.reduce((sum, b, d) => sum + b * shape.slice(d + 1).reduce((p, x) => p * x, 1), 0);
+    return values.subarray(offset, offset + total);
+  }
+  const rank = shape.length;
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, x) => p * x, 1));
+  // Trailing dimensions the box covers completely join the innermost run.
+  let k = rank - 1;
+  while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
+  const run = size[k] * strides[k];
+  const out = new (values.constructor as new (n: number) => tf.TypedArray)(total);
+  const index = new Array<number>(k).fill(0);
+  let src = begin.reduce((sum, b, d) => sum + b * strides[d], 0);
+  for (let o = 0; o < total; o += run) {
+    for (let j = 0; j < run; j++) out[o + j] = values[src + j];
+    for (let d = k - 1; d >= 0; d--) {
+      src += strides[d];
+      if (++index[d] < size[d]) break;
+      src -= strides[d] * size[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Slice, SplitV and Unpack (tfjs's SplitV and Unpack call its slow slice directly, so all three are replaced). */
+function sliceFastPath(kernelName: 'Slice' | 'SplitV' | 'Unpack'): (original: tf.KernelFunc) => tf.KernelFunc {
+  return (original) => (args) => {
+    const x = (kernelName === 'Unpack' ? args.inputs.value : args.inputs.x) as tf.TensorInfo;
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
+    const cpu = args.backend as unknown as CpuBackend;
+    const values = cpu.readSync(x.dataId);
+    const piece = (begin: number[], size: number[], outShape = size) =>
+      cpu.makeTensorInfo(outShape, x.dtype, sliceBox(values, x.shape, begin, size));
+    if (kernelName === 'Slice') {
+      const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+      const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin, attrs.size);
+      tf.slice_util.assertParamsValid(x, begin, size);
+      return piece(begin, size);
+    }
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, x.shape)[0];
+    const sizes = kernelName === 'SplitV'
+      ? tf.backend_util.prepareSplitSize(x, (args.attrs as { numOrSizeSplits: number | number[] }).numOrSizeSplits, axis)
+      : new Array<number>(x.shape[axis]).fill(1);
+    const outShape = kernelName === 'Unpack' ? x.shape.filter((_, d) => d !== axis) : undefined;
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((n) => {
+      const size = x.shape.slice();
+      size[axis] = n;
+      const result = piece(begin.slice(), size, outShape ?? size);
+      begin[axis] += n;
+      return result;
+    });
+  };
+}
+
 function installCpuFastPaths(): void {
   replaceCpuKernel('UnsortedSegmentSum', () => segmentSumByScatterAdd);
   for (const [name, op] of Object.entries(BROADCAST_OPS)) replaceCpuKernel(name, broadcastFastPath(op));
   replaceCpuKernel('Softmax', softmaxByRows);
+  for (const name of ['Slice', 'SplitV', 'Unpack'] as const) replaceCpuKernel(name, sliceFastPath(name));
 }
 
 function requestedBackend(opts: InitBackendOptions): BackendName | undefined {

@@ -53,6 +53,7 @@ describe('initBackend', () => {
 
   it('picks a backend, prints it once, and is idempotent', async () => {
     vi.stubEnv('RNNKIT_BACKEND', '');
+    vi.stubEnv('RNNKIT_NATIVE', '');
     const stderr = captureStderr();
     const { initBackend, backendInfo, fusedKernelsActive } = await freshBackendModule();
     expect(() => backendInfo()).toThrow(/before initBackend/);
@@ -129,5 +130,50 @@ describe('initBackend', () => {
     const z = e[0] + e[1] + e[2];
     expect(probs[0]).toEqual(e.map((v) => expect.closeTo(v / z, 6)));
     expect(probs[1]).toEqual([0.5, 0.5, 0]);
+  });
+
+  it('on cpu, slicing kernels (Slice, SplitV, Unpack) keep tfjs results on their fast paths', async () => {
+    const { initBackend } = await freshBackendModule();
+    await initBackend({ quiet: true, native: false });
+    const box = (a: unknown, begin: number[], size: number[]): unknown =>
+      begin.length === 0 ? a : (a as unknown[]).slice(begin[0], begin[0] + size[0]).map((r) => box(r, begin.slice(1), size.slice(1)));
+    const flat = (a: unknown): unknown[] => (Array.isArray(a) ? a.flatMap(flat) : [a]);
+    const inputs = [
+      tf.randomUniform([3, 4, 5], -1, 1, 'float32', 1),
+      tf.randomUniform([2, 3, 4, 2], 0, 100, 'int32', 2),
+      tf.greater(tf.randomUniform([4, 6], 0, 1, 'float32', 3), 0.5),
+    ];
+    for (const x of inputs) {
+      const nested = x.arraySync();
+      const rank = x.rank;
+      const expectPiece = (piece: tf.Tensor, begin: number[], size: number[], label: string) => {
+        expect(piece.dtype, label).toBe(x.dtype);
+        expect(Array.from(piece.dataSync()), label).toEqual(flat(box(nested, begin, size)).map(Number));
+      };
+      for (let axis = 0; axis < rank; axis++) {
+        // A box starting at 1 along `axis` and covering everything else; and one cut in every dimension.
+        const begin = x.shape.map((_, d) => (d === axis ? 1 : 0));
+        const size = x.shape.map((n, d) => (d === axis ? n - 1 : n));
+        expectPiece(tf.slice(x, begin, size), begin, size, `slice ${x.shape} axis ${axis}`);
+        const pieces = tf.split(x, [1, x.shape[axis] - 1], axis);
+        let start = 0;
+        pieces.forEach((p) => {
+          const b = x.shape.map((_, d) => (d === axis ? start : 0));
+          expect(p.shape).toEqual(x.shape.map((n, d) => (d === axis ? p.shape[axis] : n)));
+          expectPiece(p, b, p.shape, `split ${x.shape} axis ${axis}`);
+          start += p.shape[axis];
+        });
+        tf.unstack(x, axis).forEach((p, i) => {
+          const b = x.shape.map((_, d) => (d === axis ? i : 0));
+          const sz = x.shape.map((n, d) => (d === axis ? 1 : n));
+          expect(p.shape).toEqual(x.shape.filter((_, d) => d !== axis));
+          expectPiece(p, b, sz, `unstack ${x.shape} axis ${axis} #${i}`);
+        });
+      }
+      const cut = x.shape.map((n) => Math.floor(n / 2));
+      const rest = x.shape.map((n, d) => n - cut[d] - (d === 0 ? 0 : 1));
+      expectPiece(tf.slice(x, cut, rest), cut, rest, `slice ${x.shape} interior`);
+      expectPiece(tf.slice(x, cut, -1), cut, x.shape.map((n, d) => n - cut[d]), `slice ${x.shape} size -1`);
+    }
   });
 });

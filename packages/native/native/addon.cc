@@ -310,16 +310,52 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// sum(x, rows, cols, alongRows: boolean): row sums ([rows]) or, with alongRows, column sums ([cols]).
-Napi::Value Sum(const Napi::CallbackInfo& info) {
+// sumAxes(x, shape, axes): sum over the listed axes; returns the kept dims' values.
+Napi::Value SumAxes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const long rows = info[1].As<Napi::Number>().Int64Value(), cols = info[2].As<Napi::Number>().Int64Value();
-  if (rows < 0 || cols < 0) throw Napi::RangeError::New(env, "rows and cols must be >= 0");
-  const float* x = requiredFloats(info[0], static_cast<size_t>(rows * cols), "x");
-  const bool alongRows = info[3].ToBoolean();
-  auto out = newFloats(env, static_cast<size_t>(alongRows ? cols : rows));
-  if (alongRows) rnnkit::colSums(x, rows, cols, out.Data());
-  else rnnkit::rowSums(x, rows, cols, out.Data());
+  const auto shape = shapeArg(info[1], "shape"), axes = shapeArg(info[2], "axes");
+  std::vector<bool> reduced(shape.size(), false);
+  for (int a : axes) {
+    if (a >= static_cast<int>(shape.size())) throw Napi::RangeError::New(env, "axis out of range");
+    reduced[a] = true;
+  }
+  const float* x = requiredFloats(info[0], sizeOf(shape), "x");
+  size_t outSize = 1;
+  for (size_t i = 0; i < shape.size(); ++i) if (!reduced[i]) outSize *= shape[i];
+  auto out = newFloats(env, outSize);
+  if (sizeOf(shape) == 0) {
+    std::fill(out.Data(), out.Data() + outSize, 0.0f);
+  } else {
+    rnnkit::sumAxes(x, shape, reduced, out.Data());
+  }
+  return out;
+}
+
+// unary(op, x) (codes: UnaryOp).
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = intArg(info, 0, "op");
+  if (op > static_cast<int>(rnnkit::UnaryOp::Relu)) throw Napi::RangeError::New(env, "unknown unary op");
+  const size_t n = info[1].As<Napi::TypedArray>().ElementLength();
+  const float* x = requiredFloats(info[1], n, "x");
+  auto out = newFloats(env, n);
+  rnnkit::unary(static_cast<rnnkit::UnaryOp>(op), x, static_cast<long>(n), out.Data());
+  return out;
+}
+
+// slice(x, shape, begin, size)
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto shape = shapeArg(info[1], "shape"), begin = shapeArg(info[2], "begin"), size = shapeArg(info[3], "size");
+  if (begin.size() != shape.size() || size.size() != shape.size()) {
+    throw Napi::RangeError::New(env, "begin and size need one entry per dimension");
+  }
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (begin[i] + size[i] > shape[i]) throw Napi::RangeError::New(env, "slice out of bounds");
+  }
+  const float* x = requiredFloats(info[0], sizeOf(shape), "x");
+  auto out = newFloats(env, sizeOf(size));
+  rnnkit::slice(x, shape, begin, size, out.Data());
   return out;
 }
 
@@ -373,7 +409,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("logical", Napi::Function::New(env, Logical));
   exports.Set("select", Napi::Function::New(env, Select));
-  exports.Set("sum", Napi::Function::New(env, Sum));
+  exports.Set("sumAxes", Napi::Function::New(env, SumAxes));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -1,6 +1,7 @@
 #include "elementwise.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "simd.h"
@@ -220,22 +221,138 @@ RNNKIT_SIMD void selectSame(const uint8_t* cond, const float* t, const float* e,
   for (long i = 0; i < n; ++i) out[i] = cond[i] ? t[i] : e[i];
 }
 
-RNNKIT_SIMD void rowSums(const float* x, long rows, long cols, float* out) {
-  for (long r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    double acc = 0.0;
-    for (long j = 0; j < cols; ++j) acc += row[j];
-    out[r] = static_cast<float>(acc);
+void sumAxes(const float* x, const std::vector<int>& shape, const std::vector<bool>& reduced, float* out) {
+  // Merge adjacent dims that are both reduced or both kept, dropping size-1 dims.
+  std::vector<long> dims;
+  std::vector<bool> red;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (!dims.empty() && red.back() == reduced[i]) {
+      dims.back() *= shape[i];
+    } else {
+      dims.push_back(shape[i]);
+      red.push_back(reduced[i]);
+    }
+  }
+  long outSize = 1;
+  for (size_t i = 0; i < dims.size(); ++i) if (!red[i]) outSize *= dims[i];
+  std::vector<double> acc(static_cast<size_t>(outSize), 0.0);
+  if (dims.empty()) {
+    out[0] = x[0];
+    return;
+  }
+  // Output strides of kept dims.
+  const int rank = static_cast<int>(dims.size());
+  std::vector<long> outStride(rank, 0);
+  long st = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    if (!red[i]) {
+      outStride[i] = st;
+      st *= dims[i];
+    }
+  }
+  const long inner = dims[rank - 1];
+  long outer = 1;
+  for (int i = 0; i < rank - 1; ++i) outer *= dims[i];
+  for (long r = 0; r < outer; ++r) {
+    long rem = r, off = 0;
+    for (int i = rank - 2; i >= 0; --i) {
+      const long k = rem % dims[i];
+      rem /= dims[i];
+      off += k * outStride[i];
+    }
+    const float* row = x + r * inner;
+    if (red[rank - 1]) {
+      double s = 0.0;
+      for (long j = 0; j < inner; ++j) s += row[j];
+      acc[off] += s;
+    } else {
+      double* o = acc.data() + off;
+      for (long j = 0; j < inner; ++j) o[j] += row[j];
+    }
+  }
+  for (long i = 0; i < outSize; ++i) out[i] = static_cast<float>(acc[i]);
+}
+
+namespace {
+
+template <UnaryOp OP>
+RNNKIT_SIMD void unaryRange(const float* __restrict__ x, long n, float* __restrict__ out) {
+  for (long i = 0; i < n; ++i) {
+    const float v = x[i];
+    switch (OP) {
+      case UnaryOp::Tanh: out[i] = fastTanh(v); break;
+      case UnaryOp::Sigmoid: out[i] = fastSigmoid(v); break;
+      case UnaryOp::Exp: out[i] = fastExp(v); break;
+      case UnaryOp::Log: out[i] = std::log(v); break;
+      case UnaryOp::Sqrt: out[i] = std::sqrt(v); break;
+      case UnaryOp::Square: out[i] = v * v; break;
+      case UnaryOp::Neg: out[i] = -v; break;
+      case UnaryOp::Relu: out[i] = v > 0.0f ? v : (v != v ? v : 0.0f); break;
+    }
   }
 }
 
-RNNKIT_SIMD void colSums(const float* x, long rows, long cols, float* out) {
-  std::vector<double> acc(static_cast<size_t>(cols), 0.0);
-  for (long r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    for (long j = 0; j < cols; ++j) acc[j] += row[j];
+template <UnaryOp OP>
+void unaryParallel(const float* x, long n, float* out) {
+  ThreadPool& threads = pool();
+  if (n < PARALLEL_MIN || threads.size() == 1) {
+    unaryRange<OP>(x, n, out);
+    return;
   }
-  for (long j = 0; j < cols; ++j) out[j] = static_cast<float>(acc[j]);
+  const int parts = threads.size();
+  threads.parallelFor(parts, [&](int t) {
+    const long lo = n * t / parts, hi = n * (t + 1) / parts;
+    unaryRange<OP>(x + lo, hi - lo, out + lo);
+  });
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const float* x, long n, float* out) {
+  if (op == UnaryOp::Exp) {
+    unaryParallel<UnaryOp::Exp>(x, n, out);
+    // Exact values where the fast path clamps (overflow to Infinity, underflow to denormals/0).
+    for (long i = 0; i < n; ++i) {
+      if (x[i] > 88.0f || x[i] < -87.0f) out[i] = std::exp(x[i]);
+    }
+    return;
+  }
+  switch (op) {
+    case UnaryOp::Tanh: unaryParallel<UnaryOp::Tanh>(x, n, out); break;
+    case UnaryOp::Sigmoid: unaryParallel<UnaryOp::Sigmoid>(x, n, out); break;
+    case UnaryOp::Exp: unaryParallel<UnaryOp::Exp>(x, n, out); break;
+    case UnaryOp::Log: unaryParallel<UnaryOp::Log>(x, n, out); break;
+    case UnaryOp::Sqrt: unaryParallel<UnaryOp::Sqrt>(x, n, out); break;
+    case UnaryOp::Square: unaryParallel<UnaryOp::Square>(x, n, out); break;
+    case UnaryOp::Neg: unaryParallel<UnaryOp::Neg>(x, n, out); break;
+    case UnaryOp::Relu: unaryParallel<UnaryOp::Relu>(x, n, out); break;
+  }
+}
+
+void slice(const float* x, const std::vector<int>& shape, const std::vector<int>& begin,
+           const std::vector<int>& size, float* out) {
+  const int rank = static_cast<int>(shape.size());
+  long total = 1;
+  for (int d : size) total *= d;
+  if (total == 0) return;
+  if (rank == 0) {
+    out[0] = x[0];
+    return;
+  }
+  std::vector<long> stride(rank, 1);
+  for (int i = rank - 2; i >= 0; --i) stride[i] = stride[i + 1] * shape[i + 1];
+  const long inner = size[rank - 1];
+  const long outer = total / inner;
+  for (long r = 0; r < outer; ++r) {
+    long rem = r, off = begin[rank - 1];
+    for (int i = rank - 2; i >= 0; --i) {
+      const long k = rem % size[i];
+      rem /= size[i];
+      off += (begin[i] + k) * stride[i];
+    }
+    std::memcpy(out + r * inner, x + off, sizeof(float) * static_cast<size_t>(inner));
+  }
 }
 
 void softmaxRows(const float* x, int rows, int cols, float* out) {

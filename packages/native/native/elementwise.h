@@ -25,9 +25,15 @@ void logicalBroadcast(LogicalOp op, const uint8_t* a, const std::vector<int>& aS
 // out[i] = cond[i] ? t[i] : e[i]
 void selectSame(const uint8_t* cond, const float* t, const float* e, long n, float* out);
 
-// Sums of a [rows, cols] view along cols (rowSums → rows values) or along rows (colSums → cols values).
-void rowSums(const float* x, long rows, long cols, float* out);
-void colSums(const float* x, long rows, long cols, float* out);
+// Sum over the axes flagged in `reduced` (any subset); out has the kept dims in order.
+void sumAxes(const float* x, const std::vector<int>& shape, const std::vector<bool>& reduced, float* out);
+
+enum class UnaryOp { Tanh = 0, Sigmoid = 1, Exp = 2, Log = 3, Sqrt = 4, Square = 5, Neg = 6, Relu = 7 };
+void unary(UnaryOp op, const float* x, long n, float* out);
+
+// out = x[begin : begin + size] of a dense row-major tensor.
+void slice(const float* x, const std::vector<int>& shape, const std::vector<int>& begin,
+           const std::vector<int>& size, float* out);
 
 // Softmax over the last axis of a [rows, cols] view.
 void softmaxRows(const float* x, int rows, int cols, float* out);

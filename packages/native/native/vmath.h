@@ -10,8 +10,11 @@
 
 namespace rnnkit {
 
+// Inputs outside [-87, 88] are clamped (2^n must stay a normal float): exp saturates at ~1.6e38 and
+// ~1.6e-38 there, which is harmless inside sigmoid/tanh/softmax; the Exp kernel fixes those lanes up
+// exactly. NaN propagates.
 RNNKIT_INLINE float fastExp(float x) {
-  // Clamp so that 2^n stays a normal float.
+  const float input = x;
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
   // n = round(x / ln 2) using the 1.5 * 2^23 trick (exact for |v| < 2^22, vectorizes everywhere).
   const float shifter = 12582912.0f;
@@ -31,7 +34,7 @@ RNNKIT_INLINE float fastExp(float x) {
   int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  return input != input ? input : p * scale;
 }
 
 RNNKIT_INLINE float fastSigmoid(float x) { return 1.0f / (1.0f + fastExp(-x)); }
@@ -50,7 +53,7 @@ RNNKIT_INLINE float fastTanh(float x) {
   p = p * x2 - 1.0f / 3.0f;
   p = p * x2 + 1.0f;
   float small = x * p;
-  return ax < 0.25f ? small : big;
+  return ax < 0.25f || x != x ? small : big;  // NaN: the polynomial propagates it
 }
 
 }  // namespace rnnkit

@@ -33,7 +33,9 @@ export interface NativeBinding {
   compare(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], outShape: number[]): Uint8Array;
   logical(op: number, a: Uint8Array, aShape: number[], b: Uint8Array, bShape: number[], outShape: number[]): Uint8Array;
   select(condition: Uint8Array, t: Float32Array, e: Float32Array): Float32Array;
-  sum(x: Float32Array, rows: number, cols: number, alongRows: boolean): Float32Array;
+  sumAxes(x: Float32Array, shape: number[], axes: number[]): Float32Array;
+  unary(op: number, x: Float32Array): Float32Array;
+  slice(x: Float32Array, shape: number[], begin: number[], size: number[]): Float32Array;
   softmax(x: Float32Array, rows: number, cols: number): Float32Array;
   gather(params: Float32Array, paramRows: number, rowSize: number, indices: Int32Array): Float32Array;
   transpose(x: Float32Array, shape: number[], perm: number[]): Float32Array;

@@ -1,7 +1,7 @@
 // Native replacements for the cpu backend kernels that dominate a training step once the matrix
 // products are native: broadcasting binary ops and comparisons (tfjs computes an index per element
-// for those), select, sums over leading or trailing axes (tfjs transposes first), softmax, row
-// gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
+// for those), select, sums over any axes (tfjs transposes first), unary math, non-contiguous
+// slices, softmax, row gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
 // kernel for everything it does not cover (other dtypes, other axes, tiny tensors).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon } from './addon.js';
@@ -24,12 +24,16 @@ const BINARY_OPS: Record<string, number> = {
 
 // Same-shape and scalar operands already take tfjs's fast loop; native pays off only when large.
 const SIMPLE_MIN_SIZE = 16384;
+// tfjs's unary loops call Math.* per element; native (vectorized, both cores) wins from a few thousand.
+const UNARY_MIN_SIZE = 4096;
 // Real broadcasting takes tfjs's per-element index path; native wins from a few dozen elements.
 const BROADCAST_MIN_SIZE = 32;
 
 // Comparison and logical op codes of native/elementwise.h.
 const COMPARE_OPS: Record<string, number> = { Less: 0, LessEqual: 1, Greater: 2, GreaterEqual: 3, Equal: 4, NotEqual: 5 };
 const LOGICAL_OPS: Record<string, number> = { LogicalAnd: 0, LogicalOr: 1 };
+// Unary op codes of native/elementwise.h.
+const UNARY_OPS: Record<string, number> = { Tanh: 0, Sigmoid: 1, Exp: 2, Log: 3, Sqrt: 4, Square: 5, Neg: 6, Relu: 7 };
 
 const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
 
@@ -86,26 +90,39 @@ function selectKernel(original: KernelFunc): KernelFunc {
   };
 }
 
-/** Sum over a contiguous block of leading or trailing axes (others, e.g. the middle axis, go to tfjs). */
+/** Sum over any set of axes, without tfjs's transpose of the input. */
 function sumKernel(tf: Tf, original: KernelFunc): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    if (x.dtype !== 'float32' || rank === 0 || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
-    const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((p, q) => p - q);
-    const contiguous = axes.every((d, i) => i === 0 || d === axes[i - 1] + 1);
-    const trailing = contiguous && axes[axes.length - 1] === rank - 1;
-    const leading = contiguous && axes[0] === 0;
-    if (axes.length === 0 || (!trailing && !leading)) return original(args);
-    const reduced = size(axes.map((d) => x.shape[d]));
-    const kept = size(x.shape) / reduced;
+    if (x.dtype !== 'float32' || x.shape.length === 0 || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape);
     const backend = cpuBackend(args.backend);
-    const values = trailing
-      ? addon().sum(float32Of(x, backend), kept, reduced, false)
-      : addon().sum(float32Of(x, backend), reduced, kept, true);
+    const values = addon().sumAxes(float32Of(x, backend), x.shape, axes);
     const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     return backend.makeTensorInfo(outShape, 'float32', values);
+  };
+}
+
+function unaryKernel(op: number, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== 'float32' || size(x.shape) < UNARY_MIN_SIZE) return original(args);
+    const backend = cpuBackend(args.backend);
+    return backend.makeTensorInfo(x.shape, 'float32', addon().unary(op, float32Of(x, backend)));
+  };
+}
+
+/** Non-contiguous slices (tfjs copies those element by element; contiguous ones are free views). */
+function sliceKernel(tf: Tf, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const attrs = args.attrs as { begin: number | number[]; size: number | number[] };
+    if (x.dtype !== 'float32' || x.shape.length === 0) return original(args);
+    const [begin, sliceSize] = tf.slice_util.parseSliceParams(x as tfTypes.Tensor, attrs.begin, attrs.size);
+    if (tf.slice_util.isSliceContinous(x.shape, begin, sliceSize) || size(sliceSize) < BROADCAST_MIN_SIZE) return original(args);
+    const backend = cpuBackend(args.backend);
+    return backend.makeTensorInfo(sliceSize, 'float32', addon().slice(float32Of(x, backend), x.shape, begin, sliceSize));
   };
 }
 
@@ -161,7 +178,9 @@ export function elementwiseKernels(tf: Tf): Record<string, (original: KernelFunc
     Transpose: transposeKernel,
     Select: selectKernel,
     Sum: (original) => sumKernel(tf, original),
+    Slice: (original) => sliceKernel(tf, original),
   };
+  for (const [name, op] of Object.entries(UNARY_OPS)) kernels[name] = (original) => unaryKernel(op, original);
   for (const [name, op] of Object.entries(BINARY_OPS)) {
     kernels[name] = (original) =>
       broadcastKernel(tf, 'float32', 'float32', (a, as, b, bs, os) => native.binary(op, a, as, b, bs, os), original);

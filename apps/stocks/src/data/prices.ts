@@ -123,7 +123,7 @@ export function parsePriceTable(table: CsvTable): PriceSeries {
         throw new RnnkitError(`${where(layout.ticker!)}: ticker ${ticker} differs from ${firstTicker}; one ticker per file`);
       }
     }
-    const open = i <= lastZeroOpen && isZero(row[idx.open]) ? 0 : number(layout.open, idx.open, { positive: true });
+    const open = isZero(row[idx.open]) ? 0 : number(layout.open, idx.open, { positive: true });
     const high = number(layout.high, idx.high, { positive: true });
     const low = number(layout.low, idx.low, { positive: true });
     const close = number(layout.close, idx.close, { positive: true });

@@ -183,12 +183,16 @@ abstract class RecurrentBase extends tf.layers.Layer {
       const recurrentKernel = this.addWeight(`${prefix}recurrent_kernel`, [this.units, gates], 'float32',
         tf.initializers.zeros());
       const recurrentSeed = seed === undefined ? nextSeed() : seed + 1;
-      tf.tidy(() => recurrentKernel.write(orthogonalMatrix(this.units, gates, recurrentSeed)));
+      tf.tidy(() => {
+        recurrentKernel.write(orthogonalMatrix(this.units, gates, recurrentSeed));
+      });
       const bias = this.addWeight(`${prefix}bias`, [gates], 'float32', tf.initializers.zeros());
       if (this.cell === 'lstm') {
         // Forget-gate bias 1 (Jozefowicz et al. 2015): the cell remembers by default early in training.
         const u = this.units;
-        tf.tidy(() => bias.write(tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])])));
+        tf.tidy(() => {
+          bias.write(tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]));
+        });
       }
       return { kernel, recurrentKernel, bias };
     });
