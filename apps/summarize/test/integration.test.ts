@@ -75,5 +75,5 @@ describe('real data', () => {
     }
     console.log(`untrained val loss ${untrained.toFixed(3)}, trained ${trained.toFixed(3)}`);
     console.log(report.systems.map((s) => `${s.name}: R1 ${s.scores.rouge1.toFixed(3)} R2 ${s.scores.rouge2.toFixed(3)} RL ${s.scores.rougeL.toFixed(3)}`).join('\n'));
-  }, 600_000);
+  }, 1_500_000); // the budget is STEPS; this only guards against a hang (a shared, loaded machine is many times slower)
 });

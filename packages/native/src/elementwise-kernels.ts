@@ -1,7 +1,7 @@
 // Native replacements for the cpu backend kernels that dominate a training step once the matrix
 // products are native: broadcasting binary ops and comparisons (tfjs computes an index per element
 // for those), select, sums over any axes (tfjs transposes first), unary math, non-contiguous
-// slices, softmax, row gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
+// slices and splits, softmax, row gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
 // kernel for everything it does not cover (other dtypes, other axes, tiny tensors).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon } from './addon.js';
@@ -126,6 +126,29 @@ function sliceKernel(tf: Tf, original: KernelFunc): KernelFunc {
   };
 }
 
+/** SplitV (the gradient of every concat): tfjs slices each part element by element. */
+function splitKernel(tf: Tf, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype !== 'float32' || x.shape.length === 0 || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tfTypes.Tensor, numOrSizeSplits, ax);
+    const backend = cpuBackend(args.backend);
+    const values = float32Of(x, backend);
+    const begin = x.shape.map(() => 0);
+    return sizes.map((s) => {
+      const partSize = x.shape.map((d, i) => (i === ax ? s : d));
+      const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+      const part = tf.slice_util.isSliceContinous(x.shape, begin, partSize)
+        ? values.subarray(offset, offset + size(partSize)) // contiguous: a view, like tfjs's own slice
+        : addon().slice(values, x.shape, begin, partSize);
+      begin[ax] += s;
+      return backend.makeTensorInfo(partSize, 'float32', part);
+    });
+  };
+}
+
 function softmaxKernel(original: KernelFunc): KernelFunc {
   return (args) => {
     const { logits } = args.inputs as { logits: TensorInfo };
@@ -179,6 +202,7 @@ export function elementwiseKernels(tf: Tf): Record<string, (original: KernelFunc
     Select: selectKernel,
     Sum: (original) => sumKernel(tf, original),
     Slice: (original) => sliceKernel(tf, original),
+    SplitV: (original) => splitKernel(tf, original),
   };
   for (const [name, op] of Object.entries(UNARY_OPS)) kernels[name] = (original) => unaryKernel(op, original);
   for (const [name, op] of Object.entries(BINARY_OPS)) {

@@ -49,7 +49,48 @@ COMPARISONS.forEach(([name, fn], i) => {
     { name: `${name} [64,40,1] vs [1,1,65]`, run: () => fn(rounded([64, 40, 1], i + 10), rounded([1, 1, 65], i + 20)) },
   );
 });
+const UNARY: Array<[string, (x: tf.Tensor) => tf.Tensor]> = [
+  ['tanh', tf.tanh],
+  ['sigmoid', tf.sigmoid],
+  ['exp', tf.exp],
+  ['log', tf.log],
+  ['sqrt', tf.sqrt],
+  ['square', tf.square],
+  ['neg', tf.neg],
+  ['relu', tf.relu],
+];
+UNARY.forEach(([name, fn], i) => {
+  CASES.push({
+    name: `${name} [64,40,65] incl. extremes, zero and NaN`,
+    run: () => {
+      const x = tf.mul(randomTensor([64, 40, 65], 60 + i), 6);
+      const specials = tf.tensor1d([0, -0.1, 0.2, 1e-6, -1e-6, 90, -90, 120, -120, NaN, Infinity, -Infinity, 88.5, -87.5, 1e-30]);
+      return fn(tf.concat([x.reshape([-1]), specials]));
+    },
+  });
+});
 CASES.push(
+  {
+    name: 'slices: non-contiguous (native) and contiguous (tfjs views)',
+    run: () => {
+      const x = randomTensor([32, 12, 512], 70);
+      return [x.slice([0, 0, 256], [32, 12, 256]), x.slice([3, 2, 5], [20, 9, 100]), x.slice([4, 0, 0], [10, 12, 512]), x.slice([0, 5], [32, 1])];
+    },
+  },
+  {
+    name: 'split along the last, middle and first axis',
+    run: () => {
+      const x = randomTensor([32, 12, 512], 72);
+      return [...tf.split(x, 2, 2), ...tf.split(x, [5, 7], 1), ...tf.split(x, [30, 2], 0)];
+    },
+  },
+  {
+    name: 'sum over middle and mixed axes',
+    run: () => {
+      const x = randomTensor([8, 12, 40, 16], 71);
+      return [x.sum(2), x.sum([1, 3]), x.sum([0, 2], true), x.sum([1, 2])];
+    },
+  },
   {
     name: 'logicalAnd / logicalOr broadcasting, select',
     run: () => {
