@@ -18,14 +18,17 @@ import torch.nn.functional as F
 
 
 def median_ms(fn, warmup, steps):
+    """Median wall and process-CPU (all threads) milliseconds per call after warm-up."""
     for _ in range(warmup):
         fn()
-    samples = []
+    wall, cpu = [], []
     for _ in range(steps):
+        cpu_start = time.process_time()
         start = time.perf_counter()
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def peak_rss_mb():
@@ -133,11 +136,13 @@ def bench_workload(name, w, warmup, steps):
             model(*inputs)
 
     model.train()
-    train_ms = median_ms(train_step, warmup, steps)
+    train_ms, train_cpu_ms = median_ms(train_step, warmup, steps)
     model.eval()
-    infer_ms = median_ms(infer, warmup, steps)
-    return {"workload": name, "backend": "pytorch-cpu", "native": True, "train_ms": round(train_ms, 1),
-            "infer_ms": round(infer_ms, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
+    infer_ms, _ = median_ms(infer, warmup, steps)
+    # "native" is rnnkit's addon flag and does not apply to PyTorch.
+    return {"workload": name, "backend": "pytorch-cpu", "native": None, "train_ms": round(train_ms, 1),
+            "infer_ms": round(infer_ms, 1), "train_cpu_ms": round(train_cpu_ms, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1), "threads": torch.get_num_threads()}
 
 
 def bench_sampling(w, chars):
@@ -158,8 +163,8 @@ def bench_sampling(w, chars):
         start = time.perf_counter()
         run(chars)
         seconds = time.perf_counter() - start
-    return {"metric": "char-sampling", "workload": w["name"], "backend": "pytorch-cpu",
-            "chars_per_s": round(chars / seconds, 1)}
+    return {"metric": "char-sampling", "workload": w["name"], "backend": "pytorch-cpu", "native": None,
+            "chars_per_s": round(chars / seconds, 1), "threads": torch.get_num_threads()}
 
 
 def main():

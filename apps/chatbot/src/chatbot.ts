@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BOS, beamSearch, encodeForDecoding, EOS, loadModelDir, PAD, RnnkitError, rng, sampleDecode, seq2seqStepFunction,
+  BOS, beamSearch, disposeSeq2Seq, encodeForDecoding, EOS, loadModelDir, PAD, RnnkitError, rng, sampleDecode, seq2seqStepFunction,
   UNK, Vocab, type Seq2SeqModels, type StepFunction,
 } from '@rnnkit/core';
 import type { DataConfig } from './data/dataset.js';
@@ -92,18 +92,20 @@ export class Chatbot {
   static async load(dir: string): Promise<Chatbot> {
     const resolved = resolveModelDir(dir);
     const { model: saved, extras } = await loadModelDir(resolved);
-    const where = join(resolved, 'rnnkit.json');
-    const ex = extras as Partial<ChatbotExtras>;
-    if (ex.app !== 'chatbot' || typeof ex.data !== 'object' || typeof ex.model !== 'object') {
+    try {
+      const where = join(resolved, 'rnnkit.json');
+      const ex = extras as Partial<ChatbotExtras>;
+      if (ex.app !== 'chatbot' || typeof ex.data !== 'object' || typeof ex.model !== 'object') {
+        throw new RnnkitError(`${where}: not a chatbot model (field "extras.app" must be "chatbot" with "data" and "model")`);
+      }
+      const vocab = Vocab.fromJSON(ex.vocab, `${where} field "extras.vocab"`);
+      const models = buildChatModel(ex.model as ChatModelConfig, vocab.size);
+      // The step models share layers with the training model, so copying its weights sets up all three.
+      models.train.setWeights(saved.getWeights());
+      return new Chatbot(models, vocab, ex.data as DataConfig, ex.model as ChatModelConfig);
+    } finally {
       saved.dispose();
-      throw new RnnkitError(`${where}: not a chatbot model (field "extras.app" must be "chatbot" with "data" and "model")`);
     }
-    const vocab = Vocab.fromJSON(ex.vocab, `${where} field "extras.vocab"`);
-    const models = buildChatModel(ex.model as ChatModelConfig, vocab.size);
-    // The step models share layers with the training model, so copying its weights sets up all three.
-    models.train.setWeights(saved.getWeights());
-    saved.dispose();
-    return new Chatbot(models, vocab, ex.data as DataConfig, ex.model as ChatModelConfig);
   }
 
   /** Encoder input ids for replying to `turns` (oldest first), plus the last turn's unknown words. */
@@ -143,7 +145,6 @@ export class Chatbot {
 
   dispose(): void {
     this.stepFn.dispose();
-    // encoder and decoderStep share the train model's layers; disposing it frees every weight once.
-    this.models.train.dispose();
+    disposeSeq2Seq(this.models);
   }
 }

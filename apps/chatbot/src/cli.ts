@@ -73,7 +73,7 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), d.batchSize ?? 64)
     .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 1e-2)
     .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), 5)
-    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 2)
+    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 3)
     .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
     .option('--max-seconds <n>', 'wall-clock budget for the run', intOption('--max-seconds', { min: 1 }))
     .option('--resume', 'continue from <out>/checkpoints/last')
@@ -135,7 +135,7 @@ const program = new Command('rnnkit-chatbot')
   .showHelpAfterError();
 
 program.addCommand(
-  trainingCommand('train', 'train a chatbot', { out: 'runs/chatbot', epochs: 12 }).action(async (f: TrainFlags & { out: string }) => {
+  trainingCommand('train', 'train a chatbot', { out: 'runs/chatbot', epochs: 20 }).action(async (f: TrainFlags & { out: string }) => {
     await runTraining(f);
   }),
 );

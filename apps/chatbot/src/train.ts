@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  lineChartSvg, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainCallbacks, type TrainResult,
+  disposeSeq2Seq, lineChartSvg, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainCallbacks, type TrainResult,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
 import type { ChatbotExtras } from './chatbot.js';
@@ -75,7 +75,7 @@ export async function trainChatbot(
     await writeLossChart(metricsLog, join(opts.out, 'loss.svg'));
     return { result, modelDir };
   } finally {
-    models.train.dispose();
+    disposeSeq2Seq(models);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { initBackend, setSeed } from '@rnnkit/core';
+import { disposeSeq2Seq, initBackend, setSeed } from '@rnnkit/core';
 import { responsesNll, unigramModel } from '../src/baselines.js';
 import { Chatbot, DEFAULT_DECODE_SETTINGS } from '../src/chatbot.js';
 import { DEFAULT_DATA_CONFIG, prepareData, type ChatDataset } from '../src/data/index.js';
@@ -24,6 +24,8 @@ if (!process.env.RNNKIT_DATA_DIR) {
 }
 
 const MODEL = { embedDim: 32, units: 32, attention: 'general' as const, dropout: 0 };
+// Shorter pairs than the defaults (24/20 tokens) keep each step cheap; the corpus is still the real one.
+const DATA = { ...DEFAULT_DATA_CONFIG, maxContextLen: 16, maxResponseLen: 12 };
 const EPOCHS = 2;
 const STEPS_PER_EPOCH = 26;
 const BATCH = 64;
@@ -35,14 +37,14 @@ describe('chatbot on the ChatterBot English corpus', () => {
 
   beforeAll(async () => {
     await initBackend({ quiet: true });
-    ({ dataset: data } = await prepareData(undefined, DEFAULT_DATA_CONFIG));
+    ({ dataset: data } = await prepareData(undefined, DATA));
     const { nll, tokens } = responsesNll(unigramModel(data.train.map((p) => p.responseIds), data.vocab.size), data.heldOut.map((p) => p.responseIds));
     unigramPpl = Math.exp(nll / tokens);
   });
 
   test('the data pipeline finds a usable corpus', () => {
-    expect(data.train.length).toBeGreaterThan(1000);
-    expect(data.heldOut.length).toBeGreaterThan(50);
+    expect(data.train.length).toBeGreaterThan(900);
+    expect(data.heldOut.length).toBeGreaterThan(40);
     expect(data.vocab.size).toBeGreaterThan(500);
   });
 
@@ -52,12 +54,12 @@ describe('chatbot on the ChatterBot English corpus', () => {
     const { nll, tokens } = modelNll(models.train, data.heldOut);
     console.log(`held-out perplexity: untrained model ${Math.exp(nll / tokens).toFixed(1)}, unigram ${unigramPpl.toFixed(1)}`);
     expect(Math.exp(nll / tokens)).toBeGreaterThan(unigramPpl);
-    models.train.dispose();
+    disposeSeq2Seq(models);
   });
 
   test('short training beats the unigram baseline on held-out responses, without leaking tensors', async () => {
     const tensorsAtStep: number[] = [];
-    const { result, modelDir } = await trainChatbot(data, DEFAULT_DATA_CONFIG, MODEL, {
+    const { result, modelDir } = await trainChatbot(data, DATA, MODEL, {
       out, epochs: EPOCHS, batchSize: BATCH, learningRate: 1e-2, clipNorm: 5, patience: 0, seed: 7, resume: false,
       maxStepsPerEpoch: STEPS_PER_EPOCH, progress: 'none',
       callbacks: { onBatchEnd: () => void tensorsAtStep.push(tf.memory().numTensors) },
@@ -72,7 +74,8 @@ describe('chatbot on the ChatterBot English corpus', () => {
     console.log(`held-out perplexity: model ${modelPpl.toFixed(1)}, unigram ${unigramPpl.toFixed(1)}`);
     expect(modelPpl).toBeLessThan(unigramPpl);
     bot.dispose();
-  });
+    // The budget is in steps; this generous limit only guards against a hang on a heavily shared machine.
+  }, 900_000);
 
   test('a scripted chat session: greet, two questions, /reset, /quit', async () => {
     const bot = await Chatbot.load(out);

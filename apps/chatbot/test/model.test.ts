@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
-import { setSeed, Vocab } from '@rnnkit/core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { disposeSeq2Seq, saveModelDir, setSeed, Vocab } from '@rnnkit/core';
 import { Chatbot, DEFAULT_DECODE_SETTINGS } from '../src/chatbot.js';
 import { buildDataset, DEFAULT_DATA_CONFIG } from '../src/data/dataset.js';
 import { SEP } from '../src/data/pairs.js';
@@ -41,7 +44,7 @@ describe('chatbot model', () => {
     const ppl = Math.exp(nll / tokens);
     expect(ppl).toBeGreaterThan(data.vocab.size * 0.7);
     expect(ppl).toBeLessThan(data.vocab.size * 1.5);
-    models.train.dispose();
+    disposeSeq2Seq(models);
   });
 
   test('replies never contain reserved tokens, and decoding does not leak tensors', () => {
@@ -59,5 +62,23 @@ describe('chatbot model', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     bot.dispose();
+  });
+
+  test('a saved chatbot loads back and replies the same; a model dir of another app is refused by name', async () => {
+    setSeed(6);
+    const models = buildChatModel(cfg, data.vocab.size, 6);
+    const dir = join(mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-')), 'run');
+    await saveModelDir(join(dir, 'model'), models.train, { app: 'chatbot', data: dataConfig, model: cfg, vocab: data.vocab.toJSON() });
+    const original = new Chatbot(models, data.vocab, dataConfig, cfg);
+    const loaded = await Chatbot.load(dir); // the train --out directory resolves to its model/ subfolder
+    expect(loaded.reply(['how are you ?'])).toEqual(original.reply(['how are you ?']));
+    original.dispose();
+    loaded.dispose();
+
+    const other = buildChatModel(cfg, data.vocab.size, 7);
+    const otherDir = join(dir, 'other');
+    await saveModelDir(otherDir, other.train, { app: 'textgen' });
+    disposeSeq2Seq(other);
+    await expect(Chatbot.load(otherDir)).rejects.toThrow(/other\/rnnkit\.json: not a chatbot model/);
   });
 });

@@ -3,7 +3,10 @@
 // JSON line per measurement on stdout; progress and the backend line go to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--steps 10] [--warmup 3] [--native on|off] [--skip-pytorch]
-//                    [--sampling-chars 300] [--replies 5]
+//                    [--pytorch-threads 2] [--sampling-chars 300] [--replies 5]
+//
+// train_ms / infer_ms are median wall times; train_cpu_ms is the median process CPU time of a
+// step (all threads), which stays comparable when other jobs share the machine.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { beamSearch, encodeForDecoding, initBackend, rng, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
@@ -19,6 +22,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '3' },
     native: { type: 'string', default: 'on' },
     'skip-pytorch': { type: 'boolean', default: false },
+    'pytorch-threads': { type: 'string', default: '2' },
     'sampling-chars': { type: 'string', default: '300' },
     replies: { type: 'string', default: '5' },
   },
@@ -34,6 +38,7 @@ const steps = Math.max(1, positiveInt('steps', opts.steps));
 const warmup = positiveInt('warmup', opts.warmup);
 const samplingChars = positiveInt('sampling-chars', opts['sampling-chars']);
 const replies = positiveInt('replies', opts.replies);
+const pytorchThreads = Math.max(1, positiveInt('pytorch-threads', opts['pytorch-threads']));
 if (opts.native !== 'on' && opts.native !== 'off') throw new Error(`--native must be 'on' or 'off', got '${opts.native}'`);
 
 function emit(line: Record<string, unknown>): void {
@@ -69,6 +74,7 @@ function measureWorkload(w: Workload, backend: string, native: boolean): BenchCa
     native,
     train_ms: round(train.medianMs),
     infer_ms: round(infer.medianMs),
+    train_cpu_ms: round(train.medianCpuMs),
     peak_rss_mb: round(samplePeakRss() / 2 ** 20),
   });
   optimizer.dispose();
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
     process.stderr.write('bench: no python3 with torch found (set RNNKIT_BENCH_PYTHON); skipping PyTorch\n');
     return;
   }
-  const run = { python, workloadsFile: file, warmup, steps };
+  const run = { python, workloadsFile: file, warmup, steps, threads: pytorchThreads };
   for (const w of workloads) {
     process.stderr.write(`bench: ${w.name} (pytorch, ${python})\n`);
     emit(runPytorch(run, w.name));

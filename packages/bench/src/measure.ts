@@ -2,6 +2,8 @@
 
 export interface Timing {
   medianMs: number;
+  /** Process CPU time (all threads) per call: comparable across runs even on a loaded machine. */
+  medianCpuMs: number;
   samplesMs: number[];
 }
 
@@ -22,20 +24,24 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs fn `warmup` times untimed, then `steps` times timed; returns the median. */
+/** Runs fn `warmup` times untimed, then `steps` times timed; returns the medians. */
 export function timeCalls(fn: () => void, warmup: number, steps: number): Timing {
   for (let i = 0; i < warmup; i++) {
     fn();
     samplePeakRss();
   }
   const samplesMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < steps; i++) {
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     fn();
     samplesMs.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     samplePeakRss();
   }
-  return { medianMs: median(samplesMs), samplesMs };
+  return { medianMs: median(samplesMs), medianCpuMs: median(cpuMs), samplesMs };
 }
 
 export const round = (x: number, digits = 1): number => Number(x.toFixed(digits));

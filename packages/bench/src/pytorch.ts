@@ -21,12 +21,13 @@ export interface PytorchRun {
   workloadsFile: string;
   warmup: number;
   steps: number;
+  threads: number;
 }
 
 /** Runs one measurement and returns its JSON line (or an error line naming the failure). */
 export function runPytorch(run: PytorchRun, workload: string, samplingChars = 0): Record<string, unknown> {
   const args = [SCRIPT, '--workloads', run.workloadsFile, '--select', workload, '--warmup', String(run.warmup),
-    '--steps', String(run.steps), '--sampling', String(samplingChars)];
+    '--steps', String(run.steps), '--sampling', String(samplingChars), '--threads', String(run.threads)];
   const result = spawnSync(run.python, args, { encoding: 'utf8', timeout: 600_000 });
   const line = result.stdout?.trim().split('\n').pop();
   if (result.status !== 0 || !line) {

@@ -285,3 +285,12 @@ export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
     },
   };
 }
+
+/**
+ * Frees every weight of a Seq2Seq. The encoder's layers all belong to the train model, but the step model has
+ * step-only layers of its own, so disposing `train` alone leaks them.
+ */
+export function disposeSeq2Seq(models: Seq2SeqModels): void {
+  models.decoderStep.dispose();
+  models.train.dispose();
+}

@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "simd.h"
@@ -28,34 +29,32 @@ GemmImpl current = GemmImpl::Portable;
 #endif
 
 // Register tile of the micro-kernel: MR rows of A times NR columns of B stay in vector registers
-// (4 x 16 floats = 8 AVX2 or 4 AVX-512 registers) for the whole KC-long inner product.
-constexpr int MR = 4;
+// for the whole KC-long inner product (6 x 16 floats: 6 AVX-512 or 12 AVX2 registers, leaving room
+// for the B row and the broadcast; enough independent accumulators to hide FMA latency).
+constexpr int MR = 6;
 constexpr int NR = 16;
 // KC x NR panels of B (16 KB at KC=256) stay in L1 while a tile row of A streams through.
 constexpr int KC = 256;
 // Column panels handed to one task; small enough to give both cores work on narrow products.
 constexpr int PANELS_PER_TASK = 4;
 
+// NR floats as one GCC/Clang vector (one zmm, two ymm or four xmm depending on the clone), so the
+// compiler keeps the accumulators in registers instead of shuffling scalars.
+typedef float RowVec __attribute__((vector_size(NR * sizeof(float))));
+
 RNNKIT_SIMD void microKernel(int kc, const float* ap, const float* bp, float* out) {
-  float acc[MR][NR] = {};
+  RowVec acc[MR] = {};
   for (int k = 0; k < kc; ++k) {
-    const float* a = ap + k * MR;
-    const float* b = bp + k * NR;
-    for (int i = 0; i < MR; ++i) {
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
-    }
+    RowVec b;
+    std::memcpy(&b, bp + static_cast<long>(k) * NR, sizeof b);
+    const float* a = ap + static_cast<long>(k) * MR;
+    for (int i = 0; i < MR; ++i) acc[i] += a[i] * b;
   }
-  for (int i = 0; i < MR; ++i) {
-    for (int j = 0; j < NR; ++j) out[i * NR + j] = acc[i][j];
-  }
+  std::memcpy(out, acc, sizeof acc);
 }
 
 inline float elemA(bool trans, const float* A, int lda, int i, int k) {
   return trans ? A[static_cast<long>(k) * lda + i] : A[static_cast<long>(i) * lda + k];
-}
-
-inline float elemB(bool trans, const float* B, int ldb, int k, int j) {
-  return trans ? B[static_cast<long>(j) * ldb + k] : B[static_cast<long>(k) * ldb + j];
 }
 
 void scaleC(int M, int N, float beta, float* C, int ldc) {
@@ -106,11 +105,16 @@ void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, con
     // Pack op(B)[k0:k0+kc, :] into NR-wide panels, zero-padded on the right edge.
     for (int p = 0; p < panels; ++p) {
       float* dst = bPacked.data() + static_cast<size_t>(p) * KC * NR;
+      const int j0 = p * NR;
+      const int cols = std::min(NR, N - j0);
       for (int k = 0; k < kc; ++k) {
-        for (int jj = 0; jj < NR; ++jj) {
-          const int j = p * NR + jj;
-          dst[k * NR + jj] = j < N ? elemB(transB, B, ldb, k0 + k, j) : 0.0f;
+        float* d = dst + k * NR;
+        if (!transB) {
+          std::memcpy(d, B + static_cast<long>(k0 + k) * ldb + j0, sizeof(float) * cols);
+        } else {
+          for (int jj = 0; jj < cols; ++jj) d[jj] = B[static_cast<long>(j0 + jj) * ldb + k0 + k];
         }
+        for (int jj = cols; jj < NR; ++jj) d[jj] = 0.0f;
       }
     }
     auto task = [&](int t) {
@@ -119,15 +123,20 @@ void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, con
       const int i0 = tile * MR;
       alignas(64) float aPacked[KC * MR];
       alignas(64) float out[MR * NR];
-      for (int k = 0; k < kc; ++k) {
-        for (int ii = 0; ii < MR; ++ii) {
-          aPacked[k * MR + ii] = i0 + ii < M ? elemA(transA, A, lda, i0 + ii, k0 + k) : 0.0f;
+      const int rows = std::min(MR, M - i0);
+      for (int ii = 0; ii < MR; ++ii) {
+        if (ii >= rows) {
+          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = 0.0f;
+        } else if (!transA) {
+          const float* src = A + static_cast<long>(i0 + ii) * lda + k0;
+          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = src[k];
+        } else {
+          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = A[static_cast<long>(k0 + k) * lda + i0 + ii];
         }
       }
       const int pEnd = std::min(panels, (group + 1) * PANELS_PER_TASK);
       for (int p = group * PANELS_PER_TASK; p < pEnd; ++p) {
         microKernel(kc, aPacked, bPacked.data() + static_cast<size_t>(p) * KC * NR, out);
-        const int rows = std::min(MR, M - i0);
         const int cols = std::min(NR, N - p * NR);
         for (int ii = 0; ii < rows; ++ii) {
           float* c = C + static_cast<long>(i0 + ii) * ldc + p * NR;
