@@ -51,8 +51,9 @@ function describeRange(min: number, max: number): string {
 }
 
 /**
- * Runs a CLI entry point: user errors (RnnkitError, and commander's own usage errors) print one line and exit 1;
- * anything else is a bug and prints its stack. Exit code 130 is left to the caller for interrupted training.
+ * Runs a CLI entry point: a user error (RnnkitError, including those thrown by the option parsers above) prints
+ * one line and exits 1; anything else is a bug and prints its stack. Commander reports its own usage errors
+ * (unknown flag, missing argument) before this. A returned number becomes the exit code (130 after an interrupt).
  */
 export async function runCli(main: () => Promise<void | number>): Promise<void> {
   try {
