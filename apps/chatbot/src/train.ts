@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  disposeSeq2Seq, lineChartSvg, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, writeFileAtomic, type TrainCallbacks, type TrainResult,
+  disposeSeq2Seq, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainResult,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
 import type { ChatbotExtras } from './chatbot.js';
@@ -64,6 +64,7 @@ export async function trainChatbot(
         resume: opts.resume,
         seed: opts.seed,
         metricsLog,
+        lossChart: { path: join(opts.out, 'loss.svg'), title: 'chatbot: cross-entropy per response token', yLabel: 'loss (nats)' },
         maxStepsPerEpoch: opts.maxStepsPerEpoch,
         maxSeconds: opts.maxSeconds,
         progress: opts.progress,
@@ -72,25 +73,8 @@ export async function trainChatbot(
     );
     const modelDir = join(opts.out, 'model');
     await saveModelDir(modelDir, models.train, { ...extras, stats: data.stats, history: result.history });
-    await writeLossChart(metricsLog, join(opts.out, 'loss.svg'));
     return { result, modelDir };
   } finally {
     disposeSeq2Seq(models);
   }
-}
-
-/** loss.svg from the epoch lines of the metrics log (which, unlike the in-memory history, survives --resume). */
-async function writeLossChart(metricsLog: string, file: string): Promise<void> {
-  const epochs = readFileSync(metricsLog, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((e) => e.type === 'epoch' && typeof e.epoch === 'number' && typeof e.loss === 'number');
-  if (epochs.length === 0) return;
-  const x = epochs.map((e) => e.epoch as number);
-  const series = [{ name: 'train loss', x, y: epochs.map((e) => e.loss as number) }];
-  if (epochs.every((e) => typeof e.val_loss === 'number')) {
-    series.push({ name: 'held-out loss', x, y: epochs.map((e) => e.val_loss as number) });
-  }
-  await writeFileAtomic(file, lineChartSvg({ title: 'chatbot: cross-entropy per response token', xLabel: 'epoch', yLabel: 'loss (nats)', series }));
 }

@@ -3,13 +3,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   accuracy,
-  lineChartSvg,
   saveModelDir,
   setSeed,
   sparseCategoricalCrossentropy,
   train,
-  writeFileAtomic,
-  type EpochLog,
   type TrainCallbacks,
   type TrainResult,
 } from '@rnnkit/core';
@@ -98,6 +95,7 @@ export async function trainClassifier(
       checkpointExtras: { ...saved },
       resume: opts.resume,
       metricsLog: path.join(opts.outDir, 'metrics.jsonl'),
+      lossChart: { path: path.join(opts.outDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
       maxStepsPerEpoch: opts.maxStepsPerEpoch,
       maxSeconds: opts.maxSeconds,
       progress: opts.progress,
@@ -106,15 +104,5 @@ export async function trainClassifier(
     },
   );
   await saveModelDir(modelDirOf(opts.outDir), model, { ...saved });
-  if (result.history.length > 0) await writeFileAtomic(path.join(opts.outDir, 'loss.svg'), lossChart(result.history));
   return { model, result, saved };
-}
-
-function lossChart(history: EpochLog[]): string {
-  const x = history.map((h) => h.epoch);
-  const series = [{ name: 'train loss', x, y: history.map((h) => h.loss) }];
-  if (history.every((h) => h.val_loss !== undefined)) {
-    series.push({ name: 'validation loss', x, y: history.map((h) => h.val_loss as number) });
-  }
-  return lineChartSvg({ title: 'Cross-entropy per epoch', xLabel: 'epoch', yLabel: 'loss', series });
 }

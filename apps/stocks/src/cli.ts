@@ -4,10 +4,10 @@ import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  choiceOption, floatOption, initBackend, RnnkitError, intListOption, intOption, runCli, setSeed, writeFileAtomic,
+  choiceOption, floatOption, initBackend, RnnkitError, intListOption, intOption, lossCurveSvg, runCli, setSeed, writeFileAtomic,
 } from '@rnnkit/core';
 import { DEFAULT_TICKERS, loadSeries } from './data/load.js';
-import { backtestChartSvg, evaluateBacktest, formatReport, lossChartSvg } from './evaluate.js';
+import { backtestChartSvg, evaluateBacktest, formatReport } from './evaluate.js';
 import { forecastTicker, formatForecast } from './forecast.js';
 import { loadBacktest, loadTrained, trainAndSave } from './pipeline.js';
 import { DEFAULT_CONFIG, type Backtest, type StocksConfig } from './train.js';
@@ -96,7 +96,7 @@ async function trainCommand(f: TrainFlags): Promise<number> {
   console.log(formatReport(evaluateBacktest(result.backtest)));
   console.log(`\nmodel saved to ${result.modelDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const lossSvg = join(f.out, 'loss.svg');
-  await writeFileAtomic(lossSvg, lossChartSvg(result.phases[0].result.history));
+  await writeFileAtomic(lossSvg, lossCurveSvg(result.phases[0].result.history, { title: 'Fold 1 training (scaled-return loss)' }));
   console.log(`wrote ${lossSvg} (fold-1 training curve)`);
   if (f.plot) await writePlot(f.plot, result.backtest);
   result.model.dispose();

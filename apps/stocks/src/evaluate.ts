@@ -7,7 +7,7 @@
  * Directional accuracy: share of days where sign(forecast return) equals sign(actual return), with sign(0) = 0.
  * A zero forecast (naive) has no direction, so it only scores on the rare days the close did not move at all.
  */
-import { directionalAccuracy, lineChartSvg, mae, mape, mase, rmse, type EpochLog } from '@rnnkit/core';
+import { directionalAccuracy, lineChartSvg, mae, mape, mase, rmse } from '@rnnkit/core';
 import { METHODS, type Backtest, type MethodName, type TickerBacktest } from './train.js';
 
 export interface MethodScores {
@@ -137,14 +137,4 @@ export function backtestChartSvg(t: TickerBacktest): string {
       { name: 'naive (previous close)', x: t.targetDates, y: price('naive') },
     ],
   });
-}
-
-/** Training and validation loss per epoch of one training phase, as an SVG. */
-export function lossChartSvg(history: EpochLog[]): string {
-  const epochs = history.map((h) => h.epoch);
-  const series = [{ name: 'train loss', x: epochs, y: history.map((h) => h.loss) }];
-  if (history.some((h) => h.val_loss !== undefined)) {
-    series.push({ name: 'validation loss', x: epochs, y: history.map((h) => h.val_loss ?? NaN) });
-  }
-  return lineChartSvg({ title: 'Fold 1 training (scaled-return loss)', xLabel: 'epoch', yLabel: 'loss', series });
 }

@@ -42,6 +42,7 @@ function fsyncDirSync(dir: string): void {
 /** Write `data` to `file` via a temp file in the same directory, fsync, then rename over the target. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempSibling(file, 'tmp');
+  await fsp.mkdir(path.dirname(file), { recursive: true });
   try {
     const handle = await fsp.open(tmp, 'w');
     try {
@@ -60,6 +61,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   const tmp = tempSibling(file, 'tmp');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
     const fd = fs.openSync(tmp, 'w');
     try {

@@ -3,3 +3,4 @@ export * from './line-chart.js';
 export * from './heatmap.js';
 export * from './image-grid.js';
 export * from './png.js';
+export * from './loss-curve.js';

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeightsInto } from '../io/model-dir.js';
+import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
@@ -376,6 +378,7 @@ export async function train(
         }
       }
       metricsLog?.write({ type: 'epoch', ...log, step: globalStep });
+      if (cfg.lossChart) await writeFileAtomic(cfg.lossChart.path, lossCurveSvg(history, cfg.lossChart));
       progress.epochEnd(log);
       await cfg.callbacks?.onEpochEnd?.(log, model);
 

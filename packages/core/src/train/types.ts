@@ -108,6 +108,11 @@ export interface TrainConfig {
   resume?: boolean;
   /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */
   seed?: number;
+  /**
+   * Rewrites an SVG loss curve here after every epoch (the whole history, resumed epochs included), so a long run
+   * can be watched in a browser.
+   */
+  lossChart?: { path: string; title?: string; yLabel?: string };
   /** Path of a JSONL metrics log (truncated on a fresh run, appended to on resume). */
   metricsLog?: string;
   /** Write a `step` line to the metrics log every this many steps. Default 10. */
