@@ -16,19 +16,23 @@ const ZIP_MEMBER = 'news_summary.csv';
 export async function resolveNewsData(flag: string | undefined, timeoutMs = 30_000): Promise<string> {
   if (flag) return resolveDataPath(flag, DATA_RELATIVE_PATH);
   const extracted = path.join(cacheDir(), 'summarization', ZIP_MEMBER);
-  let notFound: string;
-  try {
-    return await resolveDataPath(undefined, DATA_RELATIVE_PATH);
-  } catch (err) {
-    if (existsSync(extracted)) return extracted;
-    notFound = (err as Error).message;
-  }
+  const dataDir = process.env.RNNKIT_DATA_DIR;
+  const local = dataDir ? path.resolve(dataDir, DATA_RELATIVE_PATH) : undefined;
+  if (local && existsSync(local)) return local;
+  if (existsSync(extracted)) return extracted;
   try {
     const zip = await fetchCached(DATA_URL, path.join(cacheDir(), 'summarization', 'news_summary.zip'), { timeoutMs });
     await writeFileAtomic(extracted, extractZipMember(readFileSync(zip), ZIP_MEMBER, zip));
     return extracted;
   } catch (err) {
-    throw new RnnkitError(`${notFound}\n  - ${(err as Error).message}`);
+    throw new RnnkitError(
+      `could not find the Inshorts data. Looked in:\n` +
+        `  - --data flag: not given\n` +
+        `  - ${local ? `$RNNKIT_DATA_DIR/${DATA_RELATIVE_PATH} (${local}): not found` : '$RNNKIT_DATA_DIR: not set'}\n` +
+        `  - cache ${extracted}: not found\n` +
+        `  - ${(err as Error).message}\n` +
+        'Pass --data PATH or set RNNKIT_DATA_DIR.',
+    );
   }
 }
 
