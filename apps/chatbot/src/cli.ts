@@ -3,7 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { choiceOption, floatOption, heatmapSvg, initBackend, intOption, runCli, setSeed, writeFileAtomic } from '@rnnkit/core';
+import {
+  addBackendOption, addTrainingOptions, choiceOption, floatOption, heatmapSvg, initBackend, intOption, runCli, setSeed, writeFileAtomic,
+  type BackendName, type TrainingFlags,
+} from '@rnnkit/core';
 import { Chatbot, DEFAULT_DECODE_SETTINGS, type DecodeSettings } from './chatbot.js';
 import { DEFAULT_DATA_CONFIG, describeData, prepareData, type DataConfig, type Lang } from './data/index.js';
 import { evaluateChatbot, formatReport } from './evaluate.js';
@@ -12,9 +15,9 @@ import { runRepl } from './repl.js';
 import { trainChatbot } from './train.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const backendOption = choiceOption('--backend', ['tensorflow', 'cpu'] as const);
 
-interface TrainFlags {
+/** The shared training flags (--epochs ... --backend) come from core's addTrainingOptions. */
+interface TrainFlags extends TrainingFlags {
   data?: string;
   lang: Lang;
   history: number;
@@ -27,16 +30,6 @@ interface TrainFlags {
   attention: 'dot' | 'general';
   dropout: number;
   out?: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  clipNorm: number;
-  patience: number;
-  maxStepsPerEpoch?: number;
-  maxSeconds?: number;
-  resume?: boolean;
-  seed: number;
-  backend?: 'tensorflow' | 'cpu';
 }
 
 /** Chinese is character-level, so its utterances are several times longer in tokens than English ones. */
@@ -55,7 +48,7 @@ function dataConfig(f: Pick<TrainFlags, 'lang' | 'history' | 'maxContextLen' | '
 
 /** Flags shared by train and demo; demo only changes some defaults. */
 function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { epochs: number }): Command {
-  return new Command(name)
+  const cmd = new Command(name)
     .description(description)
     .option('--data <path>', 'ChatterBot folder or .yml file, or a folder with the Cornell movie_lines.txt + movie_conversations.txt (default $RNNKIT_DATA_DIR/dialogs/chatterbot/<lang>, else downloaded once)')
     .option('--lang <lang>', 'en (word tokens) or zh (character tokens)', choiceOption('--lang', ['en', 'zh'] as const), 'en')
@@ -63,22 +56,14 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--max-context-len <n>', 'longest encoder input in tokens (default en 24, zh 32)', intOption('--max-context-len', { min: 1 }))
     .option('--max-response-len <n>', 'longest response in tokens (default en 20, zh 32)', intOption('--max-response-len', { min: 1 }))
     .option('--min-count <n>', 'words seen fewer times in training are unknown', intOption('--min-count', { min: 1 }), DEFAULT_DATA_CONFIG.minCount)
-    .option('--held-out <f>', 'fraction of conversations held out', floatOption('--held-out', { min: 0, max: 0.9 }), DEFAULT_DATA_CONFIG.heldOut)
+    .option('--held-out <f>', 'fraction of conversations held out (--patience watches their loss; 0 = no early stopping)', floatOption('--held-out', { min: 0, max: 0.9 }), DEFAULT_DATA_CONFIG.heldOut)
     .option('--embed-dim <n>', 'shared embedding size', intOption('--embed-dim', { min: 1 }), d.embedDim ?? DEFAULT_MODEL_CONFIG.embedDim)
     .option('--units <n>', 'GRU units per encoder direction (decoder: twice this)', intOption('--units', { min: 1 }), d.units ?? DEFAULT_MODEL_CONFIG.units)
     .option('--attention <score>', 'Luong score: dot or general', choiceOption('--attention', ['dot', 'general'] as const), DEFAULT_MODEL_CONFIG.attention)
     .option('--dropout <p>', 'dropout rate', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL_CONFIG.dropout)
-    .option('--out <dir>', `run directory: model/, checkpoints/, metrics.jsonl, loss.svg${d.out ? '' : ' (default: a new temp dir)'}`, d.out)
-    .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), d.epochs)
-    .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), d.batchSize ?? 64)
-    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 1e-2)
-    .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), 5)
-    .option('--patience <n>', 'early stopping on held-out loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 3)
-    .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
-    .option('--max-seconds <n>', 'wall-clock budget for the run', intOption('--max-seconds', { min: 1 }))
-    .option('--resume', 'continue from <out>/checkpoints/last')
-    .option('--seed <n>', 'random seed', intOption('--seed'), 42)
-    .option('--backend <name>', 'tensorflow or cpu', backendOption);
+    .option('--out <dir>', `run directory: model/, checkpoints/, metrics.jsonl, loss.svg${d.out ? '' : ' (default: a new temp dir)'}`, d.out);
+  // Early stopping (--patience) watches the held-out loss and is off when nothing is held out.
+  return addTrainingOptions(cmd, { epochs: d.epochs, batchSize: d.batchSize ?? 64, lr: d.lr ?? 1e-2, clipNorm: 5, patience: d.patience ?? 3 });
 }
 
 async function runTraining(f: TrainFlags & { out: string }) {
@@ -107,12 +92,12 @@ async function runTraining(f: TrainFlags & { out: string }) {
 }
 
 function decodeOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--beam <n>', 'beam width (1 = greedy)', intOption('--beam', { min: 1, max: 64 }), DEFAULT_DECODE_SETTINGS.beam)
     .option('--temp <x>', 'sample at this temperature instead of beam search (0 = beam search)', floatOption('--temp', { min: 0, max: 10 }), 0)
     .option('--max-len <n>', 'longest reply in tokens', intOption('--max-len', { min: 1 }), DEFAULT_DECODE_SETTINGS.maxLen)
-    .option('--seed <n>', 'random seed (sampling)', intOption('--seed'), 42)
-    .option('--backend <name>', 'tensorflow or cpu', backendOption);
+    .option('--seed <n>', 'random seed (sampling)', intOption('--seed'), 42);
+  return addBackendOption(cmd);
 }
 
 interface DecodeFlags {
@@ -120,7 +105,7 @@ interface DecodeFlags {
   temp: number;
   maxLen: number;
   seed: number;
-  backend?: 'tensorflow' | 'cpu';
+  backend?: BackendName;
 }
 
 async function loadBot(dir: string, f: DecodeFlags): Promise<{ bot: Chatbot; settings: DecodeSettings }> {

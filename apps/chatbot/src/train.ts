@@ -16,6 +16,7 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Global gradient-norm clipping; 0 = off. */
   clipNorm: number;
   /** Early stopping on held-out loss; 0 = off. */
   patience: number;
@@ -57,7 +58,7 @@ export async function trainChatbot(
         epochs: opts.epochs,
         batchSize: opts.batchSize,
         learningRate: opts.learningRate,
-        clipNorm: opts.clipNorm,
+        clipNorm: opts.clipNorm > 0 ? opts.clipNorm : undefined,
         earlyStopping: opts.patience > 0 && data.heldOut.length > 0 ? { patience: opts.patience } : undefined,
         checkpointDir: join(opts.out, 'checkpoints'),
         checkpointExtras: { ...extras },

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { choiceOption, floatOption, initBackend, intListOption, intOption, runCli } from '@rnnkit/core';
+import {
+  addBackendOption, addTrainingOptions, choiceOption, floatOption, initBackend, intListOption, intOption, runCli,
+  type BackendName, type TrainingFlags,
+} from '@rnnkit/core';
 import { CLASS_NAMES, DATASETS, DEFAULT_SPLIT, loadSplits, resolveFiles, type DatasetName, type SplitConfig } from './data.js';
 import { evaluateAndReport } from './evaluate.js';
 import { INPUT_MODES, type InputMode } from './images.js';
@@ -18,7 +21,7 @@ interface DataFlags {
   download?: boolean;
 }
 
-/** `defaultDataset` is left out where the saved model says which dataset it belongs to. */
+/** `defaultDataset` is left out where the saved model says which dataset it belongs to. --backend is added separately. */
 function addDataOptions(cmd: Command, defaultDataset?: DatasetName): Command {
   const dataset = new Option('--dataset <name>', 'mnist or fashion-mnist (folder under $RNNKIT_DATA_DIR)').argParser(
     choiceOption('--dataset', DATASETS),
@@ -26,35 +29,32 @@ function addDataOptions(cmd: Command, defaultDataset?: DatasetName): Command {
   return cmd
     .addOption(defaultDataset ? dataset.default(defaultDataset) : dataset)
     .option('--data <dir>', 'folder with the IDX files (overrides $RNNKIT_DATA_DIR/<dataset>)')
-    .option('--download', 'download files missing from the local folder (e.g. the MNIST training images) into the cache')
-    .option('--backend <name>', 'tensorflow or cpu (default: best available)', choiceOption('--backend', ['tensorflow', 'cpu'] as const));
+    .option('--download', 'download files missing from the local folder (e.g. the MNIST training images) into the cache');
 }
 
-async function start(flags: { backend?: 'tensorflow' | 'cpu' }): Promise<void> {
+async function start(flags: { backend?: BackendName }): Promise<void> {
   await initBackend({ backend: flags.backend });
 }
 
-interface TrainFlags extends DataFlags {
-  backend?: 'tensorflow' | 'cpu';
+/** The shared training flags (--epochs ... --backend) come from core's addTrainingOptions. */
+interface TrainFlags extends DataFlags, TrainingFlags {
   out: string;
   mode: InputMode;
   cell: 'lstm' | 'gru';
   units: number[];
   bidirectional?: boolean;
   dropout: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  clipNorm: number;
-  patience: number;
-  seed: number;
-  resume?: boolean;
   valFraction: number;
   testFraction: number;
   splitSeed: number;
   maxTrain?: number;
-  maxStepsPerEpoch?: number;
+  /** mnist's own budget flag, kept next to the shared --max-seconds; the tighter of the two applies. */
   maxMinutes?: number;
+}
+
+function maxSecondsOf(flags: Pick<TrainFlags, 'maxSeconds' | 'maxMinutes'>): number | undefined {
+  const budgets = [flags.maxSeconds, flags.maxMinutes !== undefined ? flags.maxMinutes * 60 : undefined].filter((s) => s !== undefined);
+  return budgets.length > 0 ? Math.min(...budgets) : undefined;
 }
 
 async function runTraining(flags: TrainFlags): Promise<void> {
@@ -87,7 +87,7 @@ async function runTraining(flags: TrainFlags): Promise<void> {
     outDir: flags.out,
     resume: flags.resume,
     maxStepsPerEpoch: flags.maxStepsPerEpoch,
-    maxSeconds: flags.maxMinutes !== undefined ? flags.maxMinutes * 60 : undefined,
+    maxSeconds: maxSecondsOf(flags),
   };
   const started = Date.now();
   const { model, result } = await trainClassifier(splits, modelCfg, opts, {
@@ -98,7 +98,7 @@ async function runTraining(flags: TrainFlags): Promise<void> {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stdout.write(
     `training stopped (${result.stopReason}) after ${result.history.length} epochs, ${minutes} min; ` +
-      `best epoch ${result.bestEpoch} (val_acc ${result.best?.toFixed(4)}); model saved to ${modelDirOf(flags.out)}\n`,
+      `best epoch ${result.bestEpoch} (${result.monitor} ${result.best?.toFixed(4)}); model saved to ${modelDirOf(flags.out)}\n`,
   );
   if (result.interrupted) {
     process.stdout.write(`interrupted: continue with the same command plus --resume\n`);
@@ -134,24 +134,25 @@ function trainCommand(name: string, description: string, defaults: TrainDefaults
     .addOption(new Option('--cell <cell>', 'lstm or gru').argParser(choiceOption('--cell', ['lstm', 'gru'] as const)).default(defaults.cell))
     .option('--units <list>', 'units per recurrent layer, e.g. 128 or 128,128', intListOption('--units'), defaults.units)
     .option('--bidirectional', 'read each image forwards and backwards')
-    .option('--dropout <rate>', 'input dropout of the recurrent layers', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL.dropout)
-    .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), defaults.epochs)
-    .option('--batch-size <n>', 'images per step', intOption('--batch-size', { min: 1 }), DEFAULT_TRAIN.batchSize)
-    .option('--lr <rate>', 'Adam learning rate', floatOption('--lr', { min: 0 }), defaults.lr)
-    .option('--clip-norm <n>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), DEFAULT_TRAIN.clipNorm)
-    .option('--patience <n>', 'early stopping: epochs without better val accuracy', intOption('--patience', { min: 1 }), DEFAULT_TRAIN.patience)
-    .option('--seed <n>', 'seed of initialization and shuffling', intOption('--seed'), DEFAULT_TRAIN.seed)
-    .option('--resume', 'continue from <out>/checkpoints/last')
-    .option('--val-fraction <f>', 'part of the training images held out for validation', floatOption('--val-fraction', { min: 0.001, max: 0.5 }), DEFAULT_SPLIT.valFraction)
+    .option('--dropout <rate>', 'input dropout of the recurrent layers', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL.dropout);
+  // --patience counts epochs without a better validation accuracy (val_acc), not val_loss: see train.ts.
+  addTrainingOptions(cmd, {
+    epochs: defaults.epochs,
+    batchSize: DEFAULT_TRAIN.batchSize,
+    lr: defaults.lr,
+    clipNorm: DEFAULT_TRAIN.clipNorm,
+    patience: DEFAULT_TRAIN.patience,
+    seed: DEFAULT_TRAIN.seed,
+  })
+    .option('--val-fraction <f>', 'part of the training images held out for validation (--patience watches its accuracy)', floatOption('--val-fraction', { min: 0.001, max: 0.5 }), DEFAULT_SPLIT.valFraction)
     .option('--test-fraction <f>', 'without training images only: part of the test set held out for testing', floatOption('--test-fraction', { min: 0.01, max: 0.9 }), DEFAULT_SPLIT.testFraction)
     .option('--split-seed <n>', 'seed of the train/validation/test split', intOption('--split-seed'), DEFAULT_SPLIT.splitSeed)
     .option('--max-train <n>', 'use at most this many training images', intOption('--max-train', { min: 1 }))
-    .option('--max-steps-per-epoch <n>', 'cap on steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
-    .option('--max-minutes <n>', 'wall-clock budget: stop (and evaluate) once exceeded', floatOption('--max-minutes', { min: 0.1 }));
+    .option('--max-minutes <n>', 'wall-clock budget in minutes: stop (and evaluate) once exceeded (with --max-seconds, the tighter applies)', floatOption('--max-minutes', { min: 0.1 }));
   return cmd;
 }
 
-async function runEvaluate(flags: Partial<DataFlags> & { model: string; out?: string; backend?: 'tensorflow' | 'cpu' }): Promise<void> {
+async function runEvaluate(flags: Partial<DataFlags> & { model: string; out?: string; backend?: BackendName }): Promise<void> {
   await start(flags);
   const clf = await loadClassifier(flags.model);
   const { info } = clf;
@@ -169,7 +170,7 @@ async function runEvaluate(flags: Partial<DataFlags> & { model: string; out?: st
 
 async function runPredict(
   image: string,
-  flags: { model: string; invert: InvertMode; center: boolean; backend?: 'tensorflow' | 'cpu' },
+  flags: { model: string; invert: InvertMode; center: boolean; backend?: BackendName },
 ): Promise<void> {
   await start(flags);
   const clf = await loadClassifier(flags.model);
@@ -213,13 +214,13 @@ export function buildProgram(): Command {
     }),
   );
   program.addCommand(
-    addDataOptions(new Command('evaluate').description('test accuracy, per-class accuracy, confusion matrix, misclassified images'))
+    addBackendOption(addDataOptions(new Command('evaluate').description('test accuracy, per-class accuracy, confusion matrix, misclassified images')))
       .requiredOption('--model <dir>', 'model directory (or the run directory holding model/)')
       .option('--out <dir>', 'where to write evaluation.json, confusion.svg, misclassified.png (default: next to the model)')
       .action((flags) => runEvaluate(flags)),
   );
   program.addCommand(
-    new Command('predict')
+    addBackendOption(new Command('predict'))
       .description('class probabilities for your own PNG (any size; resized to 28×28)')
       .argument('<image>', 'PNG file')
       .requiredOption('--model <dir>', 'model directory (or the run directory holding model/)')
@@ -229,7 +230,6 @@ export function buildProgram(): Command {
           .default('auto'),
       )
       .option('--no-center', 'do not crop to the content and center it like the training images; only pad and resize')
-      .option('--backend <name>', 'tensorflow or cpu', choiceOption('--backend', ['tensorflow', 'cpu'] as const))
       .action((image: string, flags) => runPredict(image, flags)),
   );
   return program;

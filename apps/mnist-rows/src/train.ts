@@ -25,8 +25,9 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Global gradient-norm clipping; 0 = off. */
   clipNorm: number;
-  /** Epochs without a better validation accuracy before stopping. */
+  /** Epochs without a better validation accuracy before stopping; 0 = off. */
   patience: number;
   seed: number;
   /** Run directory: model/, checkpoints/, metrics.jsonl, loss.svg. */
@@ -89,8 +90,8 @@ export async function trainClassifier(
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       learningRate: opts.learningRate,
-      clipNorm: opts.clipNorm,
-      earlyStopping: { patience: opts.patience, monitor: 'val_acc', mode: 'max' },
+      clipNorm: opts.clipNorm > 0 ? opts.clipNorm : undefined,
+      earlyStopping: opts.patience > 0 ? { patience: opts.patience, monitor: 'val_acc', mode: 'max' } : undefined,
       checkpointDir: path.join(opts.outDir, 'checkpoints'),
       checkpointExtras: { ...saved },
       resume: opts.resume,

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  choiceOption, floatOption, initBackend, RnnkitError, intListOption, intOption, lossCurveSvg, runCli, setSeed, writeFileAtomic,
+  addBackendOption, addTrainingOptions, choiceOption, floatOption, initBackend, RnnkitError, intListOption, intOption, lossCurveSvg, runCli,
+  setSeed, writeFileAtomic, type BackendName, type TrainingFlags,
 } from '@rnnkit/core';
 import { DEFAULT_TICKERS, loadSeries } from './data/load.js';
 import { backtestChartSvg, evaluateBacktest, formatReport } from './evaluate.js';
@@ -20,20 +21,17 @@ function choice<T extends string>(flag: string, help: string, choices: readonly 
   return fallback === undefined ? option : option.default(fallback);
 }
 
-function addCommon(cmd: Command): Command {
-  return cmd
-    .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/..., then download')
-    .option('--seed <n>', 'random seed', intOption('--seed'), D.seed)
-    .addOption(choice('--backend', 'backend (default: best available)', BACKENDS))
-    .option('--out <dir>', 'run directory (model, checkpoints, metrics.jsonl)', 'runs/stocks');
-}
-
-const BACKENDS = ['tensorflow', 'cpu'] as const;
 const positive = (flag: string) => intOption(flag, { min: 1 });
 const tickerList = (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean);
 
+/**
+ * The shared training flags (--epochs ... --seed, --backend) come from core's addTrainingOptions. Here --epochs is the
+ * first fold's maximum and --patience its early stopping (later folds and the final fit have no validation data).
+ */
 function addTrainOptions(cmd: Command, defaults: StocksConfig, tickers: string[]): Command {
-  return addCommon(cmd)
+  cmd
+    .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/..., then download')
+    .option('--out <dir>', 'run directory (model, checkpoints, metrics.jsonl)', 'runs/stocks')
     .option('--tickers <list>', 'comma-separated tickers', tickerList, tickers)
     .option('--lookback <n>', 'days of features per input window', positive('--lookback'), defaults.lookback)
     .option('--horizon <n>', 'days forecast per window (forecast --days <= this)', positive('--horizon'), defaults.horizon)
@@ -46,30 +44,28 @@ function addTrainOptions(cmd: Command, defaults: StocksConfig, tickers: string[]
     .option('--units <list>', 'units per recurrent layer, e.g. 64,32', intListOption('--units'), defaults.units)
     .addOption(choice('--loss', 'loss on scaled returns', ['mae', 'mse'] as const, defaults.loss))
     .option('--dropout <f>', 'input dropout of the recurrent layers', floatOption('--dropout', { min: 0, max: 0.9 }), defaults.dropout)
-    .option('--epochs <n>', 'epochs of the first fold', positive('--epochs'), defaults.epochs)
-    .option('--fine-tune-epochs <n>', 'epochs per later fold and for the final model', positive('--fine-tune-epochs'), defaults.fineTuneEpochs)
-    .option('--batch-size <n>', 'batch size', positive('--batch-size'), defaults.batchSize)
-    .option('--lr <f>', 'learning rate', floatOption('--lr', { min: 0 }), defaults.learningRate)
-    .option('--clip-norm <f>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), defaults.clipNorm)
-    .option('--patience <n>', 'early-stopping patience (first fold)', positive('--patience'), defaults.patience)
-    .option('--max-steps-per-epoch <n>', 'cap optimizer steps per epoch', positive('--max-steps-per-epoch'), defaults.maxStepsPerEpoch)
-    .option('--resume', 'continue from <out>/checkpoints', false)
-    .option('--plot <file.svg>', 'write actual vs model vs naive closes of the first ticker');
+    .option('--fine-tune-epochs <n>', 'epochs per later fold and for the final model (--epochs and --patience: the first fold)', positive('--fine-tune-epochs'), defaults.fineTuneEpochs);
+  return addTrainingOptions(cmd, {
+    epochs: defaults.epochs, batchSize: defaults.batchSize, lr: defaults.learningRate, clipNorm: defaults.clipNorm,
+    patience: defaults.patience, seed: defaults.seed,
+  }).option('--plot <file.svg>', 'write actual vs model vs naive closes of the first ticker');
 }
 
-interface TrainFlags {
-  data?: string; seed: number; backend?: 'tensorflow' | 'cpu'; out: string; tickers: string[];
+interface TrainFlags extends TrainingFlags {
+  data?: string; out: string; tickers: string[];
   lookback: number; horizon: number; folds: number; testFraction: number; cell: 'gru' | 'lstm'; units: number[];
-  loss: 'mae' | 'mse'; dropout: number; epochs: number; fineTuneEpochs: number; batchSize: number; lr: number; clipNorm: number;
-  patience: number; maxStepsPerEpoch?: number; resume: boolean; plot?: string;
+  loss: 'mae' | 'mse'; dropout: number; fineTuneEpochs: number; plot?: string;
 }
 
-function configFrom(f: TrainFlags): StocksConfig {
+/** `base`: the command's defaults; its maxStepsPerEpoch (the demo's cap) applies unless --max-steps-per-epoch is given. */
+function configFrom(f: TrainFlags, base: StocksConfig): StocksConfig {
+  // The walk-forward is several trainings (one per fold, then the final fit), so one run-wide --max-seconds does not map onto it.
+  if (f.maxSeconds !== undefined) throw new RnnkitError('--max-seconds is not supported by stocks; cap the run with --max-steps-per-epoch');
   return {
-    ...D,
+    ...base,
     lookback: f.lookback, horizon: f.horizon, folds: f.folds, testFraction: f.testFraction, cell: f.cell,
     units: f.units, loss: f.loss, dropout: f.dropout, epochs: f.epochs, fineTuneEpochs: f.fineTuneEpochs, batchSize: f.batchSize,
-    learningRate: f.lr, clipNorm: f.clipNorm, patience: f.patience, seed: f.seed, maxStepsPerEpoch: f.maxStepsPerEpoch,
+    learningRate: f.lr, clipNorm: f.clipNorm, patience: f.patience, seed: f.seed, maxStepsPerEpoch: f.maxStepsPerEpoch ?? base.maxStepsPerEpoch,
   };
 }
 
@@ -81,14 +77,14 @@ async function writePlot(file: string, backtest: Backtest, ticker?: string): Pro
   console.log(`wrote ${file} (${t.ticker})`);
 }
 
-async function trainCommand(f: TrainFlags): Promise<number> {
+async function trainCommand(f: TrainFlags, defaults: StocksConfig): Promise<number> {
+  const cfg = configFrom(f, defaults);
   await initBackend({ backend: f.backend });
   setSeed(f.seed);
-  const cfg = configFrom(f);
   const series = await loadSeries(f.data, f.tickers);
   for (const s of series) for (const note of s.notes) console.error(`note: ${note}`);
   const started = Date.now();
-  const result = await trainAndSave(series, cfg, f.out, { resume: f.resume, log: (line) => console.error(line) });
+  const result = await trainAndSave(series, cfg, f.out, { resume: Boolean(f.resume), log: (line) => console.error(line) });
   if (result.interrupted) {
     console.error(`interrupted; checkpoints kept in ${join(f.out, 'checkpoints')} (rerun with --resume)`);
     return 130;
@@ -109,7 +105,7 @@ async function main(): Promise<void | number> {
     .showHelpAfterError();
 
   addTrainOptions(program.command('train').description('walk-forward backtest, then save the final model and print the table'), D, DEFAULT_TICKERS)
-    .action(async (f: TrainFlags) => { process.exitCode = await trainCommand(f); });
+    .action(async (f: TrainFlags) => { process.exitCode = await trainCommand(f, D); });
 
   program
     .command('evaluate')
@@ -125,15 +121,13 @@ async function main(): Promise<void | number> {
       if (f.plot) await writePlot(f.plot, backtest, f.ticker);
     });
 
-  program
-    .command('forecast')
+  addBackendOption(program.command('forecast'))
     .description('next closes of one ticker with a band from the walk-forward errors')
     .requiredOption('--ticker <name>', 'ticker, e.g. AAPL')
     .option('--days <n>', 'trading days ahead', intOption('--days', { min: 1 }), 5)
     .option('--model <dir>', 'model directory written by train', 'runs/stocks/model')
     .option('--data <path>', 'folder of price CSVs (or one CSV); default $RNNKIT_DATA_DIR/stocks/...')
-    .addOption(choice('--backend', 'backend (default: best available)', BACKENDS))
-    .action(async (f: { ticker: string; days: number; model: string; data?: string; backend?: 'tensorflow' | 'cpu' }) => {
+    .action(async (f: { ticker: string; days: number; model: string; data?: string; backend?: BackendName }) => {
       await initBackend({ backend: f.backend });
       const { model, extras } = await loadTrained(f.model);
       const ticker = f.ticker.toUpperCase().replace(/^\^/, '');
@@ -146,9 +140,14 @@ async function main(): Promise<void | number> {
     });
 
   const demoDefaults: StocksConfig = { ...D, folds: 2, epochs: 4, fineTuneEpochs: 1, units: [16], lookback: 20, maxStepsPerEpoch: 20 };
-  addTrainOptions(program.command('demo').description('short walk-forward run on AAPL and MSFT (about a minute)'), demoDefaults, ['AAPL', 'MSFT'])
+  addTrainOptions(
+    program.command('demo').description(
+      `short walk-forward run on AAPL and MSFT (about a minute; ${demoDefaults.maxStepsPerEpoch} steps per epoch unless --max-steps-per-epoch)`,
+    ),
+    demoDefaults, ['AAPL', 'MSFT'],
+  )
     .action(async (f: TrainFlags) => {
-      process.exitCode = await trainCommand({ ...f, out: f.out === 'runs/stocks' ? 'runs/stocks-demo' : f.out });
+      process.exitCode = await trainCommand({ ...f, out: f.out === 'runs/stocks' ? 'runs/stocks-demo' : f.out }, demoDefaults);
       if (process.exitCode === 0) console.log('The full 10-ticker run, its command and measured figures are in apps/stocks/README.md.');
     });
 

@@ -25,7 +25,9 @@ export interface StocksConfig extends WindowConfig {
   fineTuneEpochs: number;
   batchSize: number;
   learningRate: number;
+  /** Global gradient-norm clipping; 0 = off. */
   clipNorm: number;
+  /** Early stopping of the first fold (the only one with validation data); 0 = off. */
   patience: number;
   valFraction: number;
   smaWindow: number;
@@ -153,10 +155,10 @@ export async function walkForward(data: TickerWindows[], cfg: StocksConfig, opts
       epochs,
       batchSize: cfg.batchSize,
       learningRate: cfg.learningRate,
-      clipNorm: cfg.clipNorm,
+      clipNorm: cfg.clipNorm > 0 ? cfg.clipNorm : undefined,
       seed: cfg.seed,
       maxStepsPerEpoch: cfg.maxStepsPerEpoch,
-      earlyStopping: val ? { patience: cfg.patience } : undefined,
+      earlyStopping: val && cfg.patience > 0 ? { patience: cfg.patience } : undefined,
       checkpointDir: opts.outDir ? join(opts.outDir, 'checkpoints', name) : undefined,
       metricsLog: opts.outDir ? join(opts.outDir, name === 'fold-1' ? 'metrics.jsonl' : `metrics-${name}.jsonl`) : undefined,
       resume: opts.resume,

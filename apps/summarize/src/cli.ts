@@ -214,7 +214,7 @@ program.addCommand(
 );
 
 program.addCommand(
-  trainingCommand('demo', 'short training on the headline task, then ROUGE on 100 test rows against the baselines', {
+  trainingCommand('demo', 'one epoch on the headline task with a small model, then greedy ROUGE on 100 test rows against the baselines', {
     epochs: 1, embedDim: 64, units: 64, maxSrcLen: 40, maxVocab: 5000, maxStepsPerEpoch: 150, maxValBatches: 4, patience: 0, lr: 3e-3,
   }).action(async (f: TrainFlags) => {
     const { summarizer, data } = await runTraining({ ...f, out: f.out ?? mkdtempSync(path.join(tmpdir(), 'rnnkit-summarize-demo-')) });
