@@ -35,3 +35,11 @@ describe('rouge', () => {
     expect(() => corpusRouge(['a'], [])).toThrow(/1 values but references has 0/);
   });
 });
+
+describe('ROUGE-L over several sentences', () => {
+  it('is the LCS of the whole texts, not a union of per-sentence LCSs', () => {
+    // Candidate "Alpha beta. Gamma delta." vs the same two sentences swapped: whole-text LCS is 2 of 4 tokens (F1 0.5), whereas the
+    // sentence-split (summary-level) variant would match all 4 tokens.
+    expect(rouge('Alpha beta. Gamma delta.', 'Gamma delta. Alpha beta.').rougeL).toBeCloseTo(0.5, 10);
+  });
+});

@@ -25,7 +25,8 @@ export function rouge(candidate: string, reference: string): RougeScores {
   return {
     rouge1: rougeN(candidate, reference, { ...opts, n: 1 }),
     rouge2: rougeN(candidate, reference, { ...opts, n: 2 }),
-    rougeL: rougeL(candidate, reference, opts),
+    // js-rouge splits texts into sentences for ROUGE-L by default; one segment makes it a plain whole-text LCS.
+    rougeL: rougeL(candidate, reference, { ...opts, segmenter: (text: string) => [text] }),
   };
 }
 
