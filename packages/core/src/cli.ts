@@ -100,7 +100,7 @@ export function addTrainingOptions(cmd: Command, defaults: TrainingFlagDefaults)
     .option('--patience <n>', 'early stopping: epochs without improvement (0 = off)', intOption('--patience', { min: 0 }), defaults.patience)
     .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }))
     .option('--max-seconds <n>', 'wall-clock budget for the run', intOption('--max-seconds', { min: 1 }))
-    .option('--resume', 'continue from <out>/checkpoints/last')
+    .option('--resume', 'continue from the last checkpoint of the run in --out')
     .option('--seed <n>', 'random seed (same seed, same backend: same run)', intOption('--seed'), defaults.seed ?? 42);
   return addBackendOption(cmd);
 }

@@ -1,23 +1,24 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { initBackend, intOption, runCli, saveModelDir } from '@rnnkit/core';
+import {
+  addTrainingOptions, initBackend, intOption, runCli, saveModelDir, trainConfigFromFlags, type TrainingFlags,
+} from '@rnnkit/core';
 import { evaluateAccuracy, trainApp } from './train.js';
 
 const program = new Command('rnnkit-__NAME__').description('__NAME__: an rnnkit app');
 
-program
+const trainCommand = program
   .command('train')
   .description('train the model and save it to --out')
   .option('--out <dir>', 'output directory', 'runs/__NAME__')
-  .option('--epochs <n>', 'training epochs', intOption('--epochs', { min: 1 }), 10)
-  .option('--examples <n>', 'training examples', intOption('--examples', { min: 10 }), 2000)
-  .option('--seed <n>', 'random seed', intOption('--seed'), 1)
-  .option('--backend <name>', 'tensorflow or cpu')
-  .action(async (opts) => {
+  .option('--examples <n>', 'training examples', intOption('--examples', { min: 10 }), 2000);
+addTrainingOptions(trainCommand, { epochs: 15, batchSize: 32, lr: 1e-2, clipNorm: 5, patience: 3, seed: 1 })
+  .action(async (opts: TrainingFlags & { out: string; examples: number }) => {
     await initBackend({ backend: opts.backend });
-    const { model, config, test } = await trainApp(opts);
+    const { model, config, test, result } = await trainApp({ training: trainConfigFromFlags(opts), examples: opts.examples, out: opts.out });
     await saveModelDir(`${opts.out}/model`, model, { config });
     console.log(`test accuracy ${(evaluateAccuracy(model, test) * 100).toFixed(1)}%; model saved to ${opts.out}/model`);
+    if (result.interrupted) process.exitCode = 130;
   });
 
 await runCli(() => program.parseAsync().then(() => undefined));

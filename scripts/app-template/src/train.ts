@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, rng, setSeed, sparseCategoricalCrossentropy, train, type TrainResult } from '@rnnkit/core';
+import {
+  accuracy, rng, setSeed, sparseCategoricalCrossentropy, train, trainConfigFromFlags, type TrainResult,
+} from '@rnnkit/core';
 import { makeSumSignDataset, toBatchSource, type SequenceDataset } from './data.js';
 import { buildModel, defaultConfig, type ModelConfig } from './model.js';
 
 export interface TrainOptions {
-  seed: number;
-  epochs: number;
+  /** Epochs, batch size, learning rate, clipping, early stopping, seed... as the shared CLI flags give them. */
+  training: ReturnType<typeof trainConfigFromFlags>;
   examples: number;
   out?: string;
   config?: ModelConfig;
@@ -19,7 +21,7 @@ export interface TrainedApp {
 }
 
 export async function trainApp(opts: TrainOptions): Promise<TrainedApp> {
-  setSeed(opts.seed);
+  setSeed(opts.training.seed ?? 1);
   const config = opts.config ?? defaultConfig;
   const data = makeSumSignDataset(opts.examples, config.timesteps, rng());
   const val = makeSumSignDataset(Math.ceil(opts.examples / 5), config.timesteps, rng());
@@ -27,15 +29,13 @@ export async function trainApp(opts: TrainOptions): Promise<TrainedApp> {
   const model = buildModel(config);
   const result = await train(
     model,
-    { train: toBatchSource(data, 32, true), val: toBatchSource(val, 256, false) },
+    { train: toBatchSource(data, opts.training.batchSize ?? 32, true), val: toBatchSource(val, 256, false) },
     sparseCategoricalCrossentropy,
     {
-      epochs: opts.epochs,
-      learningRate: 1e-2,
-      clipNorm: 5,
-      earlyStopping: { patience: 3 },
+      ...opts.training,
       checkpointDir: opts.out ? `${opts.out}/checkpoints` : undefined,
       metricsLog: opts.out ? `${opts.out}/metrics.jsonl` : undefined,
+      lossChart: opts.out ? { path: `${opts.out}/loss.svg` } : undefined,
       checkpointExtras: { config },
     },
   );
