@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import {
-  choiceOption, floatOption, forkRng, heatmapSvg, initBackend, intOption, RnnkitError, runCli, setSeed, writeFileAtomic,
+  addBackendOption, addTrainingOptions, choiceOption, floatOption, forkRng, heatmapSvg, initBackend, intOption, RnnkitError, runCli, setSeed,
+  writeFileAtomic, type BackendName, type TrainingFlags,
 } from '@rnnkit/core';
 import {
   DEFAULT_DATA_CONFIG, describeData, prepareData, resolveNewsData, tokenize, type DataConfig, type PreparedData, type Task,
@@ -15,7 +16,6 @@ import { DEFAULT_DECODE_SETTINGS, summarizeTokens, type DecodeSettings } from '.
 import { loadSummarizer, trainSummarizer } from './train.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const backendOption = choiceOption('--backend', ['tensorflow', 'cpu'] as const);
 const README_POINTER = 'Full-size runs, their commands and measured ROUGE are documented in apps/summarize/README.md.';
 
 interface DataFlags {
@@ -27,26 +27,23 @@ interface DataFlags {
   maxTgtLen: number;
   minCount: number;
   maxVocab: number;
-  seed: number;
-  backend?: 'tensorflow' | 'cpu';
 }
 
-interface TrainFlags extends DataFlags {
+/** --seed decides the train/validation/test split too, so evaluate has it as well. */
+interface SeedFlags {
+  seed: number;
+  backend?: BackendName;
+}
+
+/** The shared training flags (--epochs ... --seed, --backend) come from core's addTrainingOptions. */
+interface TrainFlags extends DataFlags, TrainingFlags {
   embedDim: number;
   units: number;
   cell: 'gru' | 'lstm';
   attention: 'bahdanau' | 'dot' | 'general';
   dropout: number;
   out: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  clipNorm: number;
-  patience: number;
-  maxStepsPerEpoch?: number;
   maxValBatches?: number;
-  maxSeconds?: number;
-  resume?: boolean;
 }
 
 /** Articles (summary task) are much longer than Inshorts texts (headline task). */
@@ -61,7 +58,7 @@ function dataConfig(f: DataFlags): DataConfig {
   };
 }
 
-async function loadData(f: Pick<DataFlags, 'data' | 'sourceColumn' | 'targetColumn' | 'seed'>, cfg: DataConfig): Promise<PreparedData> {
+async function loadData(f: Pick<DataFlags, 'data' | 'sourceColumn' | 'targetColumn'> & { seed: number }, cfg: DataConfig): Promise<PreparedData> {
   const file = await resolveNewsData(f.data);
   setSeed(f.seed);
   const data = prepareData(file, cfg, forkRng(), { sourceColumn: f.sourceColumn, targetColumn: f.targetColumn });
@@ -69,6 +66,7 @@ async function loadData(f: Pick<DataFlags, 'data' | 'sourceColumn' | 'targetColu
   return data;
 }
 
+/** The data flags; --seed and --backend are added by the caller (evaluate: seedOptions; train and demo: addTrainingOptions). */
 function dataOptions(cmd: Command, d: { maxSrcLen?: number; maxVocab?: number } = {}): Command {
   return cmd
     .option('--data <path>', 'Inshorts news_summary.csv(.gz), or your own CSV / JSONL of pairs (default $RNNKIT_DATA_DIR/summarization/news_summary.csv.gz, else downloaded once)')
@@ -78,13 +76,21 @@ function dataOptions(cmd: Command, d: { maxSrcLen?: number; maxVocab?: number } 
     .option('--max-src-len <n>', 'source tokens kept (default headline 64, summary 400)', intOption('--max-src-len', { min: 1 }), d.maxSrcLen)
     .option('--max-tgt-len <n>', 'target tokens kept', intOption('--max-tgt-len', { min: 1 }), DEFAULT_DATA_CONFIG.maxTgtLen)
     .option('--min-count <n>', 'rarer training words are out of vocabulary', intOption('--min-count', { min: 1 }), DEFAULT_DATA_CONFIG.minCount)
-    .option('--max-vocab <n>', 'vocabulary size cap', intOption('--max-vocab', { min: 10 }), d.maxVocab ?? DEFAULT_DATA_CONFIG.maxVocab)
-    .option('--seed <n>', 'random seed (split, initialization, shuffling)', intOption('--seed'), 42)
-    .option('--backend <name>', 'tensorflow or cpu', backendOption);
+    .option('--max-vocab <n>', 'vocabulary size cap', intOption('--max-vocab', { min: 10 }), d.maxVocab ?? DEFAULT_DATA_CONFIG.maxVocab);
 }
 
-function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { epochs: number }): Command {
-  return dataOptions(new Command(name), d)
+function seedOptions(cmd: Command): Command {
+  return addBackendOption(cmd.option('--seed <n>', 'random seed (split, initialization, shuffling)', intOption('--seed'), 42));
+}
+
+/**
+ * Flags shared by train and demo; demo only changes some defaults. The shared --max-steps-per-epoch and --max-seconds
+ * have no default here (demo applies its step cap in its action).
+ */
+function trainingCommand(
+  name: string, description: string, d: Partial<Omit<TrainFlags, 'maxStepsPerEpoch' | 'maxSeconds'>> & { epochs: number },
+): Command {
+  const cmd = dataOptions(new Command(name), d)
     .description(description)
     .option('--embed-dim <n>', 'word embedding size', intOption('--embed-dim', { min: 1 }), d.embedDim ?? DEFAULT_MODEL_CONFIG.embedDim)
     .option('--units <n>', 'units per encoder direction (decoder: twice this)', intOption('--units', { min: 1 }), d.units ?? DEFAULT_MODEL_CONFIG.units)
@@ -92,15 +98,9 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--attention <kind>', 'bahdanau, dot or general', choiceOption('--attention', ['bahdanau', 'dot', 'general'] as const), DEFAULT_MODEL_CONFIG.attention)
     .option('--dropout <p>', 'dropout on embeddings and the attentional vector', floatOption('--dropout', { min: 0, max: 0.9 }), DEFAULT_MODEL_CONFIG.dropout)
     .option('--out <dir>', 'run directory: model/, checkpoints/, metrics.jsonl, loss.svg', d.out)
-    .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), d.epochs)
-    .option('--batch-size <n>', 'pairs per batch', intOption('--batch-size', { min: 1 }), 32)
-    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), d.lr ?? 2e-3)
-    .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), 2)
-    .option('--patience <n>', 'early stopping on validation loss (0 = off)', intOption('--patience', { min: 0 }), d.patience ?? 2)
-    .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }), d.maxStepsPerEpoch)
-    .option('--max-val-batches <n>', 'cap on validation batches per epoch', intOption('--max-val-batches', { min: 1 }), d.maxValBatches)
-    .option('--max-seconds <n>', 'wall-clock budget for training', intOption('--max-seconds', { min: 1 }))
-    .option('--resume', 'continue from <out>/checkpoints/last');
+    .option('--max-val-batches <n>', 'cap on validation batches per epoch', intOption('--max-val-batches', { min: 1 }), d.maxValBatches);
+  // --batch-size counts pairs; --patience watches the validation loss.
+  return addTrainingOptions(cmd, { epochs: d.epochs, batchSize: 32, lr: d.lr ?? 2e-3, clipNorm: 2, patience: d.patience ?? 2 });
 }
 
 async function runTraining(f: TrainFlags) {
@@ -165,13 +165,13 @@ program.addCommand(
 );
 
 program.addCommand(
-  decodeOptions(dataOptions(new Command('evaluate')))
+  decodeOptions(seedOptions(dataOptions(new Command('evaluate'))))
     .description('ROUGE-1/2/L F1 on the test split (last 10% of rows) for the model and the lead-N / TF-IDF baselines')
     .option('--model <dir>', 'model directory or train --out directory (omit with --baselines-only)')
     .option('--baselines-only', 'score only the baselines (no model needed)')
     .option('--limit <n>', 'score only the first n test rows', intOption('--limit', { min: 1 }))
     .option('--json <file>', 'also write the report as JSON')
-    .action(async (f: DataFlags & DecodeFlags & { model?: string; baselinesOnly?: boolean; limit?: number; json?: string }) => {
+    .action(async (f: DataFlags & SeedFlags & DecodeFlags & { model?: string; baselinesOnly?: boolean; limit?: number; json?: string }) => {
       if (!f.model && !f.baselinesOnly) throw new RnnkitError('evaluate needs --model <dir> (or --baselines-only)');
       await initBackend({ backend: f.backend });
       const loaded = f.model ? await loadSummarizer(modelDir(f.model)) : undefined;
@@ -189,14 +189,13 @@ program.addCommand(
 );
 
 program.addCommand(
-  decodeOptions(new Command('summarize'))
+  addBackendOption(decodeOptions(new Command('summarize')))
     .description('summarize a text given as argument, with --file, or on stdin')
     .requiredOption('--model <dir>', 'model directory or train --out directory')
     .option('--file <path>', 'read the text from this file (UTF-8)')
     .option('--attention <file.svg>', 'write the attention heatmap (summary token × source token) as SVG')
-    .option('--backend <name>', 'tensorflow or cpu', backendOption)
     .argument('[text...]', 'the text to summarize')
-    .action(async (words: string[], f: DecodeFlags & { model: string; file?: string; attention?: string; backend?: 'tensorflow' | 'cpu' }) => {
+    .action(async (words: string[], f: DecodeFlags & { model: string; file?: string; attention?: string; backend?: BackendName }) => {
       const text = words.length > 0 ? words.join(' ') : f.file ? readFileSync(f.file, 'utf8') : process.stdin.isTTY ? '' : readFileSync(0, 'utf8');
       if (text.trim() === '') throw new RnnkitError('nothing to summarize: pass the text as an argument, with --file, or on stdin');
       await initBackend({ backend: f.backend });
@@ -213,11 +212,18 @@ program.addCommand(
     }),
 );
 
+/** The demo's step cap, unless --max-steps-per-epoch is given. */
+const DEMO_STEPS_PER_EPOCH = 150;
+
 program.addCommand(
-  trainingCommand('demo', 'one epoch on the headline task with a small model, then greedy ROUGE on 100 test rows against the baselines', {
-    epochs: 1, embedDim: 64, units: 64, maxSrcLen: 40, maxVocab: 5000, maxStepsPerEpoch: 150, maxValBatches: 4, patience: 0, lr: 3e-3,
+  trainingCommand('demo', `one epoch (${DEMO_STEPS_PER_EPOCH} steps unless --max-steps-per-epoch) on the headline task with a small model, then greedy ROUGE on 100 test rows against the baselines`, {
+    epochs: 1, embedDim: 64, units: 64, maxSrcLen: 40, maxVocab: 5000, maxValBatches: 4, patience: 0, lr: 3e-3,
   }).action(async (f: TrainFlags) => {
-    const { summarizer, data } = await runTraining({ ...f, out: f.out ?? mkdtempSync(path.join(tmpdir(), 'rnnkit-summarize-demo-')) });
+    const { summarizer, data } = await runTraining({
+      ...f,
+      out: f.out ?? mkdtempSync(path.join(tmpdir(), 'rnnkit-summarize-demo-')),
+      maxStepsPerEpoch: f.maxStepsPerEpoch ?? DEMO_STEPS_PER_EPOCH,
+    });
     const report = evaluate(data.splits.test.slice(0, 100), { trainSources: data.splits.train.map((e) => e.source), samples: 2 },
       { summarizer, vocab: data.vocab, settings: { ...DEFAULT_DECODE_SETTINGS, beamWidth: 1 } });
     say(formatReport(report));

@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   arrayBatchSource,
-  lineChartSvg,
   loadWeightsInto,
   padSequences,
   readJsonFile,
@@ -11,9 +10,7 @@ import {
   saveModelDir,
   train,
   Vocab,
-  writeFileAtomic,
   type BatchSource,
-  type EpochLog,
   type TrainResult,
 } from '@rnnkit/core';
 import { encodeExample, type DataConfig, type EncodedExample, type Example } from './data/index.js';
@@ -26,6 +23,7 @@ export interface TrainSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Global gradient-norm clipping (0 = off). */
   clipNorm: number;
   /** Early stopping on validation loss (0 = off). */
   patience: number;
@@ -114,7 +112,7 @@ export async function trainSummarizer(
     epochs: settings.epochs,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
-    clipNorm: settings.clipNorm,
+    clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined,
     ...(settings.patience > 0 && data.val ? { earlyStopping: { patience: settings.patience } } : {}),
     maxStepsPerEpoch: settings.maxStepsPerEpoch,
     maxSeconds: settings.maxSeconds,
@@ -122,22 +120,16 @@ export async function trainSummarizer(
     progress: settings.progress,
     resume: settings.resume,
     ...(outDir
-      ? { checkpointDir: path.join(outDir, 'checkpoints'), checkpointExtras: { ...extras }, metricsLog: path.join(outDir, 'metrics.jsonl') }
+      ? {
+        checkpointDir: path.join(outDir, 'checkpoints'),
+        checkpointExtras: { ...extras },
+        metricsLog: path.join(outDir, 'metrics.jsonl'),
+        lossChart: { path: path.join(outDir, 'loss.svg'), title: 'Pointer-generator training loss (NLL per target token)' },
+      }
       : {}),
   });
-  if (outDir && result.history.length > 0) {
-    await saveModelDir(path.join(outDir, 'model'), summarizer.train, { ...extras });
-    await writeFileAtomic(path.join(outDir, 'loss.svg'), lossChart(result.history));
-  }
+  if (outDir && result.history.length > 0) await saveModelDir(path.join(outDir, 'model'), summarizer.train, { ...extras });
   return { summarizer, result };
-}
-
-export function lossChart(history: EpochLog[]): string {
-  const epochs = history.map((h) => h.epoch);
-  const series = [{ name: 'train loss', x: epochs, y: history.map((h) => h.loss) }];
-  const val = history.filter((h) => typeof h.val_loss === 'number');
-  if (val.length > 0) series.push({ name: 'validation loss', x: val.map((h) => h.epoch), y: val.map((h) => h.val_loss as number) });
-  return lineChartSvg({ title: 'Pointer-generator training loss (NLL per target token)', xLabel: 'epoch', yLabel: 'loss', series });
 }
 
 /** Rebuilds a saved summarizer (model/ or a checkpoint dir) from its rnnkit.json extras and weights. */

@@ -1,16 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import {
-  choiceOption,
-  floatOption,
-  initBackend,
-  intListOption,
-  intOption,
-  resolveDataPath,
-  runCli,
-  setSeed,
+  addBackendOption, addTrainingOptions, choiceOption, floatOption, initBackend, intListOption, intOption, resolveDataPath, runCli, setSeed,
+  type BackendName, type TrainingFlags,
 } from '@rnnkit/core';
-import type { BackendName } from '@rnnkit/core';
 import { TINY_SHAKESPEARE } from './data.js';
 import { evaluateOnCorpus, formatEvalTable } from './evaluate.js';
 import { CharGenerator } from './generate.js';
@@ -23,7 +16,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const dataPath = (flag: string | undefined) =>
   resolveDataPath(flag, TINY_SHAKESPEARE.relativePath, { url: TINY_SHAKESPEARE.url, cacheName: TINY_SHAKESPEARE.cacheName });
 
-interface TrainFlags {
+/** The shared training flags (--epochs ... --backend) come from core's addTrainingOptions. */
+interface TrainFlags extends TrainingFlags {
   data?: string;
   out: string;
   cell: TextgenCell;
@@ -31,22 +25,17 @@ interface TrainFlags {
   embedDim: number;
   dropout: number;
   seqLen: number;
-  batchSize: number;
-  epochs: number;
-  lr: number;
-  clipNorm: number;
-  patience: number;
-  maxStepsPerEpoch?: number;
-  maxSeconds?: number;
-  resume?: boolean;
   sampleLength: number;
-  seed: number;
-  backend?: BackendName;
 }
 
-/** Flags shared by train and demo; demo only changes their defaults. */
-function trainingCommand(name: string, description: string, defaults: Partial<TrainFlags> & { out: string }): Command {
-  return new Command(name)
+/**
+ * Flags shared by train and demo; demo only changes their defaults. The shared --max-steps-per-epoch and --max-seconds
+ * have no default here (demo applies its step cap in its action).
+ */
+function trainingCommand(
+  name: string, description: string, defaults: Partial<Omit<TrainFlags, 'maxStepsPerEpoch' | 'maxSeconds'>> & { out: string },
+): Command {
+  const cmd = new Command(name)
     .description(description)
     .option('--data <file>', `UTF-8 text file (default $RNNKIT_DATA_DIR/${TINY_SHAKESPEARE.relativePath}, else downloaded once)`)
     .option('--out <dir>', 'run directory: model/, checkpoints/, metrics.jsonl, loss.svg', defaults.out)
@@ -55,17 +44,11 @@ function trainingCommand(name: string, description: string, defaults: Partial<Tr
     .option('--embed-dim <n>', 'character embedding size', intOption('--embed-dim', { min: 1 }), defaults.embedDim ?? 64)
     .option('--dropout <p>', 'dropout on recurrent inputs and outputs', floatOption('--dropout', { min: 0, max: 0.95 }), defaults.dropout ?? 0.2)
     .option('--seq-len <n>', 'characters per training window (truncated BPTT length)', intOption('--seq-len', { min: 1 }), defaults.seqLen ?? 100)
-    .option('--batch-size <n>', 'windows per batch', intOption('--batch-size', { min: 1 }), defaults.batchSize ?? 64)
-    .option('--epochs <n>', 'maximum epochs', intOption('--epochs', { min: 1 }), defaults.epochs ?? 30)
-    .option('--lr <x>', 'Adam learning rate', floatOption('--lr', { min: 0 }), defaults.lr ?? 2e-3)
-    .option('--clip-norm <x>', 'clip gradients to this global norm', floatOption('--clip-norm', { min: 0 }), defaults.clipNorm ?? 5)
-    .option('--patience <n>', 'early stopping: epochs without val improvement', intOption('--patience', { min: 1 }), defaults.patience ?? 3)
-    .option('--max-steps-per-epoch <n>', 'cap on optimizer steps per epoch', intOption('--max-steps-per-epoch', { min: 1 }), defaults.maxStepsPerEpoch)
-    .option('--max-seconds <n>', 'wall-clock budget for the whole run', intOption('--max-seconds', { min: 1 }), defaults.maxSeconds)
-    .option('--resume', 'continue from <out>/checkpoints/last')
-    .option('--sample-length <n>', 'characters sampled after each epoch (0: none)', intOption('--sample-length', { min: 0 }), defaults.sampleLength ?? 200)
-    .option('--seed <n>', 'random seed', intOption('--seed'), 42)
-    .option('--backend <name>', 'tensorflow or cpu', choiceOption('--backend', ['tensorflow', 'cpu'] as const));
+    .option('--sample-length <n>', 'characters sampled after each epoch (0: none)', intOption('--sample-length', { min: 0 }), defaults.sampleLength ?? 200);
+  // --batch-size counts windows; --patience watches the validation loss.
+  return addTrainingOptions(cmd, {
+    epochs: defaults.epochs ?? 30, batchSize: defaults.batchSize ?? 64, lr: defaults.lr ?? 2e-3, clipNorm: defaults.clipNorm ?? 5, patience: defaults.patience ?? 3,
+  });
 }
 
 async function runTraining(flags: TrainFlags) {
@@ -107,7 +90,7 @@ program.addCommand(
 );
 
 program.addCommand(
-  new Command('sample')
+  addBackendOption(new Command('sample'))
     .description('generate text, streaming characters as they are sampled')
     .requiredOption('--model <dir>', 'saved model directory (or the training --out directory)')
     .option('--prime <text>', 'priming text the generation continues', '\n')
@@ -116,7 +99,6 @@ program.addCommand(
     .option('--top-k <k>', 'sample only among the k most likely chars', intOption('--top-k', { min: 1 }))
     .option('--top-p <p>', 'nucleus sampling: smallest set of chars with this much probability', floatOption('--top-p', { min: 0, max: 1 }))
     .option('--seed <n>', 'random seed', intOption('--seed'), 42)
-    .option('--backend <name>', 'tensorflow or cpu', choiceOption('--backend', ['tensorflow', 'cpu'] as const))
     .action(async (flags: { model: string; prime: string; length: number; temperature: number; topK?: number; topP?: number; seed: number; backend?: BackendName }) => {
       await initBackend({ backend: flags.backend });
       const loaded = await loadTextgenModel(flags.model);
@@ -138,11 +120,10 @@ program.addCommand(
 );
 
 program.addCommand(
-  new Command('eval')
+  addBackendOption(new Command('eval'))
     .description('validation loss (nats/char, bits/char) of the model and of char n-gram baselines (orders 1-5)')
     .requiredOption('--model <dir>', 'saved model directory (or the training --out directory)')
     .option('--data <file>', `UTF-8 text file (default $RNNKIT_DATA_DIR/${TINY_SHAKESPEARE.relativePath})`)
-    .option('--backend <name>', 'tensorflow or cpu', choiceOption('--backend', ['tensorflow', 'cpu'] as const))
     .action(async (flags: { model: string; data?: string; backend?: BackendName }) => {
       await initBackend({ backend: flags.backend });
       const loaded = await loadTextgenModel(flags.model);
@@ -151,8 +132,11 @@ program.addCommand(
     }),
 );
 
+/** The demo's step cap, unless --max-steps-per-epoch is given. */
+const DEMO_STEPS_PER_EPOCH = 250;
+
 program.addCommand(
-  trainingCommand('demo', 'short training on tiny Shakespeare, then a sample and the eval table', {
+  trainingCommand('demo', `short training on tiny Shakespeare (${DEMO_STEPS_PER_EPOCH} steps per epoch unless --max-steps-per-epoch), then a sample and the eval table`, {
     // The integration test's configuration: ~1 minute of training on 2 cores with the native kernels.
     out: 'runs/textgen-demo',
     units: [128],
@@ -161,11 +145,10 @@ program.addCommand(
     batchSize: 32,
     epochs: 1,
     lr: 1e-2,
-    maxStepsPerEpoch: 250,
     dropout: 0,
     sampleLength: 0,
   }).action(async (flags: TrainFlags) => {
-    const run = await runTraining(flags);
+    const run = await runTraining({ ...flags, maxStepsPerEpoch: flags.maxStepsPerEpoch ?? DEMO_STEPS_PER_EPOCH });
     const file = await dataPath(flags.data);
     const loaded = await loadTextgenModel(run.modelDir);
     out('\nsample (temperature 0.8):');

@@ -4,12 +4,10 @@ import {
   SPECIAL_TOKENS,
   bitsPerChar,
   forkRng,
-  lineChartSvg,
   saveModelDir,
   setSeed,
   sparseCategoricalCrossentropy,
   train,
-  writeFileAtomic,
 } from '@rnnkit/core';
 import type { EpochLog, TrainResult, Vocab } from '@rnnkit/core';
 import { buildCharVocab, charWindowSource, encodeText, readCorpus, splitTrainVal, type CorpusSplit } from './data.js';
@@ -26,8 +24,9 @@ export interface TextgenTrainOptions {
   batchSize: number;
   epochs: number;
   learningRate: number;
+  /** Global gradient-norm clipping; 0 or unset = off. */
   clipNorm?: number;
-  /** Early-stopping patience in epochs (on validation loss); best weights are kept. */
+  /** Early-stopping patience in epochs (on validation loss), best weights kept; 0 or unset = off. */
   patience?: number;
   maxStepsPerEpoch?: number;
   maxSeconds?: number;
@@ -88,12 +87,13 @@ export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRu
     batchSize: opts.batchSize,
     optimizer: 'adam',
     learningRate: opts.learningRate,
-    clipNorm: opts.clipNorm,
-    earlyStopping: opts.patience !== undefined ? { patience: opts.patience, monitor: 'val_loss' } : undefined,
+    clipNorm: opts.clipNorm !== undefined && opts.clipNorm > 0 ? opts.clipNorm : undefined,
+    earlyStopping: opts.patience !== undefined && opts.patience > 0 ? { patience: opts.patience, monitor: 'val_loss' } : undefined,
     checkpointDir: join(opts.outDir, 'checkpoints'),
     resume: opts.resume,
     seed: opts.seed,
     metricsLog: join(opts.outDir, 'metrics.jsonl'),
+    lossChart: { path: join(opts.outDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
     maxStepsPerEpoch: opts.maxStepsPerEpoch,
     maxSeconds: opts.maxSeconds,
     progress: opts.progress,
@@ -129,7 +129,6 @@ export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRu
     },
   };
   await saveModelDir(modelDir, model, extras as unknown as Record<string, unknown>);
-  await writeLossChart(join(opts.outDir, 'loss.svg'), result.history);
   return { model, config, vocab, split, result, modelDir };
 }
 
@@ -137,12 +136,4 @@ export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRu
 export function describeEpoch(epoch: EpochLog): string {
   const val = epoch.val_loss === undefined ? '' : `, val ${epoch.val_loss.toFixed(4)} nats/char = ${bitsPerChar(epoch.val_loss).toFixed(4)} bits/char`;
   return `epoch ${epoch.epoch}: train ${epoch.loss.toFixed(4)} nats/char${val} (${epoch.steps} steps, ${epoch.elapsed_s.toFixed(0)} s)`;
-}
-
-async function writeLossChart(path: string, history: EpochLog[]): Promise<void> {
-  if (history.length === 0) return;
-  const epochs = history.map((h) => h.epoch);
-  const series = [{ name: 'train', x: epochs, y: history.map((h) => h.loss) }];
-  if (history.every((h) => h.val_loss !== undefined)) series.push({ name: 'validation', x: epochs, y: history.map((h) => h.val_loss as number) });
-  await writeFileAtomic(path, lineChartSvg({ title: 'textgen loss', xLabel: 'epoch', yLabel: 'nats/char', series }));
 }
