@@ -2,7 +2,7 @@
 // recurrent layer written with plain tf ops (the semantics the native kernels must reproduce).
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { nativeAvailable, nativeLoadError, type CellType } from '../src/index.js';
+import { nativeAvailable, nativeLoadError, type FusedRecurrentArgs } from '../src/index.js';
 
 /**
  * The addon is required unless explicitly opted out with RNNKIT_NATIVE=0: CI builds it, so a
@@ -56,17 +56,8 @@ export function expectClose(actual: tf.Tensor, expected: tf.Tensor, tol = 1e-4, 
   expect(maxDiff / Math.max(scale, 1e-6), `${what} relative error`).toBeLessThan(tol);
 }
 
-export interface ReferenceArgs {
-  cell: CellType;
-  x: tf.Tensor;
-  h0: tf.Tensor | null;
-  c0: tf.Tensor | null;
-  kernel: tf.Tensor;
-  recurrentKernel: tf.Tensor;
-  bias: tf.Tensor | null;
-  mask: tf.Tensor | null;
-  goBackwards: boolean;
-}
+/** The reference takes exactly the fused op's arguments, so every parity test calls both the same way. */
+export type ReferenceArgs = FusedRecurrentArgs;
 
 /** Step-by-step recurrent layer in tf ops (tfjs-layers layout, sigmoid recurrent activation). */
 export function referenceSequence(a: ReferenceArgs): { outputs: tf.Tensor; h: tf.Tensor; c: tf.Tensor | null } {
