@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BOS, beamSearch, disposeSeq2Seq, encodeForDecoding, EOS, loadModelDir, PAD, RnnkitError, rng, sampleDecode, seq2seqStepFunction,
+  BOS, beamSearch, disposeSeq2Seq, encodeForDecoding, EOS, greedyDecode, loadModelDir, PAD, RnnkitError, rng, sampleDecode, seq2seqStepFunction,
   UNK, Vocab, type Seq2SeqModels, type StepFunction,
 } from '@rnnkit/core';
 import type { DataConfig } from './data/dataset.js';
-import { buildContext, detokenize, SEP, tokenizeUtterance } from './data/pairs.js';
+import { buildContext, detokenize, SEP, tokenizeUtterance, type Lang } from './data/pairs.js';
 import { buildChatModel, type ChatModelConfig } from './model.js';
 
 /**
@@ -15,7 +15,7 @@ import { buildChatModel, type ChatModelConfig } from './model.js';
  */
 
 export interface DecodeSettings {
-  /** Beam width for deterministic decoding (1 = greedy). */
+  /** Beam width for deterministic decoding (1 = greedy, which can stream its words). */
   beam: number;
   /** > 0: sample at this temperature instead of beam search. */
   temperature: number;
@@ -41,6 +41,52 @@ export interface Reply {
   /** The encoder input as tokens, and per reply token its attention over them (for heatmaps). */
   contextTokens: string[];
   attention: number[][];
+}
+
+/**
+ * Optional callbacks of `reply`, for showing a reply while it decodes. `onStart` comes before decoding; `onText` only
+ * with greedy decoding (beam 1) or sampling, whose tokens are final as soon as they are chosen — beam search knows
+ * its best hypothesis only at the end. The `onText` pieces, concatenated, are always a prefix of the final `text`.
+ */
+export interface ReplyHooks {
+  onStart?(unknown: readonly string[]): void;
+  onText?(piece: string): void;
+}
+
+/**
+ * Turns a stream of reply tokens into text pieces whose concatenation is always a prefix of `detokenize(tokens)`.
+ * English detokenization glues punctuation to the previous word ("fine ." -> "fine.") and contracts " ' " ("i ' m"
+ * -> "i'm"), so trailing apostrophes are held back until the next token shows how it attaches; `flush` returns the
+ * rest of the final text.
+ */
+export function textStreamer(lang: Lang, emit: (piece: string) => void): { push(token: string): void; flush(): string } {
+  const tokens: string[] = [];
+  let written = '';
+  let ok = true;
+  const advance = (stable: string) => {
+    if (!ok) return;
+    // Never the case with today's detokenize; if it ever were, stop streaming and let the caller print the rest.
+    if (!stable.startsWith(written)) {
+      ok = false;
+      return;
+    }
+    if (stable.length > written.length) {
+      emit(stable.slice(written.length));
+      written = stable;
+    }
+  };
+  return {
+    push(token) {
+      tokens.push(token);
+      let end = tokens.length;
+      if (lang === 'en') while (end > 0 && tokens[end - 1] === "'") end--;
+      advance(detokenize(tokens.slice(0, end), lang));
+    },
+    flush() {
+      const final = detokenize(tokens, lang);
+      return ok && final.startsWith(written) ? final.slice(written.length) : '';
+    },
+  };
 }
 
 /** What `train` stores in the model directory's extras; everything `Chatbot.load` needs besides the weights. */
@@ -117,16 +163,29 @@ export class Chatbot {
     return { ids: this.vocab.encode(context.length > 0 ? context : ['<unk>']), unknown: this.vocab.unknownTokens(last) };
   }
 
-  reply(turns: readonly string[], settings: DecodeSettings = DEFAULT_DECODE_SETTINGS): Reply {
+  /**
+   * The next bot utterance. Sampling when `temperature` > 0, greedy decoding with `beam` 1 (both stream through
+   * `hooks.onText`), beam search otherwise.
+   */
+  reply(turns: readonly string[], settings: DecodeSettings = DEFAULT_DECODE_SETTINGS, hooks: ReplyHooks = {}): Reply {
     const { ids, unknown } = this.encodeContext(turns);
+    hooks.onStart?.(unknown);
+    const streamer = hooks.onText ? textStreamer(this.data.lang, hooks.onText) : undefined;
     const init = encodeForDecoding(this.models, [ids]);
     // minLen 1: an empty reply is never an answer, however likely an immediate EOS is.
-    const common = { bos: BOS, eos: EOS, maxLen: settings.maxLen, minLen: 1, noRepeatNgram: settings.noRepeatNgram };
+    const common = {
+      bos: BOS, eos: EOS, maxLen: settings.maxLen, minLen: 1, noRepeatNgram: settings.noRepeatNgram,
+      onToken: streamer && ((token: number) => streamer.push(this.vocab.decode([token])[0])),
+    };
     try {
       const results =
         settings.temperature > 0
           ? [sampleDecode(this.stepFn, init, { ...common, temperature: settings.temperature }, rng())]
-          : beamSearch(this.stepFn, init, { ...common, beamWidth: settings.beam, lengthPenalty: settings.lengthPenalty });
+          : settings.beam === 1
+            ? [greedyDecode(this.stepFn, init, common)]
+            : beamSearch(this.stepFn, init, { ...common, onToken: undefined, beamWidth: settings.beam, lengthPenalty: settings.lengthPenalty });
+      const flushed = streamer?.flush();
+      if (flushed) hooks.onText?.(flushed);
       const render = (tokens: number[]) => detokenize(this.vocab.decode(tokens), this.data.lang);
       const [best, ...rest] = results;
       return {

@@ -46,7 +46,7 @@ function dataConfig(f: Pick<TrainFlags, 'lang' | 'history' | 'maxContextLen' | '
   };
 }
 
-/** Flags shared by train and demo; demo only changes some defaults. */
+/** Flags shared by train and demo; demo has the same training defaults but a temp run directory. */
 function trainingCommand(name: string, description: string, d: Partial<TrainFlags> & { epochs: number }): Command {
   const cmd = new Command(name)
     .description(description)
@@ -63,7 +63,7 @@ function trainingCommand(name: string, description: string, d: Partial<TrainFlag
     .option('--dropout <p>', 'dropout rate', floatOption('--dropout', { min: 0, max: 0.9 }), d.dropout ?? DEFAULT_MODEL_CONFIG.dropout)
     .option('--out <dir>', `run directory: model/, checkpoints/, metrics.jsonl, loss.svg${d.out ? '' : ' (default: a new temp dir)'}`, d.out);
   // Early stopping (--patience) watches the held-out loss and is off when nothing is held out.
-  return addTrainingOptions(cmd, { epochs: d.epochs, batchSize: d.batchSize ?? 64, lr: d.lr ?? 1e-2, clipNorm: 5, patience: d.patience ?? 3 });
+  return addTrainingOptions(cmd, { epochs: d.epochs, batchSize: d.batchSize ?? 32, lr: d.lr ?? 5e-3, clipNorm: 5, patience: d.patience ?? 3 });
 }
 
 async function runTraining(f: TrainFlags & { out: string }) {
@@ -192,16 +192,9 @@ program.addCommand(
 );
 
 program.addCommand(
-  // Up to 20 epochs with early stopping (patience 3, best weights kept): ~40 s on 2 cores when quiet. A wider model with
-  // less dropout, a lower rate and smaller batches than train's defaults gives less generic replies in that time.
+  // train's settings (up to 20 epochs, early stopping with patience 3, best weights kept): ~40 s on 2 cores when quiet.
   trainingCommand('demo', 'short training on the English corpus (early stopping), then held-out figures and a few replies', {
     epochs: 20,
-    patience: 3,
-    units: 128,
-    embedDim: 128,
-    dropout: 0.2,
-    lr: 5e-3,
-    batchSize: 32,
   }).action(async (f: TrainFlags) => {
     const { result, modelDir, dataset } = await runTraining({ ...f, out: f.out ?? mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-demo-')) });
     if (result.interrupted) return;

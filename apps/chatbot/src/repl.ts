@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { DecodeSettings, Reply } from './chatbot.js';
+import type { DecodeSettings, Reply, ReplyHooks } from './chatbot.js';
 
 /**
  * The `chat` loop on plain streams, so the CLI passes process.stdin/stdout and tests pass PassThrough streams.
@@ -9,8 +9,11 @@ import type { DecodeSettings, Reply } from './chatbot.js';
  */
 
 export interface Responder {
-  /** Replies to the last of `turns` (oldest first; user and bot alternate, the user's turn is last). */
-  reply(turns: readonly string[], settings: DecodeSettings): Reply;
+  /**
+   * Replies to the last of `turns` (oldest first; user and bot alternate, the user's turn is last). May call
+   * `hooks.onStart` before decoding and `hooks.onText` with pieces of the reply as they decode (see ReplyHooks).
+   */
+  reply(turns: readonly string[], settings: DecodeSettings, hooks?: ReplyHooks): Reply;
 }
 
 export interface ReplOptions {
@@ -23,7 +26,8 @@ export interface ReplOptions {
 }
 
 const HELP = 'commands: /reset (forget the conversation), /temp X (sample at temperature X; 0 = beam search), ' +
-  '/beam N (beam search with N beams), /quit (or Ctrl-D)';
+  '/beam N (beam search with N beams; 1 = greedy), /quit (or Ctrl-D). Greedy and sampled replies are shown word by ' +
+  'word as they decode; with /beam 2 or more the reply appears when the search ends.';
 
 /** Runs the chat until /quit or end of input; resolves to the process exit code. */
 export async function runRepl(opts: ReplOptions): Promise<number> {
@@ -52,10 +56,7 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
       say(handleCommand(command, arg, settings, () => (turns = [])));
     } else {
       turns.push(line);
-      const reply = bot.reply(turns, settings);
-      if (reply.unknown.length > 0) say(`(I did not understand: ${reply.unknown.join(', ')})`);
-      say(`bot> ${reply.text}`);
-      turns.push(reply.text);
+      turns.push(answer(bot, turns, settings, output));
     }
     if (interactive) rl.prompt();
   }
@@ -64,8 +65,45 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
   return 0;
 }
 
+/**
+ * Asks for a reply and prints it as `bot> ...`: piece by piece when the bot streams (greedy or sampled decoding),
+ * otherwise in one go when it is done. Returns the reply text.
+ */
+function answer(bot: Responder, turns: readonly string[], settings: DecodeSettings, output: Writable): string {
+  let started = false;
+  let told = false;
+  let streamed = '';
+  const tell = (unknown: readonly string[]) => {
+    if (told || unknown.length === 0) return;
+    told = true;
+    output.write(`(I did not understand: ${unknown.join(', ')})\n`);
+  };
+  const start = (unknown: readonly string[]) => {
+    if (started) return;
+    started = true;
+    tell(unknown);
+    output.write('bot> ');
+  };
+  const reply = bot.reply(turns, settings, {
+    onStart: start,
+    onText: (piece) => {
+      start([]);
+      streamed += piece;
+      output.write(piece);
+    },
+  });
+  start(reply.unknown);
+  if (reply.text.startsWith(streamed)) output.write(`${reply.text.slice(streamed.length)}\n`);
+  // A bot whose streamed pieces disagree with its final text: keep the streamed line and show the real reply.
+  else output.write(`\nbot> ${reply.text}\n`);
+  // A bot that streamed without announcing the unknown words first: say them after the reply.
+  tell(reply.unknown);
+  return reply.text;
+}
+
 function describe(s: DecodeSettings): string {
-  return s.temperature > 0 ? `sampling at temperature ${s.temperature}` : `beam search, ${s.beam} beam${s.beam === 1 ? '' : 's'}`;
+  if (s.temperature > 0) return `sampling at temperature ${s.temperature}`;
+  return s.beam === 1 ? 'greedy decoding (beam 1)' : `beam search, ${s.beam} beams`;
 }
 
 /** Applies one slash command to the settings and returns the line to show. */

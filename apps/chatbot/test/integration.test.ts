@@ -93,4 +93,30 @@ describe('chatbot on the ChatterBot English corpus', () => {
     for (const r of replies) expect(r.length).toBeGreaterThan(0);
     expect(text).toContain('(conversation forgotten)');
   });
+
+  test('the trained bot streams greedy and sampled replies token by token, and beam search replies not at all', async () => {
+    const bot = await Chatbot.load(out);
+    try {
+      for (const settings of [{ beam: 1, temperature: 0 }, { beam: 5, temperature: 0.8 }]) {
+        const pieces: string[] = [];
+        let unknown: readonly string[] | undefined;
+        const r = bot.reply(['What is your name? zzyzx'], { ...DEFAULT_DECODE_SETTINGS, ...settings }, {
+          onStart: (u) => (unknown = u),
+          onText: (p) => void pieces.push(p),
+        });
+        expect(unknown).toEqual(['zzyzx']);
+        expect(pieces.join('')).toBe(r.text);
+        // One piece per token, except apostrophes, which wait for the next token (or the end).
+        const words = r.tokens.filter((t) => t !== "'").length;
+        expect(pieces.length).toBeGreaterThanOrEqual(words);
+        expect(pieces.length).toBeLessThanOrEqual(words + 1);
+      }
+      const pieces: string[] = [];
+      const r = bot.reply(['hello'], { ...DEFAULT_DECODE_SETTINGS, beam: 3 }, { onText: (p) => void pieces.push(p) });
+      expect(r.text.length).toBeGreaterThan(0);
+      expect(pieces).toEqual([]);
+    } finally {
+      bot.dispose();
+    }
+  });
 });
