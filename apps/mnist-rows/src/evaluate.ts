@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, confusionMatrix, heatmapSvg, imageGridPng, writeFileAtomic } from '@rnnkit/core';
+import { accuracy, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, writeFileAtomic } from '@rnnkit/core';
 import { imageCount, inputTensor, type ImageSet, type InputMode } from './images.js';
 
 /**
@@ -21,13 +21,7 @@ export function predictProbs(model: tf.LayersModel, set: ImageSet, mode: InputMo
     chunks.push(probs.dataSync() as Float32Array);
     probs.dispose();
   }
-  const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatTypedArrays(chunks, new Float32Array(0));
 }
 
 /** Index of the largest value in each row of `probs`. */

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { arrayBatchSource, meanSquaredError, takeRows, train, type BatchSource, type LossFn, type TrainResult } from '@rnnkit/core';
+import { arrayBatchSource, concatTypedArrays, meanSquaredError, takeRows, train, type BatchSource, type LossFn, type TrainResult } from '@rnnkit/core';
 import { BASELINES, baselineReturns } from './baselines.js';
 import { FEATURE_NAMES } from './data/features.js';
 import { originRow, trainEndBefore, unscaleReturns, type TickerWindows, type WindowConfig } from './data/dataset.js';
@@ -105,8 +105,8 @@ function batchSource(
   });
   const size = xs.reduce((a, x) => a + x.length / xRow, 0);
   if (size === 0) return undefined;
-  const x = concat(xs);
-  const y = concat(ys);
+  const x = concatTypedArrays(xs, new Float32Array(0));
+  const y = concatTypedArrays(ys, new Float32Array(0));
   return arrayBatchSource({
     size,
     batchSize: cfg.batchSize,
@@ -119,15 +119,6 @@ function batchSource(
   });
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 export interface WalkForwardOptions {
   /** Where checkpoints and metrics logs go; nothing is written when undefined. */

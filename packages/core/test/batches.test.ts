@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { arrayBatchSource, padSequences, shuffledIndices, takeRows } from '../src/data/index.js';
+import { arrayBatchSource, concatTypedArrays, padSequences, shuffledIndices, takeRows } from '../src/data/index.js';
 
 describe('padSequences', () => {
   it('pads post and truncates post by default', () => {
@@ -73,5 +73,17 @@ describe('arrayBatchSource', () => {
 
   it('rejects an empty dataset', () => {
     expect(() => arrayBatchSource({ size: 0, batchSize: 2, makeBatch: () => { throw new Error(); } })).toThrow(/empty/);
+  });
+});
+
+describe('concatTypedArrays', () => {
+  it('joins arrays end to end, keeping the element type', () => {
+    const joined = concatTypedArrays([Float32Array.of(1, 2), Float32Array.of(), Float32Array.of(3.5)], new Float32Array(0));
+    expect(joined).toBeInstanceOf(Float32Array);
+    expect(Array.from(joined)).toEqual([1, 2, 3.5]);
+    const bytes = concatTypedArrays([Uint8Array.of(255), Uint8Array.of(0, 7)], new Uint8Array(0));
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(Array.from(bytes)).toEqual([255, 0, 7]);
+    expect(concatTypedArrays([], new Int32Array(0))).toEqual(new Int32Array(0));
   });
 });

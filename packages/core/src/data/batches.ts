@@ -75,3 +75,14 @@ export function takeRows<T extends Float32Array | Int32Array>(data: T, rowLength
   }
   return out;
 }
+
+/** Joins typed arrays of one kind end to end (e.g. per-chunk predictions, per-ticker windows, weight files). */
+export function concatTypedArrays<T extends Float32Array | Int32Array | Uint8Array>(parts: readonly T[], empty: T): T {
+  const out = new (empty.constructor as new (n: number) => T)(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
 import { replaceDirAtomic, resolveDirWithBackup } from './atomic.js';
+import { concatTypedArrays } from '../data/batches.js';
 
 /**
  * A saved model is a directory:
@@ -197,7 +198,7 @@ async function readManifestWeights(
   for (const group of manifest) {
     const chunks: Uint8Array[] = [];
     for (const p of group.paths) chunks.push(await readBinaryFile(path.join(dir, p), `weights listed in ${manifestFile}`));
-    const groupData = concatBytes(chunks);
+    const groupData = concatTypedArrays(chunks, new Uint8Array(0));
     checkWeightBytes(path.join(dir, group.paths.join('+')), manifestFile, group.weights, groupData.byteLength);
     specs.push(...group.weights);
     parts.push(groupData.buffer as ArrayBuffer);
@@ -205,15 +206,6 @@ async function readManifestWeights(
   return { specs, data: tf.io.concatenateArrayBuffers(parts) };
 }
 
-function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
 
 function resolveModelDir(dir: string): string {
   const resolved = resolveDirWithBackup(dir);
