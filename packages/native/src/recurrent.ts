@@ -83,8 +83,11 @@ function recordingGradients(): boolean {
 // The whole-sequence op is a registered cpu kernel with a registered gradient, like tfjs's own ops,
 // rather than a tf.customGrad function: customGrad allows a single output, and packing outputs, h
 // and c into one tensor made every consumer slice it and every gradient pad it back. Outputs are
-// [saved, outputs, h, c?]; `saved` holds the gate activations for backpropagation (empty when no
-// gradient is being recorded) and is the only output kept for the gradient.
+// [handle, outputs, h, c?]; `handle` is the only output kept for the gradient. It is a one-element
+// tensor whose data id keys the saved gate activations in `savedActivations`: were the activations
+// the output itself, the tape would allocate a zero gradient of their full size (often megabytes)
+// for it on every backward pass. Keyed weakly, an entry lives exactly as long as its handle tensor.
+const savedActivations = new WeakMap<object, Float32Array>();
 const KERNEL = 'RnnkitRecurrentSequence';
 
 interface SequenceAttrs {
@@ -124,9 +127,10 @@ function sequenceKernel({ inputs, attrs, backend: rawBackend }: KernelArgs): tf.
   const list = Object.keys(inputs).map((k) => inputs[k] as tf.TensorInfo);
   const { B, T, U } = shapeOf(list, a);
   const r = addon().rnnForward(...nativeArgs(list, a, backend), a.save);
-  const saved = r.saved ?? new Float32Array(0);
+  const handle = backend.makeTensorInfo([1], 'float32', new Float32Array(1));
+  if (r.saved) savedActivations.set(handle.dataId, r.saved);
   const outs = [
-    backend.makeTensorInfo([saved.length], 'float32', saved),
+    handle,
     backend.makeTensorInfo([B, T, U], 'float32', r.outputs),
     backend.makeTensorInfo([B, U], 'float32', r.h),
   ];
@@ -138,13 +142,13 @@ function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attr
   const a = attrs as unknown as SequenceAttrs;
   const backend = cpuBackend();
   const list = saved.slice(0, -1); // saveAllInputs: every input in order, then the saved activations
-  const activations = saved[saved.length - 1];
-  if (activations.size === 0) throw new Error('fusedRecurrentSequence: gradient requested but the forward pass did not record');
+  const activations = savedActivations.get(saved[saved.length - 1].dataId);
+  if (!activations) throw new Error('fusedRecurrentSequence: gradient requested but the forward pass did not record');
   const [, dOutputs, dH, dC] = dys as tf.Tensor[];
   const { B, T, D, U } = shapeOf(list, a);
   const g = addon().rnnBackward(
     ...nativeArgs(list, a, backend),
-    float32Of(activations, backend),
+    activations,
     float32Of(dOutputs, backend),
     float32Of(dH, backend),
     dC ? float32Of(dC, backend) : null,
@@ -196,12 +200,12 @@ export function fusedRecurrentSequence(args: FusedRecurrentArgs): FusedRecurrent
     biasSlot: slot(args.bias),
     maskSlot: slot(args.mask),
   };
-  const [saved, outputs, h, c] = tf.engine().runKernel(
+  const [handle, outputs, h, c] = tf.engine().runKernel(
     KERNEL,
     inputs as unknown as tf.NamedTensorMap,
     attrs as unknown as tf.NamedAttrMap,
   ) as tf.Tensor[];
-  saved.dispose(); // the tape keeps its own reference when recording
+  handle.dispose(); // the tape keeps its own reference when recording
   return { outputs: outputs as tf.Tensor3D, h: h as tf.Tensor2D, c: lstm ? (c as tf.Tensor2D) : null };
 }
 
