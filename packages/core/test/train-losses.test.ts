@@ -45,6 +45,13 @@ describe('sparseCategoricalCrossentropy', () => {
     tf.dispose([logits, ids, grad]);
   });
 
+  it('has gradient -1/(N p) at each target probability, 0 elsewhere and 0 where the clip is active', () => {
+    const probs = tf.tensor2d([[0.2, 0.8], [1e-9, 1]]);
+    const grad = tf.grad((p: tf.Tensor) => sparseCategoricalCrossentropy(tf.tensor1d([1, 0], 'int32'), p))(probs);
+    // Row 1's target probability 1e-9 is below the 1e-7 clip, so the loss is flat in it.
+    expect(Array.from(grad.dataSync())).toEqual([0, expect.closeTo(-1 / (2 * 0.8), 6), 0, 0]);
+  });
+
   it('names both shapes when targets do not fit predictions', () => {
     const probs = tf.zeros([4, 5, 10]);
     const ids = tf.zeros([4, 3], 'int32');

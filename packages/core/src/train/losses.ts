@@ -57,14 +57,15 @@ export function sparseCategoricalCrossentropy(
     if (lo < 0 || hi >= numClasses) {
       throw new RnnkitError(`${name}: target id ${lo < 0 ? lo : hi} is outside the model's ${numClasses} classes [0, ${numClasses - 1}]`);
     }
-    const logProbs = options.fromLogits
-      ? tf.logSoftmax(yPred)
-      : tf.log(tf.clipByValue(yPred, PROB_EPSILON, 1));
-    // Pick log p[target] by gathering from the flattened [N*V] tensor: unlike a one-hot product this does not
-    // materialize a second [N, V] tensor, which matters for word vocabularies.
+    // Pick p[target] by gathering from the flattened [N*V] tensor (no one-hot [N, V] tensor), and clip and log
+    // only those N values: with a word vocabulary the clip and log over all N*V probabilities cost more than
+    // the output layer's matmul.
     const n = ids.size;
     const flatIndex = tf.add(tf.range(0, n * numClasses, numClasses, 'int32'), ids.flatten());
-    const picked = tf.gather(logProbs.reshape([n * numClasses]), flatIndex).reshape(yTrue.shape);
+    const pickFrom = (t: tf.Tensor) => tf.gather(t.reshape([n * numClasses]), flatIndex).reshape(yTrue.shape);
+    const picked = options.fromLogits
+      ? pickFrom(tf.logSoftmax(yPred))
+      : tf.log(tf.clipByValue(pickFrom(yPred), PROB_EPSILON, 1));
     return weightedMean(tf.neg(picked), weights, name);
   });
 }
