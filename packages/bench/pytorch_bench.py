@@ -2,7 +2,8 @@
 
 Run by `npm run bench` (packages/bench) in the same session as the rnnkit measurements, one process
 per workload so each line's peak RSS is its own. Prints one JSON line per workload with
-"backend": "pytorch-cpu"; `--sampling` prints char-sampling speed of a textgen-shaped model.
+"backend": "pytorch-cpu"; `--sampling` prints char-sampling speed of a textgen-shaped model and `--replies`
+the beam-search reply latency of a seq2seq-shaped model (the Node benchmark's two decoding measurements).
 Uses 2 threads (the benchmark machine's cores), nn.LSTM/nn.GRU (PyTorch's fused CPU kernels), Adam.
 """
 import argparse
@@ -167,6 +168,50 @@ def bench_sampling(w, chars):
             "chars_per_s": round(chars / seconds, 1), "threads": torch.get_num_threads()}
 
 
+def bench_reply(w, replies):
+    """Beam-4 reply of 12 tokens, EOS forbidden (like the Node benchmark's minLen = maxLen): the encoder runs once,
+    then one decoder step (GRU cell, additive attention, attentional layer, log-softmax over the vocabulary) per
+    token for all live beams at once, keeping the 4 best continuations."""
+    model, _, _ = build(w["name"], w)
+    model.eval()
+    vocab, beam, length, bos, eos = w["vocab"], 4, 12, 2, 3
+    src = torch.tensor([[4 + (i * 37) % (vocab - 4) for i in range(w["src_timesteps"])]])
+
+    def reply():
+        with torch.no_grad():
+            enc, state = model.encoder(model.src_embedding(src))
+            h = state[0] if model.cell == "lstm" else state
+            hidden = torch.tanh(model.bridge(torch.cat([h[0], h[1]], dim=-1))).unsqueeze(0)
+            if model.cell == "lstm":
+                hidden = (hidden, torch.zeros_like(hidden))
+            keys = model.w_keys(enc)
+            tokens = torch.tensor([[bos]])
+            scores = torch.zeros(1)
+            for _ in range(length):
+                n = tokens.shape[0]
+                dec, hidden = model.decoder(model.tgt_embedding(tokens[:, -1:]), hidden)
+                s = model.v(torch.tanh(model.w_query(dec).unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
+                context = torch.bmm(torch.softmax(s, dim=-1), enc.expand(n, -1, -1))
+                logits = model.out(torch.tanh(model.attentional(torch.cat([context, dec], dim=-1)))).squeeze(1)
+                log_probs = torch.log_softmax(logits, dim=-1)
+                log_probs[:, eos] = float("-inf")
+                top, index = (scores.unsqueeze(1) + log_probs).view(-1).topk(beam)
+                parents = torch.div(index, vocab, rounding_mode="floor")
+                tokens = torch.cat([tokens[parents], (index % vocab).unsqueeze(1)], dim=1)
+                scores = top
+                hidden = tuple(x[:, parents] for x in hidden) if model.cell == "lstm" else hidden[:, parents]
+        return tokens
+
+    reply()
+    samples = []
+    for _ in range(replies):
+        start = time.perf_counter()
+        reply()
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"metric": "seq2seq-reply", "workload": w["name"], "backend": "pytorch-cpu", "native": None, "beam": beam,
+            "tokens": length, "reply_ms": round(statistics.median(samples), 1), "threads": torch.get_num_threads()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workloads", required=True, help="path of workloads.json")
@@ -174,6 +219,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--sampling", type=int, default=0, help="also measure char sampling for this many chars")
+    parser.add_argument("--replies", type=int, default=0, help="also measure seq2seq reply latency over this many replies")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -182,6 +228,8 @@ def main():
     w = workloads[args.select]
     if args.sampling > 0:
         print(json.dumps(bench_sampling({**w, "name": args.select}, args.sampling)), flush=True)
+    elif args.replies > 0:
+        print(json.dumps(bench_reply({**w, "name": args.select}, args.replies)), flush=True)
     else:
         print(json.dumps(bench_workload(args.select, w, args.warmup, args.steps)), flush=True)
 

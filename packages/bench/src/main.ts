@@ -147,8 +147,9 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${w.name} (pytorch, ${python})\n`);
     emit(runPytorch(run, w.name));
     if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
-      emit(runPytorch(run, w.name, samplingChars));
+      emit(runPytorch(run, w.name, { samplingChars }));
     }
+    if (replies > 0 && w.kind === 'seq2seq') emit(runPytorch(run, w.name, { replies }));
   }
 }
 

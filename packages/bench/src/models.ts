@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   buildSeq2Seq,
+  compileForInference,
   meanSquaredError,
   recurrent,
   sparseCategoricalCrossentropy,
@@ -94,10 +95,11 @@ export function charStepFunction(w: RecurrentWorkload): { step: StepFunction; in
   const [out, ...states] = recurrent({ cell: w.cell, units: w.units, returnState: true }).apply([embedded, ...stateInputs]) as tf.SymbolicTensor[];
   const probs = tf.layers.dense({ units: w.vocab, activation: 'softmax' }).apply(out) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [token, ...stateInputs], outputs: [probs, ...states] });
+  const run = compileForInference(model);
   const step: StepFunction = {
     step(tokens, current) {
       const [logProbs, ...next] = tf.tidy(() => {
-        const [p, ...s] = model.predictOnBatch([tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...current]) as tf.Tensor[];
+        const [p, ...s] = run([tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...current]);
         return [tf.log(tf.maximum(p, 1e-30)), ...s];
       });
       return { logProbs: logProbs as tf.Tensor2D, states: next };

@@ -24,10 +24,17 @@ export interface PytorchRun {
   threads: number;
 }
 
+/** What to measure besides the training and inference step: decoding speed, as the Node benchmark does. */
+export interface PytorchDecoding {
+  samplingChars?: number;
+  replies?: number;
+}
+
 /** Runs one measurement and returns its JSON line (or an error line naming the failure). */
-export function runPytorch(run: PytorchRun, workload: string, samplingChars = 0): Record<string, unknown> {
+export function runPytorch(run: PytorchRun, workload: string, decoding: PytorchDecoding = {}): Record<string, unknown> {
   const args = [SCRIPT, '--workloads', run.workloadsFile, '--select', workload, '--warmup', String(run.warmup),
-    '--steps', String(run.steps), '--sampling', String(samplingChars), '--threads', String(run.threads)];
+    '--steps', String(run.steps), '--sampling', String(decoding.samplingChars ?? 0), '--replies', String(decoding.replies ?? 0),
+    '--threads', String(run.threads)];
   const result = spawnSync(run.python, args, { encoding: 'utf8', timeout: 600_000 });
   const line = result.stdout?.trim().split('\n').pop();
   if (result.status !== 0 || !line) {

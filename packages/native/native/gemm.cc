@@ -69,17 +69,60 @@ void scaleC(int M, int N, float beta, float* C, int ldc) {
   }
 }
 
-// Few rows times a row-major B (decoding steps with batch 1): stream B once, no packing.
-RNNKIT_SIMD void axpyRows(bool transA, int M, int N, int K, float alpha, const float* A, int lda,
-                          const float* B, int ldb, float* C, int ldc) {
-  for (int i = 0; i < M; ++i) {
-    float* c = C + static_cast<long>(i) * ldc;
-    for (int k = 0; k < K; ++k) {
-      const float a = alpha * elemA(transA, A, lda, i, k);
-      const float* b = B + static_cast<long>(k) * ldb;
-      for (int j = 0; j < N; ++j) c[j] += a * b[j];
+// Products with few rows of A and a row-major B: decoding steps (batch 1, or a beam) and the
+// per-step recurrent products of small batches. Packing B first, as the blocked kernel and OpenBLAS
+// do on every call, costs more than the product itself there (B is 256x8000 for an output layer,
+// M is 1 to 8). Instead B is streamed once for all rows: one column block at a time, the rows'
+// partial sums for the block stay in L1 while the block's K rows of B pass through.
+constexpr int FEW_ROWS = 8;
+constexpr int FEW_ROWS_BLOCK = 64;
+
+RNNKIT_SIMD void fewRowsBlock(int M, int width, int K, const float* ap, const float* B, int ldb, float* C, int ldc) {
+  alignas(64) float acc[FEW_ROWS][FEW_ROWS_BLOCK] = {};
+  for (int k = 0; k < K; ++k) {
+    const float* b = B + static_cast<long>(k) * ldb;
+    const float* a = ap + static_cast<long>(k) * M;
+    if (width == FEW_ROWS_BLOCK) {
+      for (int i = 0; i < M; ++i) {
+        for (int j = 0; j < FEW_ROWS_BLOCK; ++j) acc[i][j] += a[i] * b[j];
+      }
+    } else {
+      for (int i = 0; i < M; ++i) {
+        for (int j = 0; j < width; ++j) acc[i][j] += a[i] * b[j];
+      }
     }
   }
+  for (int i = 0; i < M; ++i) {
+    float* c = C + static_cast<long>(i) * ldc;
+    for (int j = 0; j < width; ++j) c[j] += acc[i][j];
+  }
+}
+
+// C[:, lo:hi] += alpha * op(A) * B[:, lo:hi] for M <= FEW_ROWS; columns split across the pool
+// when allowed and worth it.
+void fewRowsGemm(bool transA, int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                 float* C, int ldc, bool allowThreads) {
+  // op(A) as K groups of M values, alpha applied: the inner loop reads one contiguous group per k.
+  std::vector<float> ap(static_cast<size_t>(K) * M);
+  for (int k = 0; k < K; ++k) {
+    for (int i = 0; i < M; ++i) ap[static_cast<size_t>(k) * M + i] = alpha * elemA(transA, A, lda, i, k);
+  }
+  const int blocks = (N + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+  auto run = [&](int b0, int b1) {
+    for (int blk = b0; blk < b1; ++blk) {
+      const int j0 = blk * FEW_ROWS_BLOCK;
+      fewRowsBlock(M, std::min(FEW_ROWS_BLOCK, N - j0), K, ap.data(), B + j0, ldb, C + j0, ldc);
+    }
+  };
+  ThreadPool& threads = pool();
+  const long work = static_cast<long>(M) * N * K;
+  const int parts = std::min(threads.size(), blocks);
+  // Waking the other thread costs tens of microseconds: worth it only for products like an output layer's.
+  if (!allowThreads || parts < 2 || work < 2L * 1024 * 1024) {
+    run(0, blocks);
+    return;
+  }
+  threads.parallelFor(parts, [&](int p) { run(blocks * p / parts, blocks * (p + 1) / parts); });
 }
 
 void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
@@ -87,8 +130,8 @@ void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, con
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, ldc);
   if (K <= 0 || alpha == 0.0f) return;
-  if (M <= 2 && !transB) {
-    axpyRows(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+  if (M <= FEW_ROWS && !transB) {
+    fewRowsGemm(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc, allowThreads);
     return;
   }
 
@@ -164,7 +207,7 @@ void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, con
                  int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
 #ifdef RNNKIT_USE_OPENBLAS
-  if (current == GemmImpl::OpenBLAS && K > 0) {
+  if (current == GemmImpl::OpenBLAS && K > 0 && !(M <= FEW_ROWS && !transB)) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
@@ -194,7 +237,7 @@ const char* gemmName(GemmImpl impl) { return impl == GemmImpl::OpenBLAS ? "openb
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  if (current == GemmImpl::Portable) {
+  if (current == GemmImpl::Portable || (M <= FEW_ROWS && !transB)) {
     sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 interface CpuBackendLike {
   data: { get(dataId: object): { values: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Uint8Array): tf.TensorInfo;
+  /** Adds a reference to stored data, for an output that shares its input's values. */
+  incRef(dataId: object): void;
 }
 
 export function cpuBackend(backend: unknown = tf.backend()): CpuBackendLike {

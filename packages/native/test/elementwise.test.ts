@@ -177,6 +177,18 @@ describe.skipIf(optedOut)('native elementwise kernels', () => {
     expect(() => tf.gather(randomTensor([4, 3], 1), tf.tensor1d([1, 4], 'int32')).dataSync()).toThrow(/out of range|not in/);
   });
 
+  it('shares data for an identity transpose, and frees it only when both tensors are disposed', () => {
+    const before = tf.memory().numDataBuffers;
+    const x = randomTensor([256, 800], 13);
+    const y = tf.transpose(x, [0, 1]);
+    expect(tf.memory().numDataBuffers).toBe(before + 1);
+    const values = Array.from(x.dataSync());
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(values);
+    y.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
+  });
+
   it('leaves int32 arithmetic to the original kernels', () => {
     const r = tf.add(tf.ones([64, 40, 1], 'int32'), tf.ones([1, 1, 65], 'int32'));
     expect(r.dtype).toBe('int32');

@@ -12,7 +12,7 @@ interface MatmulCase {
   activation?: 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu' | 'prelu';
 }
 
-// Sizes straddle the portable kernel's 4x16 register tile and its 256-deep K blocks.
+// Sizes straddle the portable kernel's 6x16 register tile and its 256-deep K blocks.
 const CASES: MatmulCase[] = [
   { a: [1, 1], b: [1, 1], transposeA: false, transposeB: false },
   { a: [7, 5], b: [5, 3], transposeA: false, transposeB: false },
@@ -33,6 +33,13 @@ const CASES: MatmulCase[] = [
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [10, 30], activation: 'relu6' },
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'prelu' },
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, activation: 'linear' },
+  // Few-row products (decoding): one to eight rows, B streamed in 64-column blocks with a ragged last block,
+  // split across threads when large.
+  { a: [1, 128], b: [128, 512], transposeA: false, transposeB: false },
+  { a: [4, 256], b: [256, 8000], transposeA: false, transposeB: false },
+  { a: [256, 8], b: [256, 1000], transposeA: true, transposeB: false },
+  { a: [3, 40], b: [40, 65], transposeA: false, transposeB: false, bias: [65], activation: 'relu' },
+  { a: [5, 1, 17], b: [5, 17, 70], transposeA: false, transposeB: false },
 ];
 
 function run(c: MatmulCase, seed: number): tf.Tensor {

@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { compileForInference } from '../src/inference.js';
+import { recurrent } from '../src/layers/recurrent.js';
+import { setSeed } from '../src/random.js';
+import { buildSeq2Seq } from '../src/seq2seq.js';
+
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+  setSeed(7);
+});
+
+function expectSameOutputs(model: tf.LayersModel, inputs: tf.Tensor[]): void {
+  const expected = model.predictOnBatch(inputs) as tf.Tensor | tf.Tensor[];
+  const actual = compileForInference(model)(inputs);
+  const list = Array.isArray(expected) ? expected : [expected];
+  expect(actual.length).toBe(list.length);
+  list.forEach((e, i) => {
+    expect(actual[i].shape).toEqual(e.shape);
+    const [a, b] = [actual[i].dataSync(), e.dataSync()];
+    a.forEach((v, j) => expect(v).toBeCloseTo(b[j], 6));
+  });
+  tf.dispose([...list, ...actual]);
+}
+
+/** A char-LM step model: embedding → two stateful LSTMs → dropout → softmax, states in and out. */
+function charStepModel(): tf.LayersModel {
+  const tokens = tf.input({ shape: [null], dtype: 'int32' });
+  let h = tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(tokens) as tf.SymbolicTensor;
+  const stateInputs: tf.SymbolicTensor[] = [];
+  const stateOutputs: tf.SymbolicTensor[] = [];
+  for (const units of [8, 5]) {
+    const states = [tf.input({ shape: [units] }), tf.input({ shape: [units] })];
+    const [seq, ...next] = recurrent({ cell: 'lstm', units, returnSequences: true, returnState: true }).apply([h, ...states]) as tf.SymbolicTensor[];
+    h = seq;
+    stateInputs.push(...states);
+    stateOutputs.push(...next);
+  }
+  const dropped = tf.layers.dropout({ rate: 0.5 }).apply(h) as tf.SymbolicTensor;
+  const probs = tf.layers.dense({ units: 20, activation: 'softmax' }).apply(dropped) as tf.SymbolicTensor;
+  return tf.model({ inputs: [tokens, ...stateInputs], outputs: [probs, ...stateOutputs] });
+}
+
+describe('compileForInference', () => {
+  it('matches predictOnBatch on a stacked stateful char-LM step model (dropout off)', () => {
+    const model = charStepModel();
+    const tokens = tf.tensor2d([[3, 4, 5], [1, 19, 2]], [2, 3], 'int32');
+    const states = [8, 8, 5, 5].map((u) => tf.randomNormal([2, u]));
+    expectSameOutputs(model, [tokens, ...states]);
+    tf.dispose([tokens, ...states]);
+    model.dispose();
+  });
+
+  it('matches predictOnBatch on a Seq2Seq encoder and decoder step, with padded sources (masks flow)', () => {
+    const models = buildSeq2Seq({ srcVocab: 15, tgtVocab: 12, embedDim: 6, encoderCell: 'gru', encoderUnits: 5, bidirectional: true, decoderUnits: 7, attention: 'bahdanau', seed: 3 });
+    const src = tf.tensor2d([[4, 5, 6, 0, 0], [7, 8, 9, 10, 11]], [2, 5], 'int32');
+    expectSameOutputs(models.encoder, [src]);
+    const [encoderOutputs, srcMask, ...states] = models.encoder.predictOnBatch(src) as tf.Tensor[];
+    const token = tf.tensor2d([[3], [5]], [2, 1], 'int32');
+    expectSameOutputs(models.decoderStep, [token, encoderOutputs, srcMask, ...states]);
+    tf.dispose([src, token, encoderOutputs, srcMask, ...states]);
+    models.decoderStep.dispose();
+    models.train.dispose();
+  });
+
+  it('runs a layer shared by two branches once per branch', () => {
+    const x = tf.input({ shape: [3] });
+    const shared = tf.layers.dense({ units: 3, activation: 'tanh' });
+    const a = shared.apply(x) as tf.SymbolicTensor;
+    const b = shared.apply(a) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: x, outputs: [tf.layers.add().apply([a, b]) as tf.SymbolicTensor, b] });
+    const input = tf.randomNormal([4, 3]);
+    expectSameOutputs(model, [input]);
+    tf.dispose(input);
+    model.dispose();
+  });
+
+  it('reads the current weights at every call and leaks no tensors', () => {
+    const model = charStepModel();
+    const run = compileForInference(model);
+    const inputs = [tf.tensor2d([[2]], [1, 1], 'int32'), ...[8, 8, 5, 5].map((u) => tf.zeros([1, u]))];
+    tf.dispose(run(inputs));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) tf.dispose(run(inputs));
+    expect(tf.memory().numTensors).toBe(before);
+    const first = run(inputs)[0];
+    model.setWeights(model.getWeights().map((w) => tf.mul(w, 0.5)));
+    const second = run(inputs)[0];
+    expect(Math.max(...tf.abs(tf.sub(first, second)).dataSync())).toBeGreaterThan(1e-6);
+    expectSameOutputs(model, inputs);
+    tf.dispose([first, second, ...inputs]);
+    model.dispose();
+  });
+
+  it('names the model when the number of inputs is wrong', () => {
+    const x = tf.input({ shape: [2] });
+    const model = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1 }).apply(x) as tf.SymbolicTensor, name: 'tiny' });
+    expect(() => compileForInference(model)([])).toThrow(/model 'tiny' takes 1 input\(s\), got 0/);
+    model.dispose();
+  });
+});
