@@ -45,6 +45,12 @@ describe('sampleNext', () => {
     expect(() => sampleNext(row, { topP: 1.5 }, Math.random)).toThrow(/topP/);
     expect(() => sampleNext([-Infinity], {}, Math.random)).toThrow(/probability 0/);
   });
+
+  it('never draws a token of probability 0, whatever the random number', () => {
+    for (const u of [0, 0.5, 0.999999]) {
+      expect(sampleNext([-Infinity, -2, -Infinity, -1, -Infinity], {}, () => u)).not.toSatisfy((id: number) => id % 2 === 0);
+    }
+  });
 });
 
 describe('greedyDecode', () => {

@@ -32,6 +32,7 @@ export function sampleNext(logProbs: ArrayLike<number>, opts: SampleOptions, rng
   const best = argmax(logProbs);
   if (logProbs[best] === -Infinity) throw new RnnkitError('sampleNext: every token has probability 0');
   if (temperature === 0) return best;
+  if (opts.topK === undefined && opts.topP === undefined) return sampleAll(logProbs, logProbs[best], temperature, rng);
 
   // Candidates sorted by probability, most likely first (ties by id, for determinism).
   const ids = Array.from({ length: logProbs.length }, (_, i) => i).filter((i) => logProbs[i] > -Infinity);
@@ -59,4 +60,23 @@ export function sampleNext(logProbs: ArrayLike<number>, opts: SampleOptions, rng
     if (u < 0) return kept[j];
   }
   return kept[kept.length - 1];
+}
+
+/** Sampling from the whole distribution in id order: no candidate list and no sort (a word vocabulary has thousands). */
+function sampleAll(logProbs: ArrayLike<number>, maxLogProb: number, temperature: number, rng: Rng): number {
+  const weights = new Float64Array(logProbs.length);
+  let total = 0;
+  for (let i = 0; i < logProbs.length; i++) {
+    weights[i] = Math.exp((logProbs[i] - maxLogProb) / temperature);
+    total += weights[i];
+  }
+  let u = rng() * total;
+  let last = 0;
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i] === 0) continue;
+    last = i;
+    u -= weights[i];
+    if (u < 0) return i;
+  }
+  return last;
 }
