@@ -9,7 +9,7 @@
 // step (all threads), which stays comparable when other jobs share the machine.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { beamSearch, encodeForDecoding, initBackend, rng, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
+import { adamOptimizer, beamSearch, encodeForDecoding, initBackend, rng, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
 import { buildCase, charStepFunction, type BenchCase } from './models.js';
 import { median, resetPeakRss, round, samplePeakRss, timeCalls } from './measure.js';
 import { findTorchPython, runPytorch } from './pytorch.js';
@@ -65,7 +65,8 @@ function inferStep(c: BenchCase): () => void {
 function measureWorkload(w: Workload, backend: string, native: boolean): BenchCase {
   resetPeakRss();
   const c = buildCase(w);
-  const optimizer = tf.train.adam(1e-3);
+  // core's Adam, as train() uses it: fused into one native op per variable when the addon is active
+  const optimizer = adamOptimizer(1e-3);
   const train = timeCalls(trainStep(c, optimizer), warmup, steps);
   const infer = timeCalls(inferStep(c), Math.min(warmup, 2), steps);
   emit({

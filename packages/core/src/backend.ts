@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from './errors.js';
-import { useFusedKernels, type FusedKernelModule } from './layers/recurrent-kernel.js';
+import { useFusedKernels, type FusedKernelModule } from './layers/fused-kernels.js';
 import { installCpuFastPaths } from './cpu-kernels.js';
 
 /**
@@ -54,7 +54,10 @@ async function loadNativeKernels(): Promise<BackendInfo> {
   try {
     const mod = (await import(specifier)) as NativeModule;
     const { info } = mod.installNativeKernels(tf);
-    useFusedKernels(typeof mod.fusedRecurrentSequence === 'function' ? mod : null);
+    // A native build without some fused op (an older one) keeps its kernels but gets no fused layer paths.
+    const complete = typeof mod.fusedRecurrentSequence === 'function' && typeof mod.additiveAttentionScores === 'function' &&
+      typeof mod.fusedAdamUpdate === 'function';
+    useFusedKernels(complete ? mod : null);
     return { name: 'cpu', native: true, nativeInfo: info };
   } catch (err) {
     useFusedKernels(null);

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 async function freshBackendModule() {
   vi.resetModules();
   const backend = await import('../src/backend.js');
-  const kernel = await import('../src/layers/recurrent-kernel.js');
+  const kernel = await import('../src/layers/fused-kernels.js');
   return { ...backend, ...kernel };
 }
 

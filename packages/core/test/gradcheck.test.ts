@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { setSeed } from '../src/random.js';
-import { GATES, fusedKernelsActive, referenceRecurrent, runRecurrent, type CellType, type RecurrentSequenceArgs,
+import { GATES, referenceRecurrent, runRecurrent, type CellType, type RecurrentSequenceArgs,
   type RecurrentSequenceResult } from '../src/layers/recurrent-kernel.js';
+import { fusedKernelsActive, useFusedKernels, type FusedKernelModule } from '../src/layers/fused-kernels.js';
 import { BahdanauAttention, LuongAttention } from '../src/layers/attention.js';
 
 /**
@@ -113,12 +114,24 @@ describe.each(IMPLEMENTATIONS)('recurrent cells (%s): gradients match finite dif
   }
 });
 
-describe('attention layers: gradients match finite differences', () => {
+/** Attention layers on their own tf ops always; with the native fused ops (Bahdanau scores) too when installed. */
+const nativeModule = fusedKernelsActive() ? ((await import('@rnnkit/native')) as unknown as FusedKernelModule) : null;
+const ATTENTION_PATHS: [string, FusedKernelModule | null][] = [
+  ['tf ops', null],
+  ...(nativeModule ? [['native fused ops', nativeModule] as [string, FusedKernelModule]] : []),
+];
+
+describe.each(ATTENTION_PATHS)('attention layers (%s): gradients match finite differences', (_label, fusedOps) => {
+  beforeAll(() => useFusedKernels(fusedOps));
+  afterAll(() => useFusedKernels(nativeModule));
   const [B, Tq, S, Dq, Dv] = [2, 2, 3, 3, 4];
   const layers: [string, () => tf.layers.Layer, number][] = [
     ['bahdanau', () => new BahdanauAttention({ units: 3 }), Dq],
-    ['luong general', () => new LuongAttention({ score: 'general' }), Dq],
-    ['luong dot', () => new LuongAttention({ score: 'dot' }), Dv],
+    // Luong scores have no fused op: their tf ops run on either path, so they are checked once.
+    ...(fusedOps ? [] : [
+      ['luong general', () => new LuongAttention({ score: 'general' }), Dq] as [string, () => tf.layers.Layer, number],
+      ['luong dot', () => new LuongAttention({ score: 'dot' }), Dv] as [string, () => tf.layers.Layer, number],
+    ]),
   ];
   for (const [label, make, queryDim] of layers) {
     for (const masked of [false, true]) {

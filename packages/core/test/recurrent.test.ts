@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { setSeed } from '../src/random.js';
 import { bidirectional, recurrent, stackedRecurrent, type CellType, type MergeMode } from '../src/layers/recurrent.js';
-import { GATES, fusedKernelsActive, referenceRecurrent, runRecurrent } from '../src/layers/recurrent-kernel.js';
+import { GATES, referenceRecurrent, runRecurrent } from '../src/layers/recurrent-kernel.js';
+import { fusedKernelsActive } from '../src/layers/fused-kernels.js';
 
 const CELLS: CellType[] = ['lstm', 'gru', 'simple'];
 

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "optimizer.h"
 #include "recurrent.h"
 #include "simd.h"
 #include "threadpool.h"
@@ -407,6 +409,140 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// ---- Additive attention scores (attention.h), concat and softmax gradient (elementwise.h) --------
+
+struct ScoreArgs {
+  rnnkit::ScoreShape s;
+  const float* q;
+  const float* k;
+  const float* v;
+};
+
+// Shared argument parsing of additiveScores/additiveScoresBackward: (q, k, v, B, Tq, S, U, ...)
+ScoreArgs parseScoreArgs(const Napi::CallbackInfo& info) {
+  ScoreArgs a{};
+  a.s = {intArg(info, 3, "B"), intArg(info, 4, "Tq"), intArg(info, 5, "S"), intArg(info, 6, "U")};
+  const size_t B = a.s.B, Tq = a.s.Tq, S = a.s.S, U = a.s.U;
+  a.q = requiredFloats(info[0], B * Tq * U, "query");
+  a.k = requiredFloats(info[1], B * S * U, "keys");
+  a.v = requiredFloats(info[2], U, "scoreVector");
+  return a;
+}
+
+// additiveScores(q, k, v, B, Tq, S, U) → scores [B*Tq*S]
+Napi::Value AdditiveScores(const Napi::CallbackInfo& info) {
+  const ScoreArgs a = parseScoreArgs(info);
+  auto scores = newFloats(info.Env(), static_cast<size_t>(a.s.B) * a.s.Tq * a.s.S);
+  rnnkit::additiveScores(a.q, a.k, a.v, a.s, scores.Data());
+  return scores;
+}
+
+// additiveScoresBackward(q, k, v, B, Tq, S, U, dScores) → { dq, dk, dv }
+Napi::Value AdditiveScoresBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const ScoreArgs a = parseScoreArgs(info);
+  const size_t B = a.s.B, Tq = a.s.Tq, S = a.s.S, U = a.s.U;
+  const float* dScores = requiredFloats(info[7], B * Tq * S, "dScores");
+  auto dq = newFloats(env, B * Tq * U);
+  auto dk = newFloats(env, B * S * U);
+  auto dv = newFloats(env, U);
+  rnnkit::additiveScoresBackward(a.q, a.k, a.v, dScores, a.s, dq.Data(), dk.Data(), dv.Data());
+  auto result = Napi::Object::New(env);
+  result.Set("dq", dq);
+  result.Set("dk", dk);
+  result.Set("dv", dv);
+  return result;
+}
+
+// concat(parts: TypedArray[], rows) → ArrayBuffer: each part holds `rows` equal rows (of any element type);
+// output row r is row r of every part in turn. The caller views the result with the parts' element type.
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "parts must be an array of typed arrays");
+  auto list = info[0].As<Napi::Array>();
+  const int rows = intArg(info, 1, "rows");
+  if (rows == 0) throw Napi::RangeError::New(env, "rows must be >= 1");
+  std::vector<const uint8_t*> parts(list.Length());
+  std::vector<size_t> rowBytes(list.Length());
+  size_t total = 0;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const Napi::Value v = list.Get(i);
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "part " + std::to_string(i) + " is not a typed array");
+    auto part = v.As<Napi::TypedArray>();
+    if (part.ByteLength() % rows != 0) {
+      throw Napi::RangeError::New(env, "part " + std::to_string(i) + " does not split into " + std::to_string(rows) + " rows");
+    }
+    parts[i] = static_cast<const uint8_t*>(part.ArrayBuffer().Data()) + part.ByteOffset();
+    rowBytes[i] = part.ByteLength() / rows;
+    total += part.ByteLength();
+  }
+  auto out = Napi::ArrayBuffer::New(env, total);
+  rnnkit::concatRows(parts, rowBytes, rows, static_cast<uint8_t*>(out.Data()));
+  return out;
+}
+
+// softmaxGrad(y, dy, rows, cols) → dx: gradient of the softmax over the last axis of a [rows, cols] view.
+Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int rows = intArg(info, 2, "rows"), cols = intArg(info, 3, "cols");
+  const size_t n = static_cast<size_t>(rows) * cols;
+  const float* y = requiredFloats(info[0], n, "y");
+  const float* dy = requiredFloats(info[1], n, "dy");
+  auto dx = newFloats(env, n);
+  rnnkit::softmaxGradRows(y, dy, rows, cols, dx.Data());
+  return dx;
+}
+
+// ---- end of attention scores, concat and softmax gradient -------------------------------------------
+
+// ---- Fused optimizer updates (optimizer.h) ----------------------------------------------------------
+
+double numberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+// A Float32Array over node::Buffer memory, which Node leaves uninitialized, unlike newFloats' zero-filled
+// ArrayBuffer. Only for outputs that the kernel overwrites completely: for the 4.9M Adam elements of the
+// seq2seq benchmark the zero-fill of three outputs cost ~3 ms per step.
+Napi::Float32Array uninitializedFloats(Napi::Env env, size_t n) {
+  auto bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(float));
+  return Napi::Float32Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
+}
+
+// adamUpdate(value, gradient, m, v, learningRate, beta1, beta2, epsilon, biasCorrection1, biasCorrection2)
+//   → { value, m, v }, three new Float32Arrays (the inputs are tfjs tensor data and stay untouched).
+// The scalars are rounded to float32 here the way tfjs rounds them: each becomes a float32 scalar,
+// and 1 - beta and -learningRate are computed in double first, as tfjs computes them in JS.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "value must be a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* value = requiredFloats(info[0], n, "value");
+  const float* gradient = requiredFloats(info[1], n, "gradient");
+  const float* m = requiredFloats(info[2], n, "m");
+  const float* v = requiredFloats(info[3], n, "v");
+  const double learningRate = numberArg(info, 4, "learningRate");
+  const double beta1 = numberArg(info, 5, "beta1"), beta2 = numberArg(info, 6, "beta2");
+  const double epsilon = numberArg(info, 7, "epsilon");
+  const double biasCorrection1 = numberArg(info, 8, "biasCorrection1");
+  const double biasCorrection2 = numberArg(info, 9, "biasCorrection2");
+  const auto f32 = [](double x) { return static_cast<float>(x); };
+  const rnnkit::AdamScalars s{f32(beta1),   f32(1.0 - beta1),   f32(beta2),           f32(1.0 - beta2),
+                              f32(epsilon), f32(-learningRate), f32(biasCorrection1), f32(biasCorrection2)};
+  auto newValue = uninitializedFloats(env, n);
+  auto newM = uninitializedFloats(env, n);
+  auto newV = uninitializedFloats(env, n);
+  rnnkit::adamUpdate(value, gradient, m, v, static_cast<long>(n), s, newValue.Data(), newM.Data(), newV.Data());
+  auto result = Napi::Object::New(env);
+  result.Set("value", newValue);
+  result.Set("m", newM);
+  result.Set("v", newV);
+  return result;
+}
+
+// ---- end of fused optimizer updates -----------------------------------------------------------------
+
 // Training allocates the same large buffers every step (tfjs tensor data, saved activations). glibc
 // serves blocks above its mmap threshold with fresh mmap()s, so each step paid thousands of page
 // faults (and the kernel's zeroing) for memory it had just returned. Raising the threshold to its
@@ -436,6 +572,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("rnnForward", Napi::Function::New(env, RnnForward));
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
+  exports.Set("additiveScores", Napi::Function::New(env, AdditiveScores));
+  exports.Set("additiveScoresBackward", Napi::Function::New(env, AdditiveScoresBackward));
+  exports.Set("concat", Napi::Function::New(env, Concat));
+  exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   return exports;
 }
 

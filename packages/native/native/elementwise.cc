@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "simd.h"
 #include "threadpool.h"
@@ -165,20 +166,39 @@ void planned(const TA* a, const TB* b, const Plan& p, TO* out, Run runInner) {
   threads.parallelFor(parts, [&](int t) { rowRange(outer * t / parts, outer * (t + 1) / parts); });
 }
 
-RNNKIT_SIMD void softmaxRange(const float* x, int r0, int r1, int cols, float* out) {
-  for (int r = r0; r < r1; ++r) {
-    const float* in = x + static_cast<long>(r) * cols;
-    float* o = out + static_cast<long>(r) * cols;
-    float m = in[0];
-    for (int j = 1; j < cols; ++j) m = in[j] > m ? in[j] : m;
-    float sum = 0.0f;
-    for (int j = 0; j < cols; ++j) {
-      o[j] = fastExp(in[j] - m);
-      sum += o[j];
-    }
-    const float inv = 1.0f / sum;
+RNNKIT_SIMD void softmaxRange(const float* __restrict__ x, long r0, long r1, int cols, float* __restrict__ out) {
+  for (long r = r0; r < r1; ++r) {
+    const float* in = x + r * cols;
+    float* o = out + r * cols;
+    // NaN never wins the comparison, but exp(NaN - m) turns the whole row NaN anyway, as in tfjs.
+    const float m = laneReduce<float>(cols, in[0], [&](int j) { return in[j]; }, [](float a, float b) { return b > a ? b : a; });
+    for (int j = 0; j < cols; ++j) o[j] = fastExp(in[j] - m);
+    const float inv = 1.0f / laneSum<float>(cols, [&](int j) { return o[j]; });
     for (int j = 0; j < cols; ++j) o[j] *= inv;
   }
+}
+
+RNNKIT_SIMD void softmaxGradRange(const float* __restrict__ y, const float* __restrict__ dy, long r0, long r1, int cols,
+                                  float* __restrict__ dx) {
+  for (long r = r0; r < r1; ++r) {
+    const float* yr = y + r * cols;
+    const float* dyr = dy + r * cols;
+    float* dxr = dx + r * cols;
+    const float dot = static_cast<float>(laneSum<double>(cols, [&](int j) { return static_cast<double>(yr[j]) * dyr[j]; }));
+    for (int j = 0; j < cols; ++j) dxr[j] = yr[j] * (dyr[j] - dot);
+  }
+}
+
+// Runs range(r0, r1) over [0, rows): on the calling thread, or split across the pool when `work`
+// (elements touched) pays for a second thread.
+void forRowRanges(long rows, long work, const std::function<void(long, long)>& range) {
+  ThreadPool& threads = pool();
+  if (work < PARALLEL_MIN || threads.size() == 1 || rows < 2) {
+    range(0, rows);
+    return;
+  }
+  const int parts = static_cast<int>(std::min<long>(threads.size(), rows));
+  threads.parallelFor(parts, [&](int t) { range(rows * t / parts, rows * (t + 1) / parts); });
 }
 
 }  // namespace
@@ -356,16 +376,11 @@ void slice(const float* x, const std::vector<int>& shape, const std::vector<int>
 }
 
 void softmaxRows(const float* x, int rows, int cols, float* out) {
-  ThreadPool& threads = pool();
-  if (static_cast<long>(rows) * cols < PARALLEL_MIN || threads.size() == 1 || rows < 2) {
-    softmaxRange(x, 0, rows, cols, out);
-    return;
-  }
-  const int parts = std::min(threads.size(), rows);
-  threads.parallelFor(parts, [&](int t) {
-    softmaxRange(x, static_cast<int>(static_cast<long>(rows) * t / parts),
-                 static_cast<int>(static_cast<long>(rows) * (t + 1) / parts), cols, out);
-  });
+  forRowRanges(rows, static_cast<long>(rows) * cols, [&](long r0, long r1) { softmaxRange(x, r0, r1, cols, out); });
+}
+
+void softmaxGradRows(const float* y, const float* dy, int rows, int cols, float* dx) {
+  forRowRanges(rows, static_cast<long>(rows) * cols, [&](long r0, long r1) { softmaxGradRange(y, dy, r0, r1, cols, dx); });
 }
 
 bool gatherRows(const float* params, int paramRows, int rowSize, const int32_t* indices, int count, float* out) {
@@ -409,6 +424,21 @@ void transpose(const float* x, const std::vector<int>& shape, const std::vector<
     const float* in = x + off;
     for (long j = 0; j < inner; ++j) o[j] = in[j * innerStride];
   }
+}
+
+void concatRows(const std::vector<const uint8_t*>& parts, const std::vector<size_t>& rowBytes, long rows, uint8_t* out) {
+  size_t outRow = 0;
+  for (size_t b : rowBytes) outRow += b;
+  auto range = [&](long r0, long r1) {
+    for (long r = r0; r < r1; ++r) {
+      uint8_t* o = out + static_cast<size_t>(r) * outRow;
+      for (size_t p = 0; p < parts.size(); ++p) {
+        std::memcpy(o, parts[p] + static_cast<size_t>(r) * rowBytes[p], rowBytes[p]);
+        o += rowBytes[p];
+      }
+    }
+  };
+  forRowRanges(rows, static_cast<long>(rows * outRow / sizeof(float)), range);
 }
 
 }  // namespace rnnkit

@@ -1,7 +1,9 @@
-// Elementwise, softmax, gather and transpose kernels for float32 tensors. tfjs's cpu backend runs
-// broadcasting binary ops through a per-element index computation (and softmax, transpose and
-// gather likewise), which dominates training steps once the matrix products are native.
+// Elementwise, softmax, gather, transpose and concat kernels (float32 tensors; concat of any element
+// type). tfjs's cpu backend runs broadcasting binary ops through a per-element index computation
+// (and softmax, transpose, gather and concat likewise), which dominates training steps once the
+// matrix products are native.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,10 +40,17 @@ void slice(const float* x, const std::vector<int>& shape, const std::vector<int>
 // Softmax over the last axis of a [rows, cols] view.
 void softmaxRows(const float* x, int rows, int cols, float* out);
 
+// Gradient of that softmax: dx = y * (dy - sum(dy * y)) per row, for its output y and upstream dy.
+void softmaxGradRows(const float* y, const float* dy, int rows, int cols, float* dx);
+
 // out[i, :] = params[indices[i], :] for rows of rowSize floats; returns false on an out-of-range index.
 bool gatherRows(const float* params, int paramRows, int rowSize, const int32_t* indices, int count, float* out);
 
 // General permutation of a dense row-major tensor.
 void transpose(const float* x, const std::vector<int>& shape, const std::vector<int>& perm, float* out);
+
+// Concatenation along an axis of tensors of any element type, with the dims before the axis flattened into `rows`
+// and the rest into one row per part: output row r is row r of every part in turn. Sizes are in bytes.
+void concatRows(const std::vector<const uint8_t*>& parts, const std::vector<size_t>& rowBytes, long rows, uint8_t* out);
 
 }  // namespace rnnkit

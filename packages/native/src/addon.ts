@@ -37,8 +37,10 @@ export interface NativeBinding {
   unary(op: number, x: Float32Array): Float32Array;
   slice(x: Float32Array, shape: number[], begin: number[], size: number[]): Float32Array;
   softmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  softmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float32Array;
   gather(params: Float32Array, paramRows: number, rowSize: number, indices: Int32Array): Float32Array;
   transpose(x: Float32Array, shape: number[], perm: number[]): Float32Array;
+  concat(parts: ArrayBufferView[], rows: number): ArrayBuffer;
   rnnForward(...args: RnnArgs<[save: boolean]>): {
     outputs: Float32Array;
     h: Float32Array;
@@ -55,7 +57,32 @@ export interface NativeBinding {
     dRecurrentKernel: Float32Array;
     dBias: Float32Array;
   };
+  additiveScores(...args: ScoreArgs): Float32Array;
+  additiveScoresBackward(...args: [...ScoreArgs, dScores: Float32Array]): { dq: Float32Array; dk: Float32Array; dv: Float32Array };
+  adamUpdate(
+    value: Float32Array,
+    gradient: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+  ): { value: Float32Array; m: Float32Array; v: Float32Array };
 }
+
+/** Arguments shared by additiveScores/additiveScoresBackward. */
+type ScoreArgs = [
+  query: Float32Array,
+  keys: Float32Array,
+  scoreVector: Float32Array,
+  batch: number,
+  queryTimesteps: number,
+  sourceTimesteps: number,
+  units: number,
+];
 
 /** Arguments shared by rnnForward/rnnBackward, followed by each one's own. */
 type RnnArgs<Rest extends unknown[]> = [

@@ -1,8 +1,9 @@
 // Native replacements for the cpu backend kernels that dominate a training step once the matrix
 // products are native: broadcasting binary ops and comparisons (tfjs computes an index per element
 // for those), select, sums over any axes (tfjs transposes first), unary math, non-contiguous
-// slices and splits, softmax, row gathers (embeddings, the loss's target pick) and transposes. Each keeps the original
-// kernel for everything it does not cover (other dtypes, other axes, tiny tensors).
+// slices and splits, softmax, row gathers (embeddings, the loss's target pick), transposes, concats
+// along inner axes and float-to-bool casts (masks). Each keeps the original kernel for everything it
+// does not cover (other dtypes, other axes, tiny tensors).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon } from './addon.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
@@ -199,6 +200,47 @@ function transposeKernel(original: KernelFunc): KernelFunc {
   };
 }
 
+// Typed-array class of each dtype the native concat copies (it moves bytes, whatever they hold).
+const CONCAT_ARRAYS = { float32: Float32Array, int32: Int32Array, bool: Uint8Array } as const;
+
+/**
+ * Concat along an inner axis (bidirectional merges, [context ‖ output] joins, their masks): tfjs copies those one
+ * element at a time. Along the first axis each part is one contiguous block, which tfjs already copies whole.
+ */
+function concatKernel(tf: Tf, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const dtype = inputs[0]?.dtype;
+    if (!(dtype in CONCAT_ARRAYS) || inputs.length < 2 || inputs.some((t) => t.dtype !== dtype || size(t.shape) === 0)) {
+      return original(args);
+    }
+    const shapes = inputs.map((t) => t.shape);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, shapes[0])[0];
+    tf.backend_util.assertParamsConsistent(shapes, axis);
+    const outShape = tf.backend_util.computeOutShape(shapes, axis);
+    const rows = size(shapes[0].slice(0, axis));
+    if (rows === 1 || size(outShape) < BROADCAST_MIN_SIZE) return original(args);
+    const backend = cpuBackend(args.backend);
+    const ArrayType = CONCAT_ARRAYS[dtype as keyof typeof CONCAT_ARRAYS];
+    const parts = inputs.map((t) => backend.data.get(t.dataId).values);
+    if (!parts.every((p) => p instanceof ArrayType)) return original(args);
+    return backend.makeTensorInfo(outShape, dtype, new ArrayType(addon().concat(parts as ArrayBufferView[], rows)));
+  };
+}
+
+/** Cast float32 → bool (masks): tfjs compares every element with 0 through its per-element broadcasting path. */
+function castKernel(original: KernelFunc): KernelFunc {
+  const zero = new Float32Array(1);
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { dtype } = args.attrs as { dtype: string };
+    if (x.dtype !== 'float32' || dtype !== 'bool' || size(x.shape) < BROADCAST_MIN_SIZE) return original(args);
+    const backend = cpuBackend(args.backend);
+    const out = addon().compare(COMPARE_OPS.NotEqual, float32Of(x, backend), x.shape, zero, [], x.shape);
+    return backend.makeTensorInfo(x.shape, 'bool', out);
+  };
+}
+
 /** Kernel name → wrapper around the original cpu kernel. */
 export function elementwiseKernels(tf: Tf): Record<string, (original: KernelFunc) => KernelFunc> {
   const native = addon();
@@ -210,6 +252,8 @@ export function elementwiseKernels(tf: Tf): Record<string, (original: KernelFunc
     Sum: (original) => sumKernel(tf, original),
     Slice: (original) => sliceKernel(tf, original),
     SplitV: (original) => splitKernel(tf, original),
+    Concat: (original) => concatKernel(tf, original),
+    Cast: castKernel,
   };
   for (const [name, op] of Object.entries(UNARY_OPS)) kernels[name] = (original) => unaryKernel(op, original);
   for (const [name, op] of Object.entries(BINARY_OPS)) {

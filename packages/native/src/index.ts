@@ -4,3 +4,6 @@ export type { AddonInfo, GemmName } from './addon.js';
 export { installNativeKernels } from './kernels.js';
 export { fusedRecurrentSequence, recurrentStep } from './recurrent.js';
 export type { CellType, FusedRecurrentArgs, FusedRecurrentResult, RecurrentStepArgs } from './recurrent.js';
+export { additiveAttentionScores } from './attention.js';
+export { fusedAdamUpdate } from './optimizer.js';
+export type { AdamHyperparameters, FusedAdamArgs, FusedAdamResult } from './optimizer.js';

@@ -1,11 +1,12 @@
 // Re-registers the cpu backend's BatchMatMul and _FusedMatMul kernels to the native GEMM, so every
 // dense layer, attention score and matMul gradient runs natively, plus the elementwise kernels of
-// elementwise-kernels.ts. The original kernels are kept and used for what the native path does not
-// cover (non-float32 inputs, prelu activation, unusual bias shapes, batch shapes tfjs broadcasts by
-// wrap-around).
+// elementwise-kernels.ts and the Softmax gradient of softmax-gradient.ts. The original kernels are
+// kept and used for what the native path does not cover (non-float32 inputs, prelu activation,
+// unusual bias shapes, batch shapes tfjs broadcasts by wrap-around).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon, nativeInfo } from './addon.js';
 import { elementwiseKernels } from './elementwise-kernels.js';
+import { installSoftmaxGradient } from './softmax-gradient.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
 
 type Tf = typeof tfTypes;
@@ -125,7 +126,8 @@ function replaceKernel(tf: Tf, kernelName: string, wrap: (original: KernelFunc) 
 
 /**
  * Routes the cpu backend's BatchMatMul and _FusedMatMul through the native GEMM and its hot
- * elementwise kernels (broadcasting binary ops, Softmax, GatherV2, Transpose) through native code.
+ * elementwise kernels (broadcasting binary ops, Softmax and its gradient, GatherV2, Transpose,
+ * Concat, ...) through native code.
  * Idempotent. Throws when the addon is unavailable (callers fall back to plain tfjs).
  */
 export function installNativeKernels(tf: Tf): { info: string } {
@@ -133,5 +135,6 @@ export function installNativeKernels(tf: Tf): { info: string } {
   replaceKernel(tf, 'BatchMatMul', (original) => batchMatMulKernel(tf, original));
   replaceKernel(tf, '_FusedMatMul', (original) => fusedMatMulKernel(tf, original));
   for (const [name, wrap] of Object.entries(elementwiseKernels(tf))) replaceKernel(tf, name, wrap);
+  installSoftmaxGradient(tf);
   return { info: nativeInfo() };
 }

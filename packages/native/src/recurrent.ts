@@ -5,6 +5,7 @@
 // model trained here loads and predicts identically on the plain tf-ops path.
 import * as tf from '@tensorflow/tfjs';
 import { addon } from './addon.js';
+import { registerCpuOp, type GradientMap, type KernelArgs } from './cpu-op.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
 
 export type CellType = 'lstm' | 'gru' | 'simple';
@@ -101,8 +102,6 @@ interface SequenceAttrs {
   maskSlot: number;
 }
 
-type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
-type GradientMap = ReturnType<tf.GradConfig['gradFunc']>;
 
 function shapeOf(values: readonly tf.TensorInfo[], attrs: SequenceAttrs): Dims {
   const [B, T, D] = values[0].shape;
@@ -165,19 +164,6 @@ function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attr
   return grads;
 }
 
-let registered = false;
-
-function registerSequenceKernel(): void {
-  if (registered) return;
-  if (!tf.getKernel(KERNEL, 'cpu')) {
-    tf.registerKernel({ kernelName: KERNEL, backendName: 'cpu', kernelFunc: sequenceKernel as unknown as tf.KernelFunc });
-  }
-  if (!tf.getGradient(KERNEL)) {
-    tf.registerGradient({ kernelName: KERNEL, saveAllInputs: true, outputsToSave: [true], gradFunc: sequenceGradient });
-  }
-  registered = true;
-}
-
 /**
  * Runs a whole recurrent layer over the sequence as one differentiable op (gradients for x, h0,
  * c0, kernel, recurrentKernel and bias). Requires the cpu backend and the native addon.
@@ -186,7 +172,7 @@ export function fusedRecurrentSequence(args: FusedRecurrentArgs): FusedRecurrent
   addon();
   checkArgs(args);
   if (tf.getBackend() !== 'cpu') throw new Error(`fusedRecurrentSequence needs the cpu backend (current: ${tf.getBackend()})`);
-  registerSequenceKernel();
+  registerCpuOp(KERNEL, sequenceKernel, { saveAllInputs: true, outputsToSave: [true], gradFunc: sequenceGradient });
   const lstm = args.cell === 'lstm';
   // Optional inputs are passed only when present; attrs record where each one sits.
   const inputs: tf.Tensor[] = [args.x, args.kernel, args.recurrentKernel];

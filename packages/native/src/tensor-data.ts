@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 
 interface CpuBackendLike {
   data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Uint8Array): tf.TensorInfo;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array | Uint8Array): tf.TensorInfo;
   /** Adds a reference to stored data, for an output that shares its input's values. */
   incRef(dataId: object): void;
 }

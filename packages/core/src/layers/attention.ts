@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
 import { nextSeed } from '../random.js';
+import { activeFusedKernels } from './fused-kernels.js';
 
 /**
  * Attention layers for encoder-decoder models, serializable like any tfjs layer.
@@ -89,7 +90,10 @@ export interface BahdanauAttentionOptions {
   seed?: number;
 }
 
-/** Additive attention: score(q, k) = v · tanh(W1 q + W2 k + b). Memory grows with B·Tq·S·units. */
+/**
+ * Additive attention: score(q, k) = v · tanh(W1 q + W2 k + b). With tf ops, memory grows with B·Tq·S·units; the fused
+ * native op (cpu backend with @rnnkit/native) computes the same scores without that tensor.
+ */
 export class BahdanauAttention extends AttentionBase {
   static className = 'BahdanauAttention';
   readonly units: number;
@@ -124,8 +128,15 @@ export class BahdanauAttention extends AttentionBase {
     const [, s, dv] = values.shape;
     // The bias joins the (small) query projection before the [B, Tq, S, units] broadcast, not after it.
     const qFlat = tf.add(tf.matMul(tf.reshape(query, [batch * tq, dq]), this.queryKernel.read()), this.bias.read());
+    const kFlat = tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read());
+    const fused = activeFusedKernels();
+    if (fused) {
+      // One native op instead of the [B, Tq, S, units] tensors below (and the gradient's several more of that size).
+      return fused.additiveAttentionScores(tf.reshape(qFlat, [batch, tq, this.units]), tf.reshape(kFlat, [batch, s, this.units]),
+        tf.reshape(this.scoreVector.read(), [this.units]));
+    }
     const q = tf.reshape(qFlat, [batch, tq, 1, this.units]);
-    const k = tf.reshape(tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read()), [batch, 1, s, this.units]);
+    const k = tf.reshape(kFlat, [batch, 1, s, this.units]);
     const hidden = tf.tanh(tf.add(q, k));
     const flat = tf.matMul(tf.reshape(hidden, [batch * tq * s, this.units]), this.scoreVector.read());
     return tf.reshape(flat, [batch, tq, s]);

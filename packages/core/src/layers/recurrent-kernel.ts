@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeFusedKernels, type FusedKernelModule } from './fused-kernels.js';
 
 /**
  * Whole-sequence recurrent computation shared by every recurrent layer in core.
@@ -45,27 +46,10 @@ export interface RecurrentSequenceResult {
   c: tf.Tensor2D | null;
 }
 
-/** What core needs from `@rnnkit/native` (core must not depend on native's types, it is optional). */
-export interface FusedKernelModule {
-  fusedRecurrentSequence(args: Omit<RecurrentSequenceArgs, 'recurrentDropoutMask'>): RecurrentSequenceResult;
-}
-
-let fused: FusedKernelModule | null = null;
-
-/** Installed by `initBackend` when `@rnnkit/native` loads; `null` switches back to the reference loop. */
-export function useFusedKernels(mod: FusedKernelModule | null): void {
-  fused = mod;
-}
-
-export function fusedKernelsActive(): boolean {
-  return fused !== null && tf.getBackend() === 'cpu';
-}
-
 export function runRecurrent(args: RecurrentSequenceArgs): RecurrentSequenceResult {
+  const fused = activeFusedKernels();
   // The native op takes no recurrent dropout mask, so training with recurrentDropout runs the reference loop.
-  if (fused !== null && tf.getBackend() === 'cpu' && args.recurrentDropoutMask == null) {
-    return callFused(fused, args);
-  }
+  if (fused !== null && args.recurrentDropoutMask == null) return callFused(fused, args);
   return referenceRecurrent(args);
 }
 

@@ -13,6 +13,7 @@ export type {
   TrainResult,
 } from './types.js';
 export { train } from './trainer.js';
+export { adamOptimizer, FusedAdamOptimizer } from './adam.js';
 export { sparseCategoricalCrossentropy, meanSquaredError } from './losses.js';
 export type { SparseCrossentropyOptions } from './losses.js';
 export { clipByGlobalNorm, clipByValue } from './clip.js';

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeightsInto } from '../io/model-dir.js';
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
+import { adamOptimizer } from './adam.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
@@ -53,7 +54,7 @@ function checkConfig(cfg: TrainConfig): void {
 function makeOptimizer(name: string, lr: number): tf.Optimizer {
   switch (name) {
     case 'adam':
-      return tf.train.adam(lr);
+      return adamOptimizer(lr);
     case 'sgd':
       return tf.train.sgd(lr);
     case 'rmsprop':

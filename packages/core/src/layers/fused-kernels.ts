@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FusedAdamArgs } from '../train/adam.js';
+import type { RecurrentSequenceArgs, RecurrentSequenceResult } from './recurrent-kernel.js';
+
+/**
+ * Fused native ops that layers and the Adam optimizer use in place of their tf-ops code when `@rnnkit/native` is
+ * loaded.
+ *
+ * Core must not depend on native (it is optional, and core must not know its types): `initBackend` injects the
+ * module here, and each layer asks `activeFusedKernels()` before every call. Every fused op computes exactly what
+ * the layer's own tf ops compute, so weights, saved models and results do not depend on which path ran.
+ */
+
+/** What core needs from `@rnnkit/native`. */
+export interface FusedKernelModule {
+  /** A whole recurrent layer over the sequence (see recurrent-kernel.ts). */
+  fusedRecurrentSequence(args: Omit<RecurrentSequenceArgs, 'recurrentDropoutMask'>): RecurrentSequenceResult;
+  /** scores[b, t, s] = Σ_u scoreVector[u] · tanh(query[b, t, u] + keys[b, s, u]) (see BahdanauAttention). */
+  additiveAttentionScores(query: tf.Tensor3D, keys: tf.Tensor3D, scoreVector: tf.Tensor1D): tf.Tensor3D;
+  /** One variable's Adam step: new value and moments as tfjs's AdamOptimizer computes them (see train/adam.ts). */
+  fusedAdamUpdate(args: FusedAdamArgs): { value: tf.Tensor; m: tf.Tensor; v: tf.Tensor };
+}
+
+let installed: FusedKernelModule | null = null;
+
+/** Installed by `initBackend` when `@rnnkit/native` loads; `null` switches every layer back to its tf ops. */
+export function useFusedKernels(mod: FusedKernelModule | null): void {
+  installed = mod;
+}
+
+/** The fused ops, or null when none are installed or the current backend is not the one they run on. */
+export function activeFusedKernels(): FusedKernelModule | null {
+  return installed !== null && tf.getBackend() === 'cpu' ? installed : null;
+}
+
+export function fusedKernelsActive(): boolean {
+  return activeFusedKernels() !== null;
+}
