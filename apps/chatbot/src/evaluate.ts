@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bleu4, distinctN, perplexity, sparseCategoricalCrossentropy } from '@rnnkit/core';
+import { bleu4, distinctN, perplexity, runModel, sparseCategoricalCrossentropy } from '@rnnkit/core';
 import { bigramModel, mostFrequentResponse, responsesNll, unigramModel } from './baselines.js';
 import { makePairBatch } from './batches.js';
 import type { Chatbot, DecodeSettings } from './chatbot.js';
@@ -41,7 +41,7 @@ export function modelNll(model: tf.LayersModel, pairs: readonly EncodedPair[], b
     const idx = Array.from({ length: Math.min(batchSize, pairs.length - start) }, (_, i) => start + i);
     const batch = makePairBatch(pairs, idx);
     const [sum, count] = tf.tidy(() => {
-      const probs = model.predict(batch.xs as tf.Tensor[]) as tf.Tensor;
+      const [probs] = runModel(model, batch.xs);
       const w = batch.weights as tf.Tensor;
       const total = tf.sum(w);
       return [tf.mul(sparseCategoricalCrossentropy(batch.ys as tf.Tensor, probs, w), total).dataSync()[0], total.dataSync()[0]];

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, writeFileAtomic } from '@rnnkit/core';
+import { accuracy, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, runModel, writeFileAtomic } from '@rnnkit/core';
 import { imageCount, inputTensor, type ImageSet, type InputMode } from './images.js';
 
 /**
@@ -17,7 +17,7 @@ export function predictProbs(model: tf.LayersModel, set: ImageSet, mode: InputMo
   const chunks: Float32Array[] = [];
   for (let start = 0; start < n; start += PREDICT_BATCH) {
     const indices = Int32Array.from({ length: Math.min(PREDICT_BATCH, n - start) }, (_, i) => start + i);
-    const probs = tf.tidy(() => model.predict(inputTensor(set, indices, mode)) as tf.Tensor);
+    const [probs] = tf.tidy(() => runModel(model, inputTensor(set, indices, mode)));
     chunks.push(probs.dataSync() as Float32Array);
     probs.dispose();
   }

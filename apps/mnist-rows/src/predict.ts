@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { RNNKIT_JSON, RnnkitError, loadModelDir } from '@rnnkit/core';
+import { RNNKIT_JSON, RnnkitError, loadModelDir, runModel } from '@rnnkit/core';
 import type { SplitConfig } from './data.js';
 import { sequenceShape } from './images.js';
 import { modelConfigFrom, type ModelConfig } from './model.js';
@@ -57,7 +57,7 @@ export function predictPng(clf: LoadedClassifier, file: string, opts: { invert: 
   const image = prepareDigitPng(file, { size: cfg.rows, invert: opts.invert, fit });
   const probs = tf.tidy(() => {
     const x = tf.tensor3d(image.values, [1, ...sequenceShape(cfg.mode, cfg.rows, cfg.cols)]);
-    return (clf.model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    return runModel(clf.model, x)[0].dataSync() as Float32Array;
   });
   const ranked = Array.from(probs, (probability, classId) => ({ classId, name: classNames[classId], probability }));
   ranked.sort((a, b) => b.probability - a.probability);

@@ -4,7 +4,7 @@
  * d days on the backtest's test origins, applied around the point forecast.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, StandardScaler, type ScalerJSON } from '@rnnkit/core';
+import { RnnkitError, StandardScaler, runModel, type ScalerJSON } from '@rnnkit/core';
 import { computeFeatures } from './data/features.js';
 import type { PriceSeries } from './data/prices.js';
 import type { StocksConfig, TickerBacktest } from './train.js';
@@ -77,7 +77,7 @@ export function forecastTicker(
   }
   const scaler = StandardScaler.fromJSON(scalerJSON, `${series.ticker} scaler`);
   const window = scaler.transform(table.features.slice(-cfg.lookback));
-  const scaled = tf.tidy(() => (model.predict(tf.tensor3d([window])) as tf.Tensor).arraySync() as number[][])[0];
+  const scaled = tf.tidy(() => runModel(model, tf.tensor3d([window]))[0].arraySync() as number[][])[0];
   const returns = scaler.inverseTransformColumn(scaled, 0);
   const lastClose = table.close[table.close.length - 1];
   let cum = 0;

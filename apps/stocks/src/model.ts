@@ -4,7 +4,7 @@
  * One network serves every ticker (pooled training); tickers differ only in their own scalers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nextSeed, stackedRecurrent } from '@rnnkit/core';
+import { nextSeed, runModel, stackedRecurrent } from '@rnnkit/core';
 
 export interface ForecasterConfig {
   cell: 'gru' | 'lstm';
@@ -38,7 +38,7 @@ export function predictWindows(
     const n = Math.min(chunk, count - start);
     const values = tf.tidy(() => {
       const xs = tf.tensor3d(x.subarray(start * rowLength, (start + n) * rowLength), [n, cfg.lookback, cfg.numFeatures]);
-      return (model.predict(xs) as tf.Tensor).arraySync() as number[][];
+      return runModel(model, xs)[0].arraySync() as number[][];
     });
     out.push(...values);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compileForInference, RnnkitError, Vocab, type Batch, type ForwardLoss, type StepFunction, type StepOutput } from '@rnnkit/core';
+import { RnnkitError, Vocab, type Batch, type ForwardLoss, type StepFunction, type StepOutput, runModel } from '@rnnkit/core';
 import type { Summarizer } from './model.js';
 
 /**
@@ -42,7 +42,7 @@ export function pointerGeneratorLoss(
 export const pointerForwardLoss: ForwardLoss = {
   forward(model: tf.LayersModel, batch: Batch, training: boolean): tf.Scalar {
     const [src, tgtIn, srcExt] = batch.xs as tf.Tensor[];
-    const [pVocab, attention, pGen] = model.apply([src, tgtIn], { training }) as tf.Tensor[];
+    const [pVocab, attention, pGen] = runModel(model, [src, tgtIn], { training });
     if (!batch.weights) throw new RnnkitError('pointer-generator batches need a target mask (weights)');
     return pointerGeneratorLoss(pVocab, attention, pGen, srcExt, batch.ys as tf.Tensor, batch.weights);
   },
@@ -72,7 +72,6 @@ export function mixDistribution(pVocab: tf.Tensor2D, attention: tf.Tensor2D, pGe
 export function pointerStepFunction(model: Summarizer, extSize: number): StepFunction {
   const stateCount = model.seq2seq.decoderStateCount;
   const vocabSize = model.vocabSize;
-  const decoderStep = compileForInference(model.step);
   return {
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
       const decoderStates = states.slice(0, stateCount);
@@ -80,7 +79,7 @@ export function pointerStepFunction(model: Summarizer, extSize: number): StepFun
       const fed = Int32Array.from(tokens, (id) => (id >= vocabSize ? Vocab.UNK : id));
       const [logProbs, attention, ...next] = tf.tidy(() => {
         const token = tf.tensor2d(fed, [fed.length, 1], 'int32');
-        const [pVocab, attn, pGen, ...newStates] = decoderStep([token, encoderOutputs, srcMask, ...decoderStates]);
+        const [pVocab, attn, pGen, ...newStates] = runModel(model.step, [token, encoderOutputs, srcMask, ...decoderStates]);
         const p = mixDistribution(pVocab as tf.Tensor2D, attn as tf.Tensor2D, pGen as tf.Tensor2D, srcExt as tf.Tensor2D, extSize);
         return [tf.log(tf.maximum(p, 1e-30)), attn, ...newStates];
       });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Vocab } from '@rnnkit/core';
-import { SPECIAL_TOKENS, bitsPerChar } from '@rnnkit/core';
+import { SPECIAL_TOKENS, bitsPerChar, runModel } from '@rnnkit/core';
 import { encodeText, readCorpus, splitTrainVal } from './data.js';
 import { CharNgramModel, type NgramScore } from './ngram.js';
 import { zeroStates, type TextgenModelConfig } from './model.js';
@@ -62,7 +62,7 @@ export function streamLoss(stepModel: tf.LayersModel, cfg: TextgenModelConfig, i
       };
       const [chunkNll, ...next] = tf.tidy(() => {
         const x = tf.tensor2d(slice(inputs), [streams, len], 'int32');
-        const [logits, ...newStates] = stepModel.predict([x, ...states]) as tf.Tensor[];
+        const [logits, ...newStates] = runModel(stepModel, [x, ...states]);
         const logProbs = tf.logSoftmax(logits);
         const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(slice(targetIds), 'int32'), cfg.vocabSize).reshape(logits.shape)), -1);
         const lossSum = tf.neg(tf.sum(tf.mul(picked, tf.tensor2d(slice(weights), [streams, len]))));

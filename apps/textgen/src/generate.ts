@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { compileForInference, RnnkitError, SPECIAL_TOKENS, rng as sharedRng, sampleNext } from '@rnnkit/core';
+import { RnnkitError, SPECIAL_TOKENS, runModel, rng as sharedRng, sampleNext } from '@rnnkit/core';
 import type { Rng, SampleOptions, Vocab } from '@rnnkit/core';
 import { encodeText } from './data.js';
 import { zeroStates, type TextgenModelConfig } from './model.js';
@@ -56,7 +56,7 @@ export class CharGenerator {
   private feed(ids: Int32Array, states: tf.Tensor[]): { logProbs: Float32Array; next: tf.Tensor[] } {
     const [logits, ...next] = tf.tidy(() => {
       const tokens = tf.tensor2d(ids, [1, ids.length], 'int32');
-      const [allLogits, ...newStates] = compileForInference(this.stepModel)([tokens, ...states]);
+      const [allLogits, ...newStates] = runModel(this.stepModel, [tokens, ...states]);
       const last = allLogits.slice([0, ids.length - 1, 0], [1, 1, -1]).reshape([-1]);
       return [tf.logSoftmax(last), ...newStates];
     });

@@ -9,7 +9,7 @@
 // step (all threads), which stays comparable when other jobs share the machine.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, beamSearch, encodeForDecoding, initBackend, rng, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
+import { adamOptimizer, beamSearch, encodeForDecoding, initBackend, rng, runModel, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
 import { buildCase, charStepFunction, type BenchCase } from './models.js';
 import { median, resetPeakRss, round, samplePeakRss, timeCalls } from './measure.js';
 import { findTorchPython, runPytorch } from './pytorch.js';
@@ -48,7 +48,7 @@ function emit(line: Record<string, unknown>): void {
 function trainStep(c: BenchCase, optimizer: tf.Optimizer): () => void {
   const varList = c.model.trainableWeights.map((w) => w.read() as tf.Variable);
   return () => {
-    const cost = optimizer.minimize(() => c.loss(c.targets, c.model.apply(c.inputs, { training: true }) as tf.Tensor), true, varList);
+    const cost = optimizer.minimize(() => c.loss(c.targets, runModel(c.model, c.inputs, { training: true })[0]), true, varList);
     cost?.dataSync();
     cost?.dispose();
   };
@@ -56,7 +56,7 @@ function trainStep(c: BenchCase, optimizer: tf.Optimizer): () => void {
 
 function inferStep(c: BenchCase): () => void {
   return () => {
-    const out = c.model.predict(c.inputs, { batchSize: c.inputs[0].shape[0] }) as tf.Tensor;
+    const [out] = runModel(c.model, c.inputs);
     out.dataSync();
     out.dispose();
   };

@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   buildSeq2Seq,
-  compileForInference,
   meanSquaredError,
   recurrent,
+  runModel,
   sparseCategoricalCrossentropy,
   stackedRecurrent,
   type Seq2SeqModels,
@@ -95,11 +95,10 @@ export function charStepFunction(w: RecurrentWorkload): { step: StepFunction; in
   const [out, ...states] = recurrent({ cell: w.cell, units: w.units, returnState: true }).apply([embedded, ...stateInputs]) as tf.SymbolicTensor[];
   const probs = tf.layers.dense({ units: w.vocab, activation: 'softmax' }).apply(out) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [token, ...stateInputs], outputs: [probs, ...states] });
-  const run = compileForInference(model);
   const step: StepFunction = {
     step(tokens, current) {
       const [logProbs, ...next] = tf.tidy(() => {
-        const [p, ...s] = run([tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...current]);
+        const [p, ...s] = runModel(model, [tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...current]);
         return [tf.log(tf.maximum(p, 1e-30)), ...s];
       });
       return { logProbs: logProbs as tf.Tensor2D, states: next };

@@ -3,7 +3,7 @@ export * from './backend.js';
 export * from './random.js';
 export * from './layers/index.js';
 export * from './seq2seq.js';
-export * from './inference.js';
+export * from './run-model.js';
 export * from './train/index.js';
 export * from './io/index.js';
 export * from './data/index.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from './errors.js';
-import { compileForInference } from './inference.js';
+import { runModel } from './run-model.js';
 import { nextSeed } from './random.js';
 import { bahdanauAttention, luongAttention } from './layers/attention.js';
 import { paddingMask } from './layers/padding-mask.js';
@@ -253,7 +253,7 @@ export function sourceBatch(srcIds: number[][], srcVocab: number): tf.Tensor2D {
 export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf.Tensor[] {
   return tf.tidy(() => {
     const src = sourceBatch(srcIds, models.config.srcVocab);
-    const [encoderOutputs, srcMask, ...states] = compileForInference(models.encoder)([src]);
+    const [encoderOutputs, srcMask, ...states] = runModel(models.encoder, src);
     return [...states, encoderOutputs, srcMask];
   });
 }
@@ -265,7 +265,6 @@ export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf
  */
 export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
   const stateCount = models.decoderStateCount;
-  const decoderStep = compileForInference(models.decoderStep);
   return {
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
       if (states.length !== stateCount + 2) {
@@ -279,7 +278,7 @@ export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
       const [encoderOutputs, srcMask] = states.slice(stateCount);
       const [logProbs, attention, ...newStates] = tf.tidy(() => {
         const token = tf.tensor2d(tokens, [tokens.length, 1], 'int32');
-        const [probs, attn, ...next] = decoderStep([token, encoderOutputs, srcMask, ...decoderStates]);
+        const [probs, attn, ...next] = runModel(models.decoderStep, [token, encoderOutputs, srcMask, ...decoderStates]);
         // Clip before the log so an underflowed probability gives a large finite penalty, not -Infinity.
         return [tf.log(tf.maximum(probs, 1e-30)), attn, ...next];
       });

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeightsInto } from '../io/model-dir.js';
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
+import { runModel } from '../run-model.js';
 import { adamOptimizer } from './adam.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
@@ -109,10 +110,11 @@ function batchLoss(
 ): tf.Scalar {
   if (typeof loss !== 'function') return loss.forward(model, batch, training);
   checkInputs(model, batch.xs);
-  const yPred = model.apply(batch.xs, { training }) as tf.Tensor | tf.Tensor[];
-  if (Array.isArray(yPred) || Array.isArray(batch.ys)) {
+  const outputs = runModel(model, batch.xs, { training });
+  const yPred = outputs[0];
+  if (outputs.length !== 1 || Array.isArray(batch.ys)) {
     throw new RnnkitError(
-      `the model has ${Array.isArray(yPred) ? yPred.length : 1} output(s) and the batch ${Array.isArray(batch.ys) ? batch.ys.length : 1} ` +
+      `the model has ${outputs.length} output(s) and the batch ${Array.isArray(batch.ys) ? batch.ys.length : 1} ` +
         'target tensor(s): a plain loss function needs exactly one of each; pass { forward(model, batch, training) } instead',
     );
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { compileForInference } from '../src/inference.js';
+import { runModel } from '../src/run-model.js';
 import { recurrent } from '../src/layers/recurrent.js';
 import { setSeed } from '../src/random.js';
 import { buildSeq2Seq } from '../src/seq2seq.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 function expectSameOutputs(model: tf.LayersModel, inputs: tf.Tensor[]): void {
   const expected = model.predictOnBatch(inputs) as tf.Tensor | tf.Tensor[];
-  const actual = compileForInference(model)(inputs);
+  const actual = runModel(model, inputs);
   const list = Array.isArray(expected) ? expected : [expected];
   expect(actual.length).toBe(list.length);
   list.forEach((e, i) => {
@@ -42,7 +42,7 @@ function charStepModel(): tf.LayersModel {
   return tf.model({ inputs: [tokens, ...stateInputs], outputs: [probs, ...stateOutputs] });
 }
 
-describe('compileForInference', () => {
+describe('runModel', () => {
   it('matches predictOnBatch on a stacked stateful char-LM step model (dropout off)', () => {
     const model = charStepModel();
     const tokens = tf.tensor2d([[3, 4, 5], [1, 19, 2]], [2, 3], 'int32');
@@ -64,6 +64,33 @@ describe('compileForInference', () => {
     models.train.dispose();
   });
 
+  it('trains like model.apply, calling the bidirectional encoder once per step instead of once per used output', () => {
+    const models = buildSeq2Seq({ srcVocab: 15, tgtVocab: 12, embedDim: 6, encoderCell: 'lstm', encoderUnits: 5, bidirectional: true, decoderUnits: 7, attention: 'general', seed: 4 });
+    const src = tf.tensor2d([[4, 5, 6, 0], [7, 8, 9, 10]], [2, 4], 'int32');
+    const tgtIn = tf.tensor2d([[3, 5, 0], [5, 6, 7]], [2, 3], 'int32');
+    const weights = models.train.trainableWeights.map((w) => w.read());
+    const encoder = models.train.getLayer('encoder');
+    const originalCall = encoder.call.bind(encoder);
+    let encoderCalls = 0;
+    encoder.call = (inputs, kwargs) => {
+      encoderCalls++;
+      return originalCall(inputs, kwargs);
+    };
+    const gradsVia = (forward: () => tf.Tensor) => tf.variableGrads(() => tf.sum(tf.square(forward())) as tf.Scalar, weights as tf.Variable[]);
+    const viaApply = gradsVia(() => models.train.apply([src, tgtIn], { training: true }) as tf.Tensor);
+    encoderCalls = 0;
+    const viaRunModel = gradsVia(() => runModel(models.train, [src, tgtIn], { training: true })[0]);
+    expect(encoderCalls).toBe(1);
+    expect(viaRunModel.value.dataSync()[0]).toBeCloseTo(viaApply.value.dataSync()[0], 5);
+    for (const name of Object.keys(viaApply.grads)) {
+      const [a, b] = [viaRunModel.grads[name].dataSync(), viaApply.grads[name].dataSync()];
+      a.forEach((v, j) => expect(v, name).toBeCloseTo(b[j], 5));
+    }
+    tf.dispose([src, tgtIn, viaApply.value, viaRunModel.value, ...Object.values(viaApply.grads), ...Object.values(viaRunModel.grads)]);
+    models.decoderStep.dispose();
+    models.train.dispose();
+  });
+
   it('runs a layer shared by two branches once per branch', () => {
     const x = tf.input({ shape: [3] });
     const shared = tf.layers.dense({ units: 3, activation: 'tanh' });
@@ -78,7 +105,7 @@ describe('compileForInference', () => {
 
   it('reads the current weights at every call and leaks no tensors', () => {
     const model = charStepModel();
-    const run = compileForInference(model);
+    const run = (xs: tf.Tensor[]) => runModel(model, xs);
     const inputs = [tf.tensor2d([[2]], [1, 1], 'int32'), ...[8, 8, 5, 5].map((u) => tf.zeros([1, u]))];
     tf.dispose(run(inputs));
     const before = tf.memory().numTensors;
@@ -96,7 +123,7 @@ describe('compileForInference', () => {
   it('names the model when the number of inputs is wrong', () => {
     const x = tf.input({ shape: [2] });
     const model = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 1 }).apply(x) as tf.SymbolicTensor, name: 'tiny' });
-    expect(() => compileForInference(model)([])).toThrow(/model 'tiny' takes 1 input\(s\), got 0/);
+    expect(() => runModel(model, [])).toThrow(/model 'tiny' takes 1 input\(s\), got 0/);
     model.dispose();
   });
 });
