@@ -3,7 +3,7 @@
 // JSON line per measurement on stdout; progress and the backend line go to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--steps 10] [--warmup 3] [--native on|off] [--skip-pytorch]
-//                    [--pytorch-threads 2] [--sampling-chars 300] [--replies 5]
+//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5]
 //
 // train_ms / infer_ms are median wall times; train_cpu_ms is the median process CPU time of a
 // step (all threads), which stays comparable when other jobs share the machine.
@@ -23,7 +23,7 @@ const { values: opts } = parseArgs({
     native: { type: 'string', default: 'on' },
     'skip-pytorch': { type: 'boolean', default: false },
     'pytorch-threads': { type: 'string', default: '2' },
-    'sampling-chars': { type: 'string', default: '300' },
+    'sampling-chars': { type: 'string', default: '2000' },
     replies: { type: 'string', default: '5' },
   },
 });
