@@ -50,6 +50,15 @@ int intArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 Napi::Float32Array newFloats(Napi::Env env, size_t n) { return Napi::Float32Array::New(env, n); }
 
+// A Float32Array over node::Buffer memory, which Node leaves uninitialized, unlike newFloats' zero-filled
+// ArrayBuffer. Only for outputs that the kernel overwrites completely (elementwise results, GEMM with
+// beta 0, every recurrent output): zero-filling them was 4-9% of a training step (the fused Adam's three
+// outputs alone cost ~3 ms per seq2seq step). Outputs that kernels accumulate into keep newFloats.
+Napi::Float32Array uninitializedFloats(Napi::Env env, size_t n) {
+  auto bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(float));
+  return Napi::Float32Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
+}
+
 const char* simdLevel() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
@@ -108,7 +117,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
 
   const int batch = batchA > batchB ? batchA : batchB;
   const size_t cSize = static_cast<size_t>(M) * N;
-  auto out = newFloats(env, cSize * batch);
+  auto out = uninitializedFloats(env, cSize * batch);
   float* c = out.Data();
   const int lda = transA ? M : K, ldb = transB ? K : N;
   for (int i = 0; i < batch; ++i) {
@@ -163,19 +172,19 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   const rnnkit::RnnInputs in = parseRnn(info);
   const bool save = info[13].ToBoolean();
   const size_t B = in.s.B, T = in.s.T, U = in.s.U;
-  auto outputs = newFloats(env, B * T * U);
-  auto h = newFloats(env, B * U);
+  auto outputs = uninitializedFloats(env, B * T * U);
+  auto h = uninitializedFloats(env, B * U);
   auto result = Napi::Object::New(env);
   rnnkit::RnnOutputs out{outputs.Data(), h.Data(), nullptr, nullptr};
   if (in.cell == Cell::LSTM) {
-    auto c = newFloats(env, B * U);
+    auto c = uninitializedFloats(env, B * U);
     out.c = c.Data();
     result.Set("c", c);
   } else {
     result.Set("c", env.Null());
   }
   if (save) {
-    auto saved = newFloats(env, rnnkit::savedSize(in.cell, in.s));
+    auto saved = uninitializedFloats(env, rnnkit::savedSize(in.cell, in.s));
     out.saved = saved.Data();
     result.Set("saved", saved);
   } else {
@@ -197,15 +206,15 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   const float* dOutputs = optionalFloats(info[14], B * T * U, "dOutputs");
   const float* dH = optionalFloats(info[15], B * U, "dH");
   const float* dC = in.cell == Cell::LSTM ? optionalFloats(info[16], B * U, "dC") : nullptr;
-  auto dx = newFloats(env, B * T * D);
-  auto dh0 = newFloats(env, B * U);
-  auto dKernel = newFloats(env, D * GU);
-  auto dRecurrent = newFloats(env, U * GU);
-  auto dBias = newFloats(env, GU);
+  auto dx = uninitializedFloats(env, B * T * D);
+  auto dh0 = uninitializedFloats(env, B * U);
+  auto dKernel = uninitializedFloats(env, D * GU);
+  auto dRecurrent = uninitializedFloats(env, U * GU);
+  auto dBias = uninitializedFloats(env, GU);
   auto result = Napi::Object::New(env);
   rnnkit::RnnGradients g{dx.Data(), dh0.Data(), nullptr, dKernel.Data(), dRecurrent.Data(), dBias.Data()};
   if (in.cell == Cell::LSTM) {
-    auto dc0 = newFloats(env, B * U);
+    auto dc0 = uninitializedFloats(env, B * U);
     g.dc0 = dc0.Data();
     result.Set("dc0", dc0);
   } else {
@@ -269,7 +278,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   checkBroadcast(env, aShape, bShape, outShape);
   const float* a = requiredFloats(info[1], sizeOf(aShape), "a");
   const float* b = requiredFloats(info[3], sizeOf(bShape), "b");
-  auto out = newFloats(env, sizeOf(outShape));
+  auto out = uninitializedFloats(env, sizeOf(outShape));
   rnnkit::binaryBroadcast(static_cast<rnnkit::BinaryOp>(op), a, aShape, b, bShape, outShape, out.Data());
   return out;
 }
@@ -311,7 +320,7 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   const uint8_t* cond = requiredBytes(info[0], n, "condition");
   const float* t = requiredFloats(info[1], n, "t");
   const float* e = requiredFloats(info[2], n, "e");
-  auto out = newFloats(env, n);
+  auto out = uninitializedFloats(env, n);
   rnnkit::selectSame(cond, t, e, static_cast<long>(n), out.Data());
   return out;
 }
@@ -344,7 +353,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   if (op > static_cast<int>(rnnkit::UnaryOp::Relu)) throw Napi::RangeError::New(env, "unknown unary op");
   const size_t n = info[1].As<Napi::TypedArray>().ElementLength();
   const float* x = requiredFloats(info[1], n, "x");
-  auto out = newFloats(env, n);
+  auto out = uninitializedFloats(env, n);
   rnnkit::unary(static_cast<rnnkit::UnaryOp>(op), x, static_cast<long>(n), out.Data());
   return out;
 }
@@ -360,7 +369,7 @@ Napi::Value Slice(const Napi::CallbackInfo& info) {
     if (begin[i] + size[i] > shape[i]) throw Napi::RangeError::New(env, "slice out of bounds");
   }
   const float* x = requiredFloats(info[0], sizeOf(shape), "x");
-  auto out = newFloats(env, sizeOf(size));
+  auto out = uninitializedFloats(env, sizeOf(size));
   rnnkit::slice(x, shape, begin, size, out.Data());
   return out;
 }
@@ -371,7 +380,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const int rows = intArg(info, 1, "rows"), cols = intArg(info, 2, "cols");
   if (cols == 0) throw Napi::RangeError::New(env, "cols must be >= 1");
   const float* x = requiredFloats(info[0], static_cast<size_t>(rows) * cols, "x");
-  auto out = newFloats(env, static_cast<size_t>(rows) * cols);
+  auto out = uninitializedFloats(env, static_cast<size_t>(rows) * cols);
   rnnkit::softmaxRows(x, rows, cols, out.Data());
   return out;
 }
@@ -386,7 +395,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   }
   auto indices = info[3].As<Napi::Int32Array>();
   const int count = static_cast<int>(indices.ElementLength());
-  auto out = newFloats(env, static_cast<size_t>(count) * rowSize);
+  auto out = uninitializedFloats(env, static_cast<size_t>(count) * rowSize);
   if (!rnnkit::gatherRows(params, paramRows, rowSize, indices.Data(), count, out.Data())) {
     throw Napi::RangeError::New(env, "gather index out of range [0, " + std::to_string(paramRows) + ")");
   }
@@ -404,7 +413,7 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     seen[p] = true;
   }
   const float* x = requiredFloats(info[0], sizeOf(shape), "x");
-  auto out = newFloats(env, sizeOf(shape));
+  auto out = uninitializedFloats(env, sizeOf(shape));
   rnnkit::transpose(x, shape, perm, out.Data());
   return out;
 }
@@ -502,13 +511,6 @@ double numberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
-// A Float32Array over node::Buffer memory, which Node leaves uninitialized, unlike newFloats' zero-filled
-// ArrayBuffer. Only for outputs that the kernel overwrites completely: for the 4.9M Adam elements of the
-// seq2seq benchmark the zero-fill of three outputs cost ~3 ms per step.
-Napi::Float32Array uninitializedFloats(Napi::Env env, size_t n) {
-  auto bytes = Napi::Buffer<uint8_t>::New(env, n * sizeof(float));
-  return Napi::Float32Array::New(env, n, bytes.ArrayBuffer(), bytes.ByteOffset());
-}
 
 // adamUpdate(value, gradient, m, v, learningRate, beta1, beta2, epsilon, biasCorrection1, biasCorrection2)
 //   → { value, m, v }, three new Float32Arrays (the inputs are tfjs tensor data and stay untouched).
