@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <cstring>
 #include <vector>
 
@@ -333,15 +334,17 @@ void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   const size_t rows = static_cast<size_t>(B) * T;
 
   // Input projection for every step at once: xp = x W + b, one [B*T, D] x [D, GU] product.
-  std::vector<float> xp(rows * GU);
+  // Every element is written below (bias or 0, then the product), so the buffer is not zero-filled first.
+  std::unique_ptr<float[]> xpBuffer(new float[rows * GU]);
+  float* xp = xpBuffer.get();
   for (size_t r = 0; r < rows; ++r) {
     if (in.bias) {
-      copyRow(xp.data() + r * GU, in.bias, GU);
+      copyRow(xp + r * GU, in.bias, GU);
     } else {
-      std::fill(xp.data() + r * GU, xp.data() + (r + 1) * GU, 0.0f);
+      std::fill(xp + r * GU, xp + (r + 1) * GU, 0.0f);
     }
   }
-  sgemm(false, false, static_cast<int>(rows), GU, D, 1.0f, in.x, D, in.kernel, GU, 1.0f, xp.data(), GU);
+  sgemm(false, false, static_cast<int>(rows), GU, D, 1.0f, in.x, D, in.kernel, GU, 1.0f, xp, GU);
 
   const size_t BU = static_cast<size_t>(B) * U;
   if (in.h0) copyRow(out.h, in.h0, static_cast<int>(BU)); else std::fill(out.h, out.h + BU, 0.0f);
@@ -350,7 +353,7 @@ void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   }
   SavedView sv{};
   if (out.saved) sv = viewSaved(in.cell, in.s, out.saved);
-  forEachRowSlice(B, [&](int b0, int b1) { forwardRows(in, out, xp.data(), sv, b0, b1); });
+  forEachRowSlice(B, [&](int b0, int b1) { forwardRows(in, out, xp, sv, b0, b1); });
 }
 
 void rnnBackward(const RnnInputs& in, const float* saved, const float* dOutputs, const float* dH,
@@ -361,24 +364,26 @@ void rnnBackward(const RnnInputs& in, const float* saved, const float* dOutputs,
   const SavedView sv = viewSaved(in.cell, in.s, const_cast<float*>(saved));
 
   // Gradients w.r.t. the gate pre-activations of every step, rows b*T + t like xp.
-  std::vector<float> dA(rows * GU);
-  forEachRowSlice(B, [&](int b0, int b1) { backwardRows(in, sv, dOutputs, dH, dC, dA.data(), grads, b0, b1); });
+  // backwardRows writes every row (zeros for masked steps), so the buffer is not zero-filled first.
+  std::unique_ptr<float[]> dABuffer(new float[rows * GU]);
+  float* dA = dABuffer.get();
+  forEachRowSlice(B, [&](int b0, int b1) { backwardRows(in, sv, dOutputs, dH, dC, dA, grads, b0, b1); });
 
   // Weight and input gradients for all steps at once.
-  sgemm(false, true, static_cast<int>(rows), D, GU, 1.0f, dA.data(), GU, in.kernel, GU, 0.0f, grads.dx, D);
-  sgemm(true, false, D, GU, static_cast<int>(rows), 1.0f, in.x, D, dA.data(), GU, 0.0f, grads.dKernel, GU);
+  sgemm(false, true, static_cast<int>(rows), D, GU, 1.0f, dA, GU, in.kernel, GU, 0.0f, grads.dx, D);
+  sgemm(true, false, D, GU, static_cast<int>(rows), 1.0f, in.x, D, dA, GU, 0.0f, grads.dKernel, GU);
   if (in.cell == Cell::GRU) {
-    sgemm(true, false, U, 2 * U, static_cast<int>(rows), 1.0f, sv.hPrev, U, dA.data(), GU, 0.0f,
+    sgemm(true, false, U, 2 * U, static_cast<int>(rows), 1.0f, sv.hPrev, U, dA, GU, 0.0f,
           grads.dRecurrentKernel, GU);
-    sgemm(true, false, U, U, static_cast<int>(rows), 1.0f, sv.rh, U, dA.data() + 2 * U, GU, 0.0f,
+    sgemm(true, false, U, U, static_cast<int>(rows), 1.0f, sv.rh, U, dA + 2 * U, GU, 0.0f,
           grads.dRecurrentKernel + 2 * U, GU);
   } else {
-    sgemm(true, false, U, GU, static_cast<int>(rows), 1.0f, sv.hPrev, U, dA.data(), GU, 0.0f,
+    sgemm(true, false, U, GU, static_cast<int>(rows), 1.0f, sv.hPrev, U, dA, GU, 0.0f,
           grads.dRecurrentKernel, GU);
   }
   std::fill(grads.dBias, grads.dBias + GU, 0.0f);
   for (size_t r = 0; r < rows; ++r) {
-    const float* da = dA.data() + r * GU;
+    const float* da = dA + r * GU;
     for (int j = 0; j < GU; ++j) grads.dBias[j] += da[j];
   }
 }
