@@ -205,7 +205,8 @@ def bench_reply(w, replies):
                 hidden = tuple(x[:, parents] for x in hidden) if model.cell == "lstm" else hidden[:, parents]
         return tokens
 
-    reply()
+    for _ in range(replies):  # untimed first, as many as are timed (as the Node benchmark does)
+        reply()
     samples = []
     for _ in range(replies):
         start = time.perf_counter()
