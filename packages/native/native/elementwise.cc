@@ -304,7 +304,7 @@ RNNKIT_SIMD void unaryRange(const float* __restrict__ x, long n, float* __restri
       case UnaryOp::Tanh: out[i] = fastTanh(v); break;
       case UnaryOp::Sigmoid: out[i] = fastSigmoid(v); break;
       case UnaryOp::Exp: out[i] = fastExp(v); break;
-      case UnaryOp::Log: out[i] = std::log(v); break;
+      case UnaryOp::Log: out[i] = fastLog(v); break;
       case UnaryOp::Sqrt: out[i] = std::sqrt(v); break;
       case UnaryOp::Square: out[i] = v * v; break;
       case UnaryOp::Neg: out[i] = -v; break;
@@ -335,6 +335,14 @@ void unary(UnaryOp op, const float* x, long n, float* out) {
     // Exact values where the fast path clamps (overflow to Infinity, underflow to denormals/0).
     for (long i = 0; i < n; ++i) {
       if (x[i] > 88.0f || x[i] < -87.0f) out[i] = std::exp(x[i]);
+    }
+    return;
+  }
+  if (op == UnaryOp::Log) {
+    unaryParallel<UnaryOp::Log>(x, n, out);
+    // Exact values where the fast path does not apply: zero, negatives, denormals, Infinity, NaN.
+    for (long i = 0; i < n; ++i) {
+      if (!(x[i] >= 1.17549435e-38f && x[i] <= 3.40282347e38f)) out[i] = std::log(x[i]);
     }
     return;
   }

@@ -1,4 +1,4 @@
-// Branch-free float approximations of exp, sigmoid and tanh that the compiler can vectorize.
+// Branch-free float approximations of exp, log, sigmoid and tanh that the compiler can vectorize.
 // libm's expf/tanhf are scalar calls; the gate math of a recurrent step applies them to every
 // unit of every row, which would otherwise dominate the step time. Accuracy is a few ulp
 // (relative error below 1e-6), far inside the 1e-4 parity budget against tfjs's float64 math.
@@ -54,6 +54,31 @@ RNNKIT_INLINE float fastTanh(float x) {
   p = p * x2 + 1.0f;
   float small = x * p;
   return ax < 0.25f || x != x ? small : big;  // NaN: the polynomial propagates it
+}
+
+// Natural log of a positive normal float (relative error below 1e-7). Zero, negatives, denormals,
+// Infinity and NaN are not handled: the Log kernel recomputes those lanes with std::log.
+RNNKIT_INLINE float fastLog(float x) {
+  int32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  // x = m * 2^e with m in [1, 2), then m moved to [sqrt(1/2), sqrt(2)) so that |m - 1| <= 0.415.
+  const int32_t mantissaBits = (bits & 0x007fffff) | 0x3f800000;
+  float m;
+  std::memcpy(&m, &mantissaBits, sizeof m);
+  float e = static_cast<float>(((bits >> 23) & 0xff) - 127);
+  const bool high = m > 1.41421356f;
+  m = high ? 0.5f * m : m;
+  e = high ? e + 1.0f : e;
+  // log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172: odd series to s^9 (truncation < 1e-9).
+  const float s = (m - 1.0f) / (m + 1.0f);
+  const float s2 = s * s;
+  float p = 1.0f / 9.0f;
+  p = p * s2 + 1.0f / 7.0f;
+  p = p * s2 + 1.0f / 5.0f;
+  p = p * s2 + 1.0f / 3.0f;
+  p = p * s2 + 1.0f;
+  // e * ln2 with ln2 split in a high part exact in float and a low correction.
+  return e * 0.693359375f - e * 2.12194440e-4f + 2.0f * s * p;
 }
 
 }  // namespace rnnkit

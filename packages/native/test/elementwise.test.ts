@@ -227,6 +227,21 @@ describe.skipIf(optedOut)('native elementwise kernels', () => {
     expect(tf.memory().numDataBuffers).toBe(before);
   });
 
+  it('log is within 2e-7 of float64 log (absolute below 1, relative above) across every float magnitude', () => {
+    const values = [
+      ...Array.from({ length: 4000 }, (_, i) => Math.exp(-87 + (i / 3999) * 175.5)), // 1.6e-38 .. 3.3e38
+      ...Array.from({ length: 2000 }, (_, i) => 0.5 + i / 1000), // mantissas on both sides of sqrt(2)
+      1e-40, 1e-45, 3.4028234e38, 1.1754944e-38, 0, -1, Infinity, NaN,
+    ];
+    const x = Float32Array.from(values);
+    const out = tf.log(tf.tensor1d(x)).dataSync();
+    x.forEach((v, i) => {
+      const exact = Math.log(v);
+      if (!Number.isFinite(exact)) expect(out[i], `log(${v})`).toBe(exact);
+      else expect(Math.abs(out[i] - exact), `log(${v})`).toBeLessThanOrEqual(2e-7 * Math.max(1, Math.abs(exact)));
+    });
+  });
+
   it('leaves int32 arithmetic to the original kernels', () => {
     const r = tf.add(tf.ones([64, 40, 1], 'int32'), tf.ones([1, 1, 65], 'int32'));
     expect(r.dtype).toBe('int32');
