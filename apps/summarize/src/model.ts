@@ -33,7 +33,7 @@ export interface Summarizer {
   seq2seq: Seq2SeqModels;
   /** [src [B,S], tgtIn [B,T]] → [P_vocab [B,T,V], attention [B,T,S], p_gen [B,T,1]] (the weights trained and saved). */
   train: tf.LayersModel;
-  /** [token [N,1], encoderOutputs, srcMask, ...states] → [P_vocab [N,V], attention [N,S], p_gen [N,1], ...newStates]. */
+  /** [token [N,1], ...context (see Seq2SeqModels), ...states] → [P_vocab [N,V], attention [N,S], p_gen [N,1], ...newStates]. */
   step: tf.LayersModel;
 }
 
@@ -69,7 +69,7 @@ export function buildSummarizer(cfg: ModelConfig, vocabSize: number, seed?: numb
   const flat = (x: tf.SymbolicTensor, size: number, name: string) =>
     tf.layers.reshape({ targetShape: [size], name }).apply(x) as tf.SymbolicTensor;
   const step = tf.model({
-    inputs: [s.token, s.encoderOutputs, s.srcMask, ...s.states],
+    inputs: [s.token, ...s.contextInputs, ...s.states],
     outputs: [flat(s.probs, vocabSize, 'step_p_vocab'), flat(s.attentionWeights, -1, 'step_attention'),
       flat(pGen(s, s.token), 1, 'step_p_gen'), ...s.decoderStates],
     name: 'summarizer_step',

@@ -65,25 +65,27 @@ export function mixDistribution(pVocab: tf.Tensor2D, attention: tf.Tensor2D, pGe
 }
 
 /**
- * A core StepFunction over the pointer-generator. States are [...decoderStates, encoderOutputs, srcMask, srcExt];
- * the last three pass through unchanged (beam search gathers their rows). Tokens fed back that are extended ids
+ * A core StepFunction over the pointer-generator. States are [...decoderStates, ...context, srcExt] (context as
+ * encodeForDecoding returns it); context and srcExt pass through unchanged (beam search gathers their rows). Tokens fed back that are extended ids
  * (copied unknown words) enter the embedding as UNK. `extras` is the step's attention [N,S].
  */
 export function pointerStepFunction(model: Summarizer, extSize: number): StepFunction {
   const stateCount = model.seq2seq.decoderStateCount;
+  const contextEnd = stateCount + model.seq2seq.contextCount;
   const vocabSize = model.vocabSize;
   return {
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
       const decoderStates = states.slice(0, stateCount);
-      const [encoderOutputs, srcMask, srcExt] = states.slice(stateCount);
+      const context = states.slice(stateCount, contextEnd);
+      const srcExt = states[contextEnd];
       const fed = Int32Array.from(tokens, (id) => (id >= vocabSize ? Vocab.UNK : id));
       const [logProbs, attention, ...next] = tf.tidy(() => {
         const token = tf.tensor2d(fed, [fed.length, 1], 'int32');
-        const [pVocab, attn, pGen, ...newStates] = runModel(model.step, [token, encoderOutputs, srcMask, ...decoderStates]);
+        const [pVocab, attn, pGen, ...newStates] = runModel(model.step, [token, ...context, ...decoderStates]);
         const p = mixDistribution(pVocab as tf.Tensor2D, attn as tf.Tensor2D, pGen as tf.Tensor2D, srcExt as tf.Tensor2D, extSize);
         return [tf.log(tf.maximum(p, 1e-30)), attn, ...newStates];
       });
-      return { logProbs: logProbs as tf.Tensor2D, states: [...next, encoderOutputs, srcMask, srcExt], extras: attention };
+      return { logProbs: logProbs as tf.Tensor2D, states: [...next, ...context, srcExt], extras: attention };
     },
   };
 }

@@ -29,7 +29,7 @@ export interface SummaryOutput {
   replacedUnk: number;
 }
 
-/** Decoding states for a batch of articles: [...decoderStates, encoderOutputs, srcMask, srcExt]. */
+/** Decoding states for a batch of articles: [...decoderStates, ...context (encodeForDecoding), srcExt]. */
 function initialStates(model: Summarizer, sources: { src: number[]; srcExt: number[] }[]): tf.Tensor[] {
   const encoded = encodeForDecoding(model.seq2seq, sources.map((s) => s.src));
   const width = Math.max(...sources.map((s) => s.src.length));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from './errors.js';
 import { runModel } from './run-model.js';
 import { nextSeed } from './random.js';
-import { bahdanauAttention, luongAttention } from './layers/attention.js';
+import { BahdanauAttention, bahdanauAttention, luongAttention, type LuongAttention } from './layers/attention.js';
 import { paddingMask } from './layers/padding-mask.js';
 import { bidirectional, recurrent } from './layers/recurrent.js';
 import type { StepFunction, StepOutput } from './decode/step.js';
@@ -27,9 +27,13 @@ import type { StepFunction, StepOutput } from './decode/step.js';
  *   // your layer: pGen·probs + (1 − pGen)·(attention weights scattered onto the source ids)
  *   const final = copyMix.apply([parts.train.probs, parts.train.attentionWeights, pGen, parts.train.src]);
  *   tf.model({ inputs: [parts.train.src, parts.train.tgtIn], outputs: final });
- * and the same on `parts.step` (inputs token, encoderOutputs, srcMask, ...states) for a one-step model. A copy
+ * and the same on `parts.step` (inputs token, ...contextInputs, ...states) for a one-step model. A copy
  * mechanism also needs the source ids at each step: give that step model an extra src-ids input and carry the ids
- * in your own StepFunction's states next to the encoder outputs (rows are gathered the same way in beam search).
+ * in your own StepFunction's states after the context (rows are gathered the same way in beam search).
+ *
+ * The step's "context" is what `encodeForDecoding` computes once per source: the encoder outputs, the source mask
+ * and, with Bahdanau attention, the attention keys (the encoder outputs' projection, which would otherwise be
+ * recomputed at every decoder step).
  * Layers shared with `train` keep sharing weights, so training your model trains the step model too.
  */
 
@@ -71,14 +75,25 @@ export interface Seq2SeqModels {
   train: tf.LayersModel;
   /** src → [encoderOutputs [B, S, E], srcMask [B, S], ...initialDecoderStates]. */
   encoder: tf.LayersModel;
-  /** [token int32 [B, 1], encoderOutputs, srcMask, ...states] → [probs [B, V], attention [B, S], ...newStates]. */
+  /** [token int32 [B, 1], ...context, ...states] → [probs [B, V], attention [B, S], ...newStates]. */
   decoderStep: tf.LayersModel;
   config: Seq2SeqConfig;
   /** Number of decoder state tensors (1 for GRU, 2 for LSTM). */
   decoderStateCount: number;
+  /** Number of context tensors: encoderOutputs and srcMask, plus the attention keys with Bahdanau attention. */
+  contextCount: number;
+  /** The attention layer (shared by the three models). */
+  attention: BahdanauAttention | LuongAttention;
   parts: {
     train: Seq2SeqGraph & { src: tf.SymbolicTensor; tgtIn: tf.SymbolicTensor; encoderOutputs: tf.SymbolicTensor; srcMask: tf.SymbolicTensor };
-    step: Seq2SeqGraph & { token: tf.SymbolicTensor; encoderOutputs: tf.SymbolicTensor; srcMask: tf.SymbolicTensor; states: tf.SymbolicTensor[] };
+    step: Seq2SeqGraph & {
+      token: tf.SymbolicTensor;
+      encoderOutputs: tf.SymbolicTensor;
+      srcMask: tf.SymbolicTensor;
+      /** The step's context inputs in order: encoderOutputs, srcMask and, with Bahdanau attention, the keys. */
+      contextInputs: tf.SymbolicTensor[];
+      states: tf.SymbolicTensor[];
+    };
   };
 }
 
@@ -153,10 +168,11 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
 
   /** Decoder + attention + output layers on target ids [B, T] (T = 1 for a step). */
   const decode = (tgtIds: tf.SymbolicTensor, initialStates: tf.SymbolicTensor[], encoderOutputs: tf.SymbolicTensor,
-    srcMask: tf.SymbolicTensor): Seq2SeqGraph => {
+    srcMask: tf.SymbolicTensor, attentionKeys: tf.SymbolicTensor | null): Seq2SeqGraph => {
     const embedded = applyOptional(tgtDropout, tgtEmbedding.apply(tgtIds) as tf.SymbolicTensor);
     const [decoderOutputs, ...decoderStates] = decoderLayer.apply([embedded, ...initialStates]) as tf.SymbolicTensor[];
-    const [context, attentionWeights] = attentionLayer.apply([decoderOutputs, encoderOutputs, srcMask]) as tf.SymbolicTensor[];
+    const attentionInputs = attentionKeys ? [decoderOutputs, encoderOutputs, srcMask, attentionKeys] : [decoderOutputs, encoderOutputs, srcMask];
+    const [context, attentionWeights] = attentionLayer.apply(attentionInputs) as tf.SymbolicTensor[];
     const joined = contextConcat.apply([context, decoderOutputs]) as tf.SymbolicTensor;
     const attentional = applyOptional(attentionalDropout, attentionalDense.apply(joined) as tf.SymbolicTensor);
     const probs = outputDense.apply(attentional) as tf.SymbolicTensor;
@@ -176,7 +192,7 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
     if (bridges) state = bridges[i].apply(state) as tf.SymbolicTensor;
     return state;
   });
-  const trainGraph = decode(tgtIn, initialStates, encoderOutputs, srcMask);
+  const trainGraph = decode(tgtIn, initialStates, encoderOutputs, srcMask, null);
   const train = tf.model({ inputs: [src, tgtIn], outputs: trainGraph.probs, name: 'seq2seq_train' });
   const encoder = tf.model({ inputs: src, outputs: [encoderOutputs, srcMask, ...initialStates], name: 'seq2seq_encoder' });
 
@@ -184,12 +200,14 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
   const token = tf.input({ shape: [1], dtype: 'int32', name: 'token' });
   const stepEncoderOutputs = tf.input({ shape: [null, encoderSize], name: 'encoder_outputs' });
   const stepSrcMask = tf.input({ shape: [null], name: 'src_mask_in' });
+  const stepKeys = attentionLayer instanceof BahdanauAttention ? tf.input({ shape: [null, decoderUnits], name: 'attention_keys' }) : null;
+  const stepContext = stepKeys ? [stepEncoderOutputs, stepSrcMask, stepKeys] : [stepEncoderOutputs, stepSrcMask];
   const stepStates = initialStates.map((_, i) => tf.input({ shape: [decoderUnits], name: `decoder_state_${i}` }));
-  const stepGraph = decode(token, stepStates, stepEncoderOutputs, stepSrcMask);
+  const stepGraph = decode(token, stepStates, stepEncoderOutputs, stepSrcMask, stepKeys);
   const stepProbs = tf.layers.reshape({ targetShape: [cfg.tgtVocab], name: 'step_probs' }).apply(stepGraph.probs) as tf.SymbolicTensor;
   const stepAttention = tf.layers.reshape({ targetShape: [-1], name: 'step_attention' }).apply(stepGraph.attentionWeights) as tf.SymbolicTensor;
   const decoderStep = tf.model({
-    inputs: [token, stepEncoderOutputs, stepSrcMask, ...stepStates],
+    inputs: [token, ...stepContext, ...stepStates],
     outputs: [stepProbs, stepAttention, ...stepGraph.decoderStates],
     name: 'seq2seq_decoder_step',
   });
@@ -200,9 +218,11 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
     decoderStep,
     config: { ...cfg },
     decoderStateCount: statesPerDirection,
+    contextCount: stepContext.length,
+    attention: attentionLayer,
     parts: {
       train: { ...trainGraph, src, tgtIn, encoderOutputs, srcMask },
-      step: { ...stepGraph, token, encoderOutputs: stepEncoderOutputs, srcMask: stepSrcMask, states: stepStates },
+      step: { ...stepGraph, token, encoderOutputs: stepEncoderOutputs, srcMask: stepSrcMask, contextInputs: stepContext, states: stepStates },
     },
   };
 }
@@ -247,42 +267,45 @@ export function sourceBatch(srcIds: number[][], srcVocab: number): tf.Tensor2D {
 }
 
 /**
- * Runs the encoder once; returns the initial decoding states `[...decoderStates, encoderOutputs, srcMask]`
- * (batch-first, the layout `seq2seqStepFunction` steps with). The caller owns (and disposes) them.
+ * Runs the encoder once; returns the initial decoding states `[...decoderStates, ...context]`, context being
+ * `encoderOutputs, srcMask` and, with Bahdanau attention, the attention keys (batch-first, the layout
+ * `seq2seqStepFunction` steps with). The caller owns (and disposes) them.
  */
 export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf.Tensor[] {
   return tf.tidy(() => {
     const src = sourceBatch(srcIds, models.config.srcVocab);
     const [encoderOutputs, srcMask, ...states] = runModel(models.encoder, src);
-    return [...states, encoderOutputs, srcMask];
+    const keys = models.attention instanceof BahdanauAttention ? [models.attention.projectValues(encoderOutputs)] : [];
+    return [...states, encoderOutputs, srcMask, ...keys];
   });
 }
 
 /**
  * A `StepFunction` over `decoderStep` for core's greedy / sampling / beam decoding. States are
- * `[...decoderStates, encoderOutputs, srcMask]`; the encoder outputs and mask pass through unchanged (decoders
- * gather their rows when reordering beams). `extras` holds the step's attention weights [N, S] (for heatmaps).
+ * `[...decoderStates, ...context]` (see encodeForDecoding); the context passes through unchanged (decoders gather
+ * its rows when reordering beams). `extras` holds the step's attention weights [N, S] (for heatmaps).
  */
 export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
   const stateCount = models.decoderStateCount;
+  const expected = stateCount + models.contextCount;
   return {
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
-      if (states.length !== stateCount + 2) {
-        throw new RnnkitError(`seq2seq step: expected ${stateCount + 2} states ([...decoderStates, encoderOutputs, ` +
-          `srcMask]), got ${states.length}`);
+      if (states.length !== expected) {
+        throw new RnnkitError(`seq2seq step: expected ${expected} states ([...decoderStates, encoderOutputs, srcMask` +
+          `${models.contextCount > 2 ? ', attentionKeys' : ''}], as encodeForDecoding returns them), got ${states.length}`);
       }
       if (tokens.length !== states[0].shape[0]) {
         throw new RnnkitError(`seq2seq step: ${tokens.length} tokens for a batch of ${states[0].shape[0]}`);
       }
       const decoderStates = states.slice(0, stateCount);
-      const [encoderOutputs, srcMask] = states.slice(stateCount);
+      const context = states.slice(stateCount);
       const [logProbs, attention, ...newStates] = tf.tidy(() => {
         const token = tf.tensor2d(tokens, [tokens.length, 1], 'int32');
-        const [probs, attn, ...next] = runModel(models.decoderStep, [token, encoderOutputs, srcMask, ...decoderStates]);
+        const [probs, attn, ...next] = runModel(models.decoderStep, [token, ...context, ...decoderStates]);
         // Clip before the log so an underflowed probability gives a large finite penalty, not -Infinity.
         return [tf.log(tf.maximum(probs, 1e-30)), attn, ...next];
       });
-      return { logProbs: logProbs as tf.Tensor2D, states: [...newStates, encoderOutputs, srcMask], extras: attention };
+      return { logProbs: logProbs as tf.Tensor2D, states: [...newStates, ...context], extras: attention };
     },
   };
 }

@@ -86,6 +86,25 @@ describe('attention layers', () => {
     });
   }
 
+  it('Bahdanau with precomputed keys (projectValues) gives the same context, weights and query gradient', () => {
+    const layer = bahdanauAttention({ units: 5, seed: 9 });
+    const query = uniform([2, 1, 4], 21);
+    const values = uniform([2, 6, 3], 22);
+    const mask = tf.tensor2d([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]]);
+    const plain = layer.apply([query, values, mask]) as tf.Tensor[];
+    const keys = layer.projectValues(values);
+    expect(keys.shape).toEqual([2, 6, 5]);
+    const withKeys = layer.apply([query, values, mask, keys]) as tf.Tensor[];
+    plain.forEach((t, i) => Array.from(withKeys[i].dataSync()).forEach((v, j) => expect(v).toBeCloseTo(t.dataSync()[j], 6)));
+    const gradOf = (extra: tf.Tensor[]) => tf.grad((q: tf.Tensor) => tf.sum((layer.apply([q, values, mask, ...extra]) as tf.Tensor[])[0]))(query);
+    const [g1, g2] = [gradOf([]), gradOf([keys])];
+    Array.from(g2.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(g1.dataSync()[j], 6));
+    expect(() => layer.apply([query, values, mask, uniform([2, 6, 4], 23)])).toThrow(/keys have 4 features, expected 5/);
+    expect(() => layer.apply([query, values, mask, uniform([2, 5, 5], 24)])).toThrow(/keys must be \[2, 6, units\]/);
+    expect(() => luongAttention({ score: 'dot' }).apply([values, values, mask, keys])).toThrow(/expected \[query, values\] or \[query, values, mask\], got 4/);
+    tf.dispose([...plain, ...withKeys, keys, g1, g2, query, values, mask]);
+  });
+
   it('works inside a functional model with symbolic shapes', () => {
     const q = tf.input({ shape: [null, 8] });
     const v = tf.input({ shape: [null, 5] });

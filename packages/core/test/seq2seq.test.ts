@@ -120,9 +120,14 @@ describe('Seq2Seq models', () => {
 
       const stepFn = seq2seqStepFunction(models);
       let states = encodeForDecoding(models, srcIds);
-      expect(states.length).toBe(models.decoderStateCount + 2);
-      expect(states[states.length - 2].shape).toEqual([2, 4, cfg.encoderUnits * (cfg.bidirectional ? 2 : 1)]);
-      expect(Array.from(states[states.length - 1].dataSync())).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
+      // [...decoderStates, encoderOutputs, srcMask] and, for Bahdanau, the attention keys [B, S, decoderUnits].
+      const keyed = cfg.attention === 'bahdanau';
+      expect(models.contextCount).toBe(keyed ? 3 : 2);
+      expect(states.length).toBe(models.decoderStateCount + models.contextCount);
+      const [encoderOutputs, srcMask, keys] = states.slice(models.decoderStateCount);
+      expect(encoderOutputs.shape).toEqual([2, 4, cfg.encoderUnits * (cfg.bidirectional ? 2 : 1)]);
+      expect(Array.from(srcMask.dataSync())).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
+      if (keyed) expect(keys.shape).toEqual([2, 4, models.decoderStep.getLayer('attention').getWeights()[0].shape[1]]);
       const tokens = tgtIn.arraySync() as number[][];
       for (let t = 0; t < 4; t++) {
         const out = stepFn.step(Int32Array.from(tokens.map((row) => row[t])), states);

@@ -9,6 +9,8 @@ import { activeFusedKernels } from './fused-kernels.js';
  * Call with `[query, values]` or `[query, values, valuesMask]`:
  *   query [B, Tq, Dq] (all decoder steps at once, or Tq = 1 for step-by-step decoding),
  *   values [B, S, Dv] (encoder outputs), valuesMask [B, S] float 1 = real token, 0 = padding.
+ * BahdanauAttention also takes `[query, values, valuesMask, keys]`, keys = `projectValues(values)` computed once
+ * per source: a decoder stepping token by token then skips re-projecting the same encoder outputs every step.
  * Outputs `[context [B, Tq, Dv], weights [B, Tq, S]]`; the weights are what attention heatmaps show.
  * Masked source positions get a score of -1e9 before the softmax, so their weight is 0 (unless all are masked).
  */
@@ -18,12 +20,21 @@ type Kwargs = Record<string, any>;
 
 const MASKED_SCORE = -1e9;
 
-function splitInputs(layer: string, inputs: tf.Tensor | tf.Tensor[]): { query: tf.Tensor3D; values: tf.Tensor3D; mask: tf.Tensor2D | null } {
+interface AttentionInputs {
+  query: tf.Tensor3D;
+  values: tf.Tensor3D;
+  mask: tf.Tensor2D | null;
+  /** Precomputed projection of the values (BahdanauAttention only). */
+  keys: tf.Tensor3D | null;
+}
+
+function splitInputs(layer: string, inputs: tf.Tensor | tf.Tensor[], acceptsKeys: boolean): AttentionInputs {
   const list = Array.isArray(inputs) ? inputs : [inputs];
-  if (list.length !== 2 && list.length !== 3) {
-    throw new RnnkitError(`attention layer '${layer}': expected [query, values] or [query, values, mask], got ${list.length} input(s)`);
+  if (list.length < 2 || list.length > (acceptsKeys ? 4 : 3)) {
+    throw new RnnkitError(`attention layer '${layer}': expected [query, values] or [query, values, mask]` +
+      `${acceptsKeys ? ' or [query, values, mask, keys]' : ''}, got ${list.length} input(s)`);
   }
-  const [query, values, mask] = list;
+  const [query, values, mask, keys] = list;
   if (query.rank !== 3 || values.rank !== 3 || query.shape[0] !== values.shape[0]) {
     throw new RnnkitError(`attention layer '${layer}': expected query [B, Tq, Dq] and values [B, S, Dv], got ` +
       `[${query.shape.join(', ')}] and [${values.shape.join(', ')}]`);
@@ -32,7 +43,11 @@ function splitInputs(layer: string, inputs: tf.Tensor | tf.Tensor[]): { query: t
     throw new RnnkitError(`attention layer '${layer}': mask must be [${values.shape[0]}, ${values.shape[1]}], ` +
       `got [${mask.shape.join(', ')}]`);
   }
-  return { query: query as tf.Tensor3D, values: values as tf.Tensor3D, mask: (mask as tf.Tensor2D) ?? null };
+  if (keys && (keys.rank !== 3 || keys.shape[0] !== values.shape[0] || keys.shape[1] !== values.shape[1])) {
+    throw new RnnkitError(`attention layer '${layer}': keys must be [${values.shape[0]}, ${values.shape[1]}, units], ` +
+      `got [${keys.shape.join(', ')}]`);
+  }
+  return { query: query as tf.Tensor3D, values: values as tf.Tensor3D, mask: (mask as tf.Tensor2D) ?? null, keys: (keys as tf.Tensor3D) ?? null };
 }
 
 function shapesOf(inputShape: tf.Shape | tf.Shape[], layer: string): { query: tf.Shape; values: tf.Shape } {
@@ -58,6 +73,7 @@ function attend(scores: tf.Tensor3D, values: tf.Tensor3D, mask: tf.Tensor2D | nu
 /** Base: two outputs, no mask propagation (the source mask is an explicit input). */
 abstract class AttentionBase extends tf.layers.Layer {
   protected valuesDim = 0;
+  protected readonly acceptsKeys: boolean = false;
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
     const { query, values } = shapesOf(inputShape, this.name);
@@ -70,17 +86,17 @@ abstract class AttentionBase extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
-      const { query, values, mask } = splitInputs(this.name, inputs);
+      const { query, values, mask, keys } = splitInputs(this.name, inputs, this.acceptsKeys);
       if (values.shape[2] !== this.valuesDim) {
         throw new RnnkitError(`attention layer '${this.name}': values have ${values.shape[2]} features, ` +
           `the layer was built for ${this.valuesDim}`);
       }
-      return attend(this.scores(query, values), values, mask);
+      return attend(this.scores(query, values, keys), values, mask);
     });
   }
 
-  /** Unnormalized scores [B, Tq, S]. */
-  protected abstract scores(query: tf.Tensor3D, values: tf.Tensor3D): tf.Tensor3D;
+  /** Unnormalized scores [B, Tq, S]; `keys` only for layers that accept precomputed keys. */
+  protected abstract scores(query: tf.Tensor3D, values: tf.Tensor3D, keys: tf.Tensor3D | null): tf.Tensor3D;
 }
 
 export interface BahdanauAttentionOptions {
@@ -102,6 +118,7 @@ export class BahdanauAttention extends AttentionBase {
   private valuesKernel!: tf.LayerVariable;
   private bias!: tf.LayerVariable;
   private scoreVector!: tf.LayerVariable;
+  protected override readonly acceptsKeys = true;
 
   constructor(cfg: BahdanauAttentionOptions & LayerArgs) {
     if (!Number.isInteger(cfg.units) || cfg.units <= 0) {
@@ -123,12 +140,25 @@ export class BahdanauAttention extends AttentionBase {
     this.built = true;
   }
 
-  protected scores(query: tf.Tensor3D, values: tf.Tensor3D): tf.Tensor3D {
+  /** The values' projection W2·values [B, S, units]: pass it as the 4th input to skip recomputing it per call. */
+  projectValues(values: tf.Tensor): tf.Tensor3D {
+    if (!this.built) throw new RnnkitError(`attention layer '${this.name}': projectValues needs a built layer (call it once first)`);
+    if (values.rank !== 3 || values.shape[2] !== this.valuesDim) {
+      throw new RnnkitError(`attention layer '${this.name}': values must be [B, S, ${this.valuesDim}], got [${values.shape.join(', ')}]`);
+    }
+    const [batch, s, dv] = values.shape;
+    return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read()), [batch, s, this.units]));
+  }
+
+  protected scores(query: tf.Tensor3D, values: tf.Tensor3D, keys: tf.Tensor3D | null): tf.Tensor3D {
     const [batch, tq, dq] = query.shape;
-    const [, s, dv] = values.shape;
+    const s = values.shape[1];
     // The bias joins the (small) query projection before the [B, Tq, S, units] broadcast, not after it.
     const qFlat = tf.add(tf.matMul(tf.reshape(query, [batch * tq, dq]), this.queryKernel.read()), this.bias.read());
-    const kFlat = tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read());
+    if (keys && keys.shape[2] !== this.units) {
+      throw new RnnkitError(`attention layer '${this.name}': keys have ${keys.shape[2]} features, expected ${this.units} (projectValues)`);
+    }
+    const kFlat = tf.reshape(keys ?? this.projectValues(values), [batch * s, this.units]);
     const fused = activeFusedKernels();
     if (fused) {
       // One native op instead of the [B, Tq, S, units] tensors below (and the gradient's several more of that size).
