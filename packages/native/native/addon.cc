@@ -268,48 +268,49 @@ const uint8_t* requiredBytes(const Napi::Value& v, size_t expected, const char* 
   return arr.Data();
 }
 
-// binary(op, a, aShape, b, bShape, outShape): broadcasting elementwise op (codes: BinaryOp).
-Napi::Value Binary(const Napi::CallbackInfo& info) {
+// The broadcasting entry points share one argument layout, (op, a, aShape, b, bShape, outShape), and
+// its checks; they differ in element types and kernel.
+struct BroadcastArgs {
+  int op;
+  std::vector<int> aShape, bShape, outShape;
+};
+
+BroadcastArgs broadcastArgs(const Napi::CallbackInfo& info, int lastOp, const char* kind) {
   Napi::Env env = info.Env();
   const int op = intArg(info, 0, "op");
-  if (op > static_cast<int>(rnnkit::BinaryOp::SquaredDiff)) throw Napi::RangeError::New(env, "unknown binary op");
-  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
-  const auto outShape = shapeArg(info[5], "outShape");
-  checkBroadcast(env, aShape, bShape, outShape);
-  const float* a = requiredFloats(info[1], sizeOf(aShape), "a");
-  const float* b = requiredFloats(info[3], sizeOf(bShape), "b");
-  auto out = uninitializedFloats(env, sizeOf(outShape));
-  rnnkit::binaryBroadcast(static_cast<rnnkit::BinaryOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  if (op > lastOp) throw Napi::RangeError::New(env, std::string("unknown ") + kind + " op");
+  BroadcastArgs args{op, shapeArg(info[2], "aShape"), shapeArg(info[4], "bShape"), shapeArg(info[5], "outShape")};
+  checkBroadcast(env, args.aShape, args.bShape, args.outShape);
+  return args;
+}
+
+// binary(op, a, aShape, b, bShape, outShape): broadcasting elementwise op (codes: BinaryOp).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const auto c = broadcastArgs(info, static_cast<int>(rnnkit::BinaryOp::SquaredDiff), "binary");
+  const float* a = requiredFloats(info[1], sizeOf(c.aShape), "a");
+  const float* b = requiredFloats(info[3], sizeOf(c.bShape), "b");
+  auto out = uninitializedFloats(info.Env(), sizeOf(c.outShape));
+  rnnkit::binaryBroadcast(static_cast<rnnkit::BinaryOp>(c.op), a, c.aShape, b, c.bShape, c.outShape, out.Data());
   return out;
 }
 
 // compare(op, a, aShape, b, bShape, outShape) → Uint8Array of 0/1 (codes: CompareOp).
 Napi::Value Compare(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int op = intArg(info, 0, "op");
-  if (op > static_cast<int>(rnnkit::CompareOp::NotEqual)) throw Napi::RangeError::New(env, "unknown compare op");
-  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
-  const auto outShape = shapeArg(info[5], "outShape");
-  checkBroadcast(env, aShape, bShape, outShape);
-  const float* a = requiredFloats(info[1], sizeOf(aShape), "a");
-  const float* b = requiredFloats(info[3], sizeOf(bShape), "b");
-  auto out = Napi::Uint8Array::New(env, sizeOf(outShape));
-  rnnkit::compareBroadcast(static_cast<rnnkit::CompareOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  const auto c = broadcastArgs(info, static_cast<int>(rnnkit::CompareOp::NotEqual), "compare");
+  const float* a = requiredFloats(info[1], sizeOf(c.aShape), "a");
+  const float* b = requiredFloats(info[3], sizeOf(c.bShape), "b");
+  auto out = Napi::Uint8Array::New(info.Env(), sizeOf(c.outShape));
+  rnnkit::compareBroadcast(static_cast<rnnkit::CompareOp>(c.op), a, c.aShape, b, c.bShape, c.outShape, out.Data());
   return out;
 }
 
 // logical(op, a, aShape, b, bShape, outShape) on bool (Uint8Array) tensors; op 0 = and, 1 = or.
 Napi::Value Logical(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int op = intArg(info, 0, "op");
-  if (op > 1) throw Napi::RangeError::New(env, "unknown logical op");
-  const auto aShape = shapeArg(info[2], "aShape"), bShape = shapeArg(info[4], "bShape");
-  const auto outShape = shapeArg(info[5], "outShape");
-  checkBroadcast(env, aShape, bShape, outShape);
-  const uint8_t* a = requiredBytes(info[1], sizeOf(aShape), "a");
-  const uint8_t* b = requiredBytes(info[3], sizeOf(bShape), "b");
-  auto out = Napi::Uint8Array::New(env, sizeOf(outShape));
-  rnnkit::logicalBroadcast(static_cast<rnnkit::LogicalOp>(op), a, aShape, b, bShape, outShape, out.Data());
+  const auto c = broadcastArgs(info, 1, "logical");
+  const uint8_t* a = requiredBytes(info[1], sizeOf(c.aShape), "a");
+  const uint8_t* b = requiredBytes(info[3], sizeOf(c.bShape), "b");
+  auto out = Napi::Uint8Array::New(info.Env(), sizeOf(c.outShape));
+  rnnkit::logicalBroadcast(static_cast<rnnkit::LogicalOp>(c.op), a, c.aShape, b, c.bShape, c.outShape, out.Data());
   return out;
 }
 

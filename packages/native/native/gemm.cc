@@ -76,6 +76,9 @@ void scaleC(int M, int N, float beta, float* C, int ldc) {
 constexpr int FEW_ROWS = 8;
 constexpr int FEW_ROWS_BLOCK = 2 * NR;  // two vectors per row
 
+// Whether a product takes the few-row path below (row-major B only: a transposed B is not streamed by rows).
+bool fewRowsProduct(int M, bool transB) { return M <= FEW_ROWS && !transB; }
+
 // A full block: the M rows' partial sums stay in vector registers for the whole K loop (at most
 // 16 accumulators, half of AVX-512's registers), so each k costs two loads of B, M broadcasts and
 // 2M FMAs. Keeping the sums in memory instead made a 4-row output layer 2.4x slower than 1 row.
@@ -160,7 +163,7 @@ void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, con
   if (M <= 0 || N <= 0) return;
   scaleC(M, N, beta, C, ldc);
   if (K <= 0 || alpha == 0.0f) return;
-  if (M <= FEW_ROWS && !transB) {
+  if (fewRowsProduct(M, transB)) {
     fewRowsGemm(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc, allowThreads);
     return;
   }
@@ -237,7 +240,7 @@ void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, con
                  int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
 #ifdef RNNKIT_USE_OPENBLAS
-  if (current == GemmImpl::OpenBLAS && K > 0 && !(M <= FEW_ROWS && !transB)) {
+  if (current == GemmImpl::OpenBLAS && K > 0 && !fewRowsProduct(M, transB)) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
@@ -267,7 +270,7 @@ const char* gemmName(GemmImpl impl) { return impl == GemmImpl::OpenBLAS ? "openb
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  if (current == GemmImpl::Portable || (M <= FEW_ROWS && !transB)) {
+  if (current == GemmImpl::Portable || fewRowsProduct(M, transB)) {
     sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }

@@ -6,6 +6,7 @@
 // axes) to tfjs's own gradient.
 import type * as tfTypes from '@tensorflow/tfjs';
 import { addon } from './addon.js';
+import { registerCpuOp } from './cpu-op.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
 
 type Tf = typeof tfTypes;
@@ -24,9 +25,7 @@ function softmaxGradKernel({ inputs, backend: rawBackend }: Parameters<tfTypes.K
 
 /** Idempotent; needs tfjs's own Softmax gradient registered (it is, by importing @tensorflow/tfjs). */
 export function installSoftmaxGradient(tf: Tf): void {
-  if (!tf.getKernel(KERNEL, 'cpu')) {
-    tf.registerKernel({ kernelName: KERNEL, backendName: 'cpu', kernelFunc: softmaxGradKernel as unknown as tfTypes.KernelFunc });
-  }
+  registerCpuOp(KERNEL, softmaxGradKernel, null);
   const original = tf.getGradient('Softmax');
   if (!original) throw new Error('tfjs has no Softmax gradient to replace');
   if ((original.gradFunc as unknown as Record<symbol, unknown>)[NATIVE]) return; // already installed
