@@ -11,3 +11,6 @@ export * from './decode/index.js';
 export * from './metrics/index.js';
 export * from './plots/index.js';
 export * from './cli.js';
+export * from './schema.js';
+export * from './version.js';
+export * from './app/index.js';

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { RnnkitError } from '../errors.js';
+import { RNNKIT_VERSION } from '../version.js';
+import { describeSchemaError } from '../schema.js';
 import { replaceDirAtomic, resolveDirWithBackup } from './atomic.js';
 import { concatTypedArrays } from '../data/batches.js';
 
@@ -10,8 +14,12 @@ import { concatTypedArrays } from '../data/batches.js';
  * A saved model is a directory:
  *   model.json   - tfjs "layers-model" JSON: topology + weightsManifest (loadable by tfjs' own file:// loaders too)
  *   weights.bin  - all weights, little-endian, in manifest order
- *   rnnkit.json  - format version, creation time, tfjs version and the app's extras (config, vocab, scaler, ...)
+ *   rnnkit.json  - what the directory is: format version, the app that wrote it (name, version), rnnkit and tfjs
+ *                  versions, the app's validated training config, the weights' SHA-256, the last training metrics
+ *                  and the app's extras (vocab, scaler, ...)
  * plus any extra files the caller adds (checkpoints add train state and optimizer weights).
+ * Format 1 (before the app contract) recorded no app and no hash: such directories are refused with a message
+ * (retrain), not migrated, because most of them cannot say which app wrote them.
  * Pure tfjs has no file:// handler in Node, so the artifacts are captured in memory and written here.
  */
 
@@ -19,15 +27,42 @@ export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 export const RNNKIT_JSON = 'rnnkit.json';
 export const MODEL_DIR_FORMAT = 'rnnkit-model';
-export const MODEL_DIR_VERSION = 1;
+export const MODEL_DIR_VERSION = 2;
 
-export interface ModelDirMeta {
-  format: string;
-  formatVersion: number;
-  createdAt: string;
-  tfjsVersion: string;
-  extras: Record<string, unknown>;
+/** Which app wrote a model directory. */
+export interface AppIdentity {
+  name: string;
+  version: string;
 }
+
+/** What a caller records next to the weights. */
+export interface ModelRecord {
+  /** The app that trained the model; loaders of other apps refuse the directory. */
+  app?: AppIdentity;
+  /** The app's resolved, schema-validated training config. */
+  config?: Record<string, unknown>;
+  /** The last training metrics (an epoch log), shown by `info`. */
+  metrics?: Record<string, unknown>;
+  /** Whatever else the app needs to rebuild its predictor: model config, vocabulary, scaler, ... */
+  extras?: Record<string, unknown>;
+}
+
+const appIdentitySchema = z.strictObject({ name: z.string().min(1), version: z.string().min(1) });
+
+const metaSchema = z.strictObject({
+  format: z.literal(MODEL_DIR_FORMAT),
+  formatVersion: z.literal(MODEL_DIR_VERSION),
+  createdAt: z.string(),
+  rnnkitVersion: z.string(),
+  tfjsVersion: z.string(),
+  app: appIdentitySchema.nullable(),
+  config: z.record(z.string(), z.unknown()).nullable(),
+  weights: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().min(0) }),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  extras: z.record(z.string(), z.unknown()),
+});
+
+export type ModelDirMeta = z.infer<typeof metaSchema>;
 
 /** A tensor with its name (what optimizers' getWeights/setWeights exchange). */
 export interface NamedTensor {
@@ -65,10 +100,11 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
 export async function saveModelDir(
   dir: string,
   model: tf.LayersModel,
-  extras: Record<string, unknown> = {},
+  record: ModelRecord = {},
   options: SaveModelDirOptions = {},
 ): Promise<void> {
   const artifacts = await modelArtifacts(model);
+  const weights = weightBytes(artifacts.weightData);
   const modelJson = {
     format: artifacts.format ?? 'layers-model',
     generatedBy: artifacts.generatedBy,
@@ -81,12 +117,17 @@ export async function saveModelDir(
     format: MODEL_DIR_FORMAT,
     formatVersion: MODEL_DIR_VERSION,
     createdAt: new Date().toISOString(),
+    rnnkitVersion: RNNKIT_VERSION,
     tfjsVersion: tf.version.tfjs,
-    extras,
+    app: record.app ?? null,
+    config: record.config ?? null,
+    weights: { sha256: sha256Hex(weights), bytes: weights.byteLength },
+    metrics: record.metrics ?? null,
+    extras: record.extras ?? {},
   };
   const files: Record<string, string | Uint8Array> = {
     [MODEL_JSON]: JSON.stringify(modelJson),
-    [WEIGHTS_BIN]: weightBytes(artifacts.weightData),
+    [WEIGHTS_BIN]: weights,
     [RNNKIT_JSON]: JSON.stringify(meta, null, 2) + '\n',
     ...options.files,
   };
@@ -95,12 +136,20 @@ export async function saveModelDir(
   });
 }
 
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** Read and parse a JSON file, turning every failure into an error that names the file. */
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
+    const stat = await fsp.stat(file);
+    if (!stat.isFile()) throw new RnnkitError(`${file}: not a regular file (${what})`);
+    if (stat.size > MAX_JSON_BYTES) throw new RnnkitError(`${file}: ${stat.size} bytes is more than the ${MAX_JSON_BYTES} bytes a ${what} may have`);
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof RnnkitError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RnnkitError(`${file}: missing (${what})`);
     throw new RnnkitError(`${file}: cannot read (${(err as Error).message})`, { cause: err });
   }
@@ -111,10 +160,24 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
   }
 }
 
-async function readBinaryFile(file: string, what: string): Promise<Uint8Array> {
+/** Largest JSON file the loaders read (model.json, rnnkit.json, manifests): bounded before reading. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a binary file whose size is known from its manifest. The size is checked before anything is read, so a
+ * manifest pointing at a device or a huge file cannot make the loader allocate or block.
+ */
+async function readBinaryFile(file: string, what: string, expectedBytes?: number): Promise<Uint8Array> {
   try {
+    const stat = await fsp.stat(file);
+    if (!stat.isFile()) throw new RnnkitError(`${file}: not a regular file (${what})`);
+    if (expectedBytes !== undefined && stat.size !== expectedBytes) {
+      const why = stat.size < expectedBytes ? 'the file is truncated' : 'the file does not belong to this manifest';
+      throw new RnnkitError(`${file}: has ${stat.size} bytes but the manifest describes ${expectedBytes} bytes of weights (${why})`);
+    }
     return new Uint8Array(await fsp.readFile(file));
   } catch (err) {
+    if (err instanceof RnnkitError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RnnkitError(`${file}: missing (${what})`);
     throw new RnnkitError(`${file}: cannot read (${(err as Error).message})`, { cause: err });
   }
@@ -128,6 +191,22 @@ function specByteLength(spec: tf.io.WeightsManifestEntry): number | undefined {
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const bytes = DTYPE_BYTES[dtype];
   return bytes === undefined ? undefined : size * bytes;
+}
+
+function expectedGroupBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  const sizes = specs.map(specByteLength);
+  if (sizes.some((s) => s === undefined || !Number.isSafeInteger(s) || s < 0)) return undefined;
+  return (sizes as number[]).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A weights path in a manifest must name a file inside the model directory: a plain file name, no separators, no
+ * `..`. Anything else is refused, so a crafted model.json cannot make the loader read /etc/passwd or /dev/zero.
+ */
+function confinedFileName(p: string, manifestFile: string): void {
+  if (p === '' || p === '.' || p === '..' || /[\\/\0]/.test(p) || path.isAbsolute(p)) {
+    throw new RnnkitError(`${manifestFile}: weights path ${JSON.stringify(p)} must be a file name inside the model directory`);
+  }
 }
 
 /**
@@ -196,8 +275,11 @@ async function readManifestWeights(
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: ArrayBuffer[] = [];
   for (const group of manifest) {
+    for (const p of group.paths) confinedFileName(p, manifestFile);
+    // One file per group (what saveModelDir and tensorsToFiles write) can be size-checked before it is read.
+    const expected = group.paths.length === 1 ? expectedGroupBytes(group.weights) : undefined;
     const chunks: Uint8Array[] = [];
-    for (const p of group.paths) chunks.push(await readBinaryFile(path.join(dir, p), `weights listed in ${manifestFile}`));
+    for (const p of group.paths) chunks.push(await readBinaryFile(path.join(dir, p), `weights listed in ${manifestFile}`, expected));
     const groupData = concatTypedArrays(chunks, new Uint8Array(0));
     checkWeightBytes(path.join(dir, group.paths.join('+')), manifestFile, group.weights, groupData.byteLength);
     specs.push(...group.weights);
@@ -216,18 +298,22 @@ function resolveModelDir(dir: string): string {
 
 async function readMeta(dir: string): Promise<ModelDirMeta> {
   const file = path.join(dir, RNNKIT_JSON);
-  const meta = (await readJsonFile(file, 'rnnkit model metadata; was the directory written by saveModelDir?')) as
-    | Partial<ModelDirMeta>
-    | null;
-  if (typeof meta !== 'object' || meta === null || meta.format !== MODEL_DIR_FORMAT) {
-    throw new RnnkitError(`${file}: field "format" must be "${MODEL_DIR_FORMAT}"`);
-  }
-  if (typeof meta.formatVersion !== 'number' || meta.formatVersion > MODEL_DIR_VERSION) {
+  const json = await readJsonFile(file, 'rnnkit model metadata; was the directory written by saveModelDir?');
+  const obj = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  if (obj.format !== MODEL_DIR_FORMAT) throw new RnnkitError(`${file}: field "format" must be "${MODEL_DIR_FORMAT}"`);
+  if (obj.formatVersion === 1) {
     throw new RnnkitError(
-      `${file}: formatVersion ${meta.formatVersion} is not supported (this rnnkit reads up to ${MODEL_DIR_VERSION}); upgrade @rnnkit/core`,
+      `${file}: formatVersion 1 was written by rnnkit before 0.2 (no app name, no weights hash); it is not migrated: retrain the model with this version`,
     );
   }
-  return { ...(meta as ModelDirMeta), extras: meta.extras ?? {} };
+  if (typeof obj.formatVersion === 'number' && obj.formatVersion > MODEL_DIR_VERSION) {
+    throw new RnnkitError(
+      `${file}: formatVersion ${obj.formatVersion} is newer than this rnnkit reads (${MODEL_DIR_VERSION}); upgrade @rnnkit/core`,
+    );
+  }
+  const parsed = metaSchema.safeParse(json);
+  if (!parsed.success) throw new RnnkitError(describeSchemaError(parsed.error, file));
+  return parsed.data;
 }
 
 /** Turn tfjs' loader errors into messages that name the file at fault and what to do. */
@@ -254,12 +340,13 @@ function explainLoadError(err: unknown, dir: string): RnnkitError {
 /** Load a directory written by `saveModelDir`. Errors name the file at fault. */
 export async function loadModelDir(
   dir: string,
-): Promise<{ model: tf.LayersModel; extras: Record<string, unknown>; meta: ModelDirMeta }> {
-  const resolved = resolveModelDir(dir);
+): Promise<{ model: tf.LayersModel; extras: Record<string, unknown>; meta: ModelDirMeta; dir: string }> {
+  const resolved = resolveModelDirArg(dir);
   const modelFile = path.join(resolved, MODEL_JSON);
   const modelJson = parseModelJson(await readJsonFile(modelFile, 'model topology; not a saved model directory?'), modelFile);
   const meta = await readMeta(resolved);
   const { specs, data } = await readManifestWeights(resolved, modelFile, modelJson.weightsManifest);
+  checkWeightsHash(resolved, meta, new Uint8Array(data));
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(
@@ -276,7 +363,40 @@ export async function loadModelDir(
   } catch (err) {
     throw explainLoadError(err, resolved);
   }
-  return { model, extras: meta.extras, meta };
+  return { model, extras: meta.extras, meta, dir: resolved };
+}
+
+/** The weights must be the ones rnnkit.json was written for: a swapped or corrupted weights.bin is refused. */
+function checkWeightsHash(dir: string, meta: ModelDirMeta, data: Uint8Array): void {
+  if (data.byteLength !== meta.weights.bytes || sha256Hex(data) !== meta.weights.sha256) {
+    throw new RnnkitError(
+      `${path.join(dir, WEIGHTS_BIN)}: content does not match the SHA-256 recorded in ${RNNKIT_JSON} (corrupted or replaced weights)`,
+    );
+  }
+}
+
+/**
+ * Reads only a model directory's rnnkit.json (cheap: no weights), e.g. to see which app wrote it.
+ * `dir` may be the model directory or a run directory holding `model/`.
+ */
+export async function readModelMeta(dir: string): Promise<{ dir: string; meta: ModelDirMeta }> {
+  const resolved = resolveModelDirArg(dir);
+  return { dir: resolved, meta: await readMeta(resolved) };
+}
+
+/** The model directory inside a training run directory. */
+export const RUN_MODEL_SUBDIR = 'model';
+
+/**
+ * What users pass as `--model`: a model directory, or a training run directory (`--out`) holding `model/`.
+ * The one place where that choice is made.
+ */
+export function resolveModelDirArg(dir: string): string {
+  const direct = resolveModelDir(dir);
+  if (fs.existsSync(path.join(direct, MODEL_JSON))) return direct;
+  const inner = path.join(dir, RUN_MODEL_SUBDIR);
+  if (fs.existsSync(resolveDirWithBackup(inner))) return resolveModelDir(inner);
+  return direct;
 }
 
 /**
@@ -288,6 +408,7 @@ export async function loadWeightsInto(model: tf.LayersModel, dir: string): Promi
   const modelFile = path.join(resolved, MODEL_JSON);
   const modelJson = parseModelJson(await readJsonFile(modelFile, 'model topology'), modelFile);
   const { specs, data } = await readManifestWeights(resolved, modelFile, modelJson.weightsManifest);
+  checkWeightsHash(resolved, await readMeta(resolved), new Uint8Array(data));
   const binFile = path.join(resolved, WEIGHTS_BIN);
   const targets = model.weights;
   if (specs.length !== targets.length) {

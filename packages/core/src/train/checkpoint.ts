@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
 import { resolveDirWithBackup } from '../io/atomic.js';
-import { loadWeightsInto, readJsonFile, readTensorFiles, saveModelDir, tensorsToFiles } from '../io/model-dir.js';
+import { loadWeightsInto, readJsonFile, readModelMeta, readTensorFiles, saveModelDir, tensorsToFiles, type ModelRecord } from '../io/model-dir.js';
 import type { AleaState } from '../random.js';
 import type { EpochLog, StopReason } from './types.js';
 
@@ -44,7 +44,7 @@ export async function saveCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   state: Omit<TrainState, 'formatVersion' | 'savedAt'>,
-  extras: Record<string, unknown> = {},
+  record: ModelRecord = {},
 ): Promise<void> {
   const slots = await optimizer.getWeights();
   let files: Record<string, string | Uint8Array>;
@@ -56,7 +56,7 @@ export async function saveCheckpoint(
   }
   const full: TrainState = { formatVersion: TRAIN_STATE_VERSION, savedAt: new Date().toISOString(), ...state };
   files[TRAIN_STATE_JSON] = JSON.stringify(full, null, 1) + '\n';
-  await saveModelDir(dir, model, extras, { files });
+  await saveModelDir(dir, model, record, { files });
 }
 
 /** True when `dir` (or its swap backup) holds a checkpoint. */
@@ -89,8 +89,10 @@ export async function loadCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   optimizerName: string,
+  expected: ModelRecord = {},
 ): Promise<TrainState> {
   const resolved = resolveDirWithBackup(dir);
+  await checkSameRun(resolved, expected);
   const stateFile = path.join(resolved, TRAIN_STATE_JSON);
   const state = checkState(await readJsonFile(stateFile, 'training state of a checkpoint'), stateFile);
   if (state.optimizer !== optimizerName) {
@@ -111,4 +113,26 @@ export async function loadCheckpoint(
     return fixed;
   });
   return state;
+}
+
+/**
+ * Resuming restores weights that only make sense with the data they were trained on: a vocabulary in a different
+ * order, a different scaler or another app's config would silently turn them into garbage. The checkpoint's
+ * rnnkit.json must therefore agree with this run's record on the app and on every extras field (vocab, scaler, model
+ * config); a mismatch names the field.
+ */
+async function checkSameRun(dir: string, expected: ModelRecord): Promise<void> {
+  const { meta } = await readModelMeta(dir);
+  const file = path.join(dir, 'rnnkit.json');
+  if (expected.app && meta.app?.name !== expected.app.name) {
+    throw new RnnkitError(`${file}: the checkpoint belongs to ${meta.app ? `a ${meta.app.name}` : 'a non-app'} model, not to ${expected.app.name}; start a fresh run in another --out`);
+  }
+  for (const [key, value] of Object.entries(expected.extras ?? {})) {
+    if (JSON.stringify(meta.extras[key]) !== JSON.stringify(value)) {
+      throw new RnnkitError(
+        `${file}: field "extras.${key}" differs from this run's (different data or settings than the run being resumed); ` +
+          'resume with the original data and settings, or start a fresh run in another --out',
+      );
+    }
+  }
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadWeightsInto } from '../io/model-dir.js';
+import { loadWeightsInto, type ModelRecord } from '../io/model-dir.js';
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { runModel } from '../run-model.js';
@@ -234,7 +234,7 @@ export async function train(
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const lastDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'last') : undefined;
   const bestDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'best') : undefined;
-  const extras = { ...cfg.checkpointExtras };
+  const record = cfg.checkpointRecord ?? {};
   const progress = createProgress({ mode: cfg.progress ?? 'auto', epochs: cfg.epochs, stepsPerEpoch });
   const guard = new InterruptGuard((m) => progress.note(m));
   if (cfg.handleSignals !== false) guard.install();
@@ -250,7 +250,7 @@ export async function train(
           await loadWeightsInto(model, bestDir);
           bestWeights.capture(model);
         }
-        st = await loadCheckpoint(lastDir, model, optimizer, optimizerName);
+        st = await loadCheckpoint(lastDir, model, optimizer, optimizerName, record);
         restoreRngState(st.rngState);
         if (st.scheduleState !== null) cfg.schedule?.restoreState?.(st.scheduleState);
         if (st.tracker.monitor === monitor) tracker.restoreState(st.tracker);
@@ -266,6 +266,7 @@ export async function train(
       }
     }
     const metricsLog = cfg.metricsLog ? new MetricsLog(cfg.metricsLog, { append: resuming }) : undefined;
+    metricsLog?.write({ type: 'start', resumed: resuming, time: new Date().toISOString(), ...cfg.startRecord });
     const logEvery = cfg.logEverySteps ?? 10;
     const history = st.history;
     const elapsed = () => st.elapsedS + (Date.now() - startTime) / 1000;
@@ -348,7 +349,7 @@ export async function train(
 
       if (guard.requested && step < stepsPerEpoch && !cutShort) {
         stopReason = 'interrupted';
-        if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch, step, lr, partial, epochStart), extras);
+        if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch, step, lr, partial, epochStart), withMetrics(record, history.at(-1)));
         progress.note(
           lastDir
             ? `rnnkit: interrupted at epoch ${epoch + 1} step ${step}; checkpoint saved to ${lastDir} (continue with --resume)`
@@ -376,8 +377,7 @@ export async function train(
       if (tracker.update(value, epoch + 1)) {
         if (cfg.earlyStopping) bestWeights.capture(model);
         if (bestDir) {
-          const bestExtras = { ...extras, epoch: epoch + 1, monitor, [monitor]: value };
-          await saveCheckpoint(bestDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), bestExtras);
+          await saveCheckpoint(bestDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), withMetrics(record, log));
         }
       }
       metricsLog?.write({ type: 'epoch', ...log, step: globalStep });
@@ -388,7 +388,7 @@ export async function train(
       if (cfg.earlyStopping && tracker.wait >= cfg.earlyStopping.patience) stopReason = 'early-stopping';
       else if (cutShort || overTime()) stopReason = epoch + 1 < cfg.epochs ? 'time-budget' : 'completed';
       else if (guard.requested) stopReason = 'interrupted';
-      if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), extras);
+      if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), withMetrics(record, log));
       if (stopReason === 'interrupted') {
         progress.note(`rnnkit: interrupted after epoch ${epoch + 1}${lastDir ? `; checkpoint saved to ${lastDir}` : ''}`);
       }
@@ -410,6 +410,7 @@ export async function train(
       epochsRun,
       stopReason,
       ...(lastDir ? { lastCheckpoint: lastDir } : {}),
+      ...(stopReason === 'interrupted' && (guard.requested === 'SIGINT' || guard.requested === 'SIGTERM') ? { signal: guard.requested } : {}),
     };
     metricsLog?.write({
       type: 'end',
@@ -427,4 +428,9 @@ export async function train(
     bestWeights.dispose();
     optimizer.dispose();
   }
+}
+
+/** A checkpoint's record: the run's record plus the epoch log it was taken after. */
+function withMetrics(record: ModelRecord, log: EpochLog | undefined): ModelRecord {
+  return log ? { ...record, metrics: { ...log } } : record;
 }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ModelRecord } from '../io/model-dir.js';
 
 /** One mini-batch. The trainer disposes xs, ys and weights after the step that used them. */
 export interface Batch {
@@ -102,8 +103,8 @@ export interface TrainConfig {
   earlyStopping?: EarlyStoppingConfig;
   /** Writes `last/` (every epoch and on interrupt) and `best/` (on improvement) model directories here. */
   checkpointDir?: string;
-  /** JSON stored in the checkpoints' rnnkit.json (app config, vocab, scaler) so `best/` loads as a complete model. */
-  checkpointExtras?: Record<string, unknown>;
+  /** What the checkpoints' rnnkit.json records (app, config, vocab, scaler) so `best/` loads as a complete model. */
+  checkpointRecord?: ModelRecord;
   /** Continue from `checkpointDir/last` when it exists. */
   resume?: boolean;
   /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */
@@ -115,6 +116,8 @@ export interface TrainConfig {
   lossChart?: { path: string; title?: string; yLabel?: string };
   /** Path of a JSONL metrics log (truncated on a fresh run, appended to on resume). */
   metricsLog?: string;
+  /** Fields of the log's first record, `{"type":"start", ...}` (the resolved config and versions); one per run or resume. */
+  startRecord?: Record<string, unknown>;
   /** Write a `step` line to the metrics log every this many steps. Default 10. */
   logEverySteps?: number;
   maxStepsPerEpoch?: number;
@@ -147,4 +150,6 @@ export interface TrainResult {
   stopReason: StopReason;
   /** Where `last` was saved, when a checkpointDir is set. */
   lastCheckpoint?: string;
+  /** The signal that interrupted training (CLIs exit 130 after SIGINT, 143 after SIGTERM). */
+  signal?: 'SIGINT' | 'SIGTERM';
 }
