@@ -26,9 +26,9 @@ export class CharGenerator {
   ) {}
 
   generate(prime: string, opts: GenerateOptions): string {
-    if (prime.length === 0) throw new RnnkitError('--prime must contain at least one character');
-    if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`--length must be an integer >= 0, got ${opts.length}`);
-    const ids = encodeText(this.vocab, prime, '--prime');
+    if (prime.length === 0) throw new RnnkitError('the priming text must contain at least one character');
+    if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`the length must be an integer >= 0, got ${opts.length}`);
+    const ids = encodeText(this.vocab, prime, 'input field "text"');
     const rng = opts.rng ?? sharedRng();
     let states: tf.Tensor[] = zeroStates(this.config, 1);
     const out: string[] = [];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { RnnkitError, nextSeed, recurrent, stackedRecurrent } from '@rnnkit/core';
 
 /**
@@ -28,12 +29,6 @@ export interface TextgenModelConfig {
   dropout: number;
 }
 
-export const DEFAULT_MODEL: Omit<TextgenModelConfig, 'vocabSize'> = {
-  embedDim: 64,
-  cell: 'lstm',
-  units: [256, 256],
-  dropout: 0.2,
-};
 
 const RNN_NAME = 'rnn';
 
@@ -110,17 +105,11 @@ function checkConfig(cfg: TextgenModelConfig): void {
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new RnnkitError(`--dropout must be in [0, 1), got ${cfg.dropout}`);
 }
 
-/** Reads a model config saved with the model, naming the field that is wrong. */
-export function parseModelConfig(json: unknown, source: string): TextgenModelConfig {
-  const o = (json ?? {}) as Record<string, unknown>;
-  const fail = (field: string, expected: string): never => {
-    throw new RnnkitError(`${source}: field "model.${field}" must be ${expected}, got ${JSON.stringify(o[field])}`);
-  };
-  const isPositiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  if (!isPositiveInt(o.vocabSize)) fail('vocabSize', 'a positive integer');
-  if (!isPositiveInt(o.embedDim)) fail('embedDim', 'a positive integer');
-  if (o.cell !== 'lstm' && o.cell !== 'gru') fail('cell', '"lstm" or "gru"');
-  if (!Array.isArray(o.units) || o.units.length === 0 || !o.units.every(isPositiveInt)) fail('units', 'a list of positive integers');
-  if (typeof o.dropout !== 'number' || !(o.dropout >= 0 && o.dropout < 1)) fail('dropout', 'a number in [0, 1)');
-  return o as unknown as TextgenModelConfig;
-}
+/** The model config as saved in rnnkit.json (extras.model); the loader validates it strictly. */
+export const textgenModelConfigSchema = z.strictObject({
+  vocabSize: z.number().int().min(1),
+  embedDim: z.number().int().min(1),
+  cell: z.enum(['lstm', 'gru']),
+  units: z.array(z.number().int().min(1)).min(1),
+  dropout: z.number().min(0).lt(1),
+});

@@ -1,113 +1,86 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import {
   SPECIAL_TOKENS,
   bitsPerChar,
   forkRng,
+  resolveDataPath,
   saveModelDir,
   setSeed,
   sparseCategoricalCrossentropy,
   train,
 } from '@rnnkit/core';
-import type { EpochLog, TrainResult, Vocab } from '@rnnkit/core';
-import { buildCharVocab, charWindowSource, encodeText, readCorpus, splitTrainVal, type CorpusSplit } from './data.js';
+import type { EpochLog, TrainContext, TrainedRun, Vocab } from '@rnnkit/core';
+import type { TextgenConfig } from './config.js';
+import { TINY_SHAKESPEARE, buildCharVocab, charWindowSource, encodeText, readCorpus, splitTrainVal, type CorpusSplit } from './data.js';
 import { CharGenerator } from './generate.js';
-import { buildStepModel, buildTrainingModel, type TextgenModelConfig } from './model.js';
+import { buildStepModel, buildTrainingModel, textgenModelConfigSchema, type TextgenModelConfig } from './model.js';
 
-/** Everything a training run needs; the CLI fills it from flags, tests build it directly. */
-export interface TextgenTrainOptions {
-  dataPath: string;
-  /** Run directory: model/ (final weights), checkpoints/, metrics.jsonl, loss.svg. */
-  outDir: string;
-  model: Omit<TextgenModelConfig, 'vocabSize'>;
-  seqLen: number;
-  batchSize: number;
-  epochs: number;
-  learningRate: number;
-  /** Global gradient-norm clipping; 0 or unset = off. */
-  clipNorm?: number;
-  /** Early-stopping patience in epochs (on validation loss), best weights kept; 0 or unset = off. */
-  patience?: number;
-  maxStepsPerEpoch?: number;
-  maxSeconds?: number;
-  resume?: boolean;
-  seed: number;
-  /** Characters sampled after each epoch at each temperature (0 disables the samples). */
-  sampleLength?: number;
-  sampleTemperatures?: number[];
-  progress?: 'auto' | 'bar' | 'lines' | 'none';
-  /** Where per-epoch summaries and samples go (the CLI passes stdout). */
-  log?: (line: string) => void;
-}
-
-export interface TextgenRun {
+export interface TextgenRun extends TrainedRun {
   model: tf.LayersModel;
   config: TextgenModelConfig;
   vocab: Vocab;
   split: CorpusSplit;
-  result: TrainResult;
-  modelDir: string;
 }
 
-/** The modelDir extras textgen saves next to the weights (and reads back in loadTextgenModel). */
-export interface TextgenExtras {
-  model: TextgenModelConfig;
-  vocab: ReturnType<Vocab['toJSON']>;
-  training: { data: string; seqLen: number; batchSize: number; learningRate: number; seed: number };
-}
+/** What textgen's model directories record besides the weights (read back by loadTextgenModel). */
+export const textgenExtrasSchema = z.strictObject({
+  model: textgenModelConfigSchema,
+  vocab: z.unknown(),
+  /** The resolved dataset path (shown by `info`). */
+  data: z.string(),
+});
+export type TextgenExtras = z.output<typeof textgenExtrasSchema>;
 
-export const MODEL_SUBDIR = 'model';
+/** Temperatures of the samples printed after each epoch. */
+const EPOCH_SAMPLE_TEMPERATURES = [0.5, 0.8, 1.0];
 
 /** Next-character cross-entropy at every timestep, on logits (see model.ts). */
 export function nextCharLoss(yTrue: tf.Tensor, logits: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
   return sparseCategoricalCrossentropy(yTrue, logits, weights, { fromLogits: true });
 }
 
-export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRun> {
-  const log = opts.log ?? (() => {});
-  const text = readCorpus(opts.dataPath);
+/** The textgen dataset: --data, else $RNNKIT_DATA_DIR/tinyshakespeare/input.txt, else the public URL. */
+export function textgenDataPath(flag: string | undefined): Promise<string> {
+  return resolveDataPath(flag, TINY_SHAKESPEARE.relativePath, { url: TINY_SHAKESPEARE.url, cacheName: TINY_SHAKESPEARE.cacheName });
+}
+
+export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<TextgenConfig>): Promise<TextgenRun> {
+  // Phase 1: data. The vocabulary is recorded with the model; resuming on other text is refused (checkpoint record).
+  const dataPath = await textgenDataPath(cfg.data);
+  const text = readCorpus(dataPath);
   const vocab = buildCharVocab(text);
-  const ids = encodeText(vocab, text, opts.dataPath);
-  const split = splitTrainVal(ids, opts.seqLen, opts.dataPath);
-  log(`data: ${opts.dataPath}: ${ids.length} chars, ${vocab.size - SPECIAL_TOKENS.length} distinct; train ${split.train.length}, val ${split.val.length} (last 10%)`);
+  const ids = encodeText(vocab, text, dataPath);
+  const split = splitTrainVal(ids, cfg.seqLen, dataPath);
+  ctx.info(`data: ${dataPath}: ${ids.length} chars, ${vocab.size - SPECIAL_TOKENS.length} distinct; train ${split.train.length}, val ${split.val.length} (last 10%)`);
 
-  // Seed before building the model so that weight initialization is reproducible too.
-  setSeed(opts.seed);
-  const config: TextgenModelConfig = { ...opts.model, vocabSize: vocab.size };
+  // Phase 2: model. Seeded before building so that weight initialization is reproducible too.
+  setSeed(cfg.seed);
+  const config: TextgenModelConfig = { vocabSize: vocab.size, embedDim: cfg.embedDim, cell: cfg.cell, units: cfg.units, dropout: cfg.dropout };
   const model = buildTrainingModel(config);
-  log(`model: embedding ${config.embedDim} → ${config.cell} ${config.units.join(',')} → dense ${config.vocabSize}; ${model.countParams()} parameters`);
+  ctx.info(`model: embedding ${config.embedDim} → ${config.cell} ${config.units.join(',')} → dense ${config.vocabSize}; ${model.countParams()} parameters`);
 
+  // Phase 3: training, with a few samples after each epoch.
   const data = {
-    train: charWindowSource(split.train, { seqLen: opts.seqLen, batchSize: opts.batchSize, shuffle: true }),
-    val: charWindowSource(split.val, { seqLen: opts.seqLen, batchSize: opts.batchSize, shuffle: false }),
+    train: charWindowSource(split.train, { seqLen: cfg.seqLen, batchSize: cfg.batchSize, shuffle: true }),
+    val: charWindowSource(split.val, { seqLen: cfg.seqLen, batchSize: cfg.batchSize, shuffle: false }),
   };
+  const extras: TextgenExtras = { model: config, vocab: vocab.toJSON(), data: dataPath };
   const sampleRng = forkRng();
   const result = await train(model, data, nextCharLoss, {
-    epochs: opts.epochs,
-    batchSize: opts.batchSize,
-    optimizer: 'adam',
-    learningRate: opts.learningRate,
-    clipNorm: opts.clipNorm !== undefined && opts.clipNorm > 0 ? opts.clipNorm : undefined,
-    earlyStopping: opts.patience !== undefined && opts.patience > 0 ? { patience: opts.patience, monitor: 'val_loss' } : undefined,
-    checkpointDir: join(opts.outDir, 'checkpoints'),
-    resume: opts.resume,
-    seed: opts.seed,
-    metricsLog: join(opts.outDir, 'metrics.jsonl'),
-    lossChart: { path: join(opts.outDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
-    maxStepsPerEpoch: opts.maxStepsPerEpoch,
-    maxSeconds: opts.maxSeconds,
-    progress: opts.progress,
+    ...ctx.trainSettings(extras),
+    lossChart: { path: join(ctx.runDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
     callbacks: {
       onEpochEnd: (epoch: EpochLog, current: tf.LayersModel) => {
-        log(describeEpoch(epoch));
-        const length = opts.sampleLength ?? 0;
-        if (length === 0) return;
+        ctx.info(describeEpoch(epoch));
+        if (cfg.sampleLength === 0) return;
         const step = buildStepModel(config, current);
         try {
           const generator = new CharGenerator(step, config, vocab);
-          for (const temperature of opts.sampleTemperatures ?? [0.5, 0.8, 1.0]) {
-            const sample = generator.generate('\n', { length, temperature, rng: sampleRng });
-            log(`--- sample, temperature ${temperature} ---\n${sample}`);
+          for (const temperature of EPOCH_SAMPLE_TEMPERATURES) {
+            const sample = generator.generate('\n', { length: cfg.sampleLength, temperature, rng: sampleRng });
+            ctx.info(`--- sample, temperature ${temperature} ---\n${sample}`);
           }
         } finally {
           step.dispose();
@@ -116,20 +89,9 @@ export async function trainTextgen(opts: TextgenTrainOptions): Promise<TextgenRu
     },
   });
 
-  const modelDir = join(opts.outDir, MODEL_SUBDIR);
-  const extras: TextgenExtras = {
-    model: config,
-    vocab: vocab.toJSON(),
-    training: {
-      data: opts.dataPath,
-      seqLen: opts.seqLen,
-      batchSize: opts.batchSize,
-      learningRate: opts.learningRate,
-      seed: opts.seed,
-    },
-  };
-  await saveModelDir(modelDir, model, extras as unknown as Record<string, unknown>);
-  return { model, config, vocab, split, result, modelDir };
+  // Phase 4: the final model (the best epoch's weights when early stopping ran).
+  await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
+  return { model, config, vocab, split, result, modelDir: ctx.modelDir };
 }
 
 /** "epoch 3: train 1.6200 nats/char, val 1.5800 nats/char = 2.2795 bits/char" */

@@ -47,3 +47,9 @@ export function rngState(): AleaState {
 export function restoreRngState(state: AleaState): void {
   generator = seedrandom.alea('', { state });
 }
+
+/** An independent generator from an explicit seed (a request's `seed`): same seed, same draws. */
+export function seededRng(seed: number): Rng {
+  const g = seedrandom.alea(String(seed));
+  return () => g();
+}

@@ -32,8 +32,9 @@ describe('checkpoints and resume', () => {
   it('writes last/ and best/ as loadable model dirs with train state and optimizer slots', async () => {
     const dir = path.join(root, 'layout');
     const model = mlp(1);
-    await train(model, data(), meanSquaredError, {
-      epochs: 2, learningRate: 0.01, progress: 'none', seed: 3, checkpointDir: dir, checkpointExtras: { app: 'demo' },
+    const checkpointRecord = { app: { name: 'demo', version: '0.0.1' }, config: { epochs: 2 }, extras: { vocab: ['a', 'b'] } };
+    const res = await train(model, data(), meanSquaredError, {
+      epochs: 2, learningRate: 0.01, progress: 'none', seed: 3, checkpointDir: dir, checkpointRecord,
     });
     for (const sub of ['last', 'best']) {
       expect(fs.readdirSync(path.join(dir, sub)).sort()).toEqual(
@@ -45,10 +46,15 @@ describe('checkpoints and resume', () => {
     expect(state).toMatchObject({ epoch: 2, stepInEpoch: 0, globalStep: 12, optimizer: 'adam' });
     expect(state.history).toHaveLength(2);
     const last = await loadModelDir(path.join(dir, 'last'));
-    expect(last.extras).toEqual({ app: 'demo' });
+    expect(last.extras).toEqual({ vocab: ['a', 'b'] });
+    expect(last.meta).toMatchObject({ app: { name: 'demo', version: '0.0.1' }, config: { epochs: 2 } });
+    expect(last.meta.metrics).toMatchObject({ epoch: 2, loss: res.history[1].loss, val_loss: res.history[1].val_loss });
     expect(weightValues(last.model)).toEqual(weightValues(model));
+    // best/ records the same run and the epoch log it was taken after (the best val_loss so far)
     const best = await loadModelDir(path.join(dir, 'best'));
-    expect(best.extras).toMatchObject({ app: 'demo', monitor: 'val_loss' });
+    expect(best.extras).toEqual({ vocab: ['a', 'b'] });
+    expect(best.meta.app).toEqual({ name: 'demo', version: '0.0.1' });
+    expect(best.meta.metrics).toMatchObject({ epoch: res.bestEpoch, val_loss: res.best });
     [model, last.model, best.model].forEach((m) => m.dispose());
   });
 
@@ -104,13 +110,13 @@ describe('checkpoints and resume', () => {
     const a = await train(model, data(), meanSquaredError, cfg);
     expect(a.epochsRun).toBe(1);
     const types = () => fs.readFileSync(metricsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
-    expect(types()).toEqual(['epoch', 'end']); // fresh run: the old log was replaced
+    expect(types()).toEqual(['start', 'epoch', 'end']); // fresh run: the old log was replaced
     const before = weightValues(model);
     const b = await train(model, data(), meanSquaredError, cfg);
     expect(b.epochsRun).toBe(0);
     expect(b.history).toHaveLength(1);
     expect(weightValues(model)).toEqual(before);
-    expect(types()).toEqual(['epoch', 'end', 'end']); // resumed run: appended
+    expect(types()).toEqual(['start', 'epoch', 'end', 'start', 'end']); // resumed run: appended
     model.dispose();
   });
 

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RnnkitError } from '../src/errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
-import { loadModelDir, loadWeightsInto, saveModelDir } from '../src/io/model-dir.js';
+import { loadModelDir, loadWeightsInto, saveModelDir, sha256Hex } from '../src/io/model-dir.js';
+import { RNNKIT_VERSION } from '../src/version.js';
 import { mlp, weightValues } from './fixtures/train-fixtures.js';
 
 let root: string;
@@ -57,15 +58,29 @@ describe('atomic writes', () => {
 });
 
 describe('model directories', () => {
-  it('round-trips a model: identical predictions, extras and file layout', async () => {
+  it('round-trips a model: identical predictions, record (app, config, metrics, extras) and file layout', async () => {
     const model = seqModel();
     const dir = path.join(root, 'roundtrip');
-    const extras = { config: { units: 6 }, vocab: ['<pad>', 'a', 'b'], scaler: { min: [0], max: [1] } };
-    await saveModelDir(dir, model, extras);
+    const extras = { model: { units: 6 }, vocab: ['<pad>', 'a', 'b'], scaler: { min: [0], max: [1] } };
+    const app = { name: 'toy', version: '1.2.3' };
+    const config = { epochs: 3, lr: 0.01, data: 'train.csv' };
+    const metrics = { epoch: 3, loss: 0.5, val_loss: 0.75 };
+    await saveModelDir(dir, model, { app, config, metrics, extras });
     expect(listDir(dir)).toEqual(['model.json', 'rnnkit.json', 'weights.bin']);
     const loaded = await loadModelDir(dir);
     expect(loaded.extras).toEqual(extras);
-    expect(loaded.meta.tfjsVersion).toBe(tf.version.tfjs);
+    expect(loaded.dir).toBe(dir);
+    expect(loaded.meta).toMatchObject({
+      format: 'rnnkit-model', formatVersion: 2, rnnkitVersion: RNNKIT_VERSION, tfjsVersion: tf.version.tfjs, app, config, metrics, extras,
+    });
+    const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
+    expect(loaded.meta.weights).toEqual({ sha256: sha256Hex(bin), bytes: bin.byteLength });
+    expect(loaded.meta.weights.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // what the caller did not record is null (extras: empty), not missing
+    const bare = path.join(root, 'roundtrip-bare');
+    await saveModelDir(bare, model);
+    const bareMeta = JSON.parse(fs.readFileSync(path.join(bare, 'rnnkit.json'), 'utf8'));
+    expect(bareMeta).toMatchObject({ app: null, config: null, metrics: null, extras: {} });
     const x = tf.tensor2d([[1, 2, 3, 4, 5], [11, 0, 7, 7, 2]]);
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.model.predict(x) as tf.Tensor;
@@ -80,9 +95,9 @@ describe('model directories', () => {
     const dir = path.join(parent, 'model');
     const first = mlp(1);
     const second = mlp(2);
-    await saveModelDir(dir, first, { n: 1 });
+    await saveModelDir(dir, first, { extras: { n: 1 } });
     fs.writeFileSync(path.join(dir, 'stale.txt'), 'from an older save');
-    await saveModelDir(dir, second, { n: 2 });
+    await saveModelDir(dir, second, { extras: { n: 2 } });
     expect(listDir(parent)).toEqual(['model']);
     expect(listDir(dir)).toEqual(['model.json', 'rnnkit.json', 'weights.bin']);
     const loaded = await loadModelDir(dir);
@@ -108,10 +123,10 @@ describe('model directories', () => {
     const parent = fs.mkdtempSync(path.join(root, 'failed-save-'));
     const dir = path.join(parent, 'model');
     const model = mlp(8);
-    await saveModelDir(dir, model, { v: 1 });
+    await saveModelDir(dir, model, { extras: { v: 1 } });
     // a file in a missing subdirectory makes the write into the temp dir fail after model.json was written
     const other = mlp(9);
-    await expect(saveModelDir(dir, other, { v: 2 }, { files: { 'no/such/file': 'x' } })).rejects.toThrow();
+    await expect(saveModelDir(dir, other, { extras: { v: 2 } }, { files: { 'no/such/file': 'x' } })).rejects.toThrow();
     expect(listDir(parent)).toEqual(['model']);
     const loaded = await loadModelDir(dir);
     expect(loaded.extras).toEqual({ v: 1 });
@@ -154,7 +169,7 @@ describe('loading a bad model directory names the file', () => {
   beforeAll(async () => {
     good = path.join(root, 'good');
     const model = mlp(7);
-    await saveModelDir(good, model, { app: 'test' });
+    await saveModelDir(good, model, { app: { name: 'test', version: '0.0.1' }, extras: { vocab: ['a'] } });
     model.dispose();
   });
 

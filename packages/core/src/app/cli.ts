@@ -261,7 +261,7 @@ export async function modelInfo(dir: string) {
       parameters: loaded.model.countParams(),
       layers,
       config: m.config,
-      trainedOn: (m.config?.data as string | undefined) ?? null,
+      trainedOn: (m.extras.data as string | undefined) ?? (m.config?.data as string | undefined) ?? null,
       metrics: m.metrics,
     };
   } finally {

@@ -4,3 +4,4 @@ export * from './config.js';
 export * from './model.js';
 export * from './run-dir.js';
 export * from './cli.js';
+export * from './decode-flags.js';

@@ -13,6 +13,11 @@ export interface Predictor<I = unknown, O = unknown> {
   readonly inputSchema: z.ZodType<I>;
   /** Validates `input` against `inputSchema`, then predicts. The output is plain JSON data. */
   predict(input: unknown): Promise<O>;
+  /**
+   * For apps that generate text token by token: like predict, calling `onToken` with each piece of text as soon as
+   * it is decoded (greedy and sampled decoding; beam search delivers its result whole).
+   */
+  stream?(input: unknown, onToken: (text: string) => void): Promise<O>;
   /** Frees the model's tensors. */
   dispose(): void;
 }
@@ -21,13 +26,16 @@ export interface Predictor<I = unknown, O = unknown> {
 export function createPredictor<S extends z.ZodType, O>(
   app: string,
   inputSchema: S,
-  run: (input: z.output<S>) => O | Promise<O>,
+  run: (input: z.output<S>, onToken?: (text: string) => void) => O | Promise<O>,
   dispose: () => void,
+  opts: { streams?: boolean } = {},
 ): Predictor<z.output<S>, O> {
+  const parse = (input: unknown) => parseWithSchema(inputSchema, input, 'input');
   return {
     app,
     inputSchema: inputSchema as unknown as z.ZodType<z.output<S>>,
-    predict: async (input: unknown) => run(parseWithSchema(inputSchema, input, 'input')),
+    predict: async (input: unknown) => run(parse(input)),
+    ...(opts.streams ? { stream: async (input: unknown, onToken: (text: string) => void) => run(parse(input), onToken) } : {}),
     dispose,
   };
 }

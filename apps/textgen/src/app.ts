@@ -1,0 +1,84 @@
+import { addDecodeFlags, decodeFromFlags, type AppDefinition } from '@rnnkit/core';
+import { DEMO_CONFIG, textgenConfigSchema, type TextgenConfig } from './config.js';
+import { evaluateOnCorpus, formatEvalTable } from './evaluate.js';
+import { TEXTGEN_APP, TEXTGEN_DECODE_DEFAULTS, loadTextgenModel, textgenPredictor, type TextgenInput, type TextgenOutput } from './predictor.js';
+import { textgenDataPath, trainTextgen } from './train.js';
+import { APP_VERSION } from './version.js';
+
+const DECODE_FLAGS = ['strategy', 'temperature', 'topK', 'topP', 'maxLen', 'seed'] as const;
+const decodeFlags = (cmd: Parameters<typeof addDecodeFlags>[0]) =>
+  addDecodeFlags(cmd, [...DECODE_FLAGS], { ...TEXTGEN_DECODE_DEFAULTS, seed: 42 }, { strategy: ['greedy', 'sample'] });
+
+async function evaluate(modelDir: string, data: string | undefined) {
+  const loaded = await loadTextgenModel(modelDir);
+  try {
+    const file = await textgenDataPath(data);
+    const rows = evaluateOnCorpus(loaded, file);
+    const text = `validation = last 10% of ${file}; every char after the first, given the validation text before it\n${formatEvalTable(rows)}`;
+    return { report: { data: file, rows }, text };
+  } finally {
+    loaded.stepModel.dispose();
+    loaded.model.dispose();
+  }
+}
+
+/** textgen: character-level language model; the contract's text-in / text-out app. */
+export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutput> = {
+  name: TEXTGEN_APP,
+  version: APP_VERSION,
+  description: 'Character-level text generation with stacked LSTM/GRU layers (tiny Shakespeare by default).',
+  configSchema: textgenConfigSchema,
+  train: trainTextgen,
+  evaluate: {
+    description: 'validation loss (nats/char, bits/char) of the model and of char n-gram baselines (orders 1-5)',
+    options: (cmd) => cmd.option('--data <file>', 'the text the model was trained on (default as in train)'),
+    run: (dir, flags) => evaluate(dir, flags.data as string | undefined),
+  },
+  loadPredictor: async (dir) => textgenPredictor(await loadTextgenModel(dir)),
+  predict: {
+    inputHelp: 'the priming text the generation continues',
+    options: decodeFlags,
+    fromText: (text, flags) => ({ text, decode: decodeFromFlags(flags) }),
+    format: (output) => output.text,
+  },
+  demo: {
+    description: 'short training on tiny Shakespeare, then a sample and the evaluation table',
+    defaults: DEMO_CONFIG,
+    show: async (run, config, ctx) => {
+      const predictor = await textgenApp.loadPredictor(run.modelDir);
+      try {
+        const { text } = await predictor.predict({ text: 'ROMEO:', decode: { maxLen: 300, temperature: 0.8, seed: config.seed } });
+        ctx.out(`\nsample (temperature 0.8):\nROMEO:${text}\n`);
+      } finally {
+        predictor.dispose();
+      }
+      ctx.out((await evaluate(run.modelDir, config.data)).text);
+      ctx.out('\nThis was a short demo run. The full-size run (2x256 LSTM), its command and measured figures: apps/textgen/README.md');
+    },
+  },
+  commands: (h) => [
+    h.action<Record<string, unknown> & { model: string; prime: string }>(
+      decodeFlags(h.modelCommand('sample', 'generate text, streaming characters as they are sampled'))
+        .option('--prime <text>', 'priming text the generation continues', '\n'),
+      async (flags, ctx) => {
+        const predictor = await textgenApp.loadPredictor(flags.model);
+        try {
+          const input = { text: flags.prime, decode: decodeFromFlags(flags) };
+          if (ctx.json) {
+            ctx.out(JSON.stringify(await predictor.predict(input)));
+            return;
+          }
+          // Validate (unknown characters, bad options) before printing the prime.
+          predictor.inputSchema.parse(input);
+          process.stdout.write(flags.prime);
+          await predictor.stream!(input, (c) => process.stdout.write(c));
+          process.stdout.write('\n');
+        } finally {
+          predictor.dispose();
+        }
+      },
+    ),
+  ],
+  deprecatedFlags: { '--length': '--max-len' },
+  deprecatedCommands: { eval: 'evaluate' },
+};
