@@ -40,6 +40,7 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
     options: decodeFlags,
     fromText: (text, flags) => ({ text, decode: decodeFromFlags(flags) }),
     format: (output) => output.text,
+    example: { text: 'ROMEO:', decode: { maxLen: 40, temperature: 0.8, seed: 1 } },
   },
   demo: {
     description: 'short training on tiny Shakespeare, then a sample and the evaluation table',

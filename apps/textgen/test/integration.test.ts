@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, setSeed } from '@rnnkit/core';
+import { commandContext, initBackend, runTraining, setSeed } from '@rnnkit/core';
 import {
   CharGenerator,
   TINY_SHAKESPEARE,
@@ -10,7 +10,8 @@ import {
   evaluateOnCorpus,
   loadTextgenModel,
   streamLoss,
-  trainTextgen,
+  textgenApp,
+  textgenConfigSchema,
   type TextgenRun,
 } from '../src/index.js';
 import { tempDir } from './fixtures.js';
@@ -32,20 +33,11 @@ let run: TextgenRun;
 
 beforeAll(async () => {
   await initBackend();
-  run = await trainTextgen({
-    dataPath,
-    outDir,
-    model: { cell: 'lstm', units: [128], embedDim: 32, dropout: 0 },
-    seqLen: 32,
-    batchSize: 32,
-    epochs: 1,
-    maxStepsPerEpoch: STEPS,
-    learningRate: 1e-2,
-    clipNorm: 5,
-    seed: 1,
-    sampleLength: 0,
-    progress: 'none',
+  const config = textgenConfigSchema.parse({
+    data: dataPath, out: outDir, cell: 'lstm', units: [128], embedDim: 32, dropout: 0, seqLen: 32, batchSize: 32, epochs: 1,
+    maxStepsPerEpoch: STEPS, lr: 1e-2, clipNorm: 5, seed: 1, sampleLength: 0,
   });
+  run = (await runTraining(textgenApp, config, false, commandContext({ quiet: true }))) as TextgenRun;
 }, 600_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

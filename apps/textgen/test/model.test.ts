@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, saveModelDir, setSeed } from '@rnnkit/core';
 import {
+  APP_VERSION,
   CharGenerator,
   buildCharVocab,
   buildStepModel,
@@ -108,9 +109,9 @@ describe('CharGenerator', () => {
     const { config, model } = tinyModel('gru');
     const generator = new CharGenerator(buildStepModel(config, model), config, vocab);
     expect(() => generator.generate('ROMEO: to be', { length: 5 })).toThrow(
-      `--prime contains characters the model's vocabulary lacks: "R", "O", "M", "E", ":"`,
+      `input field "text" contains characters the model's vocabulary lacks: "R", "O", "M", "E", ":"`,
     );
-    expect(() => generator.generate('', { length: 5 })).toThrow('--prime must contain at least one character');
+    expect(() => generator.generate('', { length: 5 })).toThrow('the priming text must contain at least one character');
   });
 });
 
@@ -118,7 +119,7 @@ describe('saved model', () => {
   it('round-trips through saveModelDir/loadTextgenModel with vocab and config', async () => {
     const { config, model } = tinyModel('lstm');
     const modelDir = `${dir}/roundtrip`;
-    await saveModelDir(modelDir, model, { model: config, vocab: vocab.toJSON() });
+    await saveModelDir(modelDir, model, { app: { name: 'textgen', version: APP_VERSION }, extras: { model: config, vocab: vocab.toJSON(), data: 'x.txt' } });
     const loaded = await loadTextgenModel(modelDir);
     expect(loaded.config).toEqual(config);
     expect(loaded.vocab.toJSON()).toEqual(vocab.toJSON());
@@ -132,7 +133,17 @@ describe('saved model', () => {
   it('names the field when the saved config is broken', async () => {
     const { config, model } = tinyModel('gru');
     const modelDir = `${dir}/broken`;
-    await saveModelDir(modelDir, model, { model: { ...config, cell: 'rnn' }, vocab: vocab.toJSON() });
-    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}/rnnkit.json: field "model.cell" must be "lstm" or "gru", got "rnn"`);
+    await saveModelDir(modelDir, model, {
+      app: { name: 'textgen', version: APP_VERSION },
+      extras: { model: { ...config, cell: 'rnn' }, vocab: vocab.toJSON(), data: 'x.txt' },
+    });
+    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}/rnnkit.json (extras): field "model.cell": Invalid option: expected one of "lstm"|"gru" (got "rnn")`);
+  });
+
+  it("refuses another app's model with the shared error", async () => {
+    const { model } = tinyModel('gru');
+    const modelDir = `${dir}/other-app`;
+    await saveModelDir(modelDir, model, { app: { name: 'chatbot', version: '0.2.0' } });
+    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}: holds a chatbot model (use rnnkit-chatbot), not a textgen model`);
   });
 });

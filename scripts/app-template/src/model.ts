@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { recurrent, type CellType } from '@rnnkit/core';
+import { z } from 'zod';
+import { stackedRecurrent } from '@rnnkit/core';
 
-/** Everything that defines the model, as a plain object saved next to its weights. */
-export interface ModelConfig {
-  timesteps: number;
-  cell: CellType;
-  units: number;
-}
+/** Everything that defines the model, saved next to its weights (and validated strictly when loaded). */
+export const modelConfigSchema = z.strictObject({
+  timesteps: z.number().int().min(1),
+  cell: z.enum(['gru', 'lstm', 'simple']),
+  units: z.array(z.number().int().min(1)).min(1),
+});
+export type ModelConfig = z.output<typeof modelConfigSchema>;
 
-export const defaultConfig: ModelConfig = { timesteps: 12, cell: 'gru', units: 16 };
-
-/** sequence [timesteps, 1] → recurrent layer (last state) → class probabilities. */
+/** sequence [timesteps, 1] → stacked recurrent layers (last state) → class probabilities. */
 export function buildModel(cfg: ModelConfig): tf.LayersModel {
   const input = tf.input({ shape: [cfg.timesteps, 1] });
-  const state = recurrent({ cell: cfg.cell, units: cfg.units }).apply(input) as tf.SymbolicTensor;
+  const state = stackedRecurrent(input, { cell: cfg.cell, units: cfg.units, returnSequences: false });
   const probs = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(state) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: probs });
 }

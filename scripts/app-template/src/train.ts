@@ -1,45 +1,44 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  accuracy, rng, setSeed, sparseCategoricalCrossentropy, train, trainConfigFromFlags, type TrainResult,
-} from '@rnnkit/core';
+import { z } from 'zod';
+import { accuracy, rng, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun } from '@rnnkit/core';
+import type { AppConfig } from './config.js';
 import { makeSumSignDataset, toBatchSource, type SequenceDataset } from './data.js';
-import { buildModel, defaultConfig, type ModelConfig } from './model.js';
+import { buildModel, modelConfigSchema, type ModelConfig } from './model.js';
 
-export interface TrainOptions {
-  /** Epochs, batch size, learning rate, clipping, early stopping, seed... as the shared CLI flags give them. */
-  training: ReturnType<typeof trainConfigFromFlags>;
-  examples: number;
-  out?: string;
-  config?: ModelConfig;
-}
+/** What the model directory records besides the weights (read back by the predictor's loader). */
+export const extrasSchema = z.strictObject({ model: modelConfigSchema });
 
-export interface TrainedApp {
+export interface TrainedApp extends TrainedRun {
   model: tf.LayersModel;
   config: ModelConfig;
-  result: TrainResult;
   test: SequenceDataset;
 }
 
-export async function trainApp(opts: TrainOptions): Promise<TrainedApp> {
-  setSeed(opts.training.seed ?? 1);
-  const config = opts.config ?? defaultConfig;
-  const data = makeSumSignDataset(opts.examples, config.timesteps, rng());
-  const val = makeSumSignDataset(Math.ceil(opts.examples / 5), config.timesteps, rng());
-  const test = makeSumSignDataset(Math.ceil(opts.examples / 5), config.timesteps, rng());
+/** Test examples are generated after the training ones from the same seed, so `evaluate` can rebuild them. */
+export function makeSplits(cfg: AppConfig) {
+  setSeed(cfg.seed);
+  const data = makeSumSignDataset(cfg.examples, cfg.timesteps, rng());
+  const val = makeSumSignDataset(Math.ceil(cfg.examples / 5), cfg.timesteps, rng());
+  const test = makeSumSignDataset(Math.ceil(cfg.examples / 5), cfg.timesteps, rng());
+  return { data, val, test };
+}
+
+export async function trainApp(cfg: AppConfig, ctx: TrainContext<AppConfig>): Promise<TrainedApp> {
+  // Phase 1: data. Phase 2: the model (built after seeding, so initialization is reproducible).
+  const { data, val, test } = makeSplits(cfg);
+  const config: ModelConfig = { timesteps: cfg.timesteps, cell: cfg.cell, units: cfg.units };
   const model = buildModel(config);
+  // Phase 3: training; ctx.trainSettings gives the common settings, checkpoints, metrics log and records.
+  const extras = { model: config };
   const result = await train(
     model,
-    { train: toBatchSource(data, opts.training.batchSize ?? 32, true), val: toBatchSource(val, 256, false) },
+    { train: toBatchSource(data, cfg.batchSize, true), val: toBatchSource(val, 256, false) },
     sparseCategoricalCrossentropy,
-    {
-      ...opts.training,
-      checkpointDir: opts.out ? `${opts.out}/checkpoints` : undefined,
-      metricsLog: opts.out ? `${opts.out}/metrics.jsonl` : undefined,
-      lossChart: opts.out ? { path: `${opts.out}/loss.svg` } : undefined,
-      checkpointExtras: { config },
-    },
+    { ...ctx.trainSettings(extras), lossChart: { path: `${ctx.runDir}/loss.svg` } },
   );
-  return { model, config, result, test };
+  // Phase 4: the final model, with what it is and how it was trained.
+  await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
+  return { model, config, result, test, modelDir: ctx.modelDir };
 }
 
 /** Fraction of `data` the model classifies correctly. */

@@ -34,19 +34,29 @@ export function versionString(app: AnyApp): string {
   return `${binName(app)} ${app.version} (@rnnkit/core ${RNNKIT_VERSION}, tfjs ${tf.version.tfjs})`;
 }
 
-function context(flags: Record<string, unknown>): CommandContext {
-  const json = flags.json === true;
-  const quiet = flags.quiet === true;
+/**
+ * A command context: results to `out`, informational lines to `info` (stdout, stderr under --json, nowhere under
+ * --quiet). Library users and tests pass their own sinks, e.g. `commandContext({ quiet: true })`.
+ */
+export function commandContext(
+  opts: { json?: boolean; quiet?: boolean; out?: (line: string) => void; info?: (line: string) => void; progress?: CommandContext['progress'] } = {},
+): CommandContext {
+  const json = opts.json === true;
+  const quiet = opts.quiet === true;
   return {
     json,
     quiet,
-    out: (line) => process.stdout.write(`${line}\n`),
+    progress: opts.progress,
+    out: opts.out ?? ((line) => process.stdout.write(`${line}\n`)),
     info: (line) => {
       if (quiet) return;
-      (json ? process.stderr : process.stdout).write(`${line}\n`);
+      if (opts.info) opts.info(line);
+      else (json ? process.stderr : process.stdout).write(`${line}\n`);
     },
   };
 }
+
+const context = (flags: Record<string, unknown>) => commandContext({ json: flags.json === true, quiet: flags.quiet === true });
 
 function addOutputFlags(cmd: Command): Command {
   return cmd
@@ -104,10 +114,8 @@ export function printJson(value: unknown): void {
 
 function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): Command {
   const isDemo = name === 'demo';
-  const overrides: Record<string, unknown> = {
-    ...(isDemo ? app.demo?.defaults : {}),
-    out: defaultOutDir(app.name, isDemo),
-  };
+  // demo runs in its own directory, so that it never resumes or overwrites a real run.
+  const overrides: Record<string, unknown> = isDemo ? { out: defaultOutDir(app.name, true), ...app.demo?.defaults } : {};
   const flags = configFlags(app.configSchema, overrides);
   const cmd = new Command(name).description(isDemo ? (app.demo?.description ?? '') : `train a ${app.name} model`);
   addConfigFlags(cmd, flags);
@@ -131,7 +139,7 @@ async function trainingConfig(
   const given = givenConfigValues(cmd, flags);
   const file = typeof opts.config === 'string' ? { path: opts.config, values: readConfigFile(opts.config) } : undefined;
   if (opts.resume === true) {
-    const out = String(given.out ?? file?.values.out ?? overrides.out);
+    const out = String(given.out ?? file?.values.out ?? overrides.out ?? (app.configSchema.parse({}) as CommonTrainingConfig).out);
     const saved = await readRunConfig(out, app.name);
     if (saved) return resumedConfig(app.configSchema, flags, saved.config, { ...file?.values, ...given }, saved.file);
   }
@@ -176,7 +184,7 @@ export async function runTraining<C extends CommonTrainingConfig>(
         checkpointDir: path.join(runDir, 'checkpoints'),
         metricsLog: path.join(runDir, 'metrics.jsonl'),
         startRecord: { app: identity, rnnkitVersion: record.rnnkitVersion, tfjsVersion: record.tfjsVersion, config: configRecord },
-        progress: ctx.quiet ? 'none' : 'auto',
+        progress: ctx.quiet ? 'none' : (ctx.progress ?? 'auto'),
         checkpointRecord: { app: identity, config: configRecord, extras },
       }),
       modelRecord: (extras, result) => ({

@@ -43,6 +43,8 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
     fromText(text: string, flags: Record<string, unknown>): I | Promise<I>;
     /** The human-readable rendering of an output (`--json` prints the output itself). */
     format(output: O): string;
+    /** A small valid input: for the help, docs, the server's OpenAPI example and the contract test. */
+    example: I;
   };
   demo?: {
     description: string;
@@ -69,6 +71,8 @@ export interface CommandContext {
   out(line: string): void;
   /** An informational line (stdout; stderr under --json; nothing under --quiet). */
   info(line: string): void;
+  /** Training progress display (default: a bar on a TTY, lines otherwise; none under --quiet). */
+  progress?: 'auto' | 'bar' | 'lines' | 'none';
 }
 
 export interface TrainContext<C extends CommonTrainingConfig = CommonTrainingConfig> extends CommandContext {

@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAppProgram, defaultOutDir, type AppDefinition } from '@rnnkit/core';
+import { discoverApps, type DiscoveredApp } from './apps.js';
+
+/**
+ * The app contract, checked the same way for every app under apps/: the built CLI trains a tiny model on the real
+ * dataset, and `info`, `predict`, `evaluate` work on it with --json; another app's model and a bad predictor input
+ * are refused with one line; every app has the same common flags, --version, and help defaults that are the real
+ * defaults. A new app is picked up automatically and must add its tiny settings below.
+ */
+
+/** Per app: flags that make `train` tiny, and extra flags for `evaluate` (keep each app's run to a few seconds). */
+const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
+  textgen: { train: ['--units', '16', '--embed-dim', '4', '--seq-len', '16', '--batch-size', '8', '--sample-length', '0'], evaluate: [] },
+};
+
+const COMMON_TRAIN_FLAGS = [
+  '--data', '--out', '--epochs', '--batch-size', '--lr', '--clip-norm', '--patience', '--max-steps-per-epoch', '--max-seconds',
+  '--seed', '--config', '--resume', '--backend', '--json', '--quiet',
+];
+const COMMON_COMMANDS = ['train', 'evaluate', 'predict', 'info', 'demo'];
+
+if (!process.env.RNNKIT_DATA_DIR) throw new Error('RNNKIT_DATA_DIR is not set: the contract test trains on the real datasets');
+
+const apps = await discoverApps();
+const root = mkdtempSync(join(tmpdir(), 'rnnkit-contract-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function cli(app: DiscoveredApp, args: string[]) {
+  const run = spawnSync(process.execPath, [app.cli, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, RNNKIT_NATIVE: process.env.RNNKIT_NATIVE } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function json(result: { status: number | null; stdout: string; stderr: string }): Record<string, unknown> {
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+/** A user error: exit 1 and exactly one line on stderr after the backend notice, no stack trace. */
+function oneLineError(result: { status: number | null; stderr: string }): string {
+  expect(result.status).toBe(1);
+  const lines = result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('rnnkit: backend=') && !l.startsWith('rnnkit: warning'));
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
+}
+
+it('finds every app under apps/, each with tiny settings here', () => {
+  expect(apps.length).toBeGreaterThanOrEqual(5);
+  for (const a of apps) expect(TINY[a.app.name], `add ${a.app.name} to TINY`).toBeDefined();
+});
+
+const modelDirs = new Map<string, string>();
+
+describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
+  const out = join(root, name);
+
+  beforeAll(() => {
+    const trained = json(cli(app, ['train', '--out', out, '--epochs', '1', '--max-steps-per-epoch', '2', '--quiet', '--json', ...TINY[name].train]));
+    expect(trained.modelDir).toBe(join(out, 'model'));
+    modelDirs.set(name, out);
+  }, 600_000);
+
+  it('info --json names the app, its parameters, layers and config', () => {
+    const info = json(cli(app, ['info', '--model', out, '--json']));
+    expect(info.app).toEqual({ name, version: app.app.version });
+    expect(info.parameters).toBeGreaterThan(0);
+    expect((info.layers as unknown[]).length).toBeGreaterThan(1);
+    expect((info.config as Record<string, unknown>).epochs).toBe(1);
+    expect((info.weights as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('predict --json round-trips the example input', () => {
+    const output = json(cli(app, ['predict', '--model', out, '--json', '--input-json', JSON.stringify(app.app.predict.example)]));
+    expect(Object.keys(output).length).toBeGreaterThan(0);
+  });
+
+  it('evaluate --json prints one JSON report', () => {
+    const report = json(cli(app, ['evaluate', '--model', out, '--json', ...TINY[name].evaluate]));
+    expect(Object.keys(report).length).toBeGreaterThan(0);
+  });
+
+  it('a bad predictor input is refused naming the field', () => {
+    const bad = { ...(app.app.predict.example as object), bogusField: 1 };
+    const line = oneLineError(cli(app, ['predict', '--model', out, '--input-json', JSON.stringify(bad)]));
+    expect(line).toContain('"bogusField"');
+  });
+
+  it("another app's model is refused with the shared error", () => {
+    const other = [...modelDirs.entries()].find(([n]) => n !== name) ?? (name === 'textgen' ? undefined : undefined);
+    if (!other) return; // the first app has no other model yet; every later app checks against an earlier one
+    const line = oneLineError(cli(app, ['info', '--model', other[1]]));
+    expect(line).toMatch(new RegExp(`holds a ${other[0]} model \\(use rnnkit-${other[0]}\\), not a ${name} model$`));
+  });
+
+  it('--version prints the app, core and tfjs versions', () => {
+    const result = cli(app, ['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^rnnkit-\\S+ ${app.app.version.replace(/\./g, '\\.')} \\(@rnnkit/core \\d+\\.\\d+\\.\\d+, tfjs \\d`));
+  });
+});
+
+describe('every app has the same shape', () => {
+  const programs = apps.map((a) => [a.app.name, buildAppProgram(a.app), a.app] as const);
+
+  it.each(programs)('%s has the common commands and the common train flags', (_name, program) => {
+    const commands = program.commands.map((c) => c.name());
+    for (const c of COMMON_COMMANDS) expect(commands).toContain(c);
+    const train = program.commands.find((c) => c.name() === 'train')!;
+    const flags = train.options.map((o) => o.long);
+    for (const f of COMMON_TRAIN_FLAGS) expect(flags).toContain(f);
+    for (const c of program.commands) {
+      if (c.name() === 'train' || c.name() === 'demo' || c.name() === 'evaluate' || c.name() === 'info' || c.name() === 'predict') {
+        expect(c.options.map((o) => o.long)).toContain('--json');
+      }
+    }
+  });
+
+  it.each(programs)('%s: train and demo help show the real defaults', (_name, program, app: AppDefinition) => {
+    const demoValues = { out: defaultOutDir(app.name, true), ...app.demo?.defaults };
+    for (const [command, values] of [['train', {}], ['demo', demoValues]] as const) {
+      const cmd = program.commands.find((c) => c.name() === command)!;
+      // What the command really runs with when no flag is given.
+      const real = app.configSchema.parse({ ...values }) as unknown as Record<string, unknown>;
+      let checked = 0;
+      for (const option of cmd.options) {
+        const shown = /\(default: ([^)]*)\)$/.exec(option.description)?.[1];
+        const key = option.attributeName();
+        if (shown === undefined || !(key in real)) continue;
+        const value = real[key];
+        const expected = Array.isArray(value) ? value.join(',') : String(value);
+        expect(shown, `${command} ${option.long}`).toBe(expected);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(5);
+    }
+  });
+});
