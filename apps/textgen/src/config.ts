@@ -1,4 +1,4 @@
-import { trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { TINY_SHAKESPEARE } from './data.js';
 
@@ -9,7 +9,7 @@ export const textgenConfigSchema = trainingConfigSchema(
     dataHelp: `UTF-8 text file (default $RNNKIT_DATA_DIR/${TINY_SHAKESPEARE.relativePath}, else downloaded once)`,
   },
   {
-    cell: z.enum(['lstm', 'gru']).default('lstm').describe('recurrent cell'),
+    cell: cellSchema.default('lstm').describe('recurrent cell'),
     units: z.array(z.number().int().min(1)).min(1).default([256, 256]).describe('units per recurrent layer, e.g. 256,256'),
     embedDim: z.number().int().min(1).default(64).describe('character embedding size'),
     dropout: z.number().min(0).max(0.95).default(0.2).describe('dropout on recurrent inputs and outputs'),

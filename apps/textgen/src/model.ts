@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, nextSeed, recurrent, stackedRecurrent } from '@rnnkit/core';
+import { CELLS, RnnkitError, cellSchema, nextSeed, recurrent, stackedRecurrent, type CellType } from '@rnnkit/core';
 
 /**
  * The character language model, in two shapes that share one set of weights:
@@ -17,7 +17,7 @@ import { RnnkitError, nextSeed, recurrent, stackedRecurrent } from '@rnnkit/core
  * numerically safer than log(softmax(...)), and sampling works on log-probabilities anyway.
  */
 
-export type TextgenCell = 'lstm' | 'gru';
+export type TextgenCell = CellType;
 
 export interface TextgenModelConfig {
   vocabSize: number;
@@ -50,7 +50,7 @@ export function buildTrainingModel(cfg: TextgenModelConfig): tf.LayersModel {
 
 /** Number of state tensors of one recurrent layer (LSTM carries h and c, GRU only h). */
 export function statesPerLayer(cell: TextgenCell): number {
-  return cell === 'lstm' ? 2 : 1;
+  return CELLS[cell].states;
 }
 
 /** The step model, with its weights copied from `trained` (shapes are checked by setWeights). */
@@ -100,7 +100,6 @@ function outputLayer(cfg: TextgenModelConfig): tf.layers.Layer {
 }
 
 function checkConfig(cfg: TextgenModelConfig): void {
-  if (cfg.cell !== 'lstm' && cfg.cell !== 'gru') throw new RnnkitError(`--cell must be lstm or gru, got "${String(cfg.cell)}"`);
   if (cfg.units.length === 0) throw new RnnkitError('--units must list at least one layer size');
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new RnnkitError(`--dropout must be in [0, 1), got ${cfg.dropout}`);
 }
@@ -109,7 +108,7 @@ function checkConfig(cfg: TextgenModelConfig): void {
 export const textgenModelConfigSchema = z.strictObject({
   vocabSize: z.number().int().min(1),
   embedDim: z.number().int().min(1),
-  cell: z.enum(['lstm', 'gru']),
+  cell: cellSchema,
   units: z.array(z.number().int().min(1)).min(1),
   dropout: z.number().min(0).lt(1),
 });

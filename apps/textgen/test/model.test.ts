@@ -137,7 +137,7 @@ describe('saved model', () => {
       app: { name: 'textgen', version: APP_VERSION },
       extras: { model: { ...config, cell: 'rnn' }, vocab: vocab.toJSON(), data: 'x.txt' },
     });
-    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}/rnnkit.json (extras): field "model.cell": Invalid option: expected one of "lstm"|"gru" (got "rnn")`);
+    await expect(loadTextgenModel(modelDir)).rejects.toThrow(`${modelDir}/rnnkit.json (extras): field "model.cell": Invalid option: expected one of "lstm"|"gru"|"simple" (got "rnn")`);
   });
 
   it("refuses another app's model with the shared error", async () => {

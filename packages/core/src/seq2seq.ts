@@ -5,6 +5,7 @@ import { nextSeed } from './random.js';
 import { BahdanauAttention, bahdanauAttention, luongAttention, type LuongAttention } from './layers/attention.js';
 import { paddingMask } from './layers/padding-mask.js';
 import { bidirectional, recurrent } from './layers/recurrent.js';
+import { CELLS, CELL_TYPES, isCellType, type CellType } from './layers/recurrent-kernel.js';
 import type { StepFunction, StepOutput } from './decode/step.js';
 
 /**
@@ -41,7 +42,7 @@ export interface Seq2SeqConfig {
   srcVocab: number;
   tgtVocab: number;
   embedDim: number;
-  encoderCell: 'gru' | 'lstm';
+  encoderCell: CellType;
   encoderUnits: number;
   bidirectional: boolean;
   /** Default: the encoder output size (encoderUnits, doubled when bidirectional). */
@@ -106,8 +107,8 @@ function checkConfig(cfg: Seq2SeqConfig): void {
       throw new RnnkitError(`Seq2SeqConfig.${field} must be a positive integer, got ${String(v)}`);
     }
   }
-  if (cfg.encoderCell !== 'gru' && cfg.encoderCell !== 'lstm') {
-    throw new RnnkitError(`Seq2SeqConfig.encoderCell must be 'gru' or 'lstm', got '${String(cfg.encoderCell)}'`);
+  if (!isCellType(cfg.encoderCell)) {
+    throw new RnnkitError(`Seq2SeqConfig.encoderCell must be one of ${CELL_TYPES.join(', ')}, got '${String(cfg.encoderCell)}'`);
   }
   if (!['bahdanau', 'dot', 'general'].includes(cfg.attention)) {
     throw new RnnkitError(`Seq2SeqConfig.attention must be 'bahdanau', 'dot' or 'general', got '${String(cfg.attention)}'`);
@@ -132,7 +133,7 @@ export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
   const encoderSize = cfg.encoderUnits * (cfg.bidirectional ? 2 : 1);
   const decoderUnits = cfg.decoderUnits ?? encoderSize;
   const dropoutRate = cfg.dropout ?? 0;
-  const statesPerDirection = cell === 'lstm' ? 2 : 1;
+  const statesPerDirection = CELLS[cell].states;
 
   const embedding = (vocab: number, name: string) =>
     tf.layers.embedding({ inputDim: vocab, outputDim: cfg.embedDim, maskZero: true, name,

@@ -185,7 +185,7 @@ describe('Seq2Seq models', () => {
   it('rejects bad configurations and inputs with clear errors', () => {
     const ok: Seq2SeqConfig = { srcVocab: 10, tgtVocab: 10, embedDim: 4, encoderCell: 'gru', encoderUnits: 4, bidirectional: false, attention: 'dot' };
     expect(() => buildSeq2Seq({ ...ok, srcVocab: 0 })).toThrow(/Seq2SeqConfig.srcVocab must be a positive integer, got 0/);
-    expect(() => buildSeq2Seq({ ...ok, encoderCell: 'simple' as 'gru' })).toThrow(/encoderCell must be 'gru' or 'lstm'/);
+    expect(() => buildSeq2Seq({ ...ok, encoderCell: 'rnn' as 'gru' })).toThrow(/encoderCell must be one of lstm, gru, simple/);
     expect(() => buildSeq2Seq({ ...ok, attention: 'cosine' as 'dot' })).toThrow(/attention must be 'bahdanau', 'dot' or 'general'/);
     expect(() => buildSeq2Seq({ ...ok, decoderUnits: 6 })).toThrow(/dot attention needs decoderUnits \(6\) equal to the encoder output size \(4\)/);
     expect(() => buildSeq2Seq({ ...ok, sharedEmbedding: true, tgtVocab: 12 })).toThrow(/sharedEmbedding needs srcVocab === tgtVocab/);

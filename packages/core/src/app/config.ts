@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RnnkitError } from '../errors.js';
 import { describeSchemaError } from '../schema.js';
+import { CELL_TYPES } from '../layers/recurrent-kernel.js';
 
 /** The training settings every app has; apps extend them with their own fields (`trainingConfigSchema`). */
 export interface CommonTrainingConfig {
@@ -47,6 +48,9 @@ export function trainingConfigSchema<F extends z.ZodRawShape>(defaults: CommonDe
     ...fields,
   });
 }
+
+/** A recurrent cell config field: every cell in core's table (a new cell appears in every app's --cell). */
+export const cellSchema = z.enum(CELL_TYPES);
 
 /** Fields that may change when a run is resumed (budgets); anything else must match the run's saved config. */
 export const RESUMABLE_FIELDS: readonly string[] = ['epochs', 'patience', 'maxStepsPerEpoch', 'maxSeconds'];

@@ -1,7 +1,7 @@
 export * from './recurrent.js';
 export * from './attention.js';
 export * from './padding-mask.js';
-export { runRecurrent } from './recurrent-kernel.js';
-export type { RecurrentSequenceArgs, RecurrentSequenceResult } from './recurrent-kernel.js';
+export { runRecurrent, CELLS, CELL_TYPES, isCellType } from './recurrent-kernel.js';
+export type { RecurrentSequenceArgs, RecurrentSequenceResult, CellDescriptor } from './recurrent-kernel.js';
 export { useFusedKernels, fusedKernelsActive } from './fused-kernels.js';
 export type { FusedKernelModule } from './fused-kernels.js';

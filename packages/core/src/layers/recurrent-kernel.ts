@@ -17,9 +17,76 @@ import { activeFusedKernels, type FusedKernelModule } from './fused-kernels.js';
  * steps never change the final state. Outputs are aligned with the input time positions, also with `goBackwards`.
  */
 
-export type CellType = 'lstm' | 'gru' | 'simple';
+/** One cell update from the precomputed input projection `xp` (x·kernel + bias) of a single step. */
+type StepFn = (xp: tf.Tensor, h: tf.Tensor, c: tf.Tensor | null) => { h: tf.Tensor; c: tf.Tensor | null };
 
-export const GATES: Record<CellType, number> = { lstm: 4, gru: 3, simple: 1 };
+/**
+ * What defines a cell type, in one place: a new cell is one entry here (plus, optionally, a native kernel). Layers,
+ * stacks, Seq2Seq and app config schemas take their cell names, gate counts and state counts from this table.
+ */
+export interface CellDescriptor {
+  /** Gate blocks in the kernels: kernel [D, gates·U], recurrentKernel [U, gates·U], bias [gates·U]. */
+  gates: number;
+  /** Recurrent states: 1 (h), or 2 (h and the LSTM's cell state c). */
+  states: 1 | 2;
+  /** Initial bias for `units`, or undefined for zeros. */
+  initialBias?: (units: number) => tf.Tensor1D;
+  /** The reference step (plain tf ops, autodiff gives the gradient); `dropped` applies recurrent dropout to h. */
+  makeStep(recurrentKernel: tf.Tensor2D, units: number, dropped: (h: tf.Tensor) => tf.Tensor): StepFn;
+  /** @rnnkit/native has a fused kernel for this cell; without one the reference loop runs, also with native loaded. */
+  native: boolean;
+}
+
+export const CELLS = {
+  lstm: {
+    gates: 4,
+    states: 2,
+    // Forget-gate bias 1 (Jozefowicz et al. 2015): the cell remembers by default early in training.
+    initialBias: (u: number) => tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]) as tf.Tensor1D,
+    makeStep: (recurrentKernel, _units, dropped) => (xp, h, c) => {
+      const z = tf.add(xp, tf.matMul(dropped(h), recurrentKernel));
+      const [zi, zf, zc, zo] = tf.split(z, 4, 1);
+      const cNew = tf.add(tf.mul(tf.sigmoid(zf), c as tf.Tensor), tf.mul(tf.sigmoid(zi), tf.tanh(zc)));
+      return { h: tf.mul(tf.sigmoid(zo), tf.tanh(cNew)), c: cNew };
+    },
+    native: true,
+  },
+  gru: {
+    gates: 3,
+    states: 1,
+    makeStep: (recurrentKernel, units, dropped) => {
+      // Split once per sequence, not per step: [U, 2U] for the z/r gates, [U, U] for the candidate.
+      const [rkGates, rkCandidate] = tf.split(recurrentKernel, [2 * units, units], 1);
+      return (xp, h) => {
+        const [xzr, xh] = tf.split(xp, [2 * units, units], 1);
+        const hd = dropped(h);
+        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(hd, rkGates))), 2, 1);
+        const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, hd), rkCandidate)));
+        // h' = z*h + (1-z)*candidate, written as candidate + z*(h - candidate) to save an op.
+        return { h: tf.add(candidate, tf.mul(z, tf.sub(h, candidate))), c: null };
+      };
+    },
+    native: true,
+  },
+  simple: {
+    gates: 1,
+    states: 1,
+    makeStep: (recurrentKernel, _units, dropped) => (xp, h) => ({ h: tf.tanh(tf.add(xp, tf.matMul(dropped(h), recurrentKernel))), c: null }),
+    native: true,
+  },
+} as const satisfies Record<string, CellDescriptor>;
+
+export type CellType = keyof typeof CELLS;
+
+/** The cell names, for schemas and help texts. */
+export const CELL_TYPES = Object.keys(CELLS) as [CellType, ...CellType[]];
+
+export function isCellType(name: unknown): name is CellType {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(CELLS, name);
+}
+
+/** Gate blocks per cell (kept for callers of the earlier table). */
+export const GATES = Object.fromEntries(CELL_TYPES.map((c) => [c, CELLS[c].gates])) as Record<CellType, number>;
 
 export interface RecurrentSequenceArgs {
   cell: CellType;
@@ -48,44 +115,16 @@ export interface RecurrentSequenceResult {
 
 export function runRecurrent(args: RecurrentSequenceArgs): RecurrentSequenceResult {
   const fused = activeFusedKernels();
-  // The native op takes no recurrent dropout mask, so training with recurrentDropout runs the reference loop.
-  if (fused !== null && args.recurrentDropoutMask == null) return callFused(fused, args);
+  // The native op takes no recurrent dropout mask, so training with recurrentDropout runs the reference loop; so
+  // does a cell native has no kernel for.
+  const descriptor: CellDescriptor = CELLS[args.cell];
+  if (fused !== null && descriptor.native && args.recurrentDropoutMask == null) return callFused(fused, args);
   return referenceRecurrent(args);
 }
 
 function callFused(mod: FusedKernelModule, a: RecurrentSequenceArgs): RecurrentSequenceResult {
   const { cell, x, h0, c0, kernel, recurrentKernel, bias, mask, goBackwards } = a;
   return mod.fusedRecurrentSequence({ cell, x, h0, c0, kernel, recurrentKernel, bias, mask, goBackwards });
-}
-
-/** One cell update from the precomputed input projection `xp` (x·kernel + bias) of a single step. */
-type StepFn = (xp: tf.Tensor, h: tf.Tensor, c: tf.Tensor | null) => { h: tf.Tensor; c: tf.Tensor | null };
-
-function makeStep(cell: CellType, recurrentKernel: tf.Tensor2D, units: number, dropMask: tf.Tensor2D | null): StepFn {
-  const dropped = (h: tf.Tensor): tf.Tensor => (dropMask ? tf.mul(h, dropMask) : h);
-  switch (cell) {
-    case 'lstm':
-      return (xp, h, c) => {
-        const z = tf.add(xp, tf.matMul(dropped(h), recurrentKernel));
-        const [zi, zf, zc, zo] = tf.split(z, 4, 1);
-        const cNew = tf.add(tf.mul(tf.sigmoid(zf), c as tf.Tensor), tf.mul(tf.sigmoid(zi), tf.tanh(zc)));
-        return { h: tf.mul(tf.sigmoid(zo), tf.tanh(cNew)), c: cNew };
-      };
-    case 'gru': {
-      // Split once per sequence, not per step: [U, 2U] for the z/r gates, [U, U] for the candidate.
-      const [rkGates, rkCandidate] = tf.split(recurrentKernel, [2 * units, units], 1);
-      return (xp, h) => {
-        const [xzr, xh] = tf.split(xp, [2 * units, units], 1);
-        const hd = dropped(h);
-        const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(hd, rkGates))), 2, 1);
-        const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, hd), rkCandidate)));
-        // h' = z*h + (1-z)*candidate, written as candidate + z*(h - candidate) to save an op.
-        return { h: tf.add(candidate, tf.mul(z, tf.sub(h, candidate))), c: null };
-      };
-    }
-    case 'simple':
-      return (xp, h) => ({ h: tf.tanh(tf.add(xp, tf.matMul(dropped(h), recurrentKernel))), c: null });
-  }
 }
 
 /** Reference implementation with plain tf ops; autodiff provides the gradients. */
@@ -103,7 +142,8 @@ function referenceLoop(a: RecurrentSequenceArgs): tf.Tensor[] {
   const projected = tf.add(tf.matMul(tf.reshape(a.x, [batch * steps, inDim]), a.kernel), a.bias);
   const perStep = tf.unstack(tf.reshape(projected, [batch, steps, -1]), 1);
   const maskSteps = a.mask ? tf.unstack(tf.expandDims(a.mask, 2), 1) : null;
-  const step = makeStep(a.cell, a.recurrentKernel, units, a.recurrentDropoutMask ?? null);
+  const dropMask = a.recurrentDropoutMask ?? null;
+  const step = (CELLS[a.cell] as CellDescriptor).makeStep(a.recurrentKernel, units, (h) => (dropMask ? tf.mul(h, dropMask) : h));
 
   let h: tf.Tensor = a.h0;
   let c: tf.Tensor | null = a.c0;

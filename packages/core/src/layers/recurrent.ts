@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { RnnkitError } from '../errors.js';
 import { nextSeed } from '../random.js';
-import { GATES, runRecurrent, type CellType, type RecurrentSequenceResult } from './recurrent-kernel.js';
+import { CELLS, CELL_TYPES, isCellType, runRecurrent, type CellDescriptor, type CellType, type RecurrentSequenceResult } from './recurrent-kernel.js';
 
 /**
  * Recurrent layers (SimpleRNN, LSTM, GRU; uni- or bidirectional) as serializable tfjs layers.
@@ -50,8 +50,8 @@ const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'ave', 'mul'];
 
 function checkOptions(cfg: RecurrentLayerConfig, bidirectional: boolean): void {
   const where = cfg.name ? `recurrent layer '${cfg.name}'` : 'recurrent layer';
-  if (!(cfg.cell in GATES)) {
-    throw new RnnkitError(`${where}: unknown cell '${String(cfg.cell)}' (expected 'lstm', 'gru' or 'simple')`);
+  if (!isCellType(cfg.cell)) {
+    throw new RnnkitError(`${where}: unknown cell '${String(cfg.cell)}' (expected ${CELL_TYPES.map((c) => `'${c}'`).join(', ')})`);
   }
   if (!Number.isInteger(cfg.units) || cfg.units <= 0) {
     throw new RnnkitError(`${where}: units must be a positive integer, got ${String(cfg.units)}`);
@@ -159,7 +159,7 @@ abstract class RecurrentBase extends tf.layers.Layer {
 
   /** States per direction: h (and c for LSTM). */
   private get statesPerDirection(): number {
-    return this.cell === 'lstm' ? 2 : 1;
+    return CELLS[this.cell].states;
   }
 
   private get outputDim(): number {
@@ -174,7 +174,8 @@ abstract class RecurrentBase extends tf.layers.Layer {
       );
     }
     this.inputDim = xShape[2];
-    const gates = GATES[this.cell] * this.units;
+    const descriptor: CellDescriptor = CELLS[this.cell];
+    const gates = descriptor.gates * this.units;
     const prefixes = this.directions === 1 ? [''] : ['forward_', 'backward_'];
     this.directionWeights = prefixes.map((prefix, d) => {
       const seed = this.seed === undefined ? undefined : this.seed + 2 * d;
@@ -187,11 +188,10 @@ abstract class RecurrentBase extends tf.layers.Layer {
         recurrentKernel.write(orthogonalMatrix(this.units, gates, recurrentSeed));
       });
       const bias = this.addWeight(`${prefix}bias`, [gates], 'float32', tf.initializers.zeros());
-      if (this.cell === 'lstm') {
-        // Forget-gate bias 1 (Jozefowicz et al. 2015): the cell remembers by default early in training.
-        const u = this.units;
+      const initialBias = descriptor.initialBias;
+      if (initialBias) {
         tf.tidy(() => {
-          bias.write(tf.concat([tf.zeros([u]), tf.ones([u]), tf.zeros([2 * u])]));
+          bias.write(initialBias(this.units));
         });
       }
       return { kernel, recurrentKernel, bias };
@@ -250,7 +250,7 @@ abstract class RecurrentBase extends tf.layers.Layer {
           cell: this.cell,
           x: xIn as tf.Tensor3D,
           h0: state(0),
-          c0: this.cell === 'lstm' ? state(1) : null,
+          c0: CELLS[this.cell].states === 2 ? state(1) : null,
           kernel: w.kernel.read() as tf.Tensor2D,
           recurrentKernel: w.recurrentKernel.read() as tf.Tensor2D,
           bias: w.bias.read() as tf.Tensor1D,

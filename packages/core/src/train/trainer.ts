@@ -210,6 +210,295 @@ function freshState(cfg: TrainConfig, optimizer: string, monitor: string): Train
   };
 }
 
+/** What one epoch's training pass leaves for the end-of-epoch decisions. */
+interface EpochPass {
+  epoch: number;
+  lr: number;
+  /** Steps done in this epoch (including those before a resume). */
+  step: number;
+  /** Example-weighted loss sum and count of the epoch. */
+  partial: { sum: number; count: number };
+  /** The epoch ended early because of the time budget or a callback. */
+  cutShort: boolean;
+  /** RNG and schedule state at the start of the epoch (an interrupted epoch is re-entered from there). */
+  start: { rng: TrainState['rngState']; schedule: unknown };
+}
+
+/**
+ * The state of one `train()` call, and its phases as methods: restore (resume from a checkpoint), runEpoch (the
+ * optimizer steps of one epoch), endEpoch (validation, logging, best weights, checkpoint and the decision to go on),
+ * finish (best weights back, the result). `train()` below reads as the loop over them.
+ */
+class TrainingLoop {
+  readonly stepsPerEpoch: number;
+  readonly monitor: string;
+  readonly optimizerName: string;
+  private readonly tracker: MetricTracker;
+  private readonly bestWeights = new WeightSnapshot();
+  private readonly optimizer: tf.Optimizer;
+  private readonly vars: tf.Variable[];
+  private readonly lastDir?: string;
+  private readonly bestDir?: string;
+  private readonly record: ModelRecord;
+  private readonly progress: ReturnType<typeof createProgress>;
+  private readonly guard: InterruptGuard;
+  private readonly startTime = Date.now();
+  private metricsLog?: MetricsLog;
+  st: TrainState;
+  stopReason: StopReason = 'completed';
+  private epochsRun = 0;
+  private globalStep = 0;
+  private callbackStop = false;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly data: { train: BatchSource; val?: BatchSource },
+    private readonly loss: LossFn | ForwardLoss,
+    private readonly cfg: TrainConfig,
+  ) {
+    this.stepsPerEpoch = Math.min(data.train.numBatches(), cfg.maxStepsPerEpoch ?? Infinity);
+    this.optimizerName = cfg.optimizer ?? 'adam';
+    this.monitor = cfg.earlyStopping?.monitor ?? (data.val ? 'val_loss' : 'loss');
+    this.tracker = new MetricTracker(this.monitor, cfg.earlyStopping?.mode ?? 'min', cfg.earlyStopping?.minDelta ?? 0);
+    this.optimizer = makeOptimizer(this.optimizerName, cfg.learningRate);
+    this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.lastDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'last') : undefined;
+    this.bestDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'best') : undefined;
+    this.record = cfg.checkpointRecord ?? {};
+    this.progress = createProgress({ mode: cfg.progress ?? 'auto', epochs: cfg.epochs, stepsPerEpoch: this.stepsPerEpoch });
+    this.guard = new InterruptGuard((m) => this.progress.note(m));
+    if (cfg.handleSignals !== false) this.guard.install();
+    this.st = freshState(cfg, this.optimizerName, this.monitor);
+  }
+
+  private get history(): EpochLog[] {
+    return this.st.history;
+  }
+
+  private elapsed(): number {
+    return this.st.elapsedS + (Date.now() - this.startTime) / 1000;
+  }
+
+  private overTime(): boolean {
+    return this.cfg.maxSeconds !== undefined && (Date.now() - this.startTime) / 1000 >= this.cfg.maxSeconds;
+  }
+
+  private stateNow() {
+    return { rng: rngState(), schedule: this.cfg.schedule?.state?.() ?? null };
+  }
+
+  /** Loop state for a checkpoint taken at (epoch, stepInEpoch); `at` is the RNG/schedule state to resume with. */
+  private checkpointState(epoch: number, stepInEpoch: number, lr: number, partialLoss: { sum: number; count: number }, at: EpochPass['start']) {
+    return {
+      epoch,
+      stepInEpoch,
+      partialLoss,
+      globalStep: this.globalStep,
+      elapsedS: this.elapsed(),
+      lr,
+      optimizer: this.optimizerName,
+      rngState: at.rng,
+      scheduleState: at.schedule,
+      tracker: { monitor: this.monitor, ...this.tracker.state() },
+      history: this.history,
+      stopReason: this.stopReason === 'completed' ? null : this.stopReason,
+    };
+  }
+
+  private async saveLast(epoch: number, stepInEpoch: number, lr: number, partial: { sum: number; count: number }, at: EpochPass['start'], log: EpochLog | undefined) {
+    if (this.lastDir) await saveCheckpoint(this.lastDir, this.model, this.optimizer, this.checkpointState(epoch, stepInEpoch, lr, partial, at), withMetrics(this.record, log));
+  }
+
+  /** Phase 1: continue from `last` when resuming (best weights first, so early stopping keeps its best copy). */
+  async restore(): Promise<void> {
+    const { cfg, lastDir, bestDir, progress } = this;
+    const resuming = cfg.resume === true && lastDir !== undefined && hasCheckpoint(lastDir);
+    if (cfg.resume && lastDir && bestDir) {
+      if (resuming) {
+        if (cfg.earlyStopping && hasCheckpoint(bestDir)) {
+          // The in-memory best copy died with the previous process; rebuild it from best/ before loading last/.
+          await loadWeightsInto(this.model, bestDir);
+          this.bestWeights.capture(this.model);
+        }
+        this.st = await loadCheckpoint(lastDir, this.model, this.optimizer, this.optimizerName, this.record);
+        restoreRngState(this.st.rngState);
+        if (this.st.scheduleState !== null) cfg.schedule?.restoreState?.(this.st.scheduleState);
+        if (this.st.tracker.monitor === this.monitor) this.tracker.restoreState(this.st.tracker);
+        else progress.note(`rnnkit: the checkpoint tracked "${this.st.tracker.monitor}", this run tracks "${this.monitor}"; best so far is reset`);
+        if (this.st.stepInEpoch === 0 && this.st.epoch >= cfg.epochs) {
+          progress.note(`rnnkit: the checkpoint in ${lastDir} already finished ${this.st.epoch} epochs; raise epochs to train more`);
+        } else {
+          const where = this.st.stepInEpoch > 0 ? `epoch ${this.st.epoch + 1} after step ${this.st.stepInEpoch}` : `epoch ${this.st.epoch + 1}`;
+          progress.note(`rnnkit: resuming from ${lastDir} at ${where}`);
+        }
+      } else {
+        progress.note(`rnnkit: no checkpoint in ${lastDir}; starting a fresh run`);
+      }
+    }
+    this.globalStep = this.st.globalStep;
+    this.metricsLog = cfg.metricsLog ? new MetricsLog(cfg.metricsLog, { append: resuming }) : undefined;
+    this.metricsLog?.write({ type: 'start', resumed: resuming, time: new Date().toISOString(), ...cfg.startRecord });
+  }
+
+  /** Early stopping's patience ran out (checked before starting another epoch, also right after a resume). */
+  patienceExhausted(): boolean {
+    return this.cfg.earlyStopping !== undefined && this.tracker.wait >= this.cfg.earlyStopping.patience;
+  }
+
+  /** Phase 2: the optimizer steps of one epoch, until its step cap, the time budget, a callback or a signal. */
+  async runEpoch(epoch: number): Promise<EpochPass> {
+    const { cfg, st } = this;
+    const start = this.stateNow();
+    const lr = cfg.schedule ? cfg.schedule.lrForEpoch(epoch, cfg.learningRate, this.history.at(-1)) : cfg.learningRate;
+    setLearningRate(this.optimizer, lr);
+    const resumedHere = epoch === st.epoch;
+    const skip = resumedHere ? st.stepInEpoch : 0;
+    const partial = resumedHere ? { ...st.partialLoss } : { sum: 0, count: 0 };
+    const logEvery = cfg.logEverySteps ?? 10;
+    let step = skip;
+    let seen = 0;
+    let cutShort = false;
+
+    for (const batch of this.data.train.batches(epoch)) {
+      try {
+        seen += 1;
+        if (seen <= skip) continue; // already trained on before the interruption
+        const { loss: stepLoss, gradNorm } = trainStep(this.model, batch, this.loss, this.optimizer, this.vars, cfg, lr);
+        step += 1;
+        this.globalStep += 1;
+        partial.sum += stepLoss * batch.size;
+        partial.count += batch.size;
+        this.progress.step(epoch + 1, step, partial.sum / partial.count);
+        if (this.metricsLog && this.globalStep % logEvery === 0) {
+          const record = { type: 'step', epoch: epoch + 1, step, global_step: this.globalStep, loss: stepLoss, lr };
+          this.metricsLog.write({ ...record, elapsed_s: this.elapsed(), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}) });
+        }
+        const answer = await cfg.callbacks?.onBatchEnd?.({ epoch: epoch + 1, step, globalStep: this.globalStep, loss: stepLoss, lr, gradNorm });
+        if (answer === 'stop') this.callbackStop = true;
+        // A step is synchronous CPU work; without a trip through the event loop a Ctrl-C would only be
+        // noticed at the next file write (end of epoch), not after the current step.
+        await yieldToEventLoop();
+      } catch (err) {
+        throw located(err, `epoch ${epoch + 1}, step ${step + 1}`);
+      } finally {
+        disposeBatch(batch);
+      }
+      if (step >= this.stepsPerEpoch || this.guard.requested) break;
+      if (this.overTime() || this.callbackStop) {
+        cutShort = step < this.stepsPerEpoch;
+        break;
+      }
+    }
+    if (seen === 0) {
+      throw new RnnkitError(`training data is empty: the train BatchSource produced no batches in epoch ${epoch + 1}`);
+    }
+    return { epoch, lr, step, partial, cutShort, start };
+  }
+
+  /**
+   * Phase 3: after an epoch's steps. An interrupted epoch is checkpointed mid-way and ends the run; otherwise the
+   * epoch is validated and logged, the best weights kept, `last` written, and the stop decision taken.
+   * Returns whether to run another epoch.
+   */
+  async endEpoch(pass: EpochPass): Promise<boolean> {
+    const { cfg, progress, lastDir, monitor } = this;
+    const { epoch, lr, step, partial, cutShort } = pass;
+    if (this.guard.requested && step < this.stepsPerEpoch && !cutShort) {
+      this.stopReason = 'interrupted';
+      await this.saveLast(epoch, step, lr, partial, pass.start, this.history.at(-1));
+      progress.note(
+        lastDir
+          ? `rnnkit: interrupted at epoch ${epoch + 1} step ${step}; checkpoint saved to ${lastDir} (continue with --resume)`
+          : `rnnkit: interrupted at epoch ${epoch + 1} step ${step}; no checkpointDir set, nothing saved`,
+      );
+      return false;
+    }
+
+    const log: EpochLog = { epoch: epoch + 1, loss: partial.sum / partial.count, lr, steps: step, elapsed_s: 0 };
+    try {
+      if (this.data.val) log.val_loss = evaluateLoss(this.model, this.data.val, this.loss, epoch);
+      if (cfg.validate) Object.assign(log, await cfg.validate(this.model));
+    } catch (err) {
+      throw located(err, `validation after epoch ${epoch + 1}`);
+    }
+    log.elapsed_s = this.elapsed();
+    if (cutShort) log.partial = true;
+    this.history.push(log);
+    this.epochsRun += 1;
+
+    const value = log[monitor];
+    if (typeof value !== 'number') {
+      throw new RnnkitError(`monitored metric "${monitor}" is not in the epoch log (it has: ${Object.keys(log).join(', ')})`);
+    }
+    if (this.tracker.update(value, epoch + 1)) {
+      if (cfg.earlyStopping) this.bestWeights.capture(this.model);
+      if (this.bestDir) {
+        await saveCheckpoint(this.bestDir, this.model, this.optimizer, this.checkpointState(epoch + 1, 0, lr, noPartial(), this.stateNow()), withMetrics(this.record, log));
+      }
+    }
+    this.metricsLog?.write({ type: 'epoch', ...log, step: this.globalStep });
+    if (cfg.lossChart) await writeFileAtomic(cfg.lossChart.path, lossCurveSvg(this.history, cfg.lossChart));
+    progress.epochEnd(log);
+    if ((await cfg.callbacks?.onEpochEnd?.(log, this.model)) === 'stop') this.callbackStop = true;
+
+    if (this.patienceExhausted()) this.stopReason = 'early-stopping';
+    else if (this.callbackStop) this.stopReason = 'callback';
+    else if (cutShort || this.overTime()) this.stopReason = epoch + 1 < cfg.epochs ? 'time-budget' : 'completed';
+    else if (this.guard.requested) this.stopReason = 'interrupted';
+    await this.saveLast(epoch + 1, 0, lr, noPartial(), this.stateNow(), log);
+    if (this.stopReason === 'interrupted') {
+      progress.note(`rnnkit: interrupted after epoch ${epoch + 1}${lastDir ? `; checkpoint saved to ${lastDir}` : ''}`);
+    }
+    return this.stopReason === 'completed';
+  }
+
+  /** Phase 4: the best weights back into the model (early stopping), the end record, the result. */
+  async finish(): Promise<TrainResult> {
+    const { cfg, tracker, monitor, history, stopReason } = this;
+    // Hand back the best weights, not the last ones (the `last` checkpoint keeps the latter for --resume).
+    if (cfg.earlyStopping && tracker.bestEpoch > 0 && tracker.bestEpoch !== history.at(-1)?.epoch) {
+      this.bestWeights.restoreInto(this.model);
+      this.progress.note(`rnnkit: restored the weights of epoch ${tracker.bestEpoch} (best ${monitor} ${tracker.best})`);
+    }
+    const signal = this.guard.requested;
+    const result: TrainResult = {
+      history,
+      bestEpoch: tracker.bestEpoch,
+      best: tracker.best,
+      monitor,
+      stoppedEarly: stopReason === 'early-stopping',
+      interrupted: stopReason === 'interrupted',
+      epochsRun: this.epochsRun,
+      stopReason,
+      ...(this.lastDir ? { lastCheckpoint: this.lastDir } : {}),
+      ...(stopReason === 'interrupted' && (signal === 'SIGINT' || signal === 'SIGTERM') ? { signal } : {}),
+    };
+    this.metricsLog?.write({
+      type: 'end',
+      stop_reason: stopReason,
+      best_epoch: result.bestEpoch,
+      best: result.best,
+      monitor,
+      elapsed_s: this.elapsed(),
+    });
+    await cfg.callbacks?.onTrainEnd?.(result);
+    return result;
+  }
+
+  dispose(): void {
+    this.guard.dispose();
+    this.progress.close();
+    this.bestWeights.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+const noPartial = () => ({ sum: 0, count: 0 });
+
+/**
+ * Trains `model` on `data` with `loss`: restore → (run an epoch → end-of-epoch decisions)* → finish. See TrainConfig
+ * for the settings and TrainingLoop for each phase.
+ */
 export async function train(
   model: tf.LayersModel,
   data: { train: BatchSource; val?: BatchSource },
@@ -218,215 +507,26 @@ export async function train(
 ): Promise<TrainResult> {
   checkConfig(cfg);
   if (cfg.seed !== undefined) setSeed(cfg.seed);
-  const numBatches = data.train.numBatches();
-  if (!(numBatches > 0)) {
+  if (!(data.train.numBatches() > 0)) {
     throw new RnnkitError('training data is empty: the train BatchSource has 0 batches (check the data path, filters and batch size)');
   }
   if (data.val && !(data.val.numBatches() > 0)) {
     throw new RnnkitError('validation data is empty: the val BatchSource has 0 batches (leave val out to train without it)');
   }
-  const stepsPerEpoch = Math.min(numBatches, cfg.maxStepsPerEpoch ?? Infinity);
-  const optimizerName = cfg.optimizer ?? 'adam';
-  const monitor = cfg.earlyStopping?.monitor ?? (data.val ? 'val_loss' : 'loss');
-  const tracker = new MetricTracker(monitor, cfg.earlyStopping?.mode ?? 'min', cfg.earlyStopping?.minDelta ?? 0);
-  const bestWeights = new WeightSnapshot();
-  const optimizer = makeOptimizer(optimizerName, cfg.learningRate);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const lastDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'last') : undefined;
-  const bestDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'best') : undefined;
-  const record = cfg.checkpointRecord ?? {};
-  const progress = createProgress({ mode: cfg.progress ?? 'auto', epochs: cfg.epochs, stepsPerEpoch });
-  const guard = new InterruptGuard((m) => progress.note(m));
-  if (cfg.handleSignals !== false) guard.install();
-  const startTime = Date.now();
-
+  const loop = new TrainingLoop(model, data, loss, cfg);
   try {
-    let st = freshState(cfg, optimizerName, monitor);
-    const resuming = cfg.resume === true && lastDir !== undefined && hasCheckpoint(lastDir);
-    if (cfg.resume && lastDir && bestDir) {
-      if (resuming) {
-        if (cfg.earlyStopping && hasCheckpoint(bestDir)) {
-          // The in-memory best copy died with the previous process; rebuild it from best/ before loading last/.
-          await loadWeightsInto(model, bestDir);
-          bestWeights.capture(model);
-        }
-        st = await loadCheckpoint(lastDir, model, optimizer, optimizerName, record);
-        restoreRngState(st.rngState);
-        if (st.scheduleState !== null) cfg.schedule?.restoreState?.(st.scheduleState);
-        if (st.tracker.monitor === monitor) tracker.restoreState(st.tracker);
-        else progress.note(`rnnkit: the checkpoint tracked "${st.tracker.monitor}", this run tracks "${monitor}"; best so far is reset`);
-        if (st.stepInEpoch === 0 && st.epoch >= cfg.epochs) {
-          progress.note(`rnnkit: the checkpoint in ${lastDir} already finished ${st.epoch} epochs; raise epochs to train more`);
-        } else {
-          const where = st.stepInEpoch > 0 ? `epoch ${st.epoch + 1} after step ${st.stepInEpoch}` : `epoch ${st.epoch + 1}`;
-          progress.note(`rnnkit: resuming from ${lastDir} at ${where}`);
-        }
-      } else {
-        progress.note(`rnnkit: no checkpoint in ${lastDir}; starting a fresh run`);
-      }
-    }
-    const metricsLog = cfg.metricsLog ? new MetricsLog(cfg.metricsLog, { append: resuming }) : undefined;
-    metricsLog?.write({ type: 'start', resumed: resuming, time: new Date().toISOString(), ...cfg.startRecord });
-    const logEvery = cfg.logEverySteps ?? 10;
-    const history = st.history;
-    const elapsed = () => st.elapsedS + (Date.now() - startTime) / 1000;
-    const overTime = () => cfg.maxSeconds !== undefined && (Date.now() - startTime) / 1000 >= cfg.maxSeconds;
-    let stopReason: StopReason = 'completed';
-    let epochsRun = 0;
-    let globalStep = st.globalStep;
-
-    /** Loop state for a checkpoint taken at (epoch, stepInEpoch); `at` is the RNG/schedule state to resume with. */
-    const checkpointState = (
-      epoch: number,
-      stepInEpoch: number,
-      lr: number,
-      partialLoss: { sum: number; count: number },
-      at: { rng: TrainState['rngState']; schedule: unknown },
-    ) => ({
-      epoch,
-      stepInEpoch,
-      partialLoss,
-      globalStep,
-      elapsedS: elapsed(),
-      lr,
-      optimizer: optimizerName,
-      rngState: at.rng,
-      scheduleState: at.schedule,
-      tracker: { monitor, ...tracker.state() },
-      history,
-      stopReason: stopReason === 'completed' ? null : stopReason,
-    });
-    const stateNow = () => ({ rng: rngState(), schedule: cfg.schedule?.state?.() ?? null });
-    const noPartial = { sum: 0, count: 0 };
-
-    for (let epoch = st.epoch; epoch < cfg.epochs; epoch++) {
-      if (cfg.earlyStopping && tracker.wait >= cfg.earlyStopping.patience) {
-        stopReason = 'early-stopping';
+    await loop.restore();
+    for (let epoch = loop.st.epoch; epoch < cfg.epochs; epoch++) {
+      if (loop.patienceExhausted()) {
+        loop.stopReason = 'early-stopping';
         break;
       }
-      const epochStart = stateNow();
-      const lr = cfg.schedule ? cfg.schedule.lrForEpoch(epoch, cfg.learningRate, history.at(-1)) : cfg.learningRate;
-      setLearningRate(optimizer, lr);
-      const resumedHere = epoch === st.epoch;
-      const skip = resumedHere ? st.stepInEpoch : 0;
-      const partial = resumedHere ? { ...st.partialLoss } : { sum: 0, count: 0 };
-      let step = skip;
-      let seen = 0;
-      let cutShort = false;
-
-      for (const batch of data.train.batches(epoch)) {
-        try {
-          seen += 1;
-          if (seen <= skip) continue; // already trained on before the interruption
-          const { loss: stepLoss, gradNorm } = trainStep(model, batch, loss, optimizer, vars, cfg, lr);
-          step += 1;
-          globalStep += 1;
-          partial.sum += stepLoss * batch.size;
-          partial.count += batch.size;
-          progress.step(epoch + 1, step, partial.sum / partial.count);
-          if (metricsLog && globalStep % logEvery === 0) {
-            const record = { type: 'step', epoch: epoch + 1, step, global_step: globalStep, loss: stepLoss, lr };
-            metricsLog.write({ ...record, elapsed_s: elapsed(), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}) });
-          }
-          await cfg.callbacks?.onBatchEnd?.({ epoch: epoch + 1, step, globalStep, loss: stepLoss, lr, gradNorm });
-          // A step is synchronous CPU work; without a trip through the event loop a Ctrl-C would only be
-          // noticed at the next file write (end of epoch), not after the current step.
-          await yieldToEventLoop();
-        } catch (err) {
-          throw located(err, `epoch ${epoch + 1}, step ${step + 1}`);
-        } finally {
-          disposeBatch(batch);
-        }
-        if (step >= stepsPerEpoch || guard.requested) break;
-        if (overTime()) {
-          cutShort = step < stepsPerEpoch;
-          break;
-        }
-      }
-      if (seen === 0) {
-        throw new RnnkitError(`training data is empty: the train BatchSource produced no batches in epoch ${epoch + 1}`);
-      }
-
-      if (guard.requested && step < stepsPerEpoch && !cutShort) {
-        stopReason = 'interrupted';
-        if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch, step, lr, partial, epochStart), withMetrics(record, history.at(-1)));
-        progress.note(
-          lastDir
-            ? `rnnkit: interrupted at epoch ${epoch + 1} step ${step}; checkpoint saved to ${lastDir} (continue with --resume)`
-            : `rnnkit: interrupted at epoch ${epoch + 1} step ${step}; no checkpointDir set, nothing saved`,
-        );
-        break;
-      }
-
-      const log: EpochLog = { epoch: epoch + 1, loss: partial.sum / partial.count, lr, steps: step, elapsed_s: 0 };
-      try {
-        if (data.val) log.val_loss = evaluateLoss(model, data.val, loss, epoch);
-        if (cfg.validate) Object.assign(log, await cfg.validate(model));
-      } catch (err) {
-        throw located(err, `validation after epoch ${epoch + 1}`);
-      }
-      log.elapsed_s = elapsed();
-      if (cutShort) log.partial = true;
-      history.push(log);
-      epochsRun += 1;
-
-      const value = log[monitor];
-      if (typeof value !== 'number') {
-        throw new RnnkitError(`monitored metric "${monitor}" is not in the epoch log (it has: ${Object.keys(log).join(', ')})`);
-      }
-      if (tracker.update(value, epoch + 1)) {
-        if (cfg.earlyStopping) bestWeights.capture(model);
-        if (bestDir) {
-          await saveCheckpoint(bestDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), withMetrics(record, log));
-        }
-      }
-      metricsLog?.write({ type: 'epoch', ...log, step: globalStep });
-      if (cfg.lossChart) await writeFileAtomic(cfg.lossChart.path, lossCurveSvg(history, cfg.lossChart));
-      progress.epochEnd(log);
-      await cfg.callbacks?.onEpochEnd?.(log, model);
-
-      if (cfg.earlyStopping && tracker.wait >= cfg.earlyStopping.patience) stopReason = 'early-stopping';
-      else if (cutShort || overTime()) stopReason = epoch + 1 < cfg.epochs ? 'time-budget' : 'completed';
-      else if (guard.requested) stopReason = 'interrupted';
-      if (lastDir) await saveCheckpoint(lastDir, model, optimizer, checkpointState(epoch + 1, 0, lr, noPartial, stateNow()), withMetrics(record, log));
-      if (stopReason === 'interrupted') {
-        progress.note(`rnnkit: interrupted after epoch ${epoch + 1}${lastDir ? `; checkpoint saved to ${lastDir}` : ''}`);
-      }
-      if (stopReason !== 'completed') break;
+      const pass = await loop.runEpoch(epoch);
+      if (!(await loop.endEpoch(pass))) break;
     }
-
-    // Hand back the best weights, not the last ones (the `last` checkpoint above keeps the latter for --resume).
-    if (cfg.earlyStopping && tracker.bestEpoch > 0 && tracker.bestEpoch !== history.at(-1)?.epoch) {
-      bestWeights.restoreInto(model);
-      progress.note(`rnnkit: restored the weights of epoch ${tracker.bestEpoch} (best ${monitor} ${tracker.best})`);
-    }
-    const result: TrainResult = {
-      history,
-      bestEpoch: tracker.bestEpoch,
-      best: tracker.best,
-      monitor,
-      stoppedEarly: stopReason === 'early-stopping',
-      interrupted: stopReason === 'interrupted',
-      epochsRun,
-      stopReason,
-      ...(lastDir ? { lastCheckpoint: lastDir } : {}),
-      ...(stopReason === 'interrupted' && (guard.requested === 'SIGINT' || guard.requested === 'SIGTERM') ? { signal: guard.requested } : {}),
-    };
-    metricsLog?.write({
-      type: 'end',
-      stop_reason: stopReason,
-      best_epoch: result.bestEpoch,
-      best: result.best,
-      monitor,
-      elapsed_s: elapsed(),
-    });
-    await cfg.callbacks?.onTrainEnd?.(result);
-    return result;
+    return await loop.finish();
   } finally {
-    guard.dispose();
-    progress.close();
-    bestWeights.dispose();
-    optimizer.dispose();
+    loop.dispose();
   }
 }
 

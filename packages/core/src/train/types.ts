@@ -68,9 +68,14 @@ export interface BatchEndInfo {
   gradNorm?: number;
 }
 
+/** What a callback may answer: nothing (go on) or 'stop'. */
+export type CallbackAnswer = void | 'stop';
+
 export interface TrainCallbacks {
-  onBatchEnd?: (info: BatchEndInfo) => void | Promise<void>;
-  onEpochEnd?: (log: EpochLog, model: tf.LayersModel) => void | Promise<void>;
+  /** Returning 'stop' ends the epoch after this step (validated and logged) and then training (stopReason 'callback'). */
+  onBatchEnd?: (info: BatchEndInfo) => CallbackAnswer | Promise<CallbackAnswer>;
+  /** Returning 'stop' ends training after this epoch's checkpoint (stopReason 'callback'). */
+  onEpochEnd?: (log: EpochLog, model: tf.LayersModel) => CallbackAnswer | Promise<CallbackAnswer>;
   onTrainEnd?: (result: TrainResult) => void | Promise<void>;
 }
 
@@ -133,7 +138,7 @@ export interface TrainConfig {
   handleSignals?: boolean;
 }
 
-export type StopReason = 'completed' | 'early-stopping' | 'time-budget' | 'interrupted';
+export type StopReason = 'completed' | 'early-stopping' | 'time-budget' | 'interrupted' | 'callback';
 
 export interface TrainResult {
   history: EpochLog[];
