@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, SPECIAL_TOKENS, runModel, rng as sharedRng, sampleNext } from '@rnnkit/core';
-import type { Rng, SampleOptions, Vocab } from '@rnnkit/core';
+import { RnnkitError, SPECIAL_TOKENS, decode, runModel, rng as sharedRng } from '@rnnkit/core';
+import type { DecodeResult, Rng, SampleOptions, StepFunction, StepOutput, Vocab } from '@rnnkit/core';
 import { encodeText } from './data.js';
 import { zeroStates, type TextgenModelConfig } from './model.js';
 
@@ -14,54 +14,75 @@ export interface GenerateOptions extends SampleOptions {
 }
 
 /**
- * Samples text from a step model (see model.ts) with the recurrent state carried between calls:
- * one call reads the whole priming text, then one call per new character feeds just that character.
- * Generating n characters therefore costs n model calls of one timestep each, whatever the prefix length.
+ * The step model as core's StepFunction: token ids [N] and states in, next-character log-probabilities [N, V] and
+ * new states out. Core's decoding (greedy, sampling, beam) runs on it like on a Seq2Seq decoder.
+ */
+export class CharStepFunction implements StepFunction {
+  constructor(private readonly stepModel: tf.LayersModel) {}
+
+  step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
+    return tf.tidy(() => {
+      const [logits, ...next] = runModel(this.stepModel, [tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...states]);
+      return { logProbs: tf.logSoftmax(logits.reshape([tokens.length, -1])) as tf.Tensor2D, states: next };
+    });
+  }
+}
+
+/**
+ * Generates text from a step model (see model.ts) through core's decoding: the priming text is read in one call,
+ * then core's greedy/sampling loop feeds one character per step, carrying the recurrent state, so n characters cost
+ * n one-timestep calls whatever the prefix length. The reserved ids (<pad>, <unk>, ...) are banned tokens.
  */
 export class CharGenerator {
+  private readonly stepFn: CharStepFunction;
+
   constructor(
     private readonly stepModel: tf.LayersModel,
     private readonly config: TextgenModelConfig,
     private readonly vocab: Vocab,
-  ) {}
+  ) {
+    this.stepFn = new CharStepFunction(stepModel);
+  }
 
   generate(prime: string, opts: GenerateOptions): string {
     if (prime.length === 0) throw new RnnkitError('the priming text must contain at least one character');
     if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`the length must be an integer >= 0, got ${opts.length}`);
     const ids = encodeText(this.vocab, prime, 'input field "text"');
-    const rng = opts.rng ?? sharedRng();
-    let states: tf.Tensor[] = zeroStates(this.config, 1);
-    const out: string[] = [];
+    if (opts.length === 0) return '';
+    // All but the last priming character in one call; decoding starts by feeding the last one.
+    const states = this.primeStates(ids.subarray(0, ids.length - 1));
+    const temperature = opts.temperature ?? 1;
+    let result: DecodeResult;
     try {
-      let input = ids;
-      for (let i = 0; i < opts.length; i++) {
-        const { logProbs, next } = this.feed(input, states);
-        states.forEach((s) => s.dispose());
-        states = next;
-        // The reserved ids (<pad>, <unk>, ...) never occur in text; never emit them.
-        for (let id = 0; id < SPECIAL_TOKENS.length; id++) logProbs[id] = -Infinity;
-        const id = sampleNext(logProbs, opts, rng);
-        const char = this.vocab.tokenOf(id);
-        out.push(char);
-        opts.onChar?.(char);
-        input = Int32Array.of(id);
-      }
+      [result] = decode(this.stepFn, states, {
+        strategy: temperature === 0 ? 'greedy' : 'sample',
+        prompt: [ids[ids.length - 1]],
+        maxLen: opts.length,
+        bannedTokens: SPECIAL_IDS,
+        temperature,
+        topK: opts.topK,
+        topP: opts.topP,
+        rng: opts.rng ?? sharedRng(),
+        onToken: opts.onChar ? (id) => opts.onChar!(this.vocab.tokenOf(id)) : undefined,
+      });
     } finally {
-      states.forEach((s) => s.dispose());
+      tf.dispose(states); // decoding owns only the states it creates
     }
-    return out.join('');
+    return result.tokens.map((id) => this.vocab.tokenOf(id)).join('');
   }
 
-  /** Runs the step model on `ids` (batch 1) from `states`; returns the next-char log-probabilities and new states. */
-  private feed(ids: Int32Array, states: tf.Tensor[]): { logProbs: Float32Array; next: tf.Tensor[] } {
-    const [logits, ...next] = tf.tidy(() => {
-      const tokens = tf.tensor2d(ids, [1, ids.length], 'int32');
-      const [allLogits, ...newStates] = runModel(this.stepModel, [tokens, ...states]);
-      const last = allLogits.slice([0, ids.length - 1, 0], [1, 1, -1]).reshape([-1]);
-      return [tf.logSoftmax(last), ...newStates];
+  /** The recurrent states after reading `ids` from zero states (zero states for no ids). */
+  private primeStates(ids: Int32Array): tf.Tensor[] {
+    const zeros = zeroStates(this.config, 1);
+    if (ids.length === 0) return zeros;
+    const next = tf.tidy(() => {
+      const [, ...states] = runModel(this.stepModel, [tf.tensor2d(ids, [1, ids.length], 'int32'), ...zeros]);
+      return states;
     });
-    const logProbs = logits.dataSync().slice() as Float32Array;
-    logits.dispose();
-    return { logProbs, next };
+    tf.dispose(zeros);
+    return next;
   }
 }
+
+/** The reserved ids (<pad>, <unk>, ...) never occur in text; decoding never emits them. */
+const SPECIAL_IDS = SPECIAL_TOKENS.map((_, id) => id);

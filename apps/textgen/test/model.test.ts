@@ -71,16 +71,17 @@ describe.each(['lstm', 'gru'] as const)('%s step model', (cell) => {
 });
 
 describe('CharGenerator', () => {
-  it('calls the step model once per generated char, one timestep each after the prime: O(length)', () => {
+  it('reads the prime in one call, then calls the step model once per generated char, one timestep each: O(length)', () => {
     const { config, model } = tinyModel('lstm');
     const step = buildStepModel(config, model);
     // Every run of the step model starts with its embedding layer, which sees the token ids [1, T].
     const embed = vi.spyOn(step.getLayer('embedding'), 'call');
     const text = new CharGenerator(step, config, vocab).generate('to be', { length: 40, temperature: 1 });
     expect(text.length).toBe(40);
-    expect(embed).toHaveBeenCalledTimes(40);
+    // The prime but its last char in one call; core's decoding loop then feeds the last prime char and 39 generated ones.
+    expect(embed).toHaveBeenCalledTimes(41);
     const timesteps = embed.mock.calls.map(([inputs]) => ([inputs].flat() as tf.Tensor[])[0].shape[1]);
-    expect(timesteps).toEqual([5, ...new Array(39).fill(1)]);
+    expect(timesteps).toEqual([4, ...new Array(40).fill(1)]);
   });
 
   it('uses only vocabulary characters, is reproducible for a seed, and leaks no tensors across steps', () => {

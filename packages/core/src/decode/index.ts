@@ -3,3 +3,4 @@ export * from './sample.js';
 export * from './greedy.js';
 export * from './beam.js';
 export { applyConstraints } from './constraints.js';
+export * from './strategy.js';
