@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, Vocab, createPredictor, decodingRequestSchema, loadAppModel, rng as sharedRng, seededRng, type Predictor } from '@rnnkit/core';
+import { RnnkitError, Vocab, checkSizesAgainstWeights, createPredictor, decodingRequestSchema, loadAppModel, rng as sharedRng, seededRng, type Predictor } from '@rnnkit/core';
 import { CharGenerator } from './generate.js';
 import { buildStepModel, type TextgenModelConfig } from './model.js';
 import { textgenExtrasSchema } from './train.js';
@@ -20,6 +20,12 @@ export async function loadTextgenModel(dir: string): Promise<LoadedTextgen> {
   const loaded = await loadAppModel(dir, TEXTGEN_APP, textgenExtrasSchema);
   const source = `${loaded.dir}/rnnkit.json`;
   const config = loaded.extras.model;
+  try {
+    checkSizesAgainstWeights(loaded.model, { 'extras.model.vocabSize': config.vocabSize, 'extras.model.embedDim': config.embedDim, 'extras.model.units': config.units }, source);
+  } catch (err) {
+    loaded.model.dispose();
+    throw err;
+  }
   const vocab = Vocab.fromJSON(loaded.extras.vocab, `${source} (field "extras.vocab")`);
   if (vocab.size !== config.vocabSize) {
     loaded.model.dispose();

@@ -13,7 +13,7 @@ import {
 } from './config.js';
 import type { AppDefinition, CommandContext, CommandHelpers, TrainContext, TrainedRun } from './definition.js';
 import { checkModelApp } from './model.js';
-import { lockRunDir, readRunConfig, runJson, writeRunJson } from './run-dir.js';
+import { checkFreshRunDir, lockRunDir, readRunConfig, runJson, writeRunJson } from './run-dir.js';
 
 /**
  * The CLI every app gets from its definition: the same commands (train, evaluate, predict, info, demo, plus the
@@ -121,11 +121,12 @@ function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): C
   addConfigFlags(cmd, flags);
   cmd
     .option('--config <file>', 'training config as JSON or YAML (.yml/.yaml); flags override it')
-    .option('--resume', 'continue the run in --out from its last checkpoint, with its saved config');
+    .option('--resume', 'continue the run in --out from its last checkpoint, with its saved config')
+    .option('--overwrite', isDemo ? 'ignored: demo always starts over in its own directory' : 'start over in an --out that already holds a run (its model, checkpoints and logs are removed)');
   addOutputFlags(addBackendFlag(cmd));
   return h.action<Record<string, unknown>>(cmd, async (opts, ctx) => {
     const config = await trainingConfig(app, cmd, flags, overrides, opts);
-    const run = await runTraining(app, config, opts.resume === true, ctx);
+    const run = await runTraining(app, config, opts.resume === true, ctx, { overwrite: isDemo || opts.overwrite === true });
     if (isDemo && app.demo) await app.demo.show(run, config, ctx);
     else if (ctx.json) printJson(trainSummary(run));
     else ctx.out(`model saved to ${run.modelDir} (best epoch ${run.result.bestEpoch}, stop: ${run.result.stopReason})`);
@@ -154,13 +155,18 @@ function trainSummary(run: TrainedRun) {
   };
 }
 
-/** Runs `app.train` in a locked run directory, with run.json and the start record written first. */
+/**
+ * Runs `app.train` in a locked run directory, with run.json and the start record written first. A run directory
+ * that already holds a run is refused unless `resume` or `overwrite` (the CLI's --resume / --overwrite; library
+ * callers overwrite by default).
+ */
 export async function runTraining<C extends CommonTrainingConfig>(
-  app: AppDefinition<C>, config: C, resume: boolean, ctx: CommandContext,
+  app: AppDefinition<C>, config: C, resume: boolean, ctx: CommandContext, opts: { overwrite?: boolean } = {},
 ): Promise<TrainedRun> {
   const runDir = config.out;
   const release = lockRunDir(runDir);
   try {
+    if (!resume) checkFreshRunDir(runDir, opts.overwrite ?? true);
     const record = runJson(app, config as unknown as Record<string, unknown>);
     writeRunJson(runDir, record);
     const identity = { name: app.name, version: app.version };

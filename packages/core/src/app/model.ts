@@ -43,3 +43,17 @@ export async function loadAppModel<S extends z.ZodType>(dir: string, app: string
     throw err;
   }
 }
+
+/**
+ * Sizes an app reads from rnnkit.json to build more layers (a step model, a decoder) must be sizes the loaded
+ * weights really have: a crafted `units: 1e9` would otherwise allocate before any shape check. `sizes` maps a field
+ * name (as shown in the error) to a size or a list of sizes.
+ */
+export function checkSizesAgainstWeights(model: tf.LayersModel, sizes: Record<string, number | number[]>, source: string): void {
+  const dims = new Set(model.weights.flatMap((w) => w.shape));
+  for (const [field, value] of Object.entries(sizes)) {
+    for (const v of [value].flat()) {
+      if (!dims.has(v)) throw new RnnkitError(`${source}: field "${field}" is ${v}, which is not a size of the saved weights (crafted or mismatched rnnkit.json)`);
+    }
+  }
+}

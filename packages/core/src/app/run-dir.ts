@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
-import { writeFileAtomicSync } from '../io/atomic.js';
+import { ensureDir, writeFileAtomicSync } from '../io/atomic.js';
 import { readJsonFile } from '../io/model-dir.js';
 import { RNNKIT_VERSION } from '../version.js';
 
@@ -25,7 +25,7 @@ function alive(pid: number): boolean {
 
 /** Takes the run directory's lock; returns the function that releases it (also released at process exit). */
 export function lockRunDir(runDir: string): () => void {
-  fs.mkdirSync(runDir, { recursive: true });
+  ensureDir(runDir);
   const file = path.join(runDir, RUN_LOCK);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -90,4 +90,27 @@ export async function readRunConfig(runDir: string, app: string): Promise<{ file
   }
   if (json.app?.name !== app) throw new RnnkitError(`${file}: this run belongs to ${json.app?.name ?? 'no app'}, not ${app}; use another --out`);
   return { file, config: json.config };
+}
+
+/** What marks a directory as holding a run. */
+const RUN_ENTRIES = [RUN_JSON, 'model', 'checkpoints', 'metrics.jsonl'];
+
+/** The run entries present in `runDir` (none for a new or unrelated directory). */
+export function existingRunEntries(runDir: string): string[] {
+  return RUN_ENTRIES.filter((e) => fs.existsSync(path.join(runDir, e)));
+}
+
+/**
+ * A fresh training run must not silently replace another run's model and checkpoints: reusing a run directory
+ * takes --resume (continue it) or --overwrite (start over; its model, checkpoints and logs are removed first).
+ */
+export function checkFreshRunDir(runDir: string, overwrite: boolean): void {
+  const found = existingRunEntries(runDir);
+  if (found.length === 0) return;
+  if (!overwrite) {
+    throw new RnnkitError(
+      `${runDir}: already holds a run (${found.join(', ')}); pass --resume to continue it, --overwrite to start over, or choose another --out`,
+    );
+  }
+  for (const entry of found) fs.rmSync(path.join(runDir, entry), { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RnnkitError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureDir, writeFileAtomic } from '../io/atomic.js';
 
 export interface FetchCachedOptions {
   /** Give up after this long (connect + download); default 60 s. Offline runs fail fast instead of hanging. */
@@ -36,7 +36,7 @@ export async function fetchCached(url: string, cachePath: string, opts: FetchCac
     clearTimeout(timer);
   }
   if (body.length === 0) throw new RnnkitError(`download of ${url} failed: the server sent an empty body`);
-  await fsp.mkdir(path.dirname(cachePath), { recursive: true });
+  ensureDir(path.dirname(cachePath));
   await writeFileAtomic(cachePath, body);
   return cachePath;
 }

@@ -2,11 +2,50 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { RnnkitError } from '../errors.js';
 
 /**
  * Atomic file and directory writes: readers (and a run killed mid-write) only ever see the old complete content or
  * the new complete content, never a half-written file.
  */
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not `mkdir -p` through Node's `recursive: true`,
+ * which loops forever where a parent refuses creation with ENOENT (e.g. anywhere under /proc). Every failure is one
+ * line naming the directory: a parent that is a file, no permission, a read-only or virtual filesystem.
+ */
+export function ensureDir(dir: string): void {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  let p = target;
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new RnnkitError(`${dir}: cannot create the directory (${code} on ${p})`);
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw new RnnkitError(`${dir}: cannot create the directory: ${p} is a file, not a directory`);
+      break;
+    }
+    missing.push(p);
+    const parent = path.dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      fs.mkdirSync(m);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(m).isDirectory()) continue; // created meanwhile by another process
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only filesystem' : code;
+      throw new RnnkitError(`${dir}: cannot create the directory (${why} on ${m})`);
+    }
+  }
+}
 
 /** A name next to `target` that is unique per process and call, so concurrent writers never share a temp file. */
 function tempSibling(target: string, tag: string): string {
@@ -42,7 +81,7 @@ function fsyncDirSync(dir: string): void {
 /** Write `data` to `file` via a temp file in the same directory, fsync, then rename over the target. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempSibling(file, 'tmp');
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   try {
     const handle = await fsp.open(tmp, 'w');
     try {
@@ -61,7 +100,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   const tmp = tempSibling(file, 'tmp');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
@@ -90,7 +129,7 @@ export function backupDirName(dir: string): string {
  */
 export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const parent = path.dirname(path.resolve(dir));
-  await fsp.mkdir(parent, { recursive: true });
+  ensureDir(parent);
   await removeStaleTempDirs(path.resolve(dir));
   const tmp = tempSibling(path.resolve(dir), 'tmp');
   const backup = backupDirName(path.resolve(dir));

@@ -1,4 +1,4 @@
-export { writeFileAtomic, writeFileAtomicSync, replaceDirAtomic } from './atomic.js';
+export { writeFileAtomic, writeFileAtomicSync, replaceDirAtomic, ensureDir } from './atomic.js';
 export {
   saveModelDir,
   loadModelDir,

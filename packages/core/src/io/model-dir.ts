@@ -347,6 +347,8 @@ export async function loadModelDir(
   const meta = await readMeta(resolved);
   const { specs, data } = await readManifestWeights(resolved, modelFile, modelJson.weightsManifest);
   checkWeightsHash(resolved, meta, new Uint8Array(data));
+  checkFiniteWeights(specs, data, path.join(resolved, WEIGHTS_BIN));
+  checkTopologySizes(modelJson.modelTopology, specs, modelFile);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(
@@ -373,6 +375,48 @@ function checkWeightsHash(dir: string, meta: ModelDirMeta, data: Uint8Array): vo
       `${path.join(dir, WEIGHTS_BIN)}: content does not match the SHA-256 recorded in ${RNNKIT_JSON} (corrupted or replaced weights)`,
     );
   }
+}
+
+/** A NaN or infinite weight makes every prediction NaN or garbage: refuse it at load time, naming the weight. */
+function checkFiniteWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, file: string): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = specByteLength(spec) ?? 0;
+    if (spec.dtype === 'float32' && spec.quantization === undefined) {
+      const values = new Float32Array(data, offset, count);
+      for (let i = 0; i < count; i++) {
+        if (!Number.isFinite(values[i])) throw new RnnkitError(`${file}: weight "${spec.name}" holds ${values[i]} at element ${i} (corrupt or diverged weights)`);
+      }
+    }
+    offset += bytes;
+  }
+}
+
+/** Layer config fields that are sizes of weights: each must show up as a dimension of some weight. */
+const SIZE_FIELDS = new Set(['units', 'inputDim', 'outputDim', 'filters']);
+
+/**
+ * tfjs allocates every layer's weights from model.json's config before it reads any weight, so a crafted
+ * `"units": 12000` would allocate gigabytes first. Every size field in the topology must be a dimension that the
+ * (size-checked) weight manifest actually has; anything larger is refused before building.
+ */
+function checkTopologySizes(topology: object, specs: tf.io.WeightsManifestEntry[], file: string): void {
+  const dims = new Set(specs.flatMap((s) => s.shape));
+  const visit = (node: unknown, where: string): void => {
+    if (Array.isArray(node)) {
+      node.forEach((n, i) => visit(n, `${where}[${i}]`));
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (SIZE_FIELDS.has(key) && typeof value === 'number' && !dims.has(value)) {
+        throw new RnnkitError(`${file}: ${where}.${key} is ${value}, which no weight in the manifest has as a dimension (crafted or mismatched model.json)`);
+      }
+      visit(value, where === '' ? key : `${where}.${key}`);
+    }
+  };
+  visit(topology, 'modelTopology');
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomicSync } from '../io/atomic.js';
+import { ensureDir, writeFileAtomicSync } from '../io/atomic.js';
 
 /**
  * A JSONL metrics log: one JSON object per line, appended as training goes, so a crash keeps every line written so
@@ -11,7 +11,7 @@ export class MetricsLog {
     readonly file: string,
     opts: { append: boolean },
   ) {
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    ensureDir(path.dirname(path.resolve(file)));
     if (!opts.append || !fs.existsSync(file)) writeFileAtomicSync(file, '');
   }
 
