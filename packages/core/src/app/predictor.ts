@@ -18,6 +18,12 @@ export interface Predictor<I = unknown, O = unknown> {
    * it is decoded (greedy and sampled decoding; beam search delivers its result whole).
    */
   stream?(input: unknown, onToken: (text: string) => void): Promise<O>;
+  /**
+   * Several inputs in one model call (a server's micro-batching), when the app supports it: the same outputs as
+   * `predict` on each input (probabilities within float tolerance). Each input is validated; a bad one rejects the
+   * whole call, naming its index.
+   */
+  predictBatch?(inputs: unknown[]): Promise<O[]>;
   /** Frees the model's tensors. */
   dispose(): void;
 }
@@ -28,14 +34,16 @@ export function createPredictor<S extends z.ZodType, O>(
   inputSchema: S,
   run: (input: z.output<S>, onToken?: (text: string) => void) => O | Promise<O>,
   dispose: () => void,
-  opts: { streams?: boolean } = {},
+  opts: { streams?: boolean; runBatch?: (inputs: z.output<S>[]) => O[] | Promise<O[]> } = {},
 ): Predictor<z.output<S>, O> {
-  const parse = (input: unknown) => parseWithSchema(inputSchema, input, 'input');
+  const parse = (input: unknown, where = 'input') => parseWithSchema(inputSchema, input, where);
+  const runBatch = opts.runBatch;
   return {
     app,
     inputSchema: inputSchema as unknown as z.ZodType<z.output<S>>,
     predict: async (input: unknown) => run(parse(input)),
     ...(opts.streams ? { stream: async (input: unknown, onToken: (text: string) => void) => run(parse(input), onToken) } : {}),
+    ...(runBatch ? { predictBatch: async (inputs: unknown[]) => runBatch(inputs.map((x, i) => parse(x, `input[${i}]`))) } : {}),
     dispose,
   };
 }
