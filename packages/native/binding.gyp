@@ -8,6 +8,12 @@
       "target_name": "rnnkit_native",
       "sources": [
         "native/addon.cc",
+        "native/addon-args.cc",
+        "native/addon-attention.cc",
+        "native/addon-elementwise.cc",
+        "native/addon-gemm.cc",
+        "native/addon-optimizer.cc",
+        "native/addon-recurrent.cc",
         "native/attention.cc",
         "native/elementwise.cc",
         "native/gemm.cc",

@@ -146,11 +146,7 @@ void planned(const TA* a, const TB* b, const Plan& p, TO* out, Run runInner) {
   const long total = outer * inner;
   ThreadPool& threads = pool();
   if (total < PARALLEL_MIN || threads.size() == 1) {
-    if (outer == 1 && inner > 0) {
-      rowRange(0, 1);
-    } else {
-      rowRange(0, outer);
-    }
+    rowRange(0, outer);
     return;
   }
   if (outer == 1) {
@@ -330,27 +326,23 @@ void unaryParallel(const float* x, long n, float* out) {
 }  // namespace
 
 void unary(UnaryOp op, const float* x, long n, float* out) {
-  if (op == UnaryOp::Exp) {
-    unaryParallel<UnaryOp::Exp>(x, n, out);
-    // Exact values where the fast path clamps (overflow to Infinity, underflow to denormals/0).
-    for (long i = 0; i < n; ++i) {
-      if (x[i] > 88.0f || x[i] < -87.0f) out[i] = std::exp(x[i]);
-    }
-    return;
-  }
-  if (op == UnaryOp::Log) {
-    unaryParallel<UnaryOp::Log>(x, n, out);
-    // Exact values where the fast path does not apply: zero, negatives, denormals, Infinity, NaN.
-    for (long i = 0; i < n; ++i) {
-      if (!(x[i] >= 1.17549435e-38f && x[i] <= 3.40282347e38f)) out[i] = std::log(x[i]);
-    }
-    return;
-  }
   switch (op) {
     case UnaryOp::Tanh: unaryParallel<UnaryOp::Tanh>(x, n, out); break;
     case UnaryOp::Sigmoid: unaryParallel<UnaryOp::Sigmoid>(x, n, out); break;
-    case UnaryOp::Exp: unaryParallel<UnaryOp::Exp>(x, n, out); break;
-    case UnaryOp::Log: unaryParallel<UnaryOp::Log>(x, n, out); break;
+    case UnaryOp::Exp:
+      unaryParallel<UnaryOp::Exp>(x, n, out);
+      // Exact values where the fast path clamps (overflow to Infinity, underflow to denormals/0).
+      for (long i = 0; i < n; ++i) {
+        if (x[i] > 88.0f || x[i] < -87.0f) out[i] = std::exp(x[i]);
+      }
+      break;
+    case UnaryOp::Log:
+      unaryParallel<UnaryOp::Log>(x, n, out);
+      // Exact values where the fast path does not apply: zero, negatives, denormals, Infinity, NaN.
+      for (long i = 0; i < n; ++i) {
+        if (!(x[i] >= 1.17549435e-38f && x[i] <= 3.40282347e38f)) out[i] = std::log(x[i]);
+      }
+      break;
     case UnaryOp::Sqrt: unaryParallel<UnaryOp::Sqrt>(x, n, out); break;
     case UnaryOp::Square: unaryParallel<UnaryOp::Square>(x, n, out); break;
     case UnaryOp::Neg: unaryParallel<UnaryOp::Neg>(x, n, out); break;
@@ -420,7 +412,6 @@ void transpose(const float* x, const std::vector<int>& shape, const std::vector<
   const long inner = outDims[rank - 1];
   const long innerStride = strideOfOut[rank - 1];
   const long outer = total / inner;
-  std::vector<long> idx(rank, 0);
   for (long r = 0; r < outer; ++r) {
     long rem = r, off = 0;
     for (int i = rank - 2; i >= 0; --i) {

@@ -14,7 +14,7 @@ type KernelConfig = tfTypes.KernelConfig;
 type KernelFunc = KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
 
-// Activation codes understood by the addon's matmul (native/addon.cc).
+// Activation codes understood by the addon's matmul (native/addon-gemm.cc).
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, leakyrelu: 4, elu: 5 };
 
 const NATIVE = Symbol('rnnkit.native');
