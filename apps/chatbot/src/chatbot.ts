@@ -1,33 +1,77 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BOS, beamSearch, disposeSeq2Seq, encodeForDecoding, EOS, greedyDecode, loadModelDir, PAD, RnnkitError, rng, sampleDecode, seq2seqStepFunction,
-  UNK, Vocab, type Seq2SeqModels, type StepFunction,
+  BOS, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, EOS, impliedStrategy, PAD, rng as sharedRng, seededRng, seq2seqStepFunction,
+  UNK, type DecodeStrategy, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
 } from '@rnnkit/core';
 import type { DataConfig } from './data/dataset.js';
 import { buildContext, detokenize, SEP, tokenizeUtterance, type Lang } from './data/pairs.js';
-import { buildChatModel, type ChatModelConfig } from './model.js';
+import type { ChatModelConfig } from './model.js';
 
 /**
  * A trained chatbot: vocabulary + Seq2Seq models + the text settings it was trained with, and `reply`, which turns a
- * conversation into the next bot utterance with beam search or sampling.
+ * conversation into the next bot utterance with beam search, greedy decoding or sampling. No Node APIs here: this
+ * is the inference code behind the predictor (loading a model directory is predictor.ts's `loadChatbot`).
  */
 
-export interface DecodeSettings {
-  /** Beam width for deterministic decoding (1 = greedy, which can stream its words). */
-  beam: number;
-  /** > 0: sample at this temperature instead of beam search. */
-  temperature: number;
+/** Decoding when a request leaves a setting out. */
+export const CHATBOT_DECODE_DEFAULTS = {
+  /** The strategy of a request that implies none (see resolveDecoding). */
+  strategy: 'beam',
+  beamWidth: 5,
+  /** Sampling temperature when the request samples without giving one. */
+  temperature: 1,
   /** Longest reply in tokens. */
-  maxLen: number;
+  maxLen: 20,
+  /** An empty reply is never an answer, however likely an immediate EOS is. */
+  minLen: 1,
   /** GNMT length normalization for beam search; > 0 counters the pull towards short generic replies. */
-  lengthPenalty: number;
+  lengthPenalty: 0.6,
   /** Never repeat an n-gram of this size within a reply (0 = off); stops "i am a i am a ..." loops. */
+  noRepeatNgram: 3,
+} as const;
+
+/** A decoding request with every setting decided. */
+export interface ResolvedDecoding {
+  strategy: DecodeStrategy;
+  beamWidth: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  maxLen: number;
+  minLen: number;
+  lengthPenalty: number;
   noRepeatNgram: number;
+  seed?: number;
 }
 
-export const DEFAULT_DECODE_SETTINGS: DecodeSettings = { beam: 5, temperature: 0, maxLen: 20, lengthPenalty: 0.6, noRepeatNgram: 3 };
+/**
+ * Fills in a request's decoding settings. The strategy is core's `impliedStrategy` with beam search as the default
+ * (beam for a beamWidth > 1, sampling for a temperature > 0, topK or topP), except that beamWidth 1 without an
+ * explicit strategy means greedy decoding: the same reply as a one-beam search, but streamed as it decodes.
+ */
+export function resolveDecoding(d: DecodingRequest = {}): ResolvedDecoding {
+  const implied = impliedStrategy(d, CHATBOT_DECODE_DEFAULTS.strategy);
+  const strategy = d.strategy === undefined && implied === 'beam' && d.beamWidth === 1 ? 'greedy' : implied;
+  return {
+    strategy,
+    beamWidth: d.beamWidth ?? CHATBOT_DECODE_DEFAULTS.beamWidth,
+    temperature: d.temperature ?? CHATBOT_DECODE_DEFAULTS.temperature,
+    topK: d.topK,
+    topP: d.topP,
+    maxLen: d.maxLen ?? CHATBOT_DECODE_DEFAULTS.maxLen,
+    minLen: d.minLen ?? CHATBOT_DECODE_DEFAULTS.minLen,
+    lengthPenalty: d.lengthPenalty ?? CHATBOT_DECODE_DEFAULTS.lengthPenalty,
+    noRepeatNgram: d.noRepeatNgram ?? CHATBOT_DECODE_DEFAULTS.noRepeatNgram,
+    seed: d.seed,
+  };
+}
+
+/** "beam search, 5 beams", "greedy decoding (beam 1)", "sampling at temperature 0.7". */
+export function describeDecoding(d: DecodingRequest = {}): string {
+  const r = resolveDecoding(d);
+  if (r.strategy === 'sample') return `sampling at temperature ${r.temperature}`;
+  return r.strategy === 'greedy' ? 'greedy decoding (beam 1)' : `beam search, ${r.beamWidth} beams`;
+}
 
 export interface Reply {
   text: string;
@@ -45,7 +89,7 @@ export interface Reply {
 
 /**
  * Optional callbacks of `reply`, for showing a reply while it decodes. `onStart` comes before decoding; `onText` only
- * with greedy decoding (beam 1) or sampling, whose tokens are final as soon as they are chosen — beam search knows
+ * with greedy decoding or sampling, whose tokens are final as soon as they are chosen — beam search knows
  * its best hypothesis only at the end. The `onText` pieces, concatenated, are always a prefix of the final `text`.
  */
 export interface ReplyHooks {
@@ -89,42 +133,17 @@ export function textStreamer(lang: Lang, emit: (piece: string) => void): { push(
   };
 }
 
-/** What `train` stores in the model directory's extras; everything `Chatbot.load` needs besides the weights. */
-export interface ChatbotExtras {
-  app: 'chatbot';
-  data: DataConfig;
-  model: ChatModelConfig;
-  vocab: unknown;
-}
-
-/** A saved model directory: `DIR` itself, or `DIR/model` as written by `train --out DIR`. */
-export function resolveModelDir(dir: string): string {
-  return existsSync(join(dir, 'rnnkit.json')) || !existsSync(join(dir, 'model', 'rnnkit.json')) ? dir : join(dir, 'model');
-}
-
 /**
- * Wraps the model's step so tokens that must never be said (<pad>, <unk>, <bos>, <sep>) get probability 0; every
- * decoding strategy then respects it without knowing about this vocabulary.
+ * The tokens a reply must never contain: <pad>, <unk>, <bos> and <sep> (EOS ends it). The one place that decides
+ * them; every decoding strategy applies them through core's `bannedTokens` option.
  */
-function forbidTokens(inner: StepFunction, vocabSize: number, forbidden: number[]): StepFunction & { dispose(): void } {
-  const bias = tf.tidy(() => {
-    const values = new Float32Array(vocabSize);
-    for (const id of forbidden) values[id] = -Infinity;
-    return tf.tensor2d(values, [1, vocabSize]);
-  });
-  return {
-    step(tokens, states) {
-      const out = inner.step(tokens, states);
-      const logProbs = tf.add(out.logProbs, bias) as tf.Tensor2D;
-      out.logProbs.dispose();
-      return { ...out, logProbs };
-    },
-    dispose: () => bias.dispose(),
-  };
+export function chatbotBannedTokens(vocab: Vocab): number[] {
+  return [PAD, UNK, BOS, vocab.idOf(SEP)];
 }
 
 export class Chatbot {
-  private readonly stepFn: StepFunction & { dispose(): void };
+  private readonly stepFn: StepFunction;
+  private readonly banned: number[];
 
   constructor(
     readonly models: Seq2SeqModels,
@@ -132,26 +151,8 @@ export class Chatbot {
     readonly data: DataConfig,
     readonly model: ChatModelConfig,
   ) {
-    this.stepFn = forbidTokens(seq2seqStepFunction(models), vocab.size, [PAD, UNK, BOS, vocab.idOf(SEP)]);
-  }
-
-  static async load(dir: string): Promise<Chatbot> {
-    const resolved = resolveModelDir(dir);
-    const { model: saved, extras } = await loadModelDir(resolved);
-    try {
-      const where = join(resolved, 'rnnkit.json');
-      const ex = extras as Partial<ChatbotExtras>;
-      if (ex.app !== 'chatbot' || typeof ex.data !== 'object' || typeof ex.model !== 'object') {
-        throw new RnnkitError(`${where}: not a chatbot model (field "extras.app" must be "chatbot" with "data" and "model")`);
-      }
-      const vocab = Vocab.fromJSON(ex.vocab, `${where} field "extras.vocab"`);
-      const models = buildChatModel(ex.model as ChatModelConfig, vocab.size);
-      // The step models share layers with the training model, so copying its weights sets up all three.
-      models.train.setWeights(saved.getWeights());
-      return new Chatbot(models, vocab, ex.data as DataConfig, ex.model as ChatModelConfig);
-    } finally {
-      saved.dispose();
-    }
+    this.stepFn = seq2seqStepFunction(models);
+    this.banned = chatbotBannedTokens(vocab);
   }
 
   /** Encoder input ids for replying to `turns` (oldest first), plus the last turn's unknown words. */
@@ -163,27 +164,40 @@ export class Chatbot {
     return { ids: this.vocab.encode(context.length > 0 ? context : ['<unk>']), unknown: this.vocab.unknownTokens(last) };
   }
 
+  /** Words of `text` that are not in the vocabulary (what the bot will not understand). */
+  unknownWords(text: string): string[] {
+    return this.vocab.unknownTokens(tokenizeUtterance(text, this.data.lang));
+  }
+
   /**
-   * The next bot utterance. Sampling when `temperature` > 0, greedy decoding with `beam` 1 (both stream through
-   * `hooks.onText`), beam search otherwise.
+   * The next bot utterance after `turns` (oldest first, the user's last), decoded as `decode` asks (see
+   * resolveDecoding). Greedy and sampled replies stream through `hooks.onText`; beam search delivers its reply whole.
+   * Sampling draws from `seededRng(decode.seed)`, or from core's shared generator without a seed.
    */
-  reply(turns: readonly string[], settings: DecodeSettings = DEFAULT_DECODE_SETTINGS, hooks: ReplyHooks = {}): Reply {
+  reply(turns: readonly string[], decode: DecodingRequest = {}, hooks: ReplyHooks = {}): Reply {
+    const d = resolveDecoding(decode);
     const { ids, unknown } = this.encodeContext(turns);
     hooks.onStart?.(unknown);
     const streamer = hooks.onText ? textStreamer(this.data.lang, hooks.onText) : undefined;
     const init = encodeForDecoding(this.models, [ids]);
-    // minLen 1: an empty reply is never an answer, however likely an immediate EOS is.
-    const common = {
-      bos: BOS, eos: EOS, maxLen: settings.maxLen, minLen: 1, noRepeatNgram: settings.noRepeatNgram,
-      onToken: streamer && ((token: number) => streamer.push(this.vocab.decode([token])[0])),
-    };
     try {
-      const results =
-        settings.temperature > 0
-          ? [sampleDecode(this.stepFn, init, { ...common, temperature: settings.temperature }, rng())]
-          : settings.beam === 1
-            ? [greedyDecode(this.stepFn, init, common)]
-            : beamSearch(this.stepFn, init, { ...common, onToken: undefined, beamWidth: settings.beam, lengthPenalty: settings.lengthPenalty });
+      // Core's decode() picks the strategy; beam search ignores onToken (its best hypothesis is known only at the end).
+      const results = runDecoding(this.stepFn, init, {
+        strategy: d.strategy,
+        bos: BOS,
+        eos: EOS,
+        maxLen: d.maxLen,
+        minLen: d.minLen,
+        noRepeatNgram: d.noRepeatNgram,
+        bannedTokens: this.banned,
+        onToken: streamer && ((token: number) => streamer.push(this.vocab.decode([token])[0])),
+        temperature: d.temperature,
+        topK: d.topK,
+        topP: d.topP,
+        rng: d.seed !== undefined ? seededRng(d.seed) : sharedRng(),
+        beamWidth: d.beamWidth,
+        lengthPenalty: d.lengthPenalty,
+      });
       const flushed = streamer?.flush();
       if (flushed) hooks.onText?.(flushed);
       const render = (tokens: number[]) => detokenize(this.vocab.decode(tokens), this.data.lang);
@@ -203,7 +217,6 @@ export class Chatbot {
   }
 
   dispose(): void {
-    this.stepFn.dispose();
     disposeSeq2Seq(this.models);
   }
 }

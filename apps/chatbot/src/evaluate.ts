@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { bleu4, distinctN, perplexity, runModel, sparseCategoricalCrossentropy } from '@rnnkit/core';
+import { bleu4, distinctN, perplexity, runModel, sparseCategoricalCrossentropy, type DecodingRequest } from '@rnnkit/core';
 import { bigramModel, mostFrequentResponse, responsesNll, unigramModel } from './baselines.js';
 import { makePairBatch } from './batches.js';
-import type { Chatbot, DecodeSettings } from './chatbot.js';
+import type { Chatbot } from './chatbot.js';
 import type { ChatDataset, EncodedPair } from './data/dataset.js';
 import { detokenize, SEP, type Lang } from './data/pairs.js';
 
@@ -54,7 +54,8 @@ export function modelNll(model: tf.LayersModel, pairs: readonly EncodedPair[], b
 }
 
 export interface EvaluateOptions {
-  settings: DecodeSettings;
+  /** How the replies are decoded (default: the chatbot's beam search). */
+  decode?: DecodingRequest;
   /** Generate replies for at most this many held-out pairs (perplexity always uses all). */
   maxReplies?: number;
   samples?: number;
@@ -72,7 +73,7 @@ export function evaluateChatbot(bot: Chatbot, data: ChatDataset, opts: EvaluateO
 
   const lang = bot.data.lang;
   const toGenerate = held.slice(0, opts.maxReplies ?? held.length);
-  const replies = toGenerate.map((p) => bot.reply(contextTurns(p, lang), opts.settings).tokens);
+  const replies = toGenerate.map((p) => bot.reply(contextTurns(p, lang), opts.decode).tokens);
   const references = toGenerate.map((p) => p.response);
   const frequent = mostFrequentResponse(data.train.map((p) => p.response));
   const nSamples = Math.min(opts.samples ?? 5, toGenerate.length);

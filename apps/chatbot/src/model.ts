@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { buildSeq2Seq, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
 
 /**
@@ -14,13 +15,15 @@ import { buildSeq2Seq, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/co
  * Building and wiring is core's buildSeq2Seq; this file only fixes the choices above.
  */
 
-export interface ChatModelConfig {
-  embedDim: number;
+/** The network's settings, as recorded in the model directory (extras.model). */
+export const chatModelConfigSchema = z.strictObject({
+  embedDim: z.number().int().min(1),
   /** Units per encoder direction; the decoder has 2 × units. */
-  units: number;
-  attention: 'dot' | 'general';
-  dropout: number;
-}
+  units: z.number().int().min(1),
+  attention: z.enum(['dot', 'general']),
+  dropout: z.number().min(0).max(0.95),
+});
+export type ChatModelConfig = z.output<typeof chatModelConfigSchema>;
 
 // ~1.6k training pairs are memorized within a few epochs, so early stopping picks the epoch; this wider model with
 // light dropout reached a lower held-out perplexity than embed/units 64 with dropout 0.4 (README, "Measured figures").

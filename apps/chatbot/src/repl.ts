@@ -1,26 +1,33 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { DecodeSettings, Reply, ReplyHooks } from './chatbot.js';
+import { RnnkitError, type DecodingRequest } from '@rnnkit/core';
+import { describeDecoding } from './chatbot.js';
+import { MAX_HISTORY_TURNS, type ChatbotInput, type ChatbotOutput } from './predictor.js';
 
 /**
  * The `chat` loop on plain streams, so the CLI passes process.stdin/stdout and tests pass PassThrough streams.
  * Lines are handled strictly one after another (the async iterator buffers what arrives meanwhile), which is
  * what makes piped scripts (`printf 'hi\n/quit\n' | rnnkit-chatbot chat`) behave like a typed session.
+ * The conversation lives here: each message goes to the predictor with the turns before it as `history`.
  */
 
+/** What the REPL needs of the chatbot predictor (tests pass fakes). */
 export interface Responder {
   /**
-   * Replies to the last of `turns` (oldest first; user and bot alternate, the user's turn is last). May call
-   * `hooks.onStart` before decoding and `hooks.onText` with pieces of the reply as they decode (see ReplyHooks).
+   * Replies to `input`, calling `onText` with pieces of the reply as they decode (greedy decoding and sampling; beam
+   * search calls it never): the pieces, concatenated, are a prefix of the final `reply`.
    */
-  reply(turns: readonly string[], settings: DecodeSettings, hooks?: ReplyHooks): Reply;
+  stream(input: ChatbotInput, onText: (piece: string) => void): Promise<ChatbotOutput>;
+  /** The message's words the bot does not know, so they can be named before a streamed reply starts. */
+  unknownWords?(message: string): string[];
 }
 
 export interface ReplOptions {
   bot: Responder;
   input: Readable;
   output: Writable;
-  settings: DecodeSettings;
+  /** The decoding settings to start with; /temp and /beam change them. */
+  decode: DecodingRequest;
   /** Show a prompt and the greeting; default: whether input is a TTY. */
   interactive?: boolean;
 }
@@ -33,7 +40,7 @@ const HELP = 'commands: /reset (forget the conversation), /temp X (sample at tem
 export async function runRepl(opts: ReplOptions): Promise<number> {
   const { bot, output } = opts;
   const interactive = opts.interactive ?? Boolean((opts.input as { isTTY?: boolean }).isTTY);
-  const settings: DecodeSettings = { ...opts.settings };
+  let decode: DecodingRequest = { ...opts.decode };
   const rl = createInterface({ input: opts.input, output: interactive ? output : undefined, terminal: interactive, prompt: 'you> ' });
   // Ctrl-C at the prompt ends the chat like Ctrl-D instead of leaving a paused, hung interface.
   rl.on('SIGINT', () => rl.close());
@@ -41,7 +48,7 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
   let turns: string[] = [];
 
   if (interactive) {
-    say(`chatbot ready (${describe(settings)}). ${HELP}`);
+    say(`chatbot ready (${describeDecoding(decode)}). ${HELP}`);
     rl.prompt();
   }
   for await (const raw of rl) {
@@ -53,10 +60,18 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
     if (line.startsWith('/')) {
       const [command, arg] = line.split(/\s+/, 2);
       if (command === '/quit' || command === '/exit') break;
-      say(handleCommand(command, arg, settings, () => (turns = [])));
+      const handled = handleCommand(command, arg, decode, () => (turns = []));
+      decode = handled.decode;
+      say(handled.line);
     } else {
-      turns.push(line);
-      turns.push(answer(bot, turns, settings, output));
+      try {
+        const reply = await answer(bot, { message: line, history: turns.slice(-MAX_HISTORY_TURNS), decode }, output);
+        turns.push(line, reply);
+      } catch (err) {
+        // A message the predictor refuses (e.g. too long) is reported; the conversation goes on without it.
+        if (!(err instanceof RnnkitError)) throw err;
+        say(`(${err.message})`);
+      }
     }
     if (interactive) rl.prompt();
   }
@@ -69,7 +84,7 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
  * Asks for a reply and prints it as `bot> ...`: piece by piece when the bot streams (greedy or sampled decoding),
  * otherwise in one go when it is done. Returns the reply text.
  */
-function answer(bot: Responder, turns: readonly string[], settings: DecodeSettings, output: Writable): string {
+async function answer(bot: Responder, input: ChatbotInput, output: Writable): Promise<string> {
   let started = false;
   let told = false;
   let streamed = '';
@@ -84,50 +99,52 @@ function answer(bot: Responder, turns: readonly string[], settings: DecodeSettin
     tell(unknown);
     output.write('bot> ');
   };
-  const reply = bot.reply(turns, settings, {
-    onStart: start,
-    onText: (piece) => {
+  // Checked before decoding, so the unknown words are named before the reply starts.
+  if (bot.unknownWords) start(bot.unknownWords(input.message));
+  let reply: ChatbotOutput;
+  try {
+    reply = await bot.stream(input, (piece) => {
       start([]);
       streamed += piece;
       output.write(piece);
-    },
-  });
+    });
+  } catch (err) {
+    if (started) output.write('\n');
+    throw err;
+  }
   start(reply.unknown);
-  if (reply.text.startsWith(streamed)) output.write(`${reply.text.slice(streamed.length)}\n`);
+  if (reply.reply.startsWith(streamed)) output.write(`${reply.reply.slice(streamed.length)}\n`);
   // A bot whose streamed pieces disagree with its final text: keep the streamed line and show the real reply.
-  else output.write(`\nbot> ${reply.text}\n`);
-  // A bot that streamed without announcing the unknown words first: say them after the reply.
+  else output.write(`\nbot> ${reply.reply}\n`);
+  // A bot that streamed without naming the unknown words first: say them after the reply.
   tell(reply.unknown);
-  return reply.text;
+  return reply.reply;
 }
 
-function describe(s: DecodeSettings): string {
-  if (s.temperature > 0) return `sampling at temperature ${s.temperature}`;
-  return s.beam === 1 ? 'greedy decoding (beam 1)' : `beam search, ${s.beam} beams`;
-}
-
-/** Applies one slash command to the settings and returns the line to show. */
-function handleCommand(command: string, arg: string | undefined, settings: DecodeSettings, reset: () => void): string {
+/** Applies one slash command to the decoding settings; returns the new settings and the line to show. */
+function handleCommand(command: string, arg: string | undefined, decode: DecodingRequest, reset: () => void): { decode: DecodingRequest; line: string } {
+  // /temp and /beam choose the strategy themselves (see resolveDecoding), whatever --strategy said.
+  const { strategy: _strategy, ...rest } = decode;
   switch (command) {
     case '/reset':
       reset();
-      return '(conversation forgotten)';
+      return { decode, line: '(conversation forgotten)' };
     case '/temp': {
       const t = Number(arg);
-      if (arg === undefined || !Number.isFinite(t) || t < 0 || t > 10) return '(usage: /temp X with X between 0 and 10)';
-      settings.temperature = t;
-      return `(${describe(settings)})`;
+      if (arg === undefined || !Number.isFinite(t) || t < 0 || t > 10) return { decode, line: '(usage: /temp X with X between 0 and 10)' };
+      // Sampling must be explicit: a beamWidth > 1 alone implies beam search.
+      const next: DecodingRequest = t > 0 ? { ...rest, strategy: 'sample', temperature: t } : { ...rest, temperature: t };
+      return { decode: next, line: `(${describeDecoding(next)})` };
     }
     case '/beam': {
       const n = Number(arg);
-      if (arg === undefined || !Number.isInteger(n) || n < 1 || n > 64) return '(usage: /beam N with N an integer from 1 to 64)';
-      settings.beam = n;
-      settings.temperature = 0;
-      return `(${describe(settings)})`;
+      if (arg === undefined || !Number.isInteger(n) || n < 1 || n > 64) return { decode, line: '(usage: /beam N with N an integer from 1 to 64)' };
+      const next = { ...rest, beamWidth: n, temperature: 0 };
+      return { decode: next, line: `(${describeDecoding(next)})` };
     }
     case '/help':
-      return HELP;
+      return { decode, line: HELP };
     default:
-      return `(unknown command ${command}; ${HELP})`;
+      return { decode, line: `(unknown command ${command}; ${HELP})` };
   }
 }

@@ -1,80 +1,85 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import {
-  disposeSeq2Seq, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainResult,
+  disposeSeq2Seq, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
-import type { ChatbotExtras } from './chatbot.js';
-import type { ChatDataset, DataConfig } from './data/dataset.js';
-import { buildChatModel, type ChatModelConfig } from './model.js';
+import { dataConfigOf, modelConfigOf, type ChatbotConfig } from './config.js';
+import { dataConfigSchema, type ChatDataset } from './data/dataset.js';
+import { describeData, prepareData } from './data/index.js';
+import { buildChatModel, chatModelConfigSchema } from './model.js';
 
-/** Trains the Seq2Seq chatbot with core's train() and saves it as `<out>/model`. */
+/** Trains the Seq2Seq chatbot with core's train() and saves it as `<run dir>/model`. */
 
-export interface TrainOptions {
-  out: string;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Global gradient-norm clipping; 0 = off. */
-  clipNorm: number;
-  /** Early stopping on held-out loss; 0 = off. */
-  patience: number;
-  seed: number;
-  resume: boolean;
-  maxStepsPerEpoch?: number;
-  maxSeconds?: number;
-  progress?: 'auto' | 'bar' | 'lines' | 'none';
+const pairStatsSchema = z.strictObject({ kept: z.number().int(), dropped: z.record(z.string(), z.number().int()) });
+
+/**
+ * What chatbot's model directories (and checkpoints) record besides the weights: everything `loadChatbot` needs,
+ * and what `evaluate` needs to rebuild the held-out split. Deterministic for a given config and corpus, so a resumed
+ * run's checkpoint matches.
+ */
+export const chatbotExtrasSchema = z.strictObject({
+  /** The resolved corpus path (shown by `info`; `evaluate` reads it again by default). */
+  data: z.string(),
+  /** How conversations became pairs: language, history, length limits, vocabulary and split settings. */
+  text: dataConfigSchema,
+  model: chatModelConfigSchema,
+  vocab: z.unknown(),
+  /** Pairs kept and dropped (by reason) in each split. */
+  stats: z.strictObject({ train: pairStatsSchema, heldOut: pairStatsSchema }),
+});
+export type ChatbotExtras = z.output<typeof chatbotExtrasSchema>;
+
+export interface ChatbotRun extends TrainedRun {
+  dataset: ChatDataset;
+}
+
+/** Hooks for tests and library users (e.g. counting tensors after each step). */
+export interface ChatbotTrainHooks {
   callbacks?: TrainCallbacks;
 }
 
-export interface TrainOutcome {
-  result: TrainResult;
-  modelDir: string;
-}
+export async function trainChatbot(cfg: ChatbotConfig, ctx: TrainContext<ChatbotConfig>, hooks: ChatbotTrainHooks = {}): Promise<ChatbotRun> {
+  // Phase 1: data. The vocabulary is built on the training split and recorded with the model.
+  const textConfig = dataConfigOf(cfg);
+  const { corpus, dataset } = await prepareData(cfg.data, textConfig);
+  ctx.info(describeData(corpus, dataset));
 
-export async function trainChatbot(
-  data: ChatDataset,
-  dataConfig: DataConfig,
-  modelConfig: ChatModelConfig,
-  opts: TrainOptions,
-): Promise<TrainOutcome> {
-  mkdirSync(opts.out, { recursive: true });
-  // Seed before building so weight initialization is reproducible, not just the batch order.
-  setSeed(opts.seed);
-  const models = buildChatModel(modelConfig, data.vocab.size, opts.seed);
-  const metricsLog = join(opts.out, 'metrics.jsonl');
-  // Stored in the checkpoints too, so `checkpoints/best` (or `last`, after an interrupt) loads as a complete chatbot.
-  const extras: ChatbotExtras = { app: 'chatbot', data: dataConfig, model: modelConfig, vocab: data.vocab.toJSON() };
+  // Phase 2: model. Seeded before building so that weight initialization is reproducible, not just the batch order.
+  const modelConfig = modelConfigOf(cfg);
+  setSeed(cfg.seed);
+  const models = buildChatModel(modelConfig, dataset.vocab.size, cfg.seed);
+  ctx.info(
+    `model: embedding ${modelConfig.embedDim} → bidirectional GRU ${modelConfig.units}×2 → GRU decoder ${2 * modelConfig.units} + ` +
+      `${modelConfig.attention} attention → softmax ${dataset.vocab.size}; ${models.train.countParams()} parameters`,
+  );
+
+  // Phase 3: training. Stored in the checkpoints too, so `checkpoints/best` (or `last`) loads as a complete chatbot.
+  const extras: ChatbotExtras = { data: corpus.source, text: textConfig, model: modelConfig, vocab: dataset.vocab.toJSON(), stats: dataset.stats };
   try {
+    const settings = ctx.trainSettings(extras);
+    const lossChart = join(ctx.runDir, 'loss.svg');
     const result = await train(
       models.train,
       {
-        train: pairBatchSource(data.train, opts.batchSize, true, opts.seed),
-        val: data.heldOut.length > 0 ? pairBatchSource(data.heldOut, 64, false) : undefined,
+        train: pairBatchSource(dataset.train, cfg.batchSize, true, cfg.seed),
+        val: dataset.heldOut.length > 0 ? pairBatchSource(dataset.heldOut, 64, false) : undefined,
       },
       (yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor) => sparseCategoricalCrossentropy(yTrue, yPred, weights),
       {
-        epochs: opts.epochs,
-        batchSize: opts.batchSize,
-        learningRate: opts.learningRate,
-        clipNorm: opts.clipNorm > 0 ? opts.clipNorm : undefined,
-        earlyStopping: opts.patience > 0 && data.heldOut.length > 0 ? { patience: opts.patience } : undefined,
-        checkpointDir: join(opts.out, 'checkpoints'),
-        checkpointExtras: { ...extras },
-        resume: opts.resume,
-        seed: opts.seed,
-        metricsLog,
-        lossChart: { path: join(opts.out, 'loss.svg'), title: 'chatbot: cross-entropy per response token', yLabel: 'loss (nats)' },
-        maxStepsPerEpoch: opts.maxStepsPerEpoch,
-        maxSeconds: opts.maxSeconds,
-        progress: opts.progress,
-        callbacks: opts.callbacks,
+        ...settings,
+        // Early stopping watches the held-out loss: off when nothing is held out.
+        earlyStopping: dataset.heldOut.length > 0 ? settings.earlyStopping : undefined,
+        lossChart: { path: lossChart, title: 'chatbot: cross-entropy per response token', yLabel: 'loss (nats)' },
+        callbacks: hooks.callbacks,
       },
     );
-    const modelDir = join(opts.out, 'model');
-    await saveModelDir(modelDir, models.train, { ...extras, stats: data.stats, history: result.history });
-    return { result, modelDir };
+    ctx.info(`training ${result.stopReason} after ${result.history.length} epoch(s); best ${result.monitor} ${result.best?.toFixed(4)} at epoch ${result.bestEpoch}; loss curve ${lossChart}`);
+
+    // Phase 4: the final model (the best epoch's weights when early stopping ran).
+    await saveModelDir(ctx.modelDir, models.train, ctx.modelRecord(extras, result));
+    return { result, modelDir: ctx.modelDir, dataset };
   } finally {
     disposeSeq2Seq(models);
   }

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { disposeSeq2Seq, initBackend, setSeed } from '@rnnkit/core';
+import { commandContext, disposeSeq2Seq, initBackend, runTraining, setSeed } from '@rnnkit/core';
+import { chatbotApp } from '../src/app.js';
 import { responsesNll, unigramModel } from '../src/baselines.js';
-import { Chatbot, DEFAULT_DECODE_SETTINGS } from '../src/chatbot.js';
-import { DEFAULT_DATA_CONFIG, prepareData, type ChatDataset } from '../src/data/index.js';
+import { chatbotConfigSchema, dataConfigOf, modelConfigOf } from '../src/config.js';
+import { prepareData, type ChatDataset } from '../src/data/index.js';
 import { modelNll } from '../src/evaluate.js';
 import { buildChatModel } from '../src/model.js';
+import { chatbotPredictor, loadChatbot } from '../src/predictor.js';
 import { runRepl } from '../src/repl.js';
-import { trainChatbot } from '../src/train.js';
+import { trainChatbot, type ChatbotRun } from '../src/train.js';
 
 /**
  * Real-data check: a short training on the English ChatterBot corpus must bring held-out response perplexity below
@@ -23,17 +25,18 @@ if (!process.env.RNNKIT_DATA_DIR) {
   throw new Error('RNNKIT_DATA_DIR is not set: point it at the shared datasets folder (the one holding dialogs/chatterbot/english)');
 }
 
-const MODEL = { embedDim: 32, units: 32, attention: 'general' as const, dropout: 0 };
+const out = mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-it-'));
 // Shorter pairs than the defaults (24/20 tokens) keep each step cheap; the corpus is still the real one.
-const DATA = { ...DEFAULT_DATA_CONFIG, maxContextLen: 16, maxResponseLen: 12 };
-const EPOCHS = 2;
-const STEPS_PER_EPOCH = 26;
-const BATCH = 64;
+const CONFIG = chatbotConfigSchema.parse({
+  out, maxContextLen: 16, maxResponseLen: 12, embedDim: 32, units: [32], attention: 'general', dropout: 0,
+  epochs: 2, maxStepsPerEpoch: 26, batchSize: 64, lr: 1e-2, clipNorm: 5, patience: 0, seed: 7,
+});
+const MODEL = modelConfigOf(CONFIG);
+const DATA = dataConfigOf(CONFIG);
 
 describe('chatbot on the ChatterBot English corpus', () => {
   let data: ChatDataset;
   let unigramPpl: number;
-  const out = mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-it-'));
 
   beforeAll(async () => {
     await initBackend({ quiet: true });
@@ -59,16 +62,18 @@ describe('chatbot on the ChatterBot English corpus', () => {
 
   test('short training beats the unigram baseline on held-out responses, without leaking tensors', async () => {
     const tensorsAtStep: number[] = [];
-    const { result, modelDir } = await trainChatbot(data, DATA, MODEL, {
-      out, epochs: EPOCHS, batchSize: BATCH, learningRate: 1e-2, clipNorm: 5, patience: 0, seed: 7, resume: false,
-      maxStepsPerEpoch: STEPS_PER_EPOCH, progress: 'none',
-      callbacks: { onBatchEnd: () => void tensorsAtStep.push(tf.memory().numTensors) },
-    });
-    expect(result.history).toHaveLength(EPOCHS);
+    // The CLI's path (config, run dir, lock, run.json), with a hook counting tensors after every step.
+    const app = { ...chatbotApp, train: trainChatbotCounting };
+    function trainChatbotCounting(...[config, ctx]: Parameters<typeof chatbotApp.train>) {
+      return trainChatbot(config, ctx, { callbacks: { onBatchEnd: () => void tensorsAtStep.push(tf.memory().numTensors) } });
+    }
+    const { result, modelDir } = (await runTraining(app, CONFIG, false, commandContext({ quiet: true }))) as ChatbotRun;
+    expect(result.history).toHaveLength(CONFIG.epochs);
+    expect(modelDir).toBe(join(out, 'model'));
     // After the first steps (optimizer slots are created lazily) the count must stay flat.
     expect(tensorsAtStep[tensorsAtStep.length - 1]).toBe(tensorsAtStep[2]);
 
-    const bot = await Chatbot.load(modelDir);
+    const bot = await loadChatbot(modelDir);
     const { nll, tokens } = modelNll(bot.models.train, data.heldOut);
     const modelPpl = Math.exp(nll / tokens);
     console.log(`held-out perplexity: model ${modelPpl.toFixed(1)}, unigram ${unigramPpl.toFixed(1)}`);
@@ -78,12 +83,12 @@ describe('chatbot on the ChatterBot English corpus', () => {
   }, 900_000);
 
   test('a scripted chat session: greet, two questions, /reset, /quit', async () => {
-    const bot = await Chatbot.load(out);
+    const bot = chatbotPredictor(await loadChatbot(out));
     const input = new PassThrough();
     const output = new PassThrough();
     let text = '';
     output.on('data', (d) => (text += String(d)));
-    const done = runRepl({ bot, input, output, settings: { ...DEFAULT_DECODE_SETTINGS, beam: 3 } });
+    const done = runRepl({ bot, input, output, decode: { beamWidth: 3 } });
     input.write('Hello\nWhat is your name?\nDo you like music?\n/reset\nHi\n/quit\n');
     const code = await done;
     bot.dispose();
@@ -95,12 +100,12 @@ describe('chatbot on the ChatterBot English corpus', () => {
   });
 
   test('the trained bot streams greedy and sampled replies token by token, and beam search replies not at all', async () => {
-    const bot = await Chatbot.load(out);
+    const bot = await loadChatbot(out);
     try {
-      for (const settings of [{ beam: 1, temperature: 0 }, { beam: 5, temperature: 0.8 }]) {
+      for (const decode of [{ beamWidth: 1, temperature: 0 }, { temperature: 0.8 }]) {
         const pieces: string[] = [];
         let unknown: readonly string[] | undefined;
-        const r = bot.reply(['What is your name? zzyzx'], { ...DEFAULT_DECODE_SETTINGS, ...settings }, {
+        const r = bot.reply(['What is your name? zzyzx'], decode, {
           onStart: (u) => (unknown = u),
           onText: (p) => void pieces.push(p),
         });
@@ -112,11 +117,34 @@ describe('chatbot on the ChatterBot English corpus', () => {
         expect(pieces.length).toBeLessThanOrEqual(words + 1);
       }
       const pieces: string[] = [];
-      const r = bot.reply(['hello'], { ...DEFAULT_DECODE_SETTINGS, beam: 3 }, { onText: (p) => void pieces.push(p) });
+      const r = bot.reply(['hello'], { beamWidth: 3 }, { onText: (p) => void pieces.push(p) });
       expect(r.text.length).toBeGreaterThan(0);
       expect(pieces).toEqual([]);
     } finally {
       bot.dispose();
+    }
+  });
+
+  test('the predictor streams through stream() for greedy and sampled decoding; beam search gives n-best alternatives', async () => {
+    const predictor = chatbotPredictor(await loadChatbot(out));
+    try {
+      for (const decode of [{ strategy: 'greedy' as const }, { strategy: 'sample' as const, temperature: 0.8, seed: 3 }]) {
+        const pieces: string[] = [];
+        const output = await predictor.stream({ message: 'What is your name?', history: ['hello', 'hi'], decode }, (p) => void pieces.push(p));
+        expect(pieces.length).toBeGreaterThan(0);
+        expect(pieces.join('')).toBe(output.reply);
+        expect(output.alternatives).toBeUndefined();
+        // The same request without streaming gives the same reply (sampling is seeded by the request).
+        expect((await predictor.predict({ message: 'What is your name?', history: ['hello', 'hi'], decode })).reply).toBe(output.reply);
+      }
+      const pieces: string[] = [];
+      const beam = await predictor.stream({ message: 'hello', decode: { beamWidth: 4 } }, (p) => void pieces.push(p));
+      expect(pieces).toEqual([]);
+      expect(beam.reply.length).toBeGreaterThan(0);
+      expect(beam.alternatives!.length).toBeGreaterThan(0);
+      for (const a of beam.alternatives!) expect(a.score).toBeLessThanOrEqual(beam.score);
+    } finally {
+      predictor.dispose();
     }
   });
 });

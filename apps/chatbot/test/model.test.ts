@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disposeSeq2Seq, saveModelDir, setSeed, Vocab } from '@rnnkit/core';
-import { Chatbot, DEFAULT_DECODE_SETTINGS } from '../src/chatbot.js';
+import { Chatbot } from '../src/chatbot.js';
+import { chatbotInputSchema, chatbotPredictor, exampleInput, loadChatbot } from '../src/predictor.js';
+import type { ChatbotExtras } from '../src/train.js';
 import { buildDataset, DEFAULT_DATA_CONFIG } from '../src/data/dataset.js';
 import { SEP } from '../src/data/pairs.js';
 import { modelNll } from '../src/evaluate.js';
@@ -53,8 +55,8 @@ describe('chatbot model', () => {
     const bot = new Chatbot(models, data.vocab, dataConfig, cfg);
     bot.reply(['hello']); // warm-up: first calls create lazily built weights and kernels
     const before = tf.memory().numTensors;
-    for (const settings of [DEFAULT_DECODE_SETTINGS, { ...DEFAULT_DECODE_SETTINGS, beam: 1 }, { ...DEFAULT_DECODE_SETTINGS, temperature: 1 }]) {
-      const r = bot.reply(['hello', 'hi', 'what is a zebra ?'], settings);
+    for (const decode of [{}, { beamWidth: 1 }, { temperature: 1 }, { strategy: 'sample' as const, topK: 3 }]) {
+      const r = bot.reply(['hello', 'hi', 'what is a zebra ?'], decode);
       expect(r.unknown).toEqual(['zebra']);
       expect(r.tokens.length).toBeGreaterThan(0);
       for (const t of r.tokens) expect(['<pad>', '<unk>', '<bos>', '<eos>', SEP]).not.toContain(t);
@@ -68,17 +70,51 @@ describe('chatbot model', () => {
     setSeed(6);
     const models = buildChatModel(cfg, data.vocab.size, 6);
     const dir = join(mkdtempSync(join(tmpdir(), 'rnnkit-chatbot-')), 'run');
-    await saveModelDir(join(dir, 'model'), models.train, { app: 'chatbot', data: dataConfig, model: cfg, vocab: data.vocab.toJSON() });
+    const extras: ChatbotExtras = {
+      data: '/corpus', text: dataConfig, model: cfg, vocab: data.vocab.toJSON(), stats: data.stats,
+    };
+    await saveModelDir(join(dir, 'model'), models.train, { app: { name: 'chatbot', version: '0.2.0' }, extras });
     const original = new Chatbot(models, data.vocab, dataConfig, cfg);
-    const loaded = await Chatbot.load(dir); // the train --out directory resolves to its model/ subfolder
+    const loaded = await loadChatbot(dir); // the train --out directory resolves to its model/ subfolder
     expect(loaded.reply(['how are you ?'])).toEqual(original.reply(['how are you ?']));
     original.dispose();
     loaded.dispose();
 
     const other = buildChatModel(cfg, data.vocab.size, 7);
     const otherDir = join(dir, 'other');
-    await saveModelDir(otherDir, other.train, { app: 'textgen' });
+    await saveModelDir(otherDir, other.train, { app: { name: 'textgen', version: '0.2.0' } });
     disposeSeq2Seq(other);
-    await expect(Chatbot.load(otherDir)).rejects.toThrow(/other\/rnnkit\.json: not a chatbot model/);
+    await expect(loadChatbot(otherDir)).rejects.toThrow(/other: holds a textgen model \(use rnnkit-textgen\), not a chatbot model/);
+  });
+
+  test('the predictor: example input, n-best and attention, and bad inputs refused naming the field', async () => {
+    setSeed(8);
+    const predictor = chatbotPredictor(new Chatbot(buildChatModel(cfg, data.vocab.size, 8), data.vocab, dataConfig, cfg));
+    try {
+      expect(chatbotInputSchema.safeParse(exampleInput).success).toBe(true);
+      const out = await predictor.predict({ ...exampleInput, attention: true });
+      expect(out.reply.length).toBeGreaterThan(0);
+      expect(out.alternatives).toBeDefined();
+      expect(out.unknown).toEqual([]);
+      expect(predictor.unknownWords('Hello zebra')).toEqual(['zebra']);
+      const attention = out.attention!;
+      expect(attention.weights.length).toBe(attention.replyTokens.length);
+      for (const row of attention.weights) {
+        expect(row).toHaveLength(attention.inputTokens.length);
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      }
+      // Greedy replies have no alternatives; the same seed samples the same reply.
+      expect((await predictor.predict({ message: 'hello', decode: { strategy: 'greedy' } })).alternatives).toBeUndefined();
+      const sampled = { message: 'hello', decode: { temperature: 1.5, seed: 11 } };
+      expect((await predictor.predict(sampled)).reply).toBe((await predictor.predict(sampled)).reply);
+
+      await expect(predictor.predict({ message: '' })).rejects.toThrow(/^input: field "message": /);
+      await expect(predictor.predict({ message: 'hi', decode: { beamWidth: 0 } })).rejects.toThrow(/^input: field "decode\.beamWidth": /);
+      await expect(predictor.predict({ message: 'hi', decode: { minLen: 30 } })).rejects.toThrow(/^input: field "decode\.minLen": must not exceed maxLen/);
+      await expect(predictor.predict({ message: 'hi', history: Array(21).fill('x') })).rejects.toThrow(/^input: field "history": /);
+      await expect(predictor.predict({ message: 'hi', turns: [] })).rejects.toThrow(/^input: unknown field "turns"/);
+    } finally {
+      predictor.dispose();
+    }
   });
 });

@@ -1,33 +1,39 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_DECODE_SETTINGS, textStreamer, type DecodeSettings, type Reply, type ReplyHooks } from '../src/chatbot.js';
+import { RnnkitError, type DecodingRequest } from '@rnnkit/core';
+import { CHATBOT_DECODE_DEFAULTS, resolveDecoding, textStreamer } from '../src/chatbot.js';
 import { detokenize } from '../src/data/pairs.js';
+import type { ChatbotInput, ChatbotOutput } from '../src/predictor.js';
 import { runRepl, type Responder } from '../src/repl.js';
+
+const START_DECODE: DecodingRequest = { beamWidth: CHATBOT_DECODE_DEFAULTS.beamWidth };
 
 /** Records what the REPL asks for; replies with a count so each answer is distinguishable. */
 class RecordingBot implements Responder {
-  calls: { turns: string[]; settings: DecodeSettings }[] = [];
-  reply(turns: readonly string[], settings: DecodeSettings): Reply {
-    this.calls.push({ turns: [...turns], settings: { ...settings } });
-    const unknown = turns[turns.length - 1].includes('zzyzx') ? ['zzyzx'] : [];
-    return { text: `answer ${this.calls.length}`, tokens: [], score: -1, alternatives: [], unknown, contextTokens: [], attention: [] };
+  calls: { turns: string[]; decode: DecodingRequest }[] = [];
+  async stream(input: ChatbotInput): Promise<ChatbotOutput> {
+    this.calls.push({ turns: [...(input.history ?? []), input.message], decode: { ...input.decode } });
+    const unknown = input.message.includes('zzyzx') ? ['zzyzx'] : [];
+    return { reply: `answer ${this.calls.length}`, tokens: [], score: -1, unknown };
   }
 }
 
-/** Streams its words like Chatbot does with beam 1 or sampling, and answers in one go with beam search. */
+/** Streams its words like the chatbot predictor does with greedy decoding or sampling, and answers in one go with beam search. */
 class StreamingBot implements Responder {
-  reply(turns: readonly string[], settings: DecodeSettings, hooks: ReplyHooks = {}): Reply {
-    const unknown = turns[turns.length - 1].includes('zzyzx') ? ['zzyzx'] : [];
-    hooks.onStart?.(unknown);
+  unknownWords(message: string): string[] {
+    return message.includes('zzyzx') ? ['zzyzx'] : [];
+  }
+
+  async stream(input: ChatbotInput, onText: (piece: string) => void): Promise<ChatbotOutput> {
     const tokens = ['i', "'", 'm', 'fine', ',', 'thanks', '.'];
     const text = detokenize(tokens, 'en');
-    if (settings.beam === 1 || settings.temperature > 0) {
-      const streamer = textStreamer('en', (piece) => hooks.onText?.(piece));
+    if (resolveDecoding(input.decode).strategy !== 'beam') {
+      const streamer = textStreamer('en', onText);
       for (const token of tokens) streamer.push(token);
       const rest = streamer.flush();
-      if (rest) hooks.onText?.(rest);
+      if (rest) onText(rest);
     }
-    return { text, tokens, score: -1, alternatives: [], unknown, contextTokens: [], attention: [] };
+    return { reply: text, tokens, score: -1, unknown: this.unknownWords(input.message) };
   }
 }
 
@@ -36,7 +42,7 @@ async function session(lines: string, bot: Responder, endInput = true): Promise<
   const output = new PassThrough();
   let out = '';
   output.on('data', (d) => (out += String(d)));
-  const done = runRepl({ bot, input, output, settings: { ...DEFAULT_DECODE_SETTINGS } });
+  const done = runRepl({ bot, input, output, decode: START_DECODE });
   input.write(lines);
   if (endInput) input.end();
   const code = await done;
@@ -62,8 +68,8 @@ describe('chat REPL on piped streams', () => {
   test('/temp and /beam change the decoding settings; bad values are refused without crashing', async () => {
     const bot = new RecordingBot();
     const { out } = await session('/temp 0.7\nhi\n/beam 3\nhi\n/temp abc\n/beam 0\n/nope\nhi\n', bot);
-    expect(bot.calls.map((c) => [c.settings.temperature, c.settings.beam])).toEqual([
-      [0.7, DEFAULT_DECODE_SETTINGS.beam],
+    expect(bot.calls.map((c) => [c.decode.temperature, c.decode.beamWidth])).toEqual([
+      [0.7, CHATBOT_DECODE_DEFAULTS.beamWidth],
       [0, 3],
       [0, 3],
     ]);
@@ -72,6 +78,31 @@ describe('chat REPL on piped streams', () => {
     expect(out).toContain('(usage: /temp X');
     expect(out).toContain('(usage: /beam N');
     expect(out).toContain('(unknown command /nope');
+  });
+
+  test('/temp and /beam override --strategy; the history sent is bounded; a refused message keeps the chat going', async () => {
+    const bot = new RecordingBot();
+    const refusing: Responder = {
+      stream: (input) => {
+        if (input.message === 'bad') return Promise.reject(new RnnkitError('input: field "message": too long'));
+        return bot.stream(input);
+      },
+    };
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let out = '';
+    output.on('data', (d) => (out += String(d)));
+    const done = runRepl({ bot: refusing, input, output, decode: { strategy: 'greedy', maxLen: 7 } });
+    const many = Array.from({ length: 15 }, (_, i) => `q${i}`).join('\n');
+    input.end(`${many}\nbad\n/temp 0.5\nafter\n`);
+    expect(await done).toBe(0);
+    expect(out).toContain('(input: field "message": too long)\n');
+    const last = bot.calls.at(-1)!;
+    expect(last.turns.at(-1)).toBe('after');
+    expect(last.turns).not.toContain('bad');
+    expect(last.turns.length).toBe(21); // the last 20 turns of history, then the message
+    expect(bot.calls[0].decode).toEqual({ strategy: 'greedy', maxLen: 7 });
+    expect(last.decode).toEqual({ maxLen: 7, strategy: 'sample', temperature: 0.5 });
   });
 
   test('end of input (Ctrl-D) ends the chat cleanly, and unknown words are reported but still answered', async () => {
@@ -90,7 +121,7 @@ describe('chat REPL on piped streams', () => {
       },
     });
     const input = new PassThrough();
-    const done = runRepl({ bot: new StreamingBot(), input, output, settings: { ...DEFAULT_DECODE_SETTINGS, beam: 1 } });
+    const done = runRepl({ bot: new StreamingBot(), input, output, decode: { ...START_DECODE, beamWidth: 1 } });
     input.end('hello zzyzx\n/beam 4\nhello\n');
     expect(await done).toBe(0);
     const out = writes.join('');

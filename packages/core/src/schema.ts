@@ -23,13 +23,20 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = undefined; // BigInt, cycles
+  }
+  if (typeof text !== 'string') return `a ${typeof v}`; // functions, symbols
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 /** One line for the first problem zod found; `where` names the file or thing validated ("input", "a.json"). */
 export function describeSchemaError(error: z.ZodError, where: string, root?: unknown): string {
-  const issue = error.issues[0];
+  // An unknown field explains a missing one better than the other way round ({"txt": ...} for "text").
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
   if (!issue) return `${where}: invalid`;
   if (issue.code === 'unrecognized_keys') {
     const parent = fieldPath(issue.path);

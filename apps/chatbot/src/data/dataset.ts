@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { UNK, Vocab } from '@rnnkit/core';
 import type { Conversation } from './conversation.js';
-import { makePairs, SEP, type Lang, type Pair, type PairStats } from './pairs.js';
+import { makePairs, SEP, type Pair, type PairStats } from './pairs.js';
 
 /**
  * The chatbot dataset: conversations split into training and held-out parts, a vocabulary built on the training
@@ -11,19 +12,21 @@ import { makePairs, SEP, type Lang, type Pair, type PairStats } from './pairs.js
  * held-out answers into training.
  */
 
-export interface DataConfig {
-  lang: Lang;
-  history: number;
-  maxContextLen: number;
-  maxResponseLen: number;
+/** How conversations become pairs, as recorded in the model directory (extras.text): evaluate rebuilds the split with it. */
+export const dataConfigSchema = z.strictObject({
+  lang: z.enum(['en', 'zh']),
+  history: z.number().int().min(1),
+  maxContextLen: z.number().int().min(1),
+  maxResponseLen: z.number().int().min(1),
   /** Words seen fewer times in the training split are out of the vocabulary (<unk>). */
-  minCount: number;
+  minCount: z.number().int().min(1),
   /** Pairs whose response has a larger share of <unk> tokens are dropped. */
-  maxUnknownRatio: number;
+  maxUnknownRatio: z.number().min(0).max(1),
   /** Fraction of conversations held out for evaluation. */
-  heldOut: number;
-  splitSeed: number;
-}
+  heldOut: z.number().min(0).max(1),
+  splitSeed: z.number().int(),
+});
+export type DataConfig = z.output<typeof dataConfigSchema>;
 
 export const DEFAULT_DATA_CONFIG: DataConfig = {
   lang: 'en',

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, fetchCached, RnnkitError } from '@rnnkit/core';
+import { cacheDir, fetchCached, resolveDataPath, RnnkitError } from '@rnnkit/core';
 import { parseChatterbotYaml, readChatterbotDir } from './chatterbot.js';
 import type { ReadResult } from './conversation.js';
 import { readCornellDir } from './cornell.js';
@@ -9,7 +9,8 @@ import type { Lang } from './pairs.js';
 /**
  * Finds and reads the dialog corpus: --data (a ChatterBot folder or .yml file, or a folder holding the Cornell
  * files), else $RNNKIT_DATA_DIR/dialogs/chatterbot/<language>, else the cache, else a download of the ChatterBot
- * files from GitHub at the commit the shared copy was taken from.
+ * files from GitHub at the commit the shared copy was taken from. The lookup is core's resolveDataPath; only the
+ * download (a folder of files, not one URL) is the app's.
  */
 
 const CORPUS_COMMIT = 'a01efece26661309b870af0251d96f94ee09fb19';
@@ -46,32 +47,40 @@ export function readCorpusPath(path: string): LoadedCorpus {
   return { ...parseChatterbotYaml(readFileSync(path, 'utf8'), path), source: path, format: 'chatterbot' };
 }
 
-export async function loadCorpus(dataFlag: string | undefined, lang: Lang): Promise<LoadedCorpus> {
-  if (dataFlag !== undefined && dataFlag !== '') return readCorpusPath(dataFlag);
+/**
+ * The corpus path: core's resolveDataPath (--data, else $RNNKIT_DATA_DIR/dialogs/chatterbot/<language>, else the
+ * cache), and when that finds nothing, or only the cache (which an interrupted download may have left incomplete),
+ * a download of the missing ChatterBot files into the cache (files already there are not fetched again).
+ */
+export async function resolveCorpusPath(dataFlag: string | undefined, lang: Lang): Promise<string> {
   const { folder, names } = CORPUS_FILES[lang];
   const relative = join('dialogs', 'chatterbot', folder);
-  const tried: string[] = [];
-  const dataDir = process.env.RNNKIT_DATA_DIR;
-  if (dataDir) {
-    const dir = join(dataDir, relative);
-    if (existsSync(dir)) return readCorpusPath(dir);
-    tried.push(`$RNNKIT_DATA_DIR/${relative} (${dir}): not found`);
-  } else {
-    tried.push('$RNNKIT_DATA_DIR: not set');
-  }
   const cached = join(cacheDir(), relative);
+  let notFound: string | undefined;
   try {
-    // fetchCached returns at once for files already in the cache, so this also serves a complete cache offline.
+    const found = await resolveDataPath(dataFlag, relative);
+    if (found !== cached) return found;
+  } catch (err) {
+    if ((dataFlag !== undefined && dataFlag !== '') || !(err instanceof RnnkitError)) throw err;
+    notFound = err.message;
+  }
+  const source = `${CORPUS_URL}/${folder}`;
+  try {
     for (const name of names) {
-      await fetchCached(`${CORPUS_URL}/${folder}/${name}.yml`, join(cached, `${name}.yml`), { timeoutMs: 20_000 });
+      await fetchCached(`${source}/${name}.yml`, join(cached, `${name}.yml`), { timeoutMs: 20_000 });
     }
   } catch (err) {
-    tried.push(`cache ${cached} + download from ${CORPUS_URL}/${folder}: ${(err as Error).message}`);
-    throw new RnnkitError(
-      `could not find the ChatterBot corpus (${folder}). Looked in:\n  - --data flag: not given\n` +
-        tried.map((t) => `  - ${t}`).join('\n') +
-        '\nPass --data PATH or set RNNKIT_DATA_DIR.',
-    );
+    const reason = `download from ${source}: ${(err as Error).message}`;
+    // resolveDataPath lists every place it looked; its last entry is the download it could not try (no single URL).
+    if (notFound?.includes(NO_URL)) throw new RnnkitError(notFound.replace(NO_URL, reason));
+    throw new RnnkitError(`could not complete the ChatterBot corpus (${folder}) in the cache ${cached}: ${reason}. Pass --data PATH or set RNNKIT_DATA_DIR.`);
   }
-  return readCorpusPath(cached);
+  return cached;
+}
+
+/** What core's resolveDataPath says about the download step of a dataset without a single URL. */
+const NO_URL = 'download: no URL known for this file';
+
+export async function loadCorpus(dataFlag: string | undefined, lang: Lang): Promise<LoadedCorpus> {
+  return readCorpusPath(await resolveCorpusPath(dataFlag, lang));
 }

@@ -140,7 +140,8 @@ async function trainingConfig(
   const given = givenConfigValues(cmd, flags);
   const file = typeof opts.config === 'string' ? { path: opts.config, values: readConfigFile(opts.config) } : undefined;
   if (opts.resume === true) {
-    const out = String(given.out ?? file?.values.out ?? overrides.out ?? (app.configSchema.parse({}) as CommonTrainingConfig).out);
+    const defaultOut = (app.configSchema.safeParse({}).data as CommonTrainingConfig | undefined)?.out ?? defaultOutDir(app.name, false);
+    const out = String(given.out ?? file?.values.out ?? overrides.out ?? defaultOut);
     const saved = await readRunConfig(out, app.name);
     if (saved) return resumedConfig(app.configSchema, flags, saved.config, { ...file?.values, ...given }, saved.file);
   }
@@ -328,12 +329,12 @@ export function applyDeprecations(app: AnyApp, argv: string[], warn: (line: stri
   const flags = app.deprecatedFlags ?? {};
   const commands = app.deprecatedCommands ?? {};
   return argv.map((arg, i) => {
-    if (i === 2 && commands[arg]) {
+    if (i === 2 && Object.hasOwn(commands, arg)) {
       warn(`warning: "${arg}" is deprecated and will be removed in the next release; use "${commands[arg]}"`);
       return commands[arg];
     }
     const [name, ...rest] = arg.split('=');
-    if (flags[name]) {
+    if (Object.hasOwn(flags, name)) {
       warn(`warning: ${name} is deprecated and will be removed in the next release; use ${flags[name]}`);
       return [flags[name], ...rest].join('=');
     }

@@ -47,7 +47,9 @@ export function lockRunDir(runDir: string): () => void {
         throw new RnnkitError(`${file}: cannot create the run lock (${(err as Error).message})`);
       }
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      // Our own pid means another run in this process holds it (a lock left by a dead process never has our pid
+      // unless the pid was recycled, which the next attempt after its removal would show).
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
         throw new RnnkitError(`${runDir}: another process (pid ${pid}) is training in this run directory; use another --out`);
       }
       fs.rmSync(file, { force: true }); // stale: its writer died

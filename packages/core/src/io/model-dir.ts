@@ -167,13 +167,13 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
  * Reads a binary file whose size is known from its manifest. The size is checked before anything is read, so a
  * manifest pointing at a device or a huge file cannot make the loader allocate or block.
  */
-async function readBinaryFile(file: string, what: string, expectedBytes?: number): Promise<Uint8Array> {
+async function readBinaryFile(file: string, what: string, expectedBytes?: number, manifestName = 'the manifest'): Promise<Uint8Array> {
   try {
     const stat = await fsp.stat(file);
     if (!stat.isFile()) throw new RnnkitError(`${file}: not a regular file (${what})`);
     if (expectedBytes !== undefined && stat.size !== expectedBytes) {
       const why = stat.size < expectedBytes ? 'the file is truncated' : 'the file does not belong to this manifest';
-      throw new RnnkitError(`${file}: has ${stat.size} bytes but the manifest describes ${expectedBytes} bytes of weights (${why})`);
+      throw new RnnkitError(`${file}: has ${stat.size} bytes but ${manifestName} describes ${expectedBytes} bytes of weights (${why})`);
     }
     return new Uint8Array(await fsp.readFile(file));
   } catch (err) {
@@ -279,7 +279,7 @@ async function readManifestWeights(
     // One file per group (what saveModelDir and tensorsToFiles write) can be size-checked before it is read.
     const expected = group.paths.length === 1 ? expectedGroupBytes(group.weights) : undefined;
     const chunks: Uint8Array[] = [];
-    for (const p of group.paths) chunks.push(await readBinaryFile(path.join(dir, p), `weights listed in ${manifestFile}`, expected));
+    for (const p of group.paths) chunks.push(await readBinaryFile(path.join(dir, p), `weights listed in ${manifestFile}`, expected, path.basename(manifestFile)));
     const groupData = concatTypedArrays(chunks, new Uint8Array(0));
     checkWeightBytes(path.join(dir, group.paths.join('+')), manifestFile, group.weights, groupData.byteLength);
     specs.push(...group.weights);
@@ -312,7 +312,7 @@ async function readMeta(dir: string): Promise<ModelDirMeta> {
     );
   }
   const parsed = metaSchema.safeParse(json);
-  if (!parsed.success) throw new RnnkitError(describeSchemaError(parsed.error, file));
+  if (!parsed.success) throw new RnnkitError(describeSchemaError(parsed.error, file, json));
   return parsed.data;
 }
 

@@ -121,8 +121,8 @@ export async function loadCheckpoint(
  * rnnkit.json must therefore agree with this run's record on the app and on every extras field (vocab, scaler, model
  * config); a mismatch names the field.
  */
-async function checkSameRun(dir: string, expected: ModelRecord): Promise<void> {
-  const { meta } = await readModelMeta(dir);
+export async function checkSameRun(dir: string, expected: ModelRecord): Promise<void> {
+  const { meta } = await readModelMeta(resolveDirWithBackup(dir));
   const file = path.join(dir, 'rnnkit.json');
   if (expected.app && meta.app?.name !== expected.app.name) {
     throw new RnnkitError(`${file}: the checkpoint belongs to ${meta.app ? `a ${meta.app.name}` : 'a non-app'} model, not to ${expected.app.name}; start a fresh run in another --out`);

@@ -7,7 +7,7 @@ import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { runModel } from '../run-model.js';
 import { adamOptimizer } from './adam.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
 import { InterruptGuard } from './interrupt.js';
@@ -315,6 +315,8 @@ class TrainingLoop {
     const resuming = cfg.resume === true && lastDir !== undefined && hasCheckpoint(lastDir);
     if (cfg.resume && lastDir && bestDir) {
       if (resuming) {
+        // The checkpoint must belong to this run (same app, vocabulary, scaler...) before any of its weights load.
+        await checkSameRun(lastDir, this.record);
         if (cfg.earlyStopping && hasCheckpoint(bestDir)) {
           // The in-memory best copy died with the previous process; rebuild it from best/ before loading last/.
           await loadWeightsInto(this.model, bestDir);
@@ -337,7 +339,7 @@ class TrainingLoop {
     }
     this.globalStep = this.st.globalStep;
     this.metricsLog = cfg.metricsLog ? new MetricsLog(cfg.metricsLog, { append: resuming }) : undefined;
-    this.metricsLog?.write({ type: 'start', resumed: resuming, time: new Date().toISOString(), ...cfg.startRecord });
+    this.metricsLog?.write({ ...cfg.startRecord, type: 'start', resumed: resuming, time: new Date().toISOString() });
   }
 
   /** Early stopping's patience ran out (checked before starting another epoch, also right after a resume). */
