@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  RnnkitError, addDecodeFlags, decodeFromFlags, heatmapSvg, intOption, setSeed, writeFileAtomic, type AppDefinition, type DecodingRequest,
+  RnnkitError, addDecodeFlags, decodeFromFlags, heatmapSvg, intOption, setSeed, writeFileAtomic, type AppDefinition, type CommandContext, type DecodingRequest,
 } from '@rnnkit/core';
 import { CHATBOT_DECODE_DEFAULTS } from './chatbot.js';
 import { DEMO_CONFIG, chatbotConfigSchema, type ChatbotConfig } from './config.js';
@@ -21,9 +21,11 @@ and --beam-width 1 greedy decoding. Greedy and sampled replies stream word by wo
 search replies arrive whole, with the other finished beams as alternatives (predict --json).`;
 
 function decodeFlags(cmd: Command): Command {
-  // No default for --beam-width or --temperature: which of them is given decides the strategy (see DECODE_HELP).
-  const { maxLen, minLen, lengthPenalty, noRepeatNgram } = CHATBOT_DECODE_DEFAULTS;
-  return addDecodeFlags(cmd, [...DECODE_FIELDS], { maxLen, minLen, lengthPenalty, noRepeatNgram, seed: 42 }).addHelpText('after', DECODE_HELP);
+  // --beam-width and --temperature get no value by default: which of them is given decides the strategy (see
+  // DECODE_HELP); their help shows the defaults the predictor applies.
+  const { maxLen, minLen, lengthPenalty, noRepeatNgram, beamWidth, temperature } = CHATBOT_DECODE_DEFAULTS;
+  return addDecodeFlags(cmd, [...DECODE_FIELDS], { maxLen, minLen, lengthPenalty, noRepeatNgram, seed: 42 }, undefined, { beamWidth, temperature })
+    .addHelpText('after', DECODE_HELP);
 }
 
 /**
@@ -58,19 +60,14 @@ function conversationFromText(text: string): { message: string; history?: string
   return history.length > 0 ? { message, history } : { message };
 }
 
-/** `predict --attention-svg FILE`: the reply's attention over the input, as an SVG heatmap (a decode of its own). */
-async function writeAttentionSvg(modelDir: string, input: ChatbotInput, file: string, quiet: boolean): Promise<void> {
-  const predictor = await chatbotApp.loadPredictor(modelDir);
-  try {
-    const { attention } = await predictor.predict({ ...input, attention: true });
-    if (!attention || attention.weights.length === 0) return;
-    await writeFileAtomic(file, heatmapSvg({
-      rows: attention.replyTokens, cols: attention.inputTokens, values: attention.weights, title: 'attention: reply token (row) over input token (column)',
-    }));
-    if (!quiet) process.stderr.write(`attention heatmap written to ${file}\n`);
-  } finally {
-    predictor.dispose();
-  }
+/** `predict --attention-svg FILE`: the reply's attention over the input, as an SVG heatmap. */
+async function writeAttentionSvg(output: ChatbotOutput, file: string, ctx: CommandContext): Promise<void> {
+  const { attention } = output;
+  if (!attention || attention.weights.length === 0) return;
+  await writeFileAtomic(file, heatmapSvg({
+    rows: attention.replyTokens, cols: attention.inputTokens, values: attention.weights, title: 'attention: reply token (row) over input token (column)',
+  }));
+  ctx.info(`attention heatmap written to ${file}`);
 }
 
 /** chatbot: Seq2Seq with attention on the ChatterBot corpus; the contract's conversation-in / reply-out app. */
@@ -94,15 +91,16 @@ export const chatbotApp: AppDefinition<ChatbotConfig, ChatbotInput, ChatbotOutpu
     example: exampleInput,
     inputHelp: "the user's message; earlier turns of the conversation, if any, on the lines before it (oldest first)",
     options: (cmd) => decodeFlags(cmd).option('--attention-svg <file>', 'also save the attention of each reply token over the input as an SVG heatmap'),
-    fromText: async (text, flags) => {
-      const input: ChatbotInput = { ...conversationFromText(text), decode: decodeFromFlags(flags) };
-      if (typeof flags.attentionSvg === 'string') await writeAttentionSvg(String(flags.model), input, flags.attentionSvg, flags.quiet === true || flags.json === true);
-      return input;
-    },
-    format: (output) => {
+    fromText: (text, flags) => ({
+      ...conversationFromText(text),
+      decode: decodeFromFlags(flags),
+      ...(typeof flags.attentionSvg === 'string' ? { attention: true } : {}),
+    }),
+    format: (output) => output.reply,
+    after: async (output, flags, ctx) => {
       // Scripts read the reply from stdout; the note about unknown words goes to stderr.
-      if (output.unknown.length > 0) process.stderr.write(`(not understood: ${output.unknown.join(', ')})\n`);
-      return output.reply;
+      if (output.unknown.length > 0 && !ctx.json) process.stderr.write(`(not understood: ${output.unknown.join(', ')})\n`);
+      if (typeof flags.attentionSvg === 'string') await writeAttentionSvg(output, flags.attentionSvg, ctx);
     },
   },
   demo: {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import seedrandom from 'seedrandom';
 import { RnnkitError, cacheDir, fetchCached, shuffledIndices } from '@rnnkit/core';
+import type { DatasetName } from './datasets.js';
 import { readIdxPair, type LabeledImages } from './idx.js';
 import { imageCount, subset, type ImageSet } from './images.js';
 
@@ -18,14 +19,6 @@ import { imageCount, subset, type ImageSet } from './images.js';
  * train on and a disjoint part to test on. Every report says when that happened, because such figures are not
  * comparable with results on the official test set.
  */
-
-export type DatasetName = 'mnist' | 'fashion-mnist';
-export const DATASETS: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
-
-export const CLASS_NAMES: Record<DatasetName, readonly string[]> = {
-  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-  'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-};
 
 type FileRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 

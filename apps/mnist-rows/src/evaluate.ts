@@ -109,18 +109,28 @@ export function misclassifiedPng(set: ImageSet, ev: Evaluation, classNames: read
   return images.length > 0 ? imageGridPng(images) : undefined;
 }
 
+/** What evaluation.json holds, and what `evaluate --json` prints (plus the files written). */
+export interface EvaluationReport {
+  accuracy: number;
+  perClass: ClassResult[];
+  confusion: number[][];
+  /** Where each part of the data came from. */
+  data: string;
+  /** The files written: evaluation.json, confusion.svg and, when any image was misclassified, misclassified.png. */
+  files: string[];
+}
+
 /**
- * Evaluates on `set`, prints the report (the caller prints where the data came from), and writes evaluation.json, confusion.svg and misclassified.png into
- * `outDir`. Returns the evaluation for callers that check it.
+ * Evaluates on `set` and writes evaluation.json, confusion.svg and misclassified.png into `outDir`. Returns the
+ * evaluation, the report and its text (accuracy table, confusion matrix and the files written); the caller prints
+ * it after the line saying where the data came from.
  */
-export async function evaluateAndReport(
+export async function evaluateAndWrite(
   model: tf.LayersModel,
   set: ImageSet,
-  opts: { mode: InputMode; classNames: readonly string[]; outDir: string; dataDescription: string; log?: (line: string) => void },
-): Promise<Evaluation> {
-  const log = opts.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  opts: { mode: InputMode; classNames: readonly string[]; outDir: string; dataDescription: string },
+): Promise<{ evaluation: Evaluation; report: EvaluationReport; text: string }> {
   const ev = evaluateClassifier(model, set, opts.mode, opts.classNames);
-  log(formatEvaluation(ev, opts.classNames));
   await mkdir(opts.outDir, { recursive: true });
   const summary = {
     accuracy: ev.accuracy,
@@ -128,14 +138,17 @@ export async function evaluateAndReport(
     confusion: ev.confusion,
     data: opts.dataDescription,
   };
-  await writeFileAtomic(path.join(opts.outDir, 'evaluation.json'), JSON.stringify(summary, null, 2) + '\n');
-  await writeFileAtomic(path.join(opts.outDir, 'confusion.svg'), confusionSvg(ev, opts.classNames, 'Confusion matrix (rows: true, columns: predicted)'));
+  const file = (name: string) => path.join(opts.outDir, name);
+  await writeFileAtomic(file('evaluation.json'), JSON.stringify(summary, null, 2) + '\n');
+  await writeFileAtomic(file('confusion.svg'), confusionSvg(ev, opts.classNames, 'Confusion matrix (rows: true, columns: predicted)'));
+  const files = [file('evaluation.json'), file('confusion.svg')];
+  const written = [...files];
   const grid = misclassifiedPng(set, ev, opts.classNames);
-  const written = ['evaluation.json', 'confusion.svg'];
   if (grid) {
-    await writeFileAtomic(path.join(opts.outDir, 'misclassified.png'), grid);
-    written.push('misclassified.png (captions: P = predicted class id, T = true class id)');
+    await writeFileAtomic(file('misclassified.png'), grid);
+    files.push(file('misclassified.png'));
+    written.push(`${file('misclassified.png')} (captions: P = predicted class id, T = true class id)`);
   }
-  log(`wrote ${written.map((f) => path.join(opts.outDir, f)).join(', ')}`);
-  return ev;
+  const text = `${formatEvaluation(ev, opts.classNames)}\nwrote ${written.join(', ')}`;
+  return { evaluation: ev, report: { ...summary, files }, text };
 }

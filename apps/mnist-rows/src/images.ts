@@ -7,8 +7,8 @@ import { arrayBatchSource, type BatchSource } from '@rnnkit/core';
  * (784 timesteps of 1 pixel, a long-sequence stress test). Pixels are scaled to 0..1 only when a batch is built.
  */
 
-export type InputMode = 'rows' | 'pixels';
-export const INPUT_MODES: readonly InputMode[] = ['rows', 'pixels'];
+export const INPUT_MODES = ['rows', 'pixels'] as const;
+export type InputMode = (typeof INPUT_MODES)[number];
 
 export interface ImageSet {
   rows: number;

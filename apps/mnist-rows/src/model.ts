@@ -1,25 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError, nextSeed, stackedRecurrent } from '@rnnkit/core';
-import { sequenceShape, type InputMode } from './images.js';
+import { z } from 'zod';
+import { DATASETS } from './datasets.js';
+import { INPUT_MODES, sequenceShape } from './images.js';
 
 /**
  * The classifier: an image read as a sequence (rows: 28 steps × 28 pixels; pixels: 784 steps × 1) by a stack of
  * LSTM or GRU layers, optionally bidirectional; the last layer's final output goes through a dense softmax over
  * the 10 classes. Everything the model needs to be rebuilt is in this plain object, saved next to the weights.
  */
-export interface ModelConfig {
-  mode: InputMode;
+export const modelConfigSchema = z.strictObject({
+  mode: z.enum(INPUT_MODES),
   /** Image size (28 × 28 for MNIST and Fashion-MNIST). */
-  rows: number;
-  cols: number;
-  cell: 'lstm' | 'gru';
+  rows: z.number().int().min(1).max(1024),
+  cols: z.number().int().min(1).max(1024),
+  cell: z.enum(['lstm', 'gru']),
   /** Units of each recurrent layer, bottom first, e.g. [128] or [128, 128]. */
-  units: number[];
-  bidirectional: boolean;
+  units: z.array(z.number().int().min(1)).min(1),
+  bidirectional: z.boolean(),
   /** Input dropout of each recurrent layer (training only). */
-  dropout: number;
-  numClasses: number;
-}
+  dropout: z.number().min(0).max(0.9),
+  numClasses: z.number().int().min(2).max(1000),
+});
+export type ModelConfig = z.output<typeof modelConfigSchema>;
 
 export const DEFAULT_MODEL: ModelConfig = {
   mode: 'rows',
@@ -54,11 +57,27 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
   return tf.model({ inputs: images, outputs: probs, name: `mnist_${cfg.mode}_${cfg.cell}` });
 }
 
-/** Reads a ModelConfig back from a saved model's extras, checking the fields the app relies on. */
-export function modelConfigFrom(extras: Record<string, unknown>, dir: string): ModelConfig {
-  const cfg = extras.model as Partial<ModelConfig> | undefined;
-  if (!cfg || (cfg.mode !== 'rows' && cfg.mode !== 'pixels') || !cfg.rows || !cfg.cols || !cfg.numClasses) {
-    throw new RnnkitError(`${dir}/rnnkit.json: extras.model is missing or incomplete; not an rnnkit-mnist model?`);
-  }
-  return { ...DEFAULT_MODEL, ...cfg };
-}
+/** How the model was split from the data, saved so that `evaluate` rebuilds the identical test split. */
+export const savedSplitSchema = z.strictObject({
+  valFraction: z.number().min(0).max(1),
+  testFraction: z.number().min(0).max(1),
+  splitSeed: z.number().int(),
+  maxTrain: z.number().int().min(1).optional(),
+});
+
+/** What mnist-rows' model directories record besides the weights (read back by loadMnistModel). */
+export const mnistExtrasSchema = z
+  .strictObject({
+    model: modelConfigSchema,
+    dataset: z.enum(DATASETS),
+    classNames: z.array(z.string()).min(2),
+    split: savedSplitSchema,
+    /** True when train, validation and test were all cut from the official test set. */
+    trainedOnTestSet: z.boolean(),
+    /** Where each part of the data came from (printed by train and evaluate). */
+    dataDescription: z.string(),
+    /** The folder the test images were read from (shown by `info`). */
+    data: z.string(),
+  })
+  .refine((e) => e.classNames.length === e.model.numClasses, { message: 'classNames must have one name per class (model.numClasses)', path: ['classNames'] });
+export type MnistExtras = z.output<typeof mnistExtrasSchema>;

@@ -1,67 +1,64 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { RNNKIT_JSON, RnnkitError, loadModelDir, runModel } from '@rnnkit/core';
-import type { SplitConfig } from './data.js';
-import { sequenceShape } from './images.js';
-import { modelConfigFrom, type ModelConfig } from './model.js';
+import { RNNKIT_JSON, RnnkitError, checkModelApp, parseWithSchema, readJsonFile } from '@rnnkit/core';
+import type { DatasetName } from './datasets.js';
+import { mnistExtrasSchema, type MnistExtras } from './model.js';
 import { prepareDigitPng, type InvertMode, type PreparedImage } from './png.js';
-import type { SavedRunInfo } from './train.js';
+import { MNIST_APP, type MnistInput } from './predictor.js';
 
-/** A trained classifier with the run information saved next to it. */
-export interface LoadedClassifier {
-  model: tf.LayersModel;
-  dir: string;
-  info: SavedRunInfo;
-}
-
-/** Loads `dir`, or `dir/model` when given the run directory that `train --out` wrote. */
-export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
-  const modelDir = !existsSync(path.join(dir, RNNKIT_JSON)) && existsSync(path.join(dir, 'model', RNNKIT_JSON)) ? path.join(dir, 'model') : dir;
-  const { model, extras } = await loadModelDir(modelDir);
-  const modelCfg: ModelConfig = modelConfigFrom(extras, modelDir);
-  const classNames = extras.classNames as string[] | undefined;
-  if (!Array.isArray(classNames) || classNames.length !== modelCfg.numClasses) {
-    throw new RnnkitError(`${path.join(modelDir, RNNKIT_JSON)}: extras.classNames is missing or has the wrong length`);
-  }
-  const info: SavedRunInfo = {
-    model: modelCfg,
-    classNames,
-    dataset: extras.dataset as SavedRunInfo['dataset'],
-    split: extras.split as SplitConfig,
-    trainedOnTestSet: Boolean(extras.trainedOnTestSet),
-    dataDescription: String(extras.dataDescription ?? ''),
-  };
-  return { model, dir: modelDir, info };
-}
-
-export interface PngPrediction {
-  image: PreparedImage;
-  /** Classes sorted by probability, most likely first. */
-  ranked: { classId: number; name: string; probability: number }[];
-}
+/**
+ * The command-line side of `predict`: a user's PNG file → the predictor's `{ pixels }` input, prepared the way the
+ * model's training images look (png.ts), plus a text rendering of what the model is shown.
+ */
 
 /**
  * How large the content of a training image is: MNIST digits were fitted into 20×20 of the 28×28 frame;
  * Fashion-MNIST products fill the frame.
  */
-const CONTENT_FIT: Record<string, (size: number) => number> = {
+const CONTENT_FIT: Record<DatasetName, (size: number) => number> = {
   mnist: (size) => Math.round((size * 20) / 28),
   'fashion-mnist': (size) => size,
 };
 
-export function predictPng(clf: LoadedClassifier, file: string, opts: { invert: InvertMode; center: boolean }): PngPrediction {
-  const { model: cfg, classNames, dataset } = clf.info;
-  if (cfg.rows !== cfg.cols) throw new RnnkitError(`${clf.dir}: predict needs a model of square images, not ${cfg.rows}×${cfg.cols}`);
-  const fit = opts.center ? (CONTENT_FIT[dataset] ?? CONTENT_FIT.mnist)(cfg.rows) : undefined;
-  const image = prepareDigitPng(file, { size: cfg.rows, invert: opts.invert, fit });
-  const probs = tf.tidy(() => {
-    const x = tf.tensor3d(image.values, [1, ...sequenceShape(cfg.mode, cfg.rows, cfg.cols)]);
-    return runModel(clf.model, x)[0].dataSync() as Float32Array;
-  });
-  const ranked = Array.from(probs, (probability, classId) => ({ classId, name: classNames[classId], probability }));
-  ranked.sort((a, b) => b.probability - a.probability);
-  return { image, ranked };
+/** The extras of a mnist-rows model directory (or run directory), read without loading the weights. */
+export async function readMnistExtras(modelArg: string): Promise<{ dir: string; extras: MnistExtras }> {
+  const dir = await checkModelApp(modelArg, MNIST_APP);
+  const file = path.join(dir, RNNKIT_JSON);
+  const meta = (await readJsonFile(file, 'model metadata')) as { extras?: unknown } | null;
+  return { dir, extras: parseWithSchema(mnistExtrasSchema, meta?.extras, `${file} (extras)`) };
+}
+
+export interface PngInput {
+  input: MnistInput;
+  image: PreparedImage;
+}
+
+/**
+ * Reads `file` and prepares it for the model in `dir` (its image size, the dataset it was trained on): with
+ * `center`, the content is cropped and centered like the training images (see centerLikeMnist); without it, only
+ * padded and resized.
+ */
+export function pngInput(
+  file: string,
+  modelDir: { dir: string; extras: Pick<MnistExtras, 'model' | 'dataset'> },
+  opts: { invert: InvertMode; center: boolean },
+): PngInput {
+  const { model, dataset } = modelDir.extras;
+  if (model.rows !== model.cols) throw new RnnkitError(`${modelDir.dir}: predict needs a model of square images, not ${model.rows}×${model.cols}`);
+  const fit = opts.center ? CONTENT_FIT[dataset](model.rows) : undefined;
+  const image = prepareDigitPng(file, { size: model.rows, invert: opts.invert, fit });
+  // 0..1 → gray levels 0..255, clamped: area averaging may land a hair outside [0, 1].
+  const pixels = Array.from(image.values, (v) => Math.min(255, Math.max(0, v * 255)));
+  return { input: { pixels }, image };
+}
+
+/** "digit.png: 104×84 resized to 28×28, inverted (light background)" and the prepared image as text. */
+export function describePreparedImage(file: string, image: PreparedImage): string {
+  const resized = image.originalWidth !== image.width || image.originalHeight !== image.height;
+  return (
+    `${file}: ${image.originalWidth}×${image.originalHeight}` +
+    `${resized ? ` resized to ${image.width}×${image.height}` : ''}` +
+    `${image.inverted ? ', inverted (light background)' : ''}\n${asciiImage(image)}\n`
+  );
 }
 
 /** A coarse text rendering of the prepared image, so a user can see what the model was shown. */

@@ -1,12 +1,14 @@
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { setSeed } from '@rnnkit/core';
-import { CLASS_NAMES, DEFAULT_SPLIT, type Splits } from '../src/data.js';
+import type { Splits } from '../src/data.js';
+import { CLASS_NAMES } from '../src/datasets.js';
 import { argmaxRows, formatEvaluation, misclassifiedPng, predictProbs, scorePredictions } from '../src/evaluate.js';
 import type { ImageSet } from '../src/images.js';
 import { buildModel, DEFAULT_MODEL } from '../src/model.js';
-import { trainClassifier } from '../src/train.js';
+import { fitClassifier } from '../src/train.js';
 import { syntheticImages, tempDir } from './fixtures.js';
 
 const names = CLASS_NAMES.mnist;
@@ -57,11 +59,14 @@ describe('evaluation', () => {
     const set = fixtureSet(96, 6, 6);
     const splits: Splits = { train: set, val: fixtureSet(20, 6, 6), test: set, trainedOnTestSet: false, description: 'fixture' };
     const counts: number[] = [];
-    const opts = { epochs: 3, batchSize: 16, learningRate: 1e-2, clipNorm: 1, patience: 5, seed: 4, outDir: tempDir('leak'), progress: 'none' as const };
+    const out = tempDir('leak');
+    const settings = {
+      epochs: 3, batchSize: 16, learningRate: 1e-2, clipNorm: 1, earlyStopping: { patience: 5 }, seed: 4, progress: 'none' as const,
+      checkpointDir: path.join(out, 'checkpoints'), metricsLog: path.join(out, 'metrics.jsonl'),
+    };
     const cfg = { ...DEFAULT_MODEL, rows: 6, cols: 6, cell: 'lstm' as const, units: [5] };
-    const info = { dataset: 'mnist' as const, classNames: names, split: DEFAULT_SPLIT };
     const callbacks = { onBatchEnd: () => void counts.push(tf.memory().numTensors) };
-    const { result } = await trainClassifier(splits, cfg, { ...opts, callbacks }, info);
+    const { result } = await fitClassifier(splits, cfg, { ...settings, callbacks });
     expect(result.history).toHaveLength(3);
     const perEpoch = [counts.slice(0, 6), counts.slice(6, 12), counts.slice(12, 18)];
     expect(counts).toHaveLength(18);

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend, setSeed } from '@rnnkit/core';
-import { CLASS_NAMES, DEFAULT_SPLIT, loadSplits, resolveFiles } from '../src/data.js';
+import { DEFAULT_SPLIT, loadSplits, resolveFiles } from '../src/data.js';
+import { CLASS_NAMES } from '../src/datasets.js';
 import { evaluateClassifier } from '../src/evaluate.js';
 import { buildModel, DEFAULT_MODEL, type ModelConfig } from '../src/model.js';
-import { trainClassifier } from '../src/train.js';
+import { fitClassifier } from '../src/train.js';
 import { tempDir } from './fixtures.js';
 
 /**
@@ -41,22 +42,19 @@ describe('mnist-rows on real MNIST digits', () => {
     expect(untrained.accuracy).toBeLessThan(0.3);
 
     const started = Date.now();
-    const { model, result } = await trainClassifier(
-      splits,
-      cfg,
-      {
-        epochs: BUDGET.epochs,
-        maxStepsPerEpoch: BUDGET.stepsPerEpoch,
-        batchSize: 64,
-        learningRate: 5e-3,
-        clipNorm: 1,
-        patience: 5,
-        seed: 1,
-        outDir: tempDir('it'),
-        progress: 'none',
-      },
-      { dataset: 'mnist', classNames: CLASS_NAMES.mnist, split: DEFAULT_SPLIT },
-    );
+    const out = tempDir('it');
+    const { model, result } = await fitClassifier(splits, cfg, {
+      epochs: BUDGET.epochs,
+      maxStepsPerEpoch: BUDGET.stepsPerEpoch,
+      batchSize: 64,
+      learningRate: 5e-3,
+      clipNorm: 1,
+      earlyStopping: { patience: 5 },
+      seed: 1,
+      checkpointDir: path.join(out, 'checkpoints'),
+      metricsLog: path.join(out, 'metrics.jsonl'),
+      progress: 'none',
+    });
     const ev = evaluateClassifier(model, splits.test, 'rows', CLASS_NAMES.mnist);
     console.log(
       `mnist-rows integration: ${result.history.length} epochs × ≤${BUDGET.stepsPerEpoch} steps in ` +

@@ -4,10 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { saveModelDir, setSeed } from '@rnnkit/core';
-import { CLASS_NAMES, DEFAULT_SPLIT } from '../src/data.js';
-import { buildModel, DEFAULT_MODEL, type ModelConfig } from '../src/model.js';
+import { DEFAULT_SPLIT } from '../src/data.js';
+import { CLASS_NAMES } from '../src/datasets.js';
+import { buildModel, DEFAULT_MODEL, type MnistExtras, type ModelConfig } from '../src/model.js';
 import { inkBox, padToSquare, prepareDigitPng, resizeArea } from '../src/png.js';
-import { loadClassifier, predictPng } from '../src/predict.js';
+import { pngInput, readMnistExtras } from '../src/predict.js';
+import { MNIST_APP, loadMnistModel, mnistPredictor, rankClasses } from '../src/predictor.js';
+import { APP_VERSION } from '../src/version.js';
 import { tempDir } from './fixtures.js';
 
 const dir = tempDir('png');
@@ -87,20 +90,27 @@ describe('user PNG → model input', () => {
     const cfg: ModelConfig = { ...DEFAULT_MODEL, cell: 'gru', units: [8] };
     const model = buildModel(cfg);
     const run = tempDir('model');
-    await saveModelDir(path.join(run, 'model'), model, {
+    const extras: MnistExtras = {
       model: cfg,
       dataset: 'mnist',
-      classNames: CLASS_NAMES.mnist,
+      classNames: [...CLASS_NAMES.mnist],
       split: DEFAULT_SPLIT,
       trainedOnTestSet: true,
       dataDescription: 'fixture',
-    });
-    const clf = await loadClassifier(run); // the run directory works as well as run/model
-    const { ranked, image } = predictPng(clf, barPng('p.png', 56, 40, 26, 30), { invert: 'auto', center: true });
+      data: run,
+    };
+    await saveModelDir(path.join(run, 'model'), model, { app: { name: MNIST_APP, version: APP_VERSION }, extras });
+    // The run directory works as well as run/model.
+    const { input, image } = pngInput(barPng('p.png', 56, 40, 26, 30), await readMnistExtras(run), { invert: 'auto', center: true });
     expect(image.inverted).toBe(true);
+    const predictor = mnistPredictor(await loadMnistModel(run));
+    const output = await predictor.predict(input);
+    predictor.dispose();
+    const ranked = rankClasses(output);
     expect(ranked).toHaveLength(10);
     expect(ranked.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 4);
     for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1].probability).toBeGreaterThanOrEqual(ranked[i].probability);
+    expect([ranked[0].classId, ranked[0].name]).toEqual([output.label, output.className]);
     // Same answer as running the model directly on the prepared image.
     const direct = tf.tidy(() => (model.predict(tf.tensor3d(image.values, [1, 28, 28])) as tf.Tensor).dataSync());
     expect(ranked[0].probability).toBeCloseTo(Math.max(...direct), 5);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAppProgram, defaultOutDir, type AppDefinition } from '@rnnkit/core';
+import { binName, buildAppProgram, defaultOutDir, type AppDefinition } from '@rnnkit/core';
 import { discoverApps, type DiscoveredApp } from './apps.js';
 
 /**
@@ -16,6 +16,8 @@ import { discoverApps, type DiscoveredApp } from './apps.js';
 /** Per app: flags that make `train` tiny, and extra flags for `evaluate` (keep each app's run to a few seconds). */
 const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
   textgen: { train: ['--units', '16', '--embed-dim', '4', '--seq-len', '16', '--batch-size', '8', '--sample-length', '0'], evaluate: [] },
+  chatbot: { train: ['--units', '8', '--embed-dim', '8', '--batch-size', '8'], evaluate: ['--max-replies', '5'] },
+  'mnist-rows': { train: ['--cell', 'gru', '--units', '8', '--max-train', '256'], evaluate: [] },
 };
 
 const COMMON_TRAIN_FLAGS = [
@@ -55,7 +57,8 @@ it('finds every app under apps/, each with tiny settings here', () => {
   for (const a of apps) expect(TINY[a.app.name], `add ${a.app.name} to TINY`).toBeDefined();
 });
 
-const modelDirs = new Map<string, string>();
+/** Trained run dirs by app name, with the app's command (for the wrong-app error). */
+const modelDirs = new Map<string, { dir: string; bin: string }>();
 
 describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
   const out = join(root, name);
@@ -63,7 +66,7 @@ describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
   beforeAll(() => {
     const trained = json(cli(app, ['train', '--out', out, '--epochs', '1', '--max-steps-per-epoch', '2', '--quiet', '--json', ...TINY[name].train]));
     expect(trained.modelDir).toBe(join(out, 'model'));
-    modelDirs.set(name, out);
+    modelDirs.set(name, { dir: out, bin: binName(app.app) });
   }, 600_000);
 
   it('info --json names the app, its parameters, layers and config', () => {
@@ -92,16 +95,20 @@ describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
   });
 
   it("another app's model is refused with the shared error", () => {
-    const other = [...modelDirs.entries()].find(([n]) => n !== name) ?? (name === 'textgen' ? undefined : undefined);
+    const other = [...modelDirs.entries()].find(([n]) => n !== name);
     if (!other) return; // the first app has no other model yet; every later app checks against an earlier one
-    const line = oneLineError(cli(app, ['info', '--model', other[1]]));
-    expect(line).toMatch(new RegExp(`holds a ${other[0]} model \\(use rnnkit-${other[0]}\\), not a ${name} model$`));
+    const [otherName, { dir, bin }] = other;
+    for (const command of ['info', 'evaluate', 'predict']) {
+      const args = command === 'predict' ? ['--input-json', JSON.stringify(app.app.predict.example)] : [];
+      const line = oneLineError(cli(app, [command, '--model', dir, ...args]));
+      expect(line).toBe(`error: ${dir}/model: holds a ${otherName} model (use ${bin}), not a ${name} model`);
+    }
   });
 
   it('--version prints the app, core and tfjs versions', () => {
     const result = cli(app, ['--version']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^rnnkit-\\S+ ${app.app.version.replace(/\./g, '\\.')} \\(@rnnkit/core \\d+\\.\\d+\\.\\d+, tfjs \\d`));
+    expect(result.stdout.startsWith(`${binName(app.app)} ${app.app.version} (@rnnkit/core `)).toBe(true);
   });
 });
 

@@ -117,7 +117,7 @@ function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): C
   // demo runs in its own directory, so that it never resumes or overwrites a real run.
   const overrides: Record<string, unknown> = isDemo ? { out: defaultOutDir(app.name, true), ...app.demo?.defaults } : {};
   const flags = configFlags(app.configSchema, overrides);
-  const cmd = new Command(name).description(isDemo ? (app.demo?.description ?? '') : `train a ${app.name} model`);
+  const cmd = new Command(name).description(isDemo ? (app.demo?.description ?? '') : (app.trainDescription ?? `train a ${app.name} model`));
   addConfigFlags(cmd, flags);
   cmd
     .option('--config <file>', 'training config as JSON or YAML (.yml/.yaml); flags override it')
@@ -127,8 +127,12 @@ function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): C
   return h.action<Record<string, unknown>>(cmd, async (opts, ctx) => {
     const config = await trainingConfig(app, cmd, flags, overrides, opts);
     const run = await runTraining(app, config, opts.resume === true, ctx, { overwrite: isDemo || opts.overwrite === true });
-    if (isDemo && app.demo) await app.demo.show(run, config, ctx);
-    else if (ctx.json) printJson(trainSummary(run));
+    if (isDemo && app.demo) {
+      // Under --json the demo's human-readable result goes to stderr and stdout carries the run's summary.
+      const showCtx = ctx.json ? { ...ctx, out: (line: string) => process.stderr.write(`${line}\n`) } : ctx;
+      await app.demo.show(run, config, showCtx);
+      if (ctx.json) printJson(trainSummary(run));
+    } else if (ctx.json) printJson(trainSummary(run));
     else ctx.out(`model saved to ${run.modelDir} (best epoch ${run.result.bestEpoch}, stop: ${run.result.stopReason})`);
     return run.result.signal ? SIGNAL_EXIT[run.result.signal] : undefined;
   });
@@ -170,7 +174,7 @@ export async function runTraining<C extends CommonTrainingConfig>(
     if (!resume) checkFreshRunDir(runDir, opts.overwrite ?? true);
     const record = runJson(app, config as unknown as Record<string, unknown>);
     writeRunJson(runDir, record);
-    const identity = { name: app.name, version: app.version };
+    const identity = { name: app.name, version: app.version, ...(app.bin ? { bin: app.bin } : {}) };
     const configRecord = config as unknown as Record<string, unknown>;
     const tctx: TrainContext<C> = {
       ...ctx,
@@ -241,14 +245,15 @@ function predictCommand(app: AnyApp, h: CommandHelpers): Command {
         throw new RnnkitError(`--input-json: invalid JSON (${(err as Error).message})`);
       }
     } else {
-      input = await app.predict.fromText(text, flags);
+      input = await app.predict.fromText(text, flags, ctx);
     }
     const dir = await checkModelApp(flags.model, app.name);
     const predictor = await app.loadPredictor(dir);
     try {
       const output = await predictor.predict(input);
       if (ctx.json) printJson(output);
-      else ctx.out(app.predict.format(output));
+      else ctx.out(app.predict.format(output, flags));
+      await app.predict.after?.(output, flags, ctx);
     } finally {
       predictor.dispose();
     }

@@ -28,10 +28,13 @@ export function addDecodeFlags(
   fields: DecodeField[],
   defaults: Partial<Record<DecodeField, string | number>> = {},
   choices?: { strategy?: string[] },
+  /** Defaults that the predictor applies itself: shown in the help, not set as flag values (so they imply nothing). */
+  helpDefaults: Partial<Record<DecodeField, string | number>> = {},
 ): Command {
   for (const field of fields) {
     const spec = FLAGS[field];
-    const option = new Option(spec.flag, spec.help);
+    const shown = helpDefaults[field] !== undefined ? ` (default: ${helpDefaults[field]})` : '';
+    const option = new Option(spec.flag, `${spec.help}${shown}`);
     if (field === 'strategy') option.choices(choices?.strategy ?? ['greedy', 'sample', 'beam']);
     else option.argParser(spec.parse as (v: string) => never);
     if (defaults[field] !== undefined) option.default(defaults[field]);

@@ -17,6 +17,8 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
   description: string;
   /** The binary name when it is not `rnnkit-<name>`. */
   bin?: string;
+  /** The train command's help line (default: "train a <name> model"). */
+  trainDescription?: string;
   /**
    * The training config: core's common fields plus the app's own (`trainingConfigSchema`). It generates the
    * train/demo flags and their help, validates `--config` files, and is saved with the run and the model.
@@ -40,9 +42,11 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
     /** The positional argument or --file is a path the app reads itself (an image), not text. */
     inputIsPath?: boolean;
     /** Turns the text (and the command's flags) into the predictor's input; `--input-json` skips this. */
-    fromText(text: string, flags: Record<string, unknown>): I | Promise<I>;
+    fromText(text: string, flags: Record<string, unknown>, ctx: CommandContext): I | Promise<I>;
     /** The human-readable rendering of an output (`--json` prints the output itself). */
-    format(output: O): string;
+    format(output: O, flags: Record<string, unknown>): string;
+    /** Side outputs of a prediction that the command's own flags ask for (e.g. an attention SVG), after printing. */
+    after?(output: O, flags: Record<string, unknown>, ctx: CommandContext): Promise<void> | void;
     /** A small valid input: for the help, docs, the server's OpenAPI example and the contract test. */
     example: I;
   };

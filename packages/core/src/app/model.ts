@@ -16,7 +16,7 @@ export interface LoadedAppModel<E> {
 
 /** The one error for a model that another app wrote (the same words in every app, CLI and server). */
 export function wrongAppError(dir: string, want: string, meta: ModelDirMeta): RnnkitError {
-  const found = meta.app ? `a ${meta.app.name} model (use rnnkit-${meta.app.name})` : 'a model saved without an app';
+  const found = meta.app ? `a ${meta.app.name} model (use ${meta.app.bin ?? `rnnkit-${meta.app.name}`})` : 'a model saved without an app';
   return new RnnkitError(`${dir}: holds ${found}, not a ${want} model`);
 }
 

@@ -66,6 +66,11 @@ export interface ResolveDataOptions {
   url?: string;
   /** File name inside the cache directory; default: `relativePath`. */
   cacheName?: string;
+  /**
+   * For datasets that are not one file at one URL (a folder of files): fills `cachePath` itself, replacing the
+   * single-URL download. Its error message is listed like a failed download.
+   */
+  download?: (cachePath: string) => Promise<void>;
   timeoutMs?: number;
 }
 
@@ -94,7 +99,14 @@ export async function resolveDataPath(
   const cached = path.join(cacheDir(), opts.cacheName ?? relativePath);
   if (isNonEmptyFile(cached)) return cached;
   tried.push(`cache ${cached}: not found`);
-  if (opts.url) {
+  if (opts.download) {
+    try {
+      await opts.download(cached);
+      return cached;
+    } catch (err) {
+      tried.push(`download: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else if (opts.url) {
     try {
       return await fetchCached(opts.url, cached, { timeoutMs: opts.timeoutMs });
     } catch (err) {

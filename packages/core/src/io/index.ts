@@ -6,8 +6,11 @@ export {
   tensorsToFiles,
   readTensorFiles,
   readJsonFile,
+  readModelMeta,
+  resolveModelDirArg,
+  RUN_MODEL_SUBDIR,
   MODEL_JSON,
   WEIGHTS_BIN,
   RNNKIT_JSON,
 } from './model-dir.js';
-export type { ModelDirMeta, NamedTensor, SaveModelDirOptions } from './model-dir.js';
+export type { ModelDirMeta, NamedTensor, SaveModelDirOptions, ModelRecord, AppIdentity } from './model-dir.js';
