@@ -22,7 +22,7 @@ describe('new-app scaffold', () => {
     expect(scaffold.status, scaffold.output).toBe(0);
     const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('@rnnkit/toy-check');
-    expect(pkg.bin).toEqual({ 'rnnkit-toy-check': './dist/cli.js' });
+    expect(pkg.bin).toEqual({ 'rnnkit-toy-check': './bin/cli.js' });
     expect(readFileSync(join(target, 'src', 'cli.ts'), 'utf8')).not.toContain('__NAME__');
 
     const tsc = join(root, 'node_modules', '.bin', 'tsc');
