@@ -8,7 +8,7 @@
  * A zero forecast (naive) has no direction, so it only scores on the rare days the close did not move at all.
  */
 import { directionalAccuracy, lineChartSvg, mae, mape, mase, rmse } from '@rnnkit/core';
-import { METHODS, type Backtest, type MethodName, type TickerBacktest } from './train.js';
+import { METHODS, type Backtest, type MethodName, type TickerBacktest } from './backtest.js';
 
 export interface MethodScores {
   rmse: number;

@@ -5,15 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nextSeed, runModel, stackedRecurrent } from '@rnnkit/core';
-
-export interface ForecasterConfig {
-  cell: 'gru' | 'lstm';
-  units: number[];
-  dropout: number;
-  lookback: number;
-  numFeatures: number;
-  horizon: number;
-}
+import type { ForecasterConfig } from './extras.js';
 
 export function buildForecaster(cfg: ForecasterConfig): tf.LayersModel {
   const input = tf.input({ shape: [cfg.lookback, cfg.numFeatures], name: 'window' });

@@ -2,85 +2,40 @@
  * Walk-forward (rolling-origin) backtest and training.
  *
  * Fold 0: a fresh model is trained on every ticker's windows before the test period (the most recent
- * `valFraction` of them held out for early stopping). Each later fold fine-tunes the same model for
+ * VAL_FRACTION of them held out for early stopping). Each later fold fine-tunes the same model for
  * `fineTuneEpochs` on all windows whose targets are known by that fold's first origin, then forecasts the fold.
  * Finally the model is fine-tuned once more on every window, which is the model saved for `forecast`.
  * Baselines forecast the very same origins, so every number in the table compares like with like.
  */
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
-import { arrayBatchSource, concatTypedArrays, meanSquaredError, takeRows, train, type BatchSource, type LossFn, type TrainResult } from '@rnnkit/core';
+import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import {
+  arrayBatchSource, concatTypedArrays, lossCurveSvg, meanSquaredError, RnnkitError, saveModelDir, setSeed, takeRows, train,
+  writeFileAtomic, type BatchSource, type LossFn, type TrainConfig, type TrainContext, type TrainedRun, type TrainResult,
+} from '@rnnkit/core';
 import { BASELINES, baselineReturns } from './baselines.js';
-import { FEATURE_NAMES } from './data/features.js';
-import { originRow, trainEndBefore, unscaleReturns, type TickerWindows, type WindowConfig } from './data/dataset.js';
-import { buildForecaster, predictWindows, type ForecasterConfig } from './model.js';
+import { BACKTEST_FILE, type Backtest, type TickerBacktest } from './backtest.js';
+import { SMA_WINDOW, VAL_FRACTION, type StocksConfig } from './config.js';
+import { buildTickerWindows, originRow, trainEndBefore, unscaleReturns, type TickerWindows } from './data/dataset.js';
+import { computeFeatures, FEATURE_NAMES } from './data/features.js';
+import { loadSeries } from './data/load.js';
+import { normalizeTicker } from './data/tickers.js';
+import type { PriceSeries } from './data/prices.js';
+import { backtestChartSvg, evaluateBacktest, formatReport } from './evaluate.js';
+import type { ForecasterConfig, StocksExtras } from './extras.js';
+import { errorBand } from './forecast.js';
+import { buildForecaster, predictWindows } from './model.js';
 
-export interface StocksConfig extends WindowConfig {
-  cell: 'gru' | 'lstm';
-  units: number[];
-  /** 'mae' optimises what MASE measures (the median, robust to the fat tails of daily returns); 'mse' the mean. */
-  loss: 'mae' | 'mse';
-  dropout: number;
-  epochs: number;
-  fineTuneEpochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Global gradient-norm clipping; 0 = off. */
-  clipNorm: number;
-  /** Early stopping of the first fold (the only one with validation data); 0 = off. */
-  patience: number;
-  valFraction: number;
-  smaWindow: number;
-  seed: number;
-  /** Caps optimizer steps per epoch (keeps CI runs cheap); undefined = full epochs. */
-  maxStepsPerEpoch?: number;
-}
-
-export const DEFAULT_CONFIG: StocksConfig = {
-  lookback: 30,
-  horizon: 5,
-  testFraction: 0.2,
-  folds: 4,
-  cell: 'gru',
-  units: [32],
-  loss: 'mae',
-  dropout: 0,
-  epochs: 20,
-  fineTuneEpochs: 2,
-  batchSize: 64,
-  learningRate: 1e-3,
-  clipNorm: 1,
-  patience: 4,
-  valFraction: 0.15,
-  smaWindow: 5,
-  seed: 1,
-};
-
-export const METHODS = ['model', ...BASELINES] as const;
-export type MethodName = (typeof METHODS)[number];
-
-/** Forecasts of one ticker at every test origin; returns are log returns for the `horizon` days after the origin. */
-export interface TickerBacktest {
-  ticker: string;
-  /** Date and close of each origin (the forecast is made after that close). */
-  originDates: string[];
-  originClose: number[];
-  /** Date of the first forecast day (the next trading row) per origin. */
-  targetDates: string[];
-  fold: number[];
-  actual: number[][];
-  forecasts: Record<MethodName, number[][]>;
-}
-
-export interface Backtest {
-  horizon: number;
-  tickers: TickerBacktest[];
-}
+/** The config fields the walk-forward reads (the rest of StocksConfig is where data and output go). */
+export type WalkForwardConfig = Pick<StocksConfig,
+  'lookback' | 'horizon' | 'testFraction' | 'folds' | 'cell' | 'units' | 'loss' | 'dropout' | 'epochs' | 'fineTuneEpochs' |
+  'batchSize' | 'lr' | 'clipNorm' | 'patience' | 'seed' | 'maxStepsPerEpoch'>;
 
 /** Mean absolute error over every forecast day of the batch. */
 export const meanAbsoluteError: LossFn = (yTrue, yPred) => tf.tidy(() => tf.mean(tf.abs(tf.sub(yTrue, yPred))) as tf.Scalar);
 
-export function forecasterConfig(cfg: StocksConfig): ForecasterConfig {
+export function forecasterConfig(cfg: WalkForwardConfig): ForecasterConfig {
   return {
     cell: cfg.cell, units: cfg.units, dropout: cfg.dropout,
     lookback: cfg.lookback, numFeatures: FEATURE_NAMES.length, horizon: cfg.horizon,
@@ -91,7 +46,7 @@ export function forecasterConfig(cfg: StocksConfig): ForecasterConfig {
 function batchSource(
   data: TickerWindows[],
   ranges: [number, number][],
-  cfg: StocksConfig,
+  cfg: WalkForwardConfig,
   shuffle: boolean,
 ): BatchSource | undefined {
   const xRow = cfg.lookback * FEATURE_NAMES.length;
@@ -121,10 +76,14 @@ function batchSource(
 
 
 export interface WalkForwardOptions {
-  /** Where checkpoints and metrics logs go; nothing is written when undefined. */
+  /** Where checkpoints (`checkpoints/<phase>/`) and metrics logs (`metrics*.jsonl`) go; nothing is written when undefined. */
   outDir?: string;
-  resume?: boolean;
-  progress?: 'auto' | 'bar' | 'lines' | 'none';
+  /**
+   * core train() settings shared by every phase (from the run's `ctx.trainSettings`): resume, progress, the metrics
+   * logs' start record and the checkpoints' record. Each phase sets its own epochs, early stopping, checkpoint
+   * directory and metrics log.
+   */
+  settings?: Pick<TrainConfig, 'resume' | 'progress' | 'startRecord' | 'checkpointRecord'>;
   log?: (line: string) => void;
 }
 
@@ -135,7 +94,7 @@ export interface WalkForwardResult {
   interrupted: boolean;
 }
 
-export async function walkForward(data: TickerWindows[], cfg: StocksConfig, opts: WalkForwardOptions = {}): Promise<WalkForwardResult> {
+export async function walkForward(data: TickerWindows[], cfg: WalkForwardConfig, opts: WalkForwardOptions = {}): Promise<WalkForwardResult> {
   const log = opts.log ?? (() => {});
   const model = buildForecaster(forecasterConfig(cfg));
   const phases: WalkForwardResult['phases'] = [];
@@ -143,17 +102,17 @@ export async function walkForward(data: TickerWindows[], cfg: StocksConfig, opts
 
   const runPhase = async (name: string, trainSource: BatchSource, val: BatchSource | undefined, epochs: number) => {
     const result = await train(model, { train: trainSource, val }, cfg.loss === 'mae' ? meanAbsoluteError : meanSquaredError, {
+      ...opts.settings,
       epochs,
       batchSize: cfg.batchSize,
-      learningRate: cfg.learningRate,
+      learningRate: cfg.lr,
       clipNorm: cfg.clipNorm > 0 ? cfg.clipNorm : undefined,
       seed: cfg.seed,
       maxStepsPerEpoch: cfg.maxStepsPerEpoch,
       earlyStopping: val && cfg.patience > 0 ? { patience: cfg.patience } : undefined,
       checkpointDir: opts.outDir ? join(opts.outDir, 'checkpoints', name) : undefined,
       metricsLog: opts.outDir ? join(opts.outDir, name === 'fold-1' ? 'metrics.jsonl' : `metrics-${name}.jsonl`) : undefined,
-      resume: opts.resume,
-      progress: opts.progress,
+      resume: opts.outDir ? opts.settings?.resume : undefined,
     });
     phases.push({ name, result });
     return result;
@@ -163,7 +122,7 @@ export async function walkForward(data: TickerWindows[], cfg: StocksConfig, opts
     const trainEnds = data.map((tw) => trainEndBefore(tw.folds[f].start, cfg.horizon));
     let result: TrainResult;
     if (f === 0) {
-      const valStarts = trainEnds.map((end) => end - Math.max(1, Math.round(end * cfg.valFraction)));
+      const valStarts = trainEnds.map((end) => end - Math.max(1, Math.round(end * VAL_FRACTION)));
       log(`fold 1/${cfg.folds}: training on ${sum(valStarts)} windows, validating on ${sum(trainEnds) - sum(valStarts)}`);
       result = await runPhase(
         'fold-1',
@@ -196,7 +155,7 @@ function emptyTickerBacktest(ticker: string): TickerBacktest {
 }
 
 /** Forecasts fold f's test windows of one ticker with the model and every baseline. */
-function recordFold(out: TickerBacktest, tw: TickerWindows, f: number, model: tf.LayersModel, cfg: StocksConfig): void {
+function recordFold(out: TickerBacktest, tw: TickerWindows, f: number, model: tf.LayersModel, cfg: WalkForwardConfig): void {
   const { start, end } = tw.folds[f];
   const xRow = cfg.lookback * FEATURE_NAMES.length;
   const x = tw.windows.x.subarray(start * xRow, end * xRow);
@@ -210,6 +169,101 @@ function recordFold(out: TickerBacktest, tw: TickerWindows, f: number, model: tf
     out.fold.push(f);
     out.actual.push(table.returns.slice(origin + 1, origin + 1 + cfg.horizon));
     out.forecasts.model.push(predicted[w - start]);
-    for (const name of BASELINES) out.forecasts[name].push(baselineReturns(name, table, origin, cfg.horizon, cfg.smaWindow));
+    for (const name of BASELINES) out.forecasts[name].push(baselineReturns(name, table, origin, cfg.horizon, SMA_WINDOW));
   }
+}
+
+export function prepareWindows(series: PriceSeries[], cfg: Pick<WalkForwardConfig, 'lookback' | 'horizon' | 'testFraction' | 'folds'>): TickerWindows[] {
+  return series.map((s) => buildTickerWindows(computeFeatures(s), cfg));
+}
+
+/** Where the prices came from, for `info`: --data as given (absolute), else the folder of the default files. */
+export function describeDataSource(dataFlag: string | undefined, series: PriceSeries[]): string {
+  if (dataFlag) return resolve(dataFlag);
+  const dirs = [...new Set(series.map((s) => dirname(resolve(s.file))))];
+  return dirs.length === 1 ? dirs[0] : series.map((s) => resolve(s.file)).join(', ');
+}
+
+/** The extras of the run's checkpoints (no bands yet) and of its final model (with them). */
+export function stocksExtras(data: TickerWindows[], cfg: WalkForwardConfig, source: string, backtest?: Backtest): StocksExtras {
+  return {
+    model: forecasterConfig(cfg),
+    features: [...FEATURE_NAMES],
+    tickers: Object.fromEntries(
+      data.map((tw, i) => [
+        tw.ticker,
+        {
+          scaler: tw.scaler.toJSON() as StocksExtras['tickers'][string]['scaler'],
+          lastDate: tw.table.dates[tw.table.dates.length - 1],
+          ...(backtest ? { band: errorBand(backtest.tickers[i], cfg.horizon) } : {}),
+        },
+      ]),
+    ),
+    data: source,
+  };
+}
+
+export interface StocksRun extends TrainedRun {
+  /** The final model (the caller disposes it); undefined when the run was interrupted. */
+  model?: tf.LayersModel;
+  backtest: Backtest;
+  phases: WalkForwardResult['phases'];
+  series: PriceSeries[];
+}
+
+/**
+ * stocks' `train`: walk-forward backtest (fold 1 trained, later folds fine-tuned, each forecast before it is trained
+ * on), then the final fine-tune on all windows, saved with its scalers, error bands and the backtest (backtest.json).
+ * Prints the evaluation table, writes loss.svg (fold 1's curve) and the --plot chart.
+ */
+export async function trainStocks(cfg: StocksConfig, ctx: TrainContext<StocksConfig>): Promise<StocksRun> {
+  if (cfg.maxSeconds !== undefined) throw new RnnkitError('--max-seconds is not supported by stocks; cap the run with --max-steps-per-epoch');
+  const started = Date.now();
+  // Phase 1: data. Scalers are fitted per ticker on rows before the first test origin (dataset.ts).
+  setSeed(cfg.seed);
+  const series = await loadSeries(cfg.data, cfg.tickers);
+  for (const s of series) for (const note of s.notes) ctx.info(`note: ${note}`);
+  const data = prepareWindows(series, cfg);
+  const source = describeDataSource(cfg.data, series);
+  ctx.info(`data: ${source}: ${series.map((s) => `${s.ticker} ${s.dates.length} days`).join(', ')}`);
+
+  // Phase 2: walk-forward. Checkpoints record what resuming must match: model config, features, scalers, data.
+  const settings = ctx.trainSettings(stocksExtras(data, cfg, source));
+  const result = await walkForward(data, cfg, {
+    outDir: ctx.runDir,
+    // The rest of core's settings (epochs, early stopping, checkpoint dir, metrics log) differ per phase: walkForward's.
+    settings: { resume: settings.resume, progress: settings.progress, startRecord: settings.startRecord, checkpointRecord: settings.checkpointRecord },
+    log: (line) => ctx.info(line),
+  });
+  const last = result.phases[result.phases.length - 1];
+  if (result.interrupted) {
+    result.model.dispose();
+    ctx.info(`interrupted in phase ${last.name}: the walk-forward is incomplete, so no model/ was written; checkpoints kept in ${join(ctx.runDir, 'checkpoints')} (rerun with --resume)`);
+    return { modelDir: ctx.modelDir, saved: false, result: last.result, backtest: result.backtest, phases: result.phases, series };
+  }
+
+  // Phase 3: the final model, with the bands of its walk-forward errors and the backtest that `evaluate` reads.
+  const extras = stocksExtras(data, cfg, source, result.backtest);
+  await saveModelDir(ctx.modelDir, result.model, ctx.modelRecord(extras, last.result), {
+    files: { [BACKTEST_FILE]: JSON.stringify(result.backtest) },
+  });
+  const table = formatReport(evaluateBacktest(result.backtest));
+  // The table is train's result; under --json stdout carries core's summary, so the table goes to stderr.
+  if (ctx.json) ctx.info(table);
+  else ctx.out(table);
+  ctx.info(`walk-forward and final model: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const lossSvg = join(ctx.runDir, 'loss.svg');
+  await writeFileAtomic(lossSvg, lossCurveSvg(result.phases[0].result.history, { title: 'Fold 1 training (scaled-return loss)' }));
+  ctx.info(`wrote ${lossSvg} (fold-1 training curve)`);
+  if (cfg.plot) ctx.info(await writeBacktestPlot(cfg.plot, result.backtest));
+  return { modelDir: ctx.modelDir, result: result.phases[0].result, model: result.model, backtest: result.backtest, phases: result.phases, series };
+}
+
+/** Writes the next-day chart of `ticker` (default: the first) to `file`; returns the line saying so. */
+export async function writeBacktestPlot(file: string, backtest: Backtest, ticker?: string, flag = '--ticker'): Promise<string> {
+  const t = ticker ? backtest.tickers.find((b) => b.ticker === normalizeTicker(ticker)) : backtest.tickers[0];
+  if (!t) throw new RnnkitError(`${flag} ${ticker}: not in this backtest (${backtest.tickers.map((b) => b.ticker).join(', ')})`);
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  await writeFileAtomic(file, backtestChartSvg(t));
+  return `wrote ${file} (${t.ticker})`;
 }

@@ -6,11 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, mae, setSeed, StandardScaler, writeFileAtomic } from '@rnnkit/core';
+import { commandContext, initBackend, mae, runTraining, setSeed, StandardScaler, writeFileAtomic } from '@rnnkit/core';
 import {
   backtestChartSvg, buildForecaster, computeFeatures, DEFAULT_CONFIG, evaluateBacktest, forecasterConfig,
-  forecastTicker, formatReport, loadSeries, loadTrained, originRow, predictWindows, prepareWindows, trainAndSave,
-  unscaleReturns, walkForward, FEATURE_NAMES, WARMUP, type PriceSeries, type StocksConfig, type WalkForwardResult,
+  formatReport, inputFromSeries, loadBacktest, loadSeries, originRow, predictWindows, prepareWindows, stocksApp,
+  unscaleReturns, walkForward, FEATURE_NAMES, WARMUP, type PriceSeries, type StocksConfig, type StocksRun, type WalkForwardResult,
 } from '../src/index.js';
 import { tempDir } from './fixtures.js';
 
@@ -20,20 +20,22 @@ if (!process.env.RNNKIT_DATA_DIR) {
 
 // Step-budgeted: 3 epochs x 40 steps for fold 1, 1 x 40 for fold 2 and the final fine-tune.
 const cfg: StocksConfig = {
-  ...DEFAULT_CONFIG, lookback: 20, horizon: 3, folds: 2, units: [16], epochs: 3, fineTuneEpochs: 1, maxStepsPerEpoch: 40, seed: 7,
+  ...DEFAULT_CONFIG, tickers: ['AAPL', 'MSFT'], lookback: 20, horizon: 3, folds: 2, units: [16], epochs: 3, fineTuneEpochs: 1,
+  maxStepsPerEpoch: 40, seed: 7,
 };
 
 /** A cheaper run for the leakage comparison (two of them): the outcome does not matter, only its inputs. */
 async function shortRun(series: PriceSeries[]): Promise<WalkForwardResult> {
   const short = { ...cfg, epochs: 1, maxStepsPerEpoch: 15 };
   setSeed(short.seed);
-  return walkForward(prepareWindows(series, short), short, { progress: 'none' });
+  return walkForward(prepareWindows(series, short), short, { settings: { progress: 'none' } });
 }
 
 describe('stocks on real data (AAPL, MSFT)', () => {
   let series: PriceSeries[];
   let out: string;
-  let trained: Awaited<ReturnType<typeof trainAndSave>>;
+  let trained: StocksRun;
+  const printed: string[] = [];
   let tensorsLeft: number;
   let tensorsOfOneModel: number;
 
@@ -45,23 +47,28 @@ describe('stocks on real data (AAPL, MSFT)', () => {
     tensorsOfOneModel = tf.memory().numTensors - before;
     out = tempDir();
     before = tf.memory().numTensors;
-    setSeed(cfg.seed);
-    trained = await trainAndSave(series, cfg, out, { progress: 'none' });
-    trained.model.dispose();
+    // The app's train through core's runTraining (run.json, lock, checkpoints), as `rnnkit-stocks train` runs it.
+    const ctx = commandContext({ quiet: true, out: (line) => printed.push(line) });
+    trained = (await runTraining(stocksApp, { ...cfg, out }, false, ctx)) as StocksRun;
+    trained.model!.dispose();
     tensorsLeft = tf.memory().numTensors - before;
   });
 
   it('completes, prints the table and saves the model with its backtest', async () => {
-    expect(trained.interrupted).toBe(false);
+    expect(trained.result.interrupted).toBe(false);
+    expect(trained.modelDir).toBe(join(out, 'model'));
     const table = formatReport(evaluateBacktest(trained.backtest));
     for (const word of ['AAPL', 'MSFT', 'overall', 'model', 'naive', 'drift', 'sma', 'MASE']) expect(table).toContain(word);
+    expect(printed).toContain(table);
     expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
-    const loaded = await loadTrained(trained.modelDir);
-    expect(formatReport(evaluateBacktest(loaded.backtest))).toBe(table);
-    const forecast = forecastTicker(loaded.model, series[0], loaded.extras.config, loaded.extras.tickers.AAPL.scaler, loaded.extras.tickers.AAPL.band, 3);
+    expect(existsSync(join(out, 'loss.svg'))).toBe(true);
+    expect(formatReport(evaluateBacktest(await loadBacktest(trained.modelDir)))).toBe(table);
+    const predictor = await stocksApp.loadPredictor(out);
+    const forecast = await predictor.predict(inputFromSeries(series[0], 3));
+    predictor.dispose();
+    expect(forecast.ticker).toBe('AAPL');
     expect(forecast.days).toHaveLength(3);
     forecast.days.forEach((d) => expect(d.low).toBeLessThan(d.high));
-    loaded.model.dispose();
   });
 
   it('writes an SVG with the actual, model and naive series', async () => {

@@ -63,7 +63,7 @@ async function bundle(options: esbuild.BuildOptions): Promise<Bundle> {
     const failure = err as esbuild.BuildFailure;
     if (!failure.errors) throw err;
     const lines = failure.errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
-    throw new Error(`esbuild could not bundle for the browser (${lines.length} errors):\n${lines.join('\n')}`);
+    throw new Error(`esbuild could not bundle for the browser (${lines.length} errors):\n${lines.join('\n')}`, { cause: err });
   }
 }
 

@@ -4,8 +4,9 @@
  */
 import { resolveDataPath, RnnkitError } from '@rnnkit/core';
 import { loadPriceFile, loadTickers, type PriceSeries } from './prices.js';
+import { DEFAULT_TICKERS, normalizeTicker } from './tickers.js';
 
-export const DEFAULT_TICKERS = ['AAPL', 'AMZN', 'CSCO', 'GE', 'GOOGL', 'IBM', 'INTC', 'JPM', 'MSFT', 'XOM'];
+export { DEFAULT_TICKERS, normalizeTicker };
 
 const KAGGLE_URL =
   'https://raw.githubusercontent.com/CNuge/kaggle-code/f1109438d6cfb3ffdaa7d4480437cfbaaedd3236/stock_data/individual_stocks_5yr';
@@ -16,15 +17,19 @@ function defaultLocation(ticker: string): { relative: string; url: string } {
   return { relative: `stocks/sp500-5yr/${ticker}_data.csv`, url: `${KAGGLE_URL}/${ticker}_data.csv` };
 }
 
-export async function loadSeries(dataFlag: string | undefined, tickers: string[]): Promise<PriceSeries[]> {
-  const wanted = tickers.map((t) => t.toUpperCase().replace(/^\^/, ''));
+/**
+ * The price series of `tickers`, from `dataFlag` (a folder or one CSV) or the default locations. `flag` names the
+ * option the tickers came from in errors (--tickers for train, --ticker for forecast, the argument of predict).
+ */
+export async function loadSeries(dataFlag: string | undefined, tickers: string[], flag = '--tickers'): Promise<PriceSeries[]> {
+  const wanted = tickers.map(normalizeTicker);
   if (dataFlag) return loadTickers(dataFlag, wanted);
-  if (wanted.length === 0) throw new RnnkitError('--tickers: give at least one ticker');
+  if (wanted.length === 0) throw new RnnkitError(`${flag}: give at least one ticker`);
   const series: PriceSeries[] = [];
   for (const ticker of wanted) {
     if (!DEFAULT_TICKERS.includes(ticker) && ticker !== 'GSPC') {
       throw new RnnkitError(
-        `--tickers: no default data for ${ticker} (known: ${[...DEFAULT_TICKERS, 'GSPC'].join(', ')}); pass --data FOLDER`,
+        `${flag}: no default data for ${ticker} (known: ${[...DEFAULT_TICKERS, 'GSPC'].join(', ')}); pass --data FOLDER`,
       );
     }
     const { relative, url } = defaultLocation(ticker);

@@ -127,13 +127,15 @@ function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): C
   return h.action<Record<string, unknown>>(cmd, async (opts, ctx) => {
     const config = await trainingConfig(app, cmd, flags, overrides, opts);
     const run = await runTraining(app, config, opts.resume === true, ctx, { overwrite: isDemo || opts.overwrite === true });
-    if (isDemo && app.demo) {
+    const interrupted = run.result.stopReason === 'interrupted';
+    if (isDemo && app.demo && !interrupted) {
       // Under --json the demo's human-readable result goes to stderr and stdout carries the run's summary.
       const showCtx = ctx.json ? { ...ctx, out: (line: string) => process.stderr.write(`${line}\n`) } : ctx;
       await app.demo.show(run, config, showCtx);
-      if (ctx.json) printJson(trainSummary(run));
-    } else if (ctx.json) printJson(trainSummary(run));
-    else ctx.out(`model saved to ${run.modelDir} (best epoch ${run.result.bestEpoch}, stop: ${run.result.stopReason})`);
+    }
+    if (ctx.json) printJson(trainSummary(run));
+    else if (run.saved === false) ctx.out(`no model saved yet (stop: ${run.result.stopReason}); continue with --resume --out ${config.out}`);
+    else if (!isDemo) ctx.out(`model saved to ${run.modelDir} (best epoch ${run.result.bestEpoch}, stop: ${run.result.stopReason})`);
     return run.result.signal ? SIGNAL_EXIT[run.result.signal] : undefined;
   });
 }
@@ -155,8 +157,8 @@ async function trainingConfig(
 function trainSummary(run: TrainedRun) {
   const r = run.result;
   return {
-    modelDir: run.modelDir, stopReason: r.stopReason, bestEpoch: r.bestEpoch, monitor: r.monitor, best: r.best ?? null,
-    epochs: r.history.length, last: r.history.at(-1) ?? null,
+    modelDir: run.saved === false ? null : run.modelDir, stopReason: r.stopReason, bestEpoch: r.bestEpoch, monitor: r.monitor,
+    best: r.best ?? null, epochs: r.history.length, last: r.history.at(-1) ?? null, ...run.report,
   };
 }
 

@@ -101,6 +101,10 @@ export interface TrainContext<C extends CommonTrainingConfig = CommonTrainingCon
 export interface TrainedRun {
   modelDir: string;
   result: TrainResult;
+  /** false when the run stopped before writing its final model (an interrupted multi-phase run); default true. */
+  saved?: boolean;
+  /** The app's own figures of the run (e.g. its evaluation), merged into `train --json`'s summary. */
+  report?: object;
 }
 
 export interface CommandHelpers {
