@@ -2,7 +2,7 @@ import { corpusRouge, RnnkitError, type RougeScores, type Vocab } from '@rnnkit/
 import { leadN, TfIdfSentencePicker, words } from './baselines.js';
 import { median, type Example } from './data/index.js';
 import type { Summarizer } from './model.js';
-import { summarizeTokens, type DecodeSettings } from './summarize.js';
+import { describeDecoding, summarizeTokens, type DecodeSettings } from './summarize.js';
 
 /**
  * ROUGE-1/2/L F1 on test rows for the model and, on the same rows, the lead-N and TF-IDF sentence baselines.
@@ -51,7 +51,7 @@ export function evaluate(rows: Example[], opts: EvalOptions, model?: { summarize
   let decodeSeconds: number | undefined;
   if (model) {
     const t0 = Date.now();
-    const batch = model.settings.beamWidth === 1 ? (opts.batchSize ?? 32) : 1;
+    const batch = model.settings.beamWidth === 1 && !model.settings.sampling ? (opts.batchSize ?? 32) : 1;
     const results = [];
     for (let i = 0; i < rows.length; i += batch) {
       results.push(...summarizeTokens(model.summarizer, model.vocab, rows.slice(i, i + batch).map((r) => r.srcTokens), model.settings));
@@ -59,7 +59,7 @@ export function evaluate(rows: Example[], opts: EvalOptions, model?: { summarize
     decodeSeconds = (Date.now() - t0) / 1000;
     outputs = results.map((r) => r.text);
     unkReplaced = results.reduce((s, r) => s + r.replacedUnk, 0);
-    const name = model.settings.beamWidth === 1 ? 'model (greedy)' : `model (beam ${model.settings.beamWidth})`;
+    const name = `model (${describeDecoding(model.settings)})`;
     systems.unshift({ name, scores: corpusRouge(outputs, references) });
   }
   const samples = rows.slice(0, opts.samples ?? 3).map((r, i) => ({

@@ -4,4 +4,8 @@ export * from './evaluate.js';
 export * from './model.js';
 export * from './pointer.js';
 export * from './summarize.js';
+export * from './config.js';
 export * from './train.js';
+export * from './predictor.js';
+export * from './app.js';
+export * from './version.js';

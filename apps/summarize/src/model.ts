@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildSeq2Seq, type Seq2SeqModels } from '@rnnkit/core';
+import { buildSeq2Seq, cellSchema, type Seq2SeqModels } from '@rnnkit/core';
+import { z } from 'zod';
 
 /**
  * The summarizer network, a pointer-generator (See et al. 2017) on core's attention seq2seq:
  *   1. one word embedding for article and summary (same language; it also lets copied ids mean the same word);
- *   2. a bidirectional GRU/LSTM encoder over the article;
+ *   2. a bidirectional recurrent encoder (GRU by default; any core cell) over the article;
  *   3. a decoder RNN over the summary so far (teacher forcing in training), started from the encoder's final states;
  *   4. attention of each decoder output over the encoder outputs → context vector and attention weights a_t;
  *   5. [context, decoder output] → tanh dense → softmax: P_vocab;
@@ -16,14 +17,16 @@ import { buildSeq2Seq, type Seq2SeqModels } from '@rnnkit/core';
  * article's extended ids; the models here output its three ingredients [P_vocab, a_t, p_gen].
  */
 
-export interface ModelConfig {
-  embedDim: number;
+/** The network's settings (recorded in the model directory; the loader rebuilds the network from them). */
+export const modelConfigSchema = z.strictObject({
+  embedDim: z.number().int().min(1),
   /** Units per encoder direction; the decoder has twice as many. */
-  units: number;
-  cell: 'gru' | 'lstm';
-  attention: 'bahdanau' | 'dot' | 'general';
-  dropout: number;
-}
+  units: z.number().int().min(1),
+  cell: cellSchema,
+  attention: z.enum(['bahdanau', 'dot', 'general']),
+  dropout: z.number().min(0).max(0.95),
+});
+export type ModelConfig = z.output<typeof modelConfigSchema>;
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = { embedDim: 128, units: 128, cell: 'gru', attention: 'bahdanau', dropout: 0.1 };
 
@@ -75,4 +78,10 @@ export function buildSummarizer(cfg: ModelConfig, vocabSize: number, seed?: numb
     name: 'summarizer_step',
   });
   return { config: { ...cfg }, vocabSize, seq2seq, train, step };
+}
+
+/** Frees the summarizer's weights (the step model has step-only layers of its own, so both are disposed). */
+export function disposeSummarizer(s: Summarizer): void {
+  s.train.dispose();
+  s.step.dispose();
 }

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { beamSearch, encodeForDecoding, greedyDecodeBatch, RnnkitError, Vocab, type DecodeResult } from '@rnnkit/core';
-import { decodeTokens, encodeSource } from './data/index.js';
+import {
+  decode, decodingRequestSchema, encodeForDecoding, greedyDecodeBatch, impliedStrategy, RnnkitError, seededRng, Vocab,
+  type DecodeOptions, type DecodeResult, type DecodeStrategy, type DecodingRequest, type Rng, type SampleOptions, type StepFunction,
+  type StepOutput,
+} from '@rnnkit/core';
+// dataset.ts, not data/index.js: decoding uses no Node APIs (predictors run in a browser too).
+import { decodeTokens, encodeSource } from './data/dataset.js';
 import type { Summarizer } from './model.js';
 import { pointerStepFunction } from './pointer.js';
 
 /** Turning source tokens into a summary with a trained pointer-generator. */
 
 export interface DecodeSettings {
-  /** 1 = greedy (batched, fastest); more = beam search. */
+  /** 1 = greedy (batched, fastest); more = beam search. Ignored when `sampling` is set. */
   beamWidth: number;
   maxLen: number;
   minLen: number;
@@ -15,6 +20,16 @@ export interface DecodeSettings {
   lengthPenalty: number;
   /** No n-gram of this size twice in one summary (0 = off). */
   noRepeatNgram: number;
+  /**
+   * Sample each token (temperature / top-k / top-p) instead of greedy or beam search, one article at a time, from
+   * `rng` (default: core's shared seeded generator).
+   */
+  sampling?: SampleOptions & { rng?: Rng };
+  /**
+   * Greedy and sampling: called with each piece of a summary as soon as it is decoded: a word with the space before
+   * it (none before the first word or punctuation), so the pieces concatenate to `text`.
+   */
+  onPiece?: (piece: string, article: number) => void;
 }
 
 export const DEFAULT_DECODE_SETTINGS: DecodeSettings = { beamWidth: 4, maxLen: 20, minLen: 3, lengthPenalty: 1.0, noRepeatNgram: 3 };
@@ -27,6 +42,65 @@ export interface SummaryOutput {
   attention: number[][];
   /** Output positions where the model still produced UNK and the most-attended source word was put instead. */
   replacedUnk: number;
+  /** The decoder's score: log-probability of the summary (EOS included), length-normalized for beam search. */
+  score: number;
+}
+
+/** Sampling's temperature when a request gives none. */
+export const DEFAULT_TEMPERATURE = 1;
+
+/** The strategy of a request: core's impliedStrategy with beam search as summarize's default. */
+export function strategyOf(d: DecodingRequest = {}): DecodeStrategy {
+  return impliedStrategy(d, 'beam');
+}
+
+/** The decoding request fields only sampling uses (refused with greedy or beam search rather than ignored). */
+const SAMPLING_FIELDS = ['temperature', 'topK', 'topP', 'seed'] as const;
+
+/**
+ * Decoding options of a summarize request (core's shared names). Without a strategy: beam search (beamWidth 4),
+ * greedy with beamWidth 1, sampling when a temperature > 0, topK or topP is given (core's impliedStrategy).
+ * beamWidth and lengthPenalty only matter to beam search; temperature, topK, topP and seed only to sampling.
+ */
+export const summarizeDecodeSchema = decodingRequestSchema.superRefine((d, ctx) => {
+  const strategy = strategyOf(d);
+  if (strategy !== 'sample') {
+    for (const key of SAMPLING_FIELDS) {
+      if (d[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only sampling uses it (strategy "sample")' });
+    }
+  }
+  if (strategy !== 'beam' && d.beamWidth !== undefined && d.beamWidth > 1) {
+    ctx.addIssue({ code: 'custom', path: ['beamWidth'], message: `only beam search uses it (strategy is "${strategy}")` });
+  }
+  const maxLen = d.maxLen ?? DEFAULT_DECODE_SETTINGS.maxLen;
+  const minLen = d.minLen ?? DEFAULT_DECODE_SETTINGS.minLen;
+  if (minLen > maxLen) {
+    ctx.addIssue({ code: 'custom', path: [d.minLen !== undefined ? 'minLen' : 'maxLen'], message: `minLen ${minLen} is larger than maxLen ${maxLen}` });
+  }
+});
+
+/** DecodeSettings for a (validated) decoding request; absent fields take DEFAULT_DECODE_SETTINGS. */
+export function decodeSettings(d: DecodingRequest = {}): DecodeSettings {
+  const strategy = strategyOf(d);
+  const D = DEFAULT_DECODE_SETTINGS;
+  return {
+    beamWidth: strategy === 'beam' ? (d.beamWidth ?? D.beamWidth) : 1,
+    maxLen: d.maxLen ?? D.maxLen,
+    minLen: d.minLen ?? D.minLen,
+    lengthPenalty: d.lengthPenalty ?? D.lengthPenalty,
+    noRepeatNgram: d.noRepeatNgram ?? D.noRepeatNgram,
+    ...(strategy === 'sample'
+      ? {
+        sampling: { temperature: d.temperature ?? DEFAULT_TEMPERATURE, topK: d.topK, topP: d.topP, ...(d.seed !== undefined ? { rng: seededRng(d.seed) } : {}) },
+      }
+      : {}),
+  };
+}
+
+/** "greedy", "beam 4" or "sampled": how a setting decodes, for reports. */
+export function describeDecoding(s: DecodeSettings): string {
+  if (s.sampling) return 'sampled';
+  return s.beamWidth === 1 ? 'greedy' : `beam ${s.beamWidth}`;
 }
 
 /** Decoding states for a batch of articles: [...decoderStates, ...context (encodeForDecoding), srcExt]. */
@@ -38,10 +112,15 @@ function initialStates(model: Summarizer, sources: { src: number[]; srcExt: numb
   return [...encoded, tf.tensor2d(ext, [sources.length, width], 'int32')];
 }
 
+/** Joins a token to the text so far: punctuation attaches to the word before it ("india , says" → "india, says"). */
+function piece(textSoFar: string, token: string): string {
+  return textSoFar === '' || /^[.,;:!?%')\]]$/.test(token) ? token : ` ${token}`;
+}
+
 /**
- * Summaries for several tokenized articles (greedy: one batched pass; beam: one article at a time). Any UNK that is
- * still generated (a word neither in the vocabulary nor in the article, so not copyable) is replaced with the source
- * word the decoder attended to most at that step.
+ * Summaries for several tokenized articles (greedy: one batched pass; beam search and sampling: one article at a
+ * time). Any UNK that is still generated (a word neither in the vocabulary nor in the article, so not copyable) is
+ * replaced with the source word the decoder attended to most at that step.
  */
 export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: string[][], settings: DecodeSettings): SummaryOutput[] {
   articles.forEach((a, i) => {
@@ -49,17 +128,48 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
   });
   const sources = articles.map((a) => encodeSource(a, vocab));
   const extSize = vocab.size + Math.max(0, ...sources.map((s) => s.oovs.length));
-  const stepFn = pointerStepFunction(model, extSize);
-  const opts = {
+  // A generated id as a word; UNK becomes the source word attended to most at that step (when the step's attention is known).
+  const word = (id: number, attention: ArrayLike<number> | undefined, r: number) =>
+    id === Vocab.UNK && attention && attention.length > 0
+      ? articles[r][argmax(attention, articles[r].length)]
+      : decodeTokens([id], vocab, sources[r].oovs)[0];
+  let stepFn: StepFunction = pointerStepFunction(model, extSize);
+  let onToken: DecodeOptions['onToken'];
+  let first = 0; // the article of row 0 (sampling decodes one article per call)
+  if (settings.onPiece) {
+    // Streaming needs the step's attention for UNK replacement: keep a copy of each step's extras.
+    const inner = stepFn;
+    let attention = new Float32Array(0);
+    stepFn = {
+      step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
+        const out = inner.step(tokens, states);
+        if (out.extras) attention = (out.extras.dataSync() as Float32Array).slice();
+        return out;
+      },
+    };
+    const texts = articles.map(() => '');
+    const onPiece = settings.onPiece;
+    onToken = (id, row) => {
+      const r = first + row;
+      const width = attention.length / (settings.sampling ? 1 : articles.length);
+      const p = piece(texts[r], word(id, attention.subarray(row * width, (row + 1) * width), r));
+      texts[r] += p;
+      onPiece(p, r);
+    };
+  }
+  const opts: DecodeOptions = {
     bos: Vocab.BOS,
     eos: Vocab.EOS,
     maxLen: settings.maxLen,
     minLen: settings.minLen,
     noRepeatNgram: settings.noRepeatNgram,
     bannedTokens: [Vocab.PAD, Vocab.BOS],
+    onToken,
   };
+  const strategy: DecodeStrategy = settings.sampling ? 'sample' : settings.beamWidth === 1 ? 'greedy' : 'beam';
   let results: DecodeResult[];
-  if (settings.beamWidth === 1) {
+  if (strategy === 'greedy') {
+    // All articles in one batched pass.
     const states = initialStates(model, sources);
     try {
       results = greedyDecodeBatch(stepFn, states, { ...opts, batchSize: sources.length });
@@ -67,10 +177,11 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
       tf.dispose(states);
     }
   } else {
-    results = sources.map((s) => {
+    results = sources.map((s, r) => {
+      first = r;
       const states = initialStates(model, [s]);
       try {
-        return beamSearch(stepFn, states, { ...opts, beamWidth: settings.beamWidth, lengthPenalty: settings.lengthPenalty, numReturn: 1 })[0];
+        return decode(stepFn, states, { ...opts, ...settings.sampling, strategy, beamWidth: settings.beamWidth, lengthPenalty: settings.lengthPenalty, numReturn: 1 })[0];
       } finally {
         tf.dispose(states);
       }
@@ -80,22 +191,22 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
     const srcTokens = articles[r];
     const attention = (res.extras ?? []).slice(0, res.tokens.length).map((row) => row.slice(0, srcTokens.length));
     let replacedUnk = 0;
-    const tokens = decodeTokens(res.tokens, vocab, sources[r].oovs).map((tok, i) => {
-      if (res.tokens[i] !== Vocab.UNK || !attention[i]) return tok;
-      replacedUnk += 1;
-      return srcTokens[argmax(attention[i])];
+    const tokens = res.tokens.map((id, i) => {
+      if (id === Vocab.UNK && attention[i]) replacedUnk += 1;
+      return word(id, attention[i], r);
     });
-    return { tokens, text: detokenize(tokens), srcTokens, attention, replacedUnk };
+    return { tokens, text: detokenize(tokens), srcTokens, attention, replacedUnk, score: res.score };
   });
 }
 
-function argmax(row: readonly number[]): number {
+/** Index of the largest of the first `length` entries of `row`. */
+function argmax(row: ArrayLike<number>, length = row.length): number {
   let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  for (let i = 1; i < Math.min(length, row.length); i++) if (row[i] > row[best]) best = i;
   return best;
 }
 
 /** Joins tokens with spaces, attaching punctuation to the word before it ("india , says" → "india, says"). */
 export function detokenize(tokens: readonly string[]): string {
-  return tokens.reduce((text, tok) => (text === '' ? tok : /^[.,;:!?%')\]]$/.test(tok) ? text + tok : `${text} ${tok}`), '');
+  return tokens.reduce((text, tok) => text + piece(text, tok), '');
 }

@@ -1,40 +1,19 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  arrayBatchSource,
-  loadWeightsInto,
-  padSequences,
-  readJsonFile,
-  RNNKIT_JSON,
-  RnnkitError,
-  saveModelDir,
-  train,
-  Vocab,
-  type BatchSource,
-  type TrainResult,
+  arrayBatchSource, forkRng, padSequences, saveModelDir, setSeed, train, type BatchSource, type TrainConfig, type TrainContext, type TrainedRun,
+  type TrainResult, type Vocab,
 } from '@rnnkit/core';
-import { encodeExample, type DataConfig, type EncodedExample, type Example } from './data/index.js';
+import type { SummarizeConfig } from './config.js';
+import {
+  DEFAULT_DATA_CONFIG, DEFAULT_MAX_SRC_LEN, describeData, encodeExample, prepareData, resolveNewsData,
+  type DataConfig, type EncodedExample, type Example, type PreparedData,
+} from './data/index.js';
 import { buildSummarizer, type ModelConfig, type Summarizer } from './model.js';
 import { pointerForwardLoss } from './pointer.js';
+import type { SummarizeExtras } from './predictor.js';
 
-/** Training the pointer-generator with core's train(), and saving / loading the result. */
-
-export interface TrainSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Global gradient-norm clipping (0 = off). */
-  clipNorm: number;
-  /** Early stopping on validation loss (0 = off). */
-  patience: number;
-  maxStepsPerEpoch?: number;
-  /** Validation batches per epoch (a cap keeps short runs short); default all. */
-  maxValBatches?: number;
-  maxSeconds?: number;
-  resume?: boolean;
-  seed: number;
-  progress?: 'auto' | 'bar' | 'lines' | 'none';
-}
+/** Training the pointer-generator with core's train(): the app's train command, and the training loop under it. */
 
 /** Each batch is padded to its own longest source and target: [src, tgtIn, srcExt], tgtOut, target mask. */
 export function pairBatchSource(examples: EncodedExample[], batchSize: number, opts: { shuffle: boolean; seed: number; maxBatches?: number }): BatchSource {
@@ -78,70 +57,99 @@ export function pairBatchSource(examples: EncodedExample[], batchSize: number, o
   };
 }
 
-/** Everything needed to rebuild the model from its saved directory. */
-export interface SavedExtras {
-  app: 'summarize';
-  model: ModelConfig;
-  data: DataConfig;
-  vocab: ReturnType<Vocab['toJSON']>;
-}
+/** How to train: core's TrainConfig (epochs, learning rate, checkpoints, ...) plus the batching the app does itself. */
+export type SummarizerTrainSettings = Omit<TrainConfig, 'batchSize' | 'seed'> & {
+  batchSize: number;
+  /** Seeds the weight initialization, the shuffling and core's PRNG. */
+  seed: number;
+  /** Validation batches per epoch (a cap keeps short runs short); default all. */
+  maxValBatches?: number;
+};
 
 export interface TrainOutcome {
   summarizer: Summarizer;
   result: TrainResult;
 }
 
+/**
+ * Builds a pointer-generator for `vocab` and trains it on the splits with core's train(). Early stopping needs a
+ * validation split: without one it is dropped.
+ */
 export async function trainSummarizer(
   splits: { train: Example[]; val: Example[] },
   vocab: Vocab,
   modelCfg: ModelConfig,
-  dataCfg: DataConfig,
-  settings: TrainSettings,
-  outDir?: string,
+  settings: SummarizerTrainSettings,
 ): Promise<TrainOutcome> {
+  const { maxValBatches, earlyStopping, ...trainConfig } = settings;
   const summarizer = buildSummarizer(modelCfg, vocab.size, settings.seed);
   const encode = (rows: Example[]) => rows.map((e) => encodeExample(e, vocab));
   const data = {
     train: pairBatchSource(encode(splits.train), settings.batchSize, { shuffle: true, seed: settings.seed }),
     ...(splits.val.length > 0
-      ? { val: pairBatchSource(encode(splits.val), settings.batchSize, { shuffle: false, seed: settings.seed, maxBatches: settings.maxValBatches }) }
+      ? { val: pairBatchSource(encode(splits.val), settings.batchSize, { shuffle: false, seed: settings.seed, maxBatches: maxValBatches }) }
       : {}),
   };
-  const extras: SavedExtras = { app: 'summarize', model: modelCfg, data: dataCfg, vocab: vocab.toJSON() };
-  const result = await train(summarizer.train, data, pointerForwardLoss, {
-    epochs: settings.epochs,
-    batchSize: settings.batchSize,
-    learningRate: settings.learningRate,
-    clipNorm: settings.clipNorm > 0 ? settings.clipNorm : undefined,
-    ...(settings.patience > 0 && data.val ? { earlyStopping: { patience: settings.patience } } : {}),
-    maxStepsPerEpoch: settings.maxStepsPerEpoch,
-    maxSeconds: settings.maxSeconds,
-    seed: settings.seed,
-    progress: settings.progress,
-    resume: settings.resume,
-    ...(outDir
-      ? {
-        checkpointDir: path.join(outDir, 'checkpoints'),
-        checkpointExtras: { ...extras },
-        metricsLog: path.join(outDir, 'metrics.jsonl'),
-        lossChart: { path: path.join(outDir, 'loss.svg'), title: 'Pointer-generator training loss (NLL per target token)' },
-      }
-      : {}),
-  });
-  if (outDir && result.history.length > 0) await saveModelDir(path.join(outDir, 'model'), summarizer.train, { ...extras });
+  const result = await train(summarizer.train, data, pointerForwardLoss, { ...trainConfig, ...(earlyStopping && data.val ? { earlyStopping } : {}) });
   return { summarizer, result };
 }
 
-/** Rebuilds a saved summarizer (model/ or a checkpoint dir) from its rnnkit.json extras and weights. */
-export async function loadSummarizer(dir: string): Promise<{ summarizer: Summarizer; vocab: Vocab; dataConfig: DataConfig }> {
-  const metaFile = path.join(dir, RNNKIT_JSON);
-  const meta = (await readJsonFile(metaFile, 'model metadata; not a summarizer model directory?')) as { extras?: Partial<SavedExtras> };
-  const extras = meta.extras ?? {};
-  if (extras.app !== 'summarize' || !extras.model || !extras.data || !extras.vocab) {
-    throw new RnnkitError(`${metaFile}: not a summarizer model (field "extras.app" must be "summarize" with model, data and vocab)`);
-  }
-  const vocab = Vocab.fromJSON(extras.vocab, `${metaFile} extras.vocab`);
-  const summarizer = buildSummarizer(extras.model, vocab.size);
-  await loadWeightsInto(summarizer.train, dir);
-  return { summarizer, vocab, dataConfig: extras.data };
+/** The data settings of a training config (the task decides --max-src-len when it is not given). */
+export function dataConfigOf(cfg: Pick<SummarizeConfig, 'task' | 'maxSrcLen' | 'maxTgtLen' | 'minCount' | 'maxVocab'>): DataConfig {
+  return {
+    ...DEFAULT_DATA_CONFIG,
+    task: cfg.task,
+    maxSrcLen: cfg.maxSrcLen ?? DEFAULT_MAX_SRC_LEN[cfg.task],
+    maxTgtLen: cfg.maxTgtLen,
+    minCount: cfg.minCount,
+    maxVocab: cfg.maxVocab,
+  };
 }
+
+/**
+ * Reads, splits and encodes the pairs (the split and vocabulary depend on `seed`, as in training). Columns default
+ * to the task's Inshorts columns.
+ */
+export async function loadSummarizeData(
+  opts: { data?: string; sourceColumn?: string; targetColumn?: string; seed: number },
+  cfg: DataConfig,
+  info: (line: string) => void,
+): Promise<PreparedData> {
+  const file = await resolveNewsData(opts.data);
+  setSeed(opts.seed);
+  const data = prepareData(file, cfg, forkRng(), { sourceColumn: opts.sourceColumn, targetColumn: opts.targetColumn });
+  info(describeData(data, cfg));
+  return data;
+}
+
+export interface SummarizeRun extends TrainedRun {
+  summarizer: Summarizer;
+  data: PreparedData;
+  extras: SummarizeExtras;
+}
+
+/** The train command: data → model → core's train() → the model directory. */
+export async function trainSummarize(cfg: SummarizeConfig, ctx: TrainContext<SummarizeConfig>): Promise<SummarizeRun> {
+  // Phase 1: data. The vocabulary and data settings are recorded with the model; resuming on other data is refused.
+  const dataCfg = dataConfigOf(cfg);
+  const data = await loadSummarizeData(cfg, dataCfg, ctx.info);
+
+  // Phase 2 and 3: the model (seeded initialization) and its training, with checkpoints in the run directory.
+  const model: ModelConfig = { embedDim: cfg.embedDim, units: cfg.units[0], cell: cfg.cell, attention: cfg.attention, dropout: cfg.dropout };
+  const extras: SummarizeExtras = { model, dataConfig: dataCfg, vocab: data.vocab.toJSON(), data: data.report.file };
+  const t0 = Date.now();
+  const { summarizer, result } = await trainSummarizer(data.splits, data.vocab, model, {
+    ...ctx.trainSettings(extras),
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    maxValBatches: cfg.maxValBatches,
+    lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Pointer-generator training loss (NLL per target token)' },
+  });
+  ctx.info(`training ${result.stopReason} after ${result.history.length} epoch(s) in ${((Date.now() - t0) / 1000).toFixed(0)} s; ` +
+    `best ${result.monitor} ${result.best?.toFixed(4)} at epoch ${result.bestEpoch}; loss curve ${path.join(ctx.runDir, 'loss.svg')}`);
+
+  // Phase 4: the final model (the best epoch's weights when early stopping ran); none when no epoch finished.
+  if (result.history.length > 0) await saveModelDir(ctx.modelDir, summarizer.train, ctx.modelRecord(extras, result));
+  return { modelDir: ctx.modelDir, result, summarizer, data, extras };
+}
+

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Vocab } from '@rnnkit/core';
 import {
-  decodeTokens, encodeExample, prepareData, readPairs, splitExamples, toExample, DEFAULT_DATA_CONFIG, type RawPair,
+  dataConfigOf, decodeTokens, encodeExample, prepareData, readPairs, splitExamples, summarizeConfigSchema, toExample, DEFAULT_DATA_CONFIG, type RawPair,
 } from '../src/index.js';
 import { latin1, writeFixture } from './fixtures.js';
 
@@ -93,5 +93,15 @@ describe('splits and encoding', () => {
     expect(data.splits.test).toHaveLength(2);
     expect(data.vocab.has('testonly')).toBe(false);
     expect(data.vocab.has('common')).toBe(true);
+  });
+});
+
+describe('data settings of a training config', () => {
+  it('--max-src-len defaults by task (64 for headline, 400 for summary) unless given', () => {
+    const of = (values: Record<string, unknown>) => dataConfigOf(summarizeConfigSchema.parse(values));
+    expect(of({}).maxSrcLen).toBe(64);
+    expect(of({ task: 'summary' }).maxSrcLen).toBe(400);
+    expect(of({ task: 'summary', maxSrcLen: 40 }).maxSrcLen).toBe(40);
+    expect(of({ maxTgtLen: 10, minCount: 1, maxVocab: 100 })).toEqual({ ...DEFAULT_DATA_CONFIG, maxTgtLen: 10, minCount: 1, maxVocab: 100 });
   });
 });

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, Vocab } from '@rnnkit/core';
+import { initBackend, saveModelDir, Vocab } from '@rnnkit/core';
 import {
-  buildSummarizer, encodeExample, loadSummarizer, mixDistribution, pairBatchSource, pointerForwardLoss, pointerGeneratorLoss,
-  summarizeTokens, trainSummarizer, DEFAULT_DATA_CONFIG, DEFAULT_DECODE_SETTINGS, type Example,
+  APP_VERSION, buildSummarizer, disposeSummarizer, encodeExample, loadSummarizeModel, mixDistribution, pairBatchSource, pointerForwardLoss,
+  pointerGeneratorLoss, summarizeTokens, trainSummarizer, DEFAULT_DATA_CONFIG, DEFAULT_DECODE_SETTINGS, type SummarizeExtras,
 } from '../src/index.js';
+import { copyTask } from './fixtures.js';
 
 beforeAll(async () => {
   await initBackend({ quiet: true });
@@ -42,14 +43,6 @@ describe('pointer-generator mixing', () => {
   });
 });
 
-/** A copy task no generator can solve: the target is the source's first word, a name never in the vocabulary. */
-function copyTask(count: number, offset: number): Example[] {
-  return Array.from({ length: count }, (_, i) => {
-    const name = `name${offset + i}`;
-    return { source: '', target: '', line: i + 2, srcTokens: [name, 'said', 'hello', 'to', 'all'], tgtTokens: [name, 'spoke'] };
-  });
-}
-
 describe('tiny pointer-generator', () => {
   const vocab = Vocab.build([['said', 'hello', 'to', 'all', 'spoke']]);
   const small = { embedDim: 8, units: 8, cell: 'gru' as const, attention: 'bahdanau' as const, dropout: 0 };
@@ -61,8 +54,8 @@ describe('tiny pointer-generator', () => {
         .filter((o, i) => o.tokens[0] === held[i].srcTokens[0]).length;
     const untrained = buildSummarizer(small, vocab.size, 3);
     const before = copied(untrained);
-    const { summarizer } = await trainSummarizer({ train: copyTask(256, 0), val: [] }, vocab, small, DEFAULT_DATA_CONFIG, {
-      epochs: 4, batchSize: 32, learningRate: 0.02, clipNorm: 5, patience: 0, seed: 3, progress: 'none',
+    const { summarizer } = await trainSummarizer({ train: copyTask(256, 0), val: [] }, vocab, small, {
+      epochs: 4, batchSize: 32, learningRate: 0.02, clipNorm: 5, seed: 3, progress: 'none',
     });
     const after = copied(summarizer);
     expect(before).toBeLessThan(10);
@@ -94,15 +87,19 @@ describe('tiny pointer-generator', () => {
 
   it('a saved model loads back and summarizes identically', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'rnnkit-summarize-save-'));
-    const { summarizer } = await trainSummarizer({ train: copyTask(16, 0), val: copyTask(8, 100) }, vocab, small, DEFAULT_DATA_CONFIG, {
-      epochs: 1, batchSize: 8, learningRate: 0.01, clipNorm: 5, patience: 0, seed: 9, progress: 'none',
-    }, out);
-    const loaded = await loadSummarizer(path.join(out, 'model'));
+    const { summarizer } = await trainSummarizer({ train: copyTask(16, 0), val: copyTask(8, 100) }, vocab, small, {
+      epochs: 1, batchSize: 8, learningRate: 0.01, clipNorm: 5, seed: 9, progress: 'none',
+    });
+    const extras: SummarizeExtras = { model: small, dataConfig: DEFAULT_DATA_CONFIG, vocab: vocab.toJSON(), data: 'copy task' };
+    await saveModelDir(path.join(out, 'model'), summarizer.train, { app: { name: 'summarize', version: APP_VERSION }, extras });
+    const loaded = await loadSummarizeModel(out);
     expect(loaded.vocab.toJSON()).toEqual(vocab.toJSON());
     const articles = copyTask(2, 500).map((e) => e.srcTokens);
     const a = summarizeTokens(summarizer, vocab, articles, DEFAULT_DECODE_SETTINGS);
     const b = summarizeTokens(loaded.summarizer, loaded.vocab, articles, DEFAULT_DECODE_SETTINGS);
     expect(b.map((o) => o.text)).toEqual(a.map((o) => o.text));
     expect(a[0].attention[0]).toHaveLength(articles[0].length);
+    disposeSummarizer(summarizer);
+    disposeSummarizer(loaded.summarizer);
   });
 });

@@ -1,4 +1,5 @@
 import { RnnkitError, shuffledIndices, Vocab, wordTokenize, type Rng } from '@rnnkit/core';
+import { z } from 'zod';
 import type { RawPair, ReadReport } from './read.js';
 
 /**
@@ -7,7 +8,8 @@ import type { RawPair, ReadReport } from './read.js';
  * copied into the summary).
  */
 
-export type Task = 'headline' | 'summary';
+export const TASKS = ['headline', 'summary'] as const;
+export type Task = (typeof TASKS)[number];
 
 /** Which columns of the Inshorts CSV each task reads. */
 export const TASK_COLUMNS: Record<Task, { source: string; target: string }> = {
@@ -15,24 +17,29 @@ export const TASK_COLUMNS: Record<Task, { source: string; target: string }> = {
   summary: { source: 'ctext', target: 'text' },
 };
 
-export interface DataConfig {
-  task: Task;
+/** The data settings a model was trained with (recorded in its model directory; evaluate and predict reuse them). */
+export const dataConfigSchema = z.strictObject({
+  task: z.enum(TASKS),
   /** Source tokens kept (articles are truncated to this). */
-  maxSrcLen: number;
+  maxSrcLen: z.number().int().min(1),
   /** Target tokens kept (EOS comes on top). */
-  maxTgtLen: number;
+  maxTgtLen: z.number().int().min(1),
   /** Words seen fewer times in the training split are out of vocabulary. */
-  minCount: number;
+  minCount: z.number().int().min(1),
   /** Vocabulary size cap, reserved tokens included. */
-  maxVocab: number;
+  maxVocab: z.number().int().min(10),
   /** Fraction of the non-test rows used for validation (model selection, early stopping). */
-  valFraction: number;
-}
+  valFraction: z.number().min(0).max(0.9),
+});
+export type DataConfig = z.output<typeof dataConfigSchema>;
 
 /** The last TEST_FRACTION of the usable rows, in file order, is the test set: fixed, never trained or selected on. */
 export const TEST_FRACTION = 0.1;
 
 export const DEFAULT_DATA_CONFIG: DataConfig = { task: 'headline', maxSrcLen: 64, maxTgtLen: 16, minCount: 2, maxVocab: 8000, valFraction: 0.1 };
+
+/** Source tokens kept when not given: articles (summary task) are much longer than Inshorts texts (headline task). */
+export const DEFAULT_MAX_SRC_LEN: Record<Task, number> = { headline: DEFAULT_DATA_CONFIG.maxSrcLen, summary: 400 };
 
 /** Lowercased words, numbers and punctuation, via core's tokenizer (natural's RegexpTokenizer). */
 export function tokenize(text: string): string[] {

@@ -1,39 +1,28 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { cacheDir, fetchCached, resolveDataPath, RnnkitError, writeFileAtomic } from '@rnnkit/core';
+import { cacheDir, resolveDataPath, RnnkitError, writeFileAtomic } from '@rnnkit/core';
 
 /**
- * Where the Inshorts file comes from: --data, else $RNNKIT_DATA_DIR/summarization/news_summary.csv.gz, else the
- * cache, else the public zip (downloaded once, its CSV member extracted into the cache).
+ * Where the Inshorts file comes from: core's resolveDataPath (--data, else $RNNKIT_DATA_DIR/summarization/
+ * news_summary.csv.gz, else the cache, else the public download). The download is a zip: its CSV member is
+ * extracted next to it in the cache, once.
  */
 
 export const DATA_RELATIVE_PATH = 'summarization/news_summary.csv.gz';
 export const DATA_URL =
   'https://raw.githubusercontent.com/Hitesh-Nimbalkar/Text_summarise_data/856b83b89b5b6f4e22bd44af8d64bd742116c249/news_summary.zip';
+const ZIP_CACHE_NAME = 'summarization/news_summary.zip';
 const ZIP_MEMBER = 'news_summary.csv';
 
 export async function resolveNewsData(flag: string | undefined, timeoutMs = 30_000): Promise<string> {
-  if (flag) return resolveDataPath(flag, DATA_RELATIVE_PATH);
+  const found = await resolveDataPath(flag, DATA_RELATIVE_PATH, { url: DATA_URL, cacheName: ZIP_CACHE_NAME, timeoutMs });
+  const zip = path.join(cacheDir(), ZIP_CACHE_NAME);
+  if (found !== zip) return found;
+  // The cached download: read its CSV member, extracted once.
   const extracted = path.join(cacheDir(), 'summarization', ZIP_MEMBER);
-  const dataDir = process.env.RNNKIT_DATA_DIR;
-  const local = dataDir ? path.resolve(dataDir, DATA_RELATIVE_PATH) : undefined;
-  if (local && existsSync(local)) return local;
-  if (existsSync(extracted)) return extracted;
-  try {
-    const zip = await fetchCached(DATA_URL, path.join(cacheDir(), 'summarization', 'news_summary.zip'), { timeoutMs });
-    await writeFileAtomic(extracted, extractZipMember(readFileSync(zip), ZIP_MEMBER, zip));
-    return extracted;
-  } catch (err) {
-    throw new RnnkitError(
-      `could not find the Inshorts data. Looked in:\n` +
-        `  - --data flag: not given\n` +
-        `  - ${local ? `$RNNKIT_DATA_DIR/${DATA_RELATIVE_PATH} (${local}): not found` : '$RNNKIT_DATA_DIR: not set'}\n` +
-        `  - cache ${extracted}: not found\n` +
-        `  - ${(err as Error).message}\n` +
-        'Pass --data PATH or set RNNKIT_DATA_DIR.',
-    );
-  }
+  if (!existsSync(extracted)) await writeFileAtomic(extracted, extractZipMember(readFileSync(zip), ZIP_MEMBER, zip));
+  return extracted;
 }
 
 /** Reads one stored or deflated member of a zip archive via its central directory (Node has no unzip). */

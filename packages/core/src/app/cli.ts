@@ -78,10 +78,10 @@ function helpers(): CommandHelpers {
       const code = await fn(flags as never, ctx, command.args);
       if (typeof code === 'number') process.exitCode = code;
     });
+  const command = (name: string, description: string) => addOutputFlags(addBackendFlag(new Command(name).description(description)));
   const modelCommand = (name: string, description: string) =>
-    addOutputFlags(addBackendFlag(new Command(name).description(description)))
-      .requiredOption('--model <dir>', 'model directory, or a training run directory holding model/');
-  return { action, modelCommand };
+    command(name, description).requiredOption('--model <dir>', 'model directory, or a training run directory holding model/');
+  return { action, command, modelCommand };
 }
 
 async function readStdin(): Promise<string> {
@@ -134,7 +134,7 @@ function trainCommand(app: AnyApp, name: 'train' | 'demo', h: CommandHelpers): C
       await app.demo.show(run, config, showCtx);
     }
     if (ctx.json) printJson(trainSummary(run));
-    else if (run.saved === false) ctx.out(`no model saved yet (stop: ${run.result.stopReason}); continue with --resume --out ${config.out}`);
+    else if (run.saved === false || interrupted) ctx.out(`interrupted: no final model yet; continue with --resume --out ${config.out}`);
     else if (!isDemo) ctx.out(`model saved to ${run.modelDir} (best epoch ${run.result.bestEpoch}, stop: ${run.result.stopReason})`);
     return run.result.signal ? SIGNAL_EXIT[run.result.signal] : undefined;
   });
@@ -333,8 +333,11 @@ export function buildAppProgram(app: AnyApp): Command {
 
 /** Renames deprecated flags and commands in `argv`, warning once for each. */
 export function applyDeprecations(app: AnyApp, argv: string[], warn: (line: string) => void): string[] {
-  const flags = app.deprecatedFlags ?? {};
   const commands = app.deprecatedCommands ?? {};
+  const command = Object.hasOwn(commands, argv[2] ?? '') ? commands[argv[2]] : argv[2];
+  const perCommand = command !== undefined && app.deprecatedCommandFlags && Object.hasOwn(app.deprecatedCommandFlags, command)
+    ? app.deprecatedCommandFlags[command] : {};
+  const flags = { ...app.deprecatedFlags, ...perCommand };
   return argv.map((arg, i) => {
     if (i === 2 && Object.hasOwn(commands, arg)) {
       warn(`warning: "${arg}" is deprecated and will be removed in the next release; use "${commands[arg]}"`);

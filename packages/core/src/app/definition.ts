@@ -61,6 +61,8 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
   commands?: (helpers: CommandHelpers) => Command[];
   /** Old flag spellings still accepted for one release, with a warning: `{ '--temp': '--temperature' }`. */
   deprecatedFlags?: Record<string, string>;
+  /** Old flag spellings of one command only: `{ predict: { '--attention': '--attention-svg' } }`. */
+  deprecatedCommandFlags?: Record<string, Record<string, string>>;
   /** Old command names: `{ eval: 'evaluate' }`. */
   deprecatedCommands?: Record<string, string>;
 }
@@ -108,6 +110,8 @@ export interface TrainedRun {
 }
 
 export interface CommandHelpers {
+  /** A command with the shared output and backend flags: --backend, --json, --quiet. */
+  command(name: string, description: string): Command;
   /** A command with the shared flags of commands that use a trained model: --model, --backend, --json, --quiet. */
   modelCommand(name: string, description: string): Command;
   /** Wraps an action: initializes the backend, builds the context, maps errors and signals to exit codes. */
