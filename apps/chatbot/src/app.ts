@@ -137,4 +137,5 @@ export const chatbotApp: AppDefinition<ChatbotConfig, ChatbotInput, ChatbotOutpu
   ],
   deprecatedFlags: { '--temp': '--temperature', '--beam': '--beam-width' },
   deprecatedCommands: { reply: 'predict' },
+  deprecatedCommandFlags: { predict: { '--attention': '--attention-svg' } },
 };
