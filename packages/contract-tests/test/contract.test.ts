@@ -73,7 +73,7 @@ describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
 
   it('info --json names the app, its parameters, layers and config', () => {
     const info = json(cli(app, ['info', '--model', out, '--json']));
-    expect(info.app).toEqual({ name, version: app.app.version });
+    expect(info.app).toEqual({ name, version: app.app.version, ...(app.app.bin ? { bin: app.app.bin } : {}) });
     expect(info.parameters).toBeGreaterThan(0);
     expect((info.layers as unknown[]).length).toBeGreaterThan(1);
     expect((info.config as Record<string, unknown>).epochs).toBe(1);
@@ -96,22 +96,26 @@ describe.each(apps.map((a) => [a.app.name, a] as const))('%s', (name, app) => {
     expect(line).toContain('"bogusField"');
   });
 
-  it("another app's model is refused with the shared error", () => {
-    const other = [...modelDirs.entries()].find(([n]) => n !== name);
-    if (!other) return; // the first app has no other model yet; every later app checks against an earlier one
-    const [otherName, { dir, bin }] = other;
-    for (const command of ['info', 'evaluate', 'predict']) {
-      const args = command === 'predict' ? ['--input-json', JSON.stringify(app.app.predict.example)] : [];
-      const line = oneLineError(cli(app, [command, '--model', dir, ...args]));
-      expect(line).toBe(`error: ${dir}/model: holds a ${otherName} model (use ${bin}), not a ${name} model`);
-    }
-  });
-
   it('--version prints the app, core and tfjs versions', () => {
     const result = cli(app, ['--version']);
     expect(result.status).toBe(0);
     expect(result.stdout.startsWith(`${binName(app.app)} ${app.app.version} (@rnnkit/core `)).toBe(true);
   });
+});
+
+describe("another app's model", () => {
+  // Each app against the next one's model (in a cycle), through every command that loads a model.
+  it.each(apps.map((a, i) => [a.app.name, a, apps[(i + 1) % apps.length]] as const))(
+    '%s refuses it with the shared error',
+    (name, app, other) => {
+      const { dir, bin } = modelDirs.get(other.app.name)!;
+      for (const command of ['info', 'evaluate', 'predict']) {
+        const args = command === 'predict' ? ['--input-json', JSON.stringify(app.app.predict.example)] : [];
+        const line = oneLineError(cli(app, [command, '--model', dir, ...args]));
+        expect(line).toBe(`error: ${dir}/model: holds a ${other.app.name} model (use ${bin}), not a ${name} model`);
+      }
+    },
+  );
 });
 
 describe('every app has the same shape', () => {
