@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildSeq2Seq, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
+import { buildSeq2Seq, sharedVocabSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
 
 /**
  * The chatbot network, read top to bottom:
@@ -30,19 +30,7 @@ export type ChatModelConfig = z.output<typeof chatModelConfigSchema>;
 export const DEFAULT_MODEL_CONFIG: ChatModelConfig = { embedDim: 128, units: 128, attention: 'general', dropout: 0.2 };
 
 export function seq2seqConfig(cfg: ChatModelConfig, vocabSize: number, seed?: number): Seq2SeqConfig {
-  return {
-    srcVocab: vocabSize,
-    tgtVocab: vocabSize,
-    embedDim: cfg.embedDim,
-    encoderCell: 'gru',
-    encoderUnits: cfg.units,
-    bidirectional: true,
-    decoderUnits: 2 * cfg.units,
-    attention: cfg.attention,
-    sharedEmbedding: true,
-    dropout: cfg.dropout,
-    seed,
-  };
+  return sharedVocabSeq2SeqConfig({ vocabSize, embedDim: cfg.embedDim, cell: 'gru', units: cfg.units, attention: cfg.attention, dropout: cfg.dropout, seed });
 }
 
 export function buildChatModel(cfg: ChatModelConfig, vocabSize: number, seed?: number): Seq2SeqModels {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildSeq2Seq, cellSchema, type Seq2SeqModels } from '@rnnkit/core';
+import { buildSeq2Seq, cellSchema, sharedVocabSeq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
 import { z } from 'zod';
 
 /**
@@ -41,19 +41,9 @@ export interface Summarizer {
 }
 
 export function buildSummarizer(cfg: ModelConfig, vocabSize: number, seed?: number): Summarizer {
-  const seq2seq = buildSeq2Seq({
-    srcVocab: vocabSize,
-    tgtVocab: vocabSize,
-    embedDim: cfg.embedDim,
-    encoderCell: cfg.cell,
-    encoderUnits: cfg.units,
-    bidirectional: true,
-    decoderUnits: 2 * cfg.units,
-    attention: cfg.attention,
-    sharedEmbedding: true,
-    dropout: cfg.dropout,
-    seed,
-  });
+  const seq2seq = buildSeq2Seq(
+    sharedVocabSeq2SeqConfig({ vocabSize, embedDim: cfg.embedDim, cell: cfg.cell, units: cfg.units, attention: cfg.attention, dropout: cfg.dropout, seed }),
+  );
   const embedding = seq2seq.train.getLayer('src_embedding');
   const switchInputs = tf.layers.concatenate({ name: 'p_gen_inputs' });
   const switchDense = tf.layers.dense({

@@ -125,6 +125,35 @@ function checkConfig(cfg: Seq2SeqConfig): void {
   }
 }
 
+/**
+ * The Seq2Seq shape of rnnkit's text-to-text apps (summarize, chatbot): one vocabulary and one embedding shared by
+ * source and target, a bidirectional encoder of `units` per direction, and a decoder of twice that (the size of the
+ * encoder's concatenated outputs, so every attention kind fits).
+ */
+export function sharedVocabSeq2SeqConfig(opts: {
+  vocabSize: number;
+  embedDim: number;
+  cell: CellType;
+  units: number;
+  attention: Seq2SeqConfig['attention'];
+  dropout: number;
+  seed?: number;
+}): Seq2SeqConfig {
+  return {
+    srcVocab: opts.vocabSize,
+    tgtVocab: opts.vocabSize,
+    embedDim: opts.embedDim,
+    encoderCell: opts.cell,
+    encoderUnits: opts.units,
+    bidirectional: true,
+    decoderUnits: 2 * opts.units,
+    attention: opts.attention,
+    sharedEmbedding: true,
+    dropout: opts.dropout,
+    seed: opts.seed,
+  };
+}
+
 export function buildSeq2Seq(cfg: Seq2SeqConfig): Seq2SeqModels {
   checkConfig(cfg);
   let seedCounter = cfg.seed;

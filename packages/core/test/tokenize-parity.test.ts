@@ -1,24 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
-// natural is a devDependency now: only this test imports it, to prove core's own tokenizers split text the same way.
-import tokenizers from 'natural/lib/natural/tokenizers/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { treebankTokenize, wordTokenize } from '../src/data/tokenize.js';
+import { bundle, coreDir, runInWorkerContext, type Bundle } from './fixtures/browser-bundle.js';
 
 /**
- * Core's tokenizers are dependency-free (they must bundle for a browser); they replaced natural's RegexpTokenizer
- * (with core's pattern) and TreebankWordTokenizer, and must give the very same tokens, or models trained before the
- * switch would see different token ids. Checked on real text from the shared datasets: news articles and headlines,
- * chatbot dialogs, Shakespeare, movie reviews, English-Chinese sentence pairs and Chinese hotel reviews.
+ * Core tokenizes with natural (a RegexpTokenizer with core's pattern, and the TreebankWordTokenizer), in Node and in
+ * a web page alike: a model trained in Node must see the same token ids when a page tokenizes its input. In a
+ * browser bundle natural's files run with underscore's browser build and the `util` polyfill in place of Node's
+ * util, so the tokenizers exported by `@rnnkit/core/browser`, bundled by esbuild for the browser and run in a
+ * worker-like context (no process, require or Buffer), must give Node's tokens on real text from the shared
+ * datasets: news articles and headlines, chatbot dialogs, Shakespeare, movie reviews, English-Chinese sentence pairs
+ * and Chinese hotel reviews.
  */
 
 const dataDir = process.env.RNNKIT_DATA_DIR;
 if (!dataDir) throw new Error('RNNKIT_DATA_DIR is not set: point it at the shared datasets folder (e.g. /work/shared/datasets)');
-
-const wordPattern = /\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)?|[^\s\p{L}\p{M}\p{N}_]/gu;
-const naturalWords = new tokenizers.RegexpTokenizer({ pattern: wordPattern, gaps: false });
-const naturalTreebank = new tokenizers.TreebankWordTokenizer();
 
 function read(rel: string, encoding = 'utf-8'): string {
   const file = path.join(dataDir!, rel);
@@ -55,7 +54,51 @@ samples.chunks = Object.values(samples).flatMap((lines) => {
   return out;
 });
 
-describe("core's tokenizers give natural's tokens on real text", () => {
+/** The four tokenizations compared, per text. */
+type Tokenized = Record<'words' | 'wordsLower' | 'treebank' | 'treebankLower', string[]>;
+
+function tokenizeInNode(text: string): Tokenized {
+  return {
+    words: wordTokenize(text),
+    wordsLower: wordTokenize(text, { lowercase: true }),
+    treebank: treebankTokenize(text),
+    treebankLower: treebankTokenize(text, { lowercase: true }),
+  };
+}
+
+// The same function, run inside the bundle's context on the bundle's tokenizers (texts and tokens cross as JSON).
+const tokenizeInBundle = `(textsJson) => JSON.stringify(JSON.parse(textsJson).map((text) => ({
+  words: tokenize.wordTokenize(text),
+  wordsLower: tokenize.wordTokenize(text, { lowercase: true }),
+  treebank: tokenize.treebankTokenize(text),
+  treebankLower: tokenize.treebankTokenize(text, { lowercase: true }),
+})))`;
+
+let browser: Bundle;
+let context: vm.Context;
+let inBundle: (textsJson: string) => string;
+
+beforeAll(async () => {
+  browser = await bundle({
+    stdin: { contents: "export { wordTokenize, treebankTokenize } from './src/browser.ts';\n", resolveDir: coreDir, loader: 'ts' },
+    format: 'iife',
+    globalName: 'tokenize',
+  });
+  context = runInWorkerContext(browser.code);
+  inBundle = vm.runInContext(tokenizeInBundle, context);
+}, 120_000);
+
+describe('natural tokenizes the same in Node and in the browser bundle', () => {
+  it("the bundle has natural's tokenizers, and runs with no Node global", () => {
+    const inputs = Object.keys(browser.metafile.inputs);
+    for (const file of ['tokenizers/regexp_tokenizer.js', 'tokenizers/treebank_word_tokenizer.js']) {
+      expect(inputs.some((p) => p.endsWith(`node_modules/natural/lib/natural/${file}`)), file).toBe(true);
+    }
+    expect(inputs.some((p) => p.endsWith('node_modules/util/util.js')), 'the util polyfill').toBe(true);
+    expect(vm.runInContext("[typeof process, typeof require, typeof Buffer, typeof module, typeof window].join(' ')", context))
+      .toBe('undefined undefined undefined undefined undefined');
+  });
+
   it('has a few hundred texts from each source', () => {
     for (const [name, texts] of Object.entries(samples)) {
       expect(texts.length, name).toBeGreaterThanOrEqual(name === 'chunks' ? 50 : 100);
@@ -64,17 +107,16 @@ describe("core's tokenizers give natural's tokens on real text", () => {
 
   for (const [name, texts] of Object.entries(samples)) {
     it(`${name}: wordTokenize and treebankTokenize, as written and lowercased`, () => {
+      const fromBundle = JSON.parse(inBundle(JSON.stringify(texts))) as Tokenized[];
+      expect(fromBundle).toHaveLength(texts.length);
       let tokens = 0;
-      for (const text of texts) {
-        for (const lowercase of [false, true]) {
-          const input = lowercase ? text.toLowerCase() : text;
-          const words = wordTokenize(text, { lowercase });
-          expect(words, JSON.stringify(text)).toEqual(naturalWords.tokenize(input) ?? []);
-          const treebank = treebankTokenize(text, { lowercase });
-          expect(treebank, JSON.stringify(text)).toEqual(naturalTreebank.tokenize(input).filter((t: string) => t.length > 0));
-          tokens += words.length + treebank.length;
-        }
+      for (const [i, text] of texts.entries()) {
+        const fromNode = tokenizeInNode(text);
+        // toEqual on one text at a time: a failure names the text and shows the tokens that differ.
+        expect(fromBundle[i], JSON.stringify(text)).toEqual(fromNode);
+        tokens += Object.values(fromNode).reduce((n, t) => n + t.length, 0);
       }
+      expect(tokens).toBeGreaterThan(texts.length); // real tokens, not empty lists on both sides
       console.log(`${name}: ${texts.length} texts, ${tokens} tokens, identical`);
     });
   }

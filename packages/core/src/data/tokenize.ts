@@ -1,9 +1,18 @@
-/**
- * Tokenizers with no dependency, so Node and the browser split text identically. They reproduce the two tokenizers
- * of `natural` that rnnkit used before (a RegexpTokenizer with the pattern below, and the TreebankWordTokenizer):
- * natural's tokenizers module needs Node's `util` and cannot be bundled for a browser. A test checks that both give
- * the same tokens on real text from every dataset.
- */
+// The only place core touches `natural`. Its package entry loads database drivers and prints banners, and its
+// tokenizers/index.js loads every tokenizer (the Japanese one included), so each tokenizer is imported by its file:
+// regexp_tokenizer.js needs tokenizer.js, orthography_matchers.js and underscore; treebank_word_tokenizer.js needs
+// those and `util` (for util.inherits), which a browser bundler resolves to the `util` polyfill package, a dependency
+// of core for that reason (0.11: 0.12 reads process.env when it loads, and a web page has no `process`). A test
+// bundles these for the browser, runs them with no Node global and checks they give Node's tokens.
+// natural ships types for tokenizers/index.js only; these are its declarations of the two classes.
+import type * as Natural from 'natural/lib/natural/tokenizers/index.js';
+// @ts-expect-error -- no declaration file for this module (natural types tokenizers/index.js only)
+import regexpTokenizerModule from 'natural/lib/natural/tokenizers/regexp_tokenizer.js';
+// @ts-expect-error -- no declaration file for this module (natural types tokenizers/index.js only)
+import treebankTokenizerModule from 'natural/lib/natural/tokenizers/treebank_word_tokenizer.js';
+
+const { RegexpTokenizer } = regexpTokenizerModule as { RegexpTokenizer: typeof Natural.RegexpTokenizer };
+const TreebankWordTokenizer = treebankTokenizerModule as typeof Natural.TreebankWordTokenizer;
 
 /** Splits text into Unicode code points (so a surrogate pair stays one token). */
 export function charTokenize(text: string): string[] {
@@ -17,41 +26,25 @@ export interface WordTokenizeOptions {
 // Numbers with decimal/thousands separators first ("3.14", "1,000"), then words with an optional apostrophe
 // suffix ("don't", "it's"), then any other non-space character as its own token.
 const wordPattern = /\p{N}+(?:[.,]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)?|[^\s\p{L}\p{M}\p{N}_]/gu;
+const words = new RegexpTokenizer({ pattern: wordPattern, gaps: false });
+const treebank = new TreebankWordTokenizer();
 
 /**
- * Words, numbers and punctuation as separate tokens ("3.14" and "don't" stay whole, "end." → "end", ".").
- * Unlike natural's WordTokenizer, nothing is dropped, so the tokens still carry the sentence's punctuation.
+ * Words, numbers and punctuation as separate tokens ("3.14" and "don't" stay whole, "end." → "end", "."), with
+ * natural's RegexpTokenizer. Unlike natural's WordTokenizer, nothing is dropped, so the tokens still carry the
+ * sentence's punctuation.
  */
 export function wordTokenize(text: string, opts: WordTokenizeOptions = {}): string[] {
-  return (opts.lowercase ? text.toLowerCase() : text).match(wordPattern) ?? [];
+  // With gaps: false the tokenizer returns String.prototype.match's result: null when nothing matches.
+  const tokens: string[] | null = words.tokenize(opts.lowercase ? text.toLowerCase() : text);
+  return tokens ?? [];
 }
 
-// Penn Treebank rules, in natural's order (lib/natural/tokenizers/treebank_word_tokenizer.js, MIT, Rob Ellis and
-// Chris Umbel); `\w` and `\b` are ASCII-only there too.
-const contractions2 = [
-  /(.)('ll|'re|'ve|n't|'s|'m|'d)\b/gi,
-  /\b(can)(not)\b/gi,
-  /\b(D)('ye)\b/gi,
-  /\b(Gim)(me)\b/gi,
-  /\b(Gon)(na)\b/gi,
-  /\b(Got)(ta)\b/gi,
-  /\b(Lem)(me)\b/gi,
-  /\b(Mor)('n)\b/gi,
-  /\b(T)(is)\b/gi,
-  /\b(T)(was)\b/gi,
-  /\b(Wan)(na)\b/gi,
-];
-const contractions3 = [/\b(Whad)(dd)(ya)\b/gi, /\b(Wha)(t)(cha)\b/gi];
-
-/** Penn Treebank conventions ("don't" → "do", "n't"; "U.S.A." kept whole), suited to seq2seq text. */
+/**
+ * Penn Treebank conventions ("don't" → "do", "n't"; "U.S.A." kept whole), with natural's TreebankWordTokenizer;
+ * suited to seq2seq text.
+ */
 export function treebankTokenize(text: string, opts: WordTokenizeOptions = {}): string[] {
-  let s = opts.lowercase ? text.toLowerCase() : text;
-  for (const re of contractions2) s = s.replace(re, '$1 $2');
-  for (const re of contractions3) s = s.replace(re, '$1 $2 $3');
-  s = s
-    .replace(/([^\w.'\-/+<>,&])/g, ' $1 ') // most punctuation
-    .replace(/(,\s)/g, ' $1') // commas followed by a space
-    .replace(/('\s)/g, ' $1') // single quotes followed by a space
-    .replace(/\. *(\n|$)/g, ' . '); // periods before a newline or the end
-  return s.split(/\s+/).filter((t) => t.length > 0);
+  const tokens: string[] = treebank.tokenize(opts.lowercase ? text.toLowerCase() : text);
+  return tokens.filter((t) => t.length > 0);
 }
