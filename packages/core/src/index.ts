@@ -6,7 +6,6 @@ export * from './train/index.js';
 export * from './io/index.js';
 export * from './data/fetch.js';
 export * from './plots/image-grid.js';
-export * from './plots/png.js';
 export * from './cli.js';
 export * from './app/definition.js';
 export * from './app/config.js';

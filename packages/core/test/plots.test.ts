@@ -1,6 +1,8 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { heatmapSvg, imageGridPng, lineChartSvg, svgToPng, viridis } from '../src/plots/index.js';
+import { heatmapSvg, imageGridPng, lineChartSvg, viridis } from '../src/plots/index.js';
+// Rendering with resvg checks that the SVGs are well-formed and draw something; core itself ships no SVG rasterizer.
+import { svgToPng } from './fixtures/svg-to-png.js';
 import { niceTicks } from '../src/plots/svg.js';
 
 const decode = (bytes: Uint8Array) => PNG.sync.read(Buffer.from(bytes));

@@ -2,5 +2,4 @@ export { escapeXml } from './svg.js';
 export * from './line-chart.js';
 export * from './heatmap.js';
 export * from './image-grid.js';
-export * from './png.js';
 export * from './loss-curve.js';
