@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runServeCli } from './program.js';
+
+await runServeCli();
