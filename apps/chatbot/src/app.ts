@@ -55,7 +55,7 @@ function conversationFromText(text: string): { message: string; history?: string
   const turns = text.split(/\r?\n/).map((t) => t.trim()).filter((t) => t !== '');
   const message = turns.pop();
   if (message === undefined) throw new RnnkitError('no message: the input text is empty');
-  // The encoder sees at most the last 10 turns (--history); older ones cannot change the reply.
+  // The predictor takes at most MAX_HISTORY_TURNS earlier turns (the encoder itself sees only the last --history of them).
   const history = turns.slice(-MAX_HISTORY_TURNS);
   return history.length > 0 ? { message, history } : { message };
 }

@@ -69,8 +69,8 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
             ctx.out(JSON.stringify(await predictor.predict(input)));
             return;
           }
-          // Validate (unknown characters, bad options) before printing the prime.
-          predictor.inputSchema.parse(input);
+          // Refuse bad options and characters the model does not know before printing the prime.
+          await predictor.predict({ ...input, decode: { ...input.decode, maxLen: 1 } });
           process.stdout.write(flags.prime);
           await predictor.stream!(input, (c) => process.stdout.write(c));
           process.stdout.write('\n');

@@ -47,7 +47,7 @@ export class CharGenerator {
   generate(prime: string, opts: GenerateOptions): string {
     if (prime.length === 0) throw new RnnkitError('the priming text must contain at least one character');
     if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`the length must be an integer >= 0, got ${opts.length}`);
-    const ids = encodeText(this.vocab, prime, 'input field "text"');
+    const ids = encodeText(this.vocab, prime, 'input: field "text"');
     if (opts.length === 0) return '';
     // All but the last priming character in one call; decoding starts by feeding the last one.
     const states = this.primeStates(ids.subarray(0, ids.length - 1));

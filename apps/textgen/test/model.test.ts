@@ -110,7 +110,7 @@ describe('CharGenerator', () => {
     const { config, model } = tinyModel('gru');
     const generator = new CharGenerator(buildStepModel(config, model), config, vocab);
     expect(() => generator.generate('ROMEO: to be', { length: 5 })).toThrow(
-      `input field "text" contains characters the model's vocabulary lacks: "R", "O", "M", "E", ":"`,
+      `input: field "text" contains characters the model's vocabulary lacks: "R", "O", "M", "E", ":"`,
     );
     expect(() => generator.generate('', { length: 5 })).toThrow('the priming text must contain at least one character');
   });
