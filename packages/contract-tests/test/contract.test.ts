@@ -1,26 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binName, buildAppProgram, defaultOutDir, type AppDefinition } from '@rnnkit/core';
-import { discoverApps, type DiscoveredApp } from './apps.js';
+import { discoverApps } from './apps.js';
+import { TINY, cli, oneLineError } from './cli.js';
 
 /**
  * The app contract, checked the same way for every app under apps/: the built CLI trains a tiny model on the real
  * dataset, and `info`, `predict`, `evaluate` work on it with --json; another app's model and a bad predictor input
  * are refused with one line; every app has the same common flags, --version, and help defaults that are the real
- * defaults. A new app is picked up automatically and must add its tiny settings below.
+ * defaults. A new app is picked up automatically and must add its tiny settings to TINY in cli.ts.
  */
-
-/** Per app: flags that make `train` tiny, and extra flags for `evaluate` (keep each app's run to a few seconds). */
-const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
-  textgen: { train: ['--units', '16', '--embed-dim', '4', '--seq-len', '16', '--batch-size', '8', '--sample-length', '0'], evaluate: [] },
-  chatbot: { train: ['--units', '8', '--embed-dim', '8', '--batch-size', '8'], evaluate: ['--max-replies', '5'] },
-  'mnist-rows': { train: ['--cell', 'gru', '--units', '8', '--max-train', '256'], evaluate: [] },
-  summarize: { train: ['--units', '8', '--embed-dim', '8', '--max-vocab', '500', '--batch-size', '8', '--max-val-batches', '1'], evaluate: ['--limit', '5', '--strategy', 'greedy'] },
-  stocks: { train: ['--tickers', 'AAPL,MSFT', '--units', '4', '--folds', '2', '--fine-tune-epochs', '1'], evaluate: [] },
-};
 
 const COMMON_TRAIN_FLAGS = [
   '--data', '--out', '--epochs', '--batch-size', '--lr', '--clip-norm', '--patience', '--max-steps-per-epoch', '--max-seconds',
@@ -34,24 +25,9 @@ const apps = await discoverApps();
 const root = mkdtempSync(join(tmpdir(), 'rnnkit-contract-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function cli(app: DiscoveredApp, args: string[]) {
-  const run = spawnSync(process.execPath, [app.cli, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, RNNKIT_NATIVE: process.env.RNNKIT_NATIVE } });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
 function json(result: { status: number | null; stdout: string; stderr: string }): Record<string, unknown> {
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as Record<string, unknown>;
-}
-
-/** A user error: exit 1 and exactly one line on stderr after the backend notice, no stack trace. */
-function oneLineError(result: { status: number | null; stderr: string }): string {
-  expect(result.status).toBe(1);
-  const lines = result.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('rnnkit: backend=') && !l.startsWith('rnnkit: warning'));
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  return lines[0];
 }
 
 it('finds every app under apps/, each with tiny settings here', () => {
