@@ -1,4 +1,4 @@
-import { trainingConfigSchema } from '@rnnkit/core';
+import { trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_DATA_CONFIG, type DataConfig } from './data/dataset.js';
 import { DEFAULT_MODEL_CONFIG, type ChatModelConfig } from './model.js';
@@ -24,8 +24,8 @@ export const chatbotConfigSchema = trainingConfigSchema(
     minCount: z.number().int().min(1).default(DEFAULT_DATA_CONFIG.minCount).describe('words seen fewer times in training are unknown'),
     heldOut: z.number().min(0).max(0.9).default(DEFAULT_DATA_CONFIG.heldOut)
       .describe('fraction of conversations held out (--patience watches their loss; 0 = no early stopping)'),
-    embedDim: z.number().int().min(1).default(DEFAULT_MODEL_CONFIG.embedDim).describe('shared embedding size'),
-    units: z.array(z.number().int().min(1)).min(1)
+    embedDim: embeddingSizeSchema.default(DEFAULT_MODEL_CONFIG.embedDim).describe('shared embedding size'),
+    units: z.array(layerSizeSchema).min(1)
       .max(1, 'one value: the encoder is a single bidirectional GRU layer')
       .default([DEFAULT_MODEL_CONFIG.units])
       .describe('GRU units per encoder direction (decoder: twice this); a list of one value, the encoder having one layer'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  RnnkitError, Vocab, createPredictor, decodingRequestSchema, disposeSeq2Seq, loadAppModel, type Predictor, type Seq2SeqModels,
+  checkSizesAgainstWeights, RnnkitError, Vocab, createPredictor, decodingRequestSchema, disposeSeq2Seq, loadAppModel, type Predictor, type Seq2SeqModels,
 } from '@rnnkit/core';
 import { CHATBOT_DECODE_DEFAULTS, Chatbot, resolveDecoding } from './chatbot.js';
 import { buildChatModel } from './model.js';
@@ -16,6 +16,7 @@ export async function loadChatbot(dir: string): Promise<Chatbot> {
   try {
     const { extras } = loaded;
     const vocab = Vocab.fromJSON(extras.vocab, `${source} (field "extras.vocab")`);
+    checkSizesAgainstWeights(loaded.model, { 'extras.model.units': extras.model.units, 'extras.model.embedDim': extras.model.embedDim, 'extras.vocab (size)': vocab.size }, source);
     models = buildChatModel(extras.model, vocab.size);
     // The step models share layers with the training model, so copying its weights sets up all three.
     try {

@@ -1,4 +1,4 @@
-import { trainingConfigSchema } from '@rnnkit/core';
+import { trainingConfigSchema, layerSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_SPLIT } from './data.js';
 import { DATASETS } from './datasets.js';
@@ -19,7 +19,7 @@ export const mnistConfigSchema = trainingConfigSchema(
     download: z.boolean().default(false).describe('download files missing from the local folder (e.g. the MNIST training images) into the cache'),
     mode: z.enum(INPUT_MODES).default(DEFAULT_MODEL.mode).describe('how an image is read: rows = 28 steps × 28 pixels, pixels = 784 steps × 1'),
     cell: z.enum(['lstm', 'gru']).default(DEFAULT_MODEL.cell).describe('recurrent cell'),
-    units: z.array(z.number().int().min(1)).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
+    units: z.array(layerSizeSchema).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(false).describe('read each image forwards and backwards'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.dropout).describe('input dropout of the recurrent layers'),
     valFraction: z.number().min(0.001).max(0.5).default(DEFAULT_SPLIT.valFraction)

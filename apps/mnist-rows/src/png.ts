@@ -31,10 +31,37 @@ export interface PreparedImage extends GrayImage {
   originalHeight: number;
 }
 
+/** Largest image `predict` decodes: a photo of a digit needs far less, a decompression bomb far more. */
+const MAX_PIXELS = 4096 * 4096;
+
+/**
+ * Width and height from the PNG header (IHDR, bytes 16-23), read before decoding, so that a small file that claims
+ * 20000×20000 pixels is refused at once instead of being inflated into gigabytes.
+ */
+function checkPngSize(file: string, bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 24 || signature.some((b, i) => bytes[i] !== b)) throw new RnnkitError(`${file}: not a readable PNG (no PNG signature)`);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width * height > MAX_PIXELS) {
+    throw new RnnkitError(`${file}: ${width}×${height} pixels is more than the ${MAX_PIXELS} this command decodes; scale the image down first`);
+  }
+}
+
 export function decodePngGray(file: string): GrayImage {
   let png: PNG;
+  let bytes: Uint8Array;
   try {
-    png = PNG.sync.read(readFileSync(file));
+    bytes = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'a directory, not a PNG file' : code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message);
+    throw new RnnkitError(`${file}: cannot read (${why})`, { cause: err });
+  }
+  checkPngSize(file, bytes);
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (err) {
     throw new RnnkitError(`${file}: not a readable PNG (${(err as Error).message})`, { cause: err });
   }

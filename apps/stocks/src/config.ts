@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_TICKERS } from './data/tickers.js';
 
@@ -27,7 +27,7 @@ export const stocksConfigSchema = trainingConfigSchema(
     folds: z.number().int().min(1).default(4).describe('walk-forward folds'),
     testFraction: z.number().min(0.01).max(0.9).default(0.2).describe('share of each series tested walk-forward'),
     cell: cellSchema.default('gru').describe('recurrent cell'),
-    units: z.array(z.number().int().min(1)).min(1).default([32]).describe('units per recurrent layer, e.g. 64,32'),
+    units: z.array(layerSizeSchema).min(1).default([32]).describe('units per recurrent layer, e.g. 64,32'),
     loss: z.enum(['mae', 'mse']).default('mae').describe('loss on scaled returns'),
     dropout: z.number().min(0).max(0.9).default(0).describe('input dropout of the recurrent layers'),
     fineTuneEpochs: z.number().int().min(1).default(2)

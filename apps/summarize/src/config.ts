@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DATA_RELATIVE_PATH, DEFAULT_DATA_CONFIG, DEFAULT_MAX_SRC_LEN, TASKS } from './data/index.js';
 import { DEFAULT_MODEL_CONFIG } from './model.js';
@@ -20,8 +20,8 @@ export const summarizeConfigSchema = trainingConfigSchema(
     maxTgtLen: z.number().int().min(1).default(DEFAULT_DATA_CONFIG.maxTgtLen).describe('target tokens kept'),
     minCount: z.number().int().min(1).default(DEFAULT_DATA_CONFIG.minCount).describe('rarer training words are out of vocabulary'),
     maxVocab: z.number().int().min(10).default(DEFAULT_DATA_CONFIG.maxVocab).describe('vocabulary size cap'),
-    embedDim: z.number().int().min(1).default(DEFAULT_MODEL_CONFIG.embedDim).describe('word embedding size'),
-    units: z.array(z.number().int().min(1)).min(1).max(1, 'the encoder has one (bidirectional) layer: give one number, e.g. 128')
+    embedDim: embeddingSizeSchema.default(DEFAULT_MODEL_CONFIG.embedDim).describe('word embedding size'),
+    units: z.array(layerSizeSchema).min(1).max(1, 'the encoder has one (bidirectional) layer: give one number, e.g. 128')
       .default([DEFAULT_MODEL_CONFIG.units])
       .describe('units per encoder direction (the decoder has twice this); one layer, so one number'),
     cell: cellSchema.default(DEFAULT_MODEL_CONFIG.cell).describe('recurrent cell'),

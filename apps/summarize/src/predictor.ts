@@ -1,4 +1,4 @@
-import { createPredictor, loadAppModel, RnnkitError, Vocab, type Predictor } from '@rnnkit/core';
+import { checkSizesAgainstWeights, createPredictor, loadAppModel, RnnkitError, Vocab, type Predictor } from '@rnnkit/core';
 import { z } from 'zod';
 // dataset.ts, not data/index.js: the predictor uses no Node APIs (it runs in a browser too).
 import { dataConfigSchema, tokenize, type DataConfig } from './data/dataset.js';
@@ -36,6 +36,7 @@ export async function loadSummarizeModel(dir: string): Promise<LoadedSummarizer>
   try {
     const { model, dataConfig, data } = loaded.extras;
     const vocab = Vocab.fromJSON(loaded.extras.vocab, `${source} (field "extras.vocab")`);
+    checkSizesAgainstWeights(loaded.model, { 'extras.model.units': model.units, 'extras.model.embedDim': model.embedDim, 'extras.vocab (size)': vocab.size }, source);
     // The decoding step model shares the training model's layers: rebuild both, then take the saved weights.
     const summarizer = buildSummarizer(model, vocab.size);
     const saved = loaded.model.getWeights();

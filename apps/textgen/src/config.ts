@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { TINY_SHAKESPEARE } from './data.js';
 
@@ -10,8 +10,8 @@ export const textgenConfigSchema = trainingConfigSchema(
   },
   {
     cell: cellSchema.default('lstm').describe('recurrent cell'),
-    units: z.array(z.number().int().min(1).max(8192)).min(1).max(16).default([256, 256]).describe('units per recurrent layer, e.g. 256,256'),
-    embedDim: z.number().int().min(1).max(4096).default(64).describe('character embedding size'),
+    units: z.array(layerSizeSchema).min(1).max(16).default([256, 256]).describe('units per recurrent layer, e.g. 256,256'),
+    embedDim: embeddingSizeSchema.default(64).describe('character embedding size'),
     dropout: z.number().min(0).max(0.95).default(0.2).describe('dropout on recurrent inputs and outputs'),
     seqLen: z.number().int().min(1).max(10_000).default(100).describe('characters per training window (truncated BPTT length)'),
     sampleLength: z.number().int().min(0).max(100_000).default(200).describe('characters sampled after each epoch (0: none)'),

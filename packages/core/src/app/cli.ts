@@ -92,7 +92,7 @@ async function readStdin(): Promise<string> {
     if (size > MAX_STDIN_BYTES) throw new RnnkitError(`stdin: more than ${MAX_STDIN_BYTES} bytes; not a prediction input`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks), 'stdin');
 }
 
 function readInputFile(file: string): string {
@@ -100,10 +100,21 @@ function readInputFile(file: string): string {
     const stat = fs.statSync(file);
     if (!stat.isFile()) throw new RnnkitError(`${file}: not a file (--file)`);
     if (stat.size > MAX_STDIN_BYTES) throw new RnnkitError(`${file}: more than ${MAX_STDIN_BYTES} bytes; not a prediction input`);
-    return fs.readFileSync(file, 'utf8');
+    return decodeUtf8(fs.readFileSync(file), file);
   } catch (err) {
     if (err instanceof RnnkitError) throw err;
     throw new RnnkitError(`${file}: cannot read (${(err as Error).message})`);
+  }
+}
+
+/** Text inputs must be UTF-8: bad bytes are refused with their offset rather than read as U+FFFD. */
+function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('\ufffd')), 'utf8');
+    throw new RnnkitError(`${source}: not valid UTF-8 (first bad byte near offset ${at}); convert it to UTF-8 first`);
   }
 }
 

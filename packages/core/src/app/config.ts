@@ -49,6 +49,13 @@ export function trainingConfigSchema<F extends z.ZodRawShape>(defaults: CommonDe
   });
 }
 
+/**
+ * Sizes of layers and embeddings in configs: bounded, so that a typo such as `--units 1e9` is a one-line error and
+ * not an allocation that fails deep inside tfjs (8192 units is already 200M+ parameters for a stacked LSTM).
+ */
+export const layerSizeSchema = z.number().int().min(1).max(8192);
+export const embeddingSizeSchema = z.number().int().min(1).max(4096);
+
 /** A recurrent cell config field: every cell in core's table (a new cell appears in every app's --cell). */
 export const cellSchema = z.enum(CELL_TYPES);
 

@@ -78,6 +78,14 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
+/** A failed write as one line naming the file (a directory in the way, no permission, a full disk). */
+function writeError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return err;
+  const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on the device' : code;
+  return new RnnkitError(`${file}: cannot write (${why})`, { cause: err });
+}
+
 /** Write `data` to `file` via a temp file in the same directory, fsync, then rename over the target. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempSibling(file, 'tmp');
@@ -93,7 +101,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fsp.rename(tmp, file);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
-    throw err;
+    throw writeError(file, err);
   }
   await fsyncDir(path.dirname(file));
 }
@@ -112,7 +120,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    throw writeError(file, err);
   }
   fsyncDirSync(path.dirname(file));
 }
