@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
-import {
-  addTrainingOptions, choiceOption, floatOption, intListOption, intOption, RnnkitError, runCli, trainConfigFromFlags,
-  type TrainingFlags,
-} from '../src/index.js';
+import { choiceOption, floatOption, intListOption, intOption, RnnkitError, runCli } from '../src/index.js';
 
-const defaults = { epochs: 5, batchSize: 32, lr: 1e-3, clipNorm: 5, patience: 2 };
-
-function parse(args: string[]): TrainingFlags {
-  const cmd = addTrainingOptions(new Command('t').exitOverride(), defaults);
-  cmd.parse(args, { from: 'user' });
-  return cmd.opts<TrainingFlags>();
-}
+// The training flags themselves come from each app's config schema (test/app-config.test.ts).
 
 describe('cli helpers', () => {
   afterEach(() => {
@@ -30,18 +20,6 @@ describe('cli helpers', () => {
     expect(() => intListOption('--units')('256,x')).toThrow(/--units/);
     expect(choiceOption('--cell', ['lstm', 'gru'] as const)('gru')).toBe('gru');
     expect(() => choiceOption('--cell', ['lstm', 'gru'] as const)('rnn')).toThrow(/--cell must be one of lstm, gru, got "rnn"/);
-  });
-
-  it('training flags take the app defaults and map onto the training config', () => {
-    const flags = parse([]);
-    expect(flags).toMatchObject({ epochs: 5, batchSize: 32, lr: 1e-3, clipNorm: 5, patience: 2, seed: 42 });
-    expect(trainConfigFromFlags(flags)).toEqual({
-      epochs: 5, batchSize: 32, learningRate: 1e-3, clipNorm: 5, earlyStopping: { patience: 2 },
-      maxStepsPerEpoch: undefined, maxSeconds: undefined, resume: false, seed: 42,
-    });
-    const custom = trainConfigFromFlags(parse(['--epochs', '9', '--clip-norm', '0', '--patience', '0', '--resume', '--seed', '7', '--max-seconds', '60']));
-    expect(custom).toMatchObject({ epochs: 9, clipNorm: undefined, earlyStopping: undefined, resume: true, seed: 7, maxSeconds: 60 });
-    expect(() => parse(['--backend', 'wasm'])).toThrow(/--backend must be one of tensorflow, cpu/);
   });
 
   it('runCli prints user errors as one line, bugs with their stack, and passes an exit code through', async () => {
