@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
-import { ensureDir, writeFileAtomicSync } from '../io/atomic.js';
+import { ensureDir, processAlive, writeFileAtomicSync } from '../io/atomic.js';
 import { readJsonFile } from '../io/model-dir.js';
 import { RNNKIT_VERSION } from '../version.js';
 
@@ -13,15 +13,6 @@ import { RNNKIT_VERSION } from '../version.js';
 export const RUN_LOCK = 'run.lock';
 /** The run's resolved config and versions, written when training starts (and read back by --resume). */
 export const RUN_JSON = 'run.json';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the run directory's lock; returns the function that releases it (also released at process exit). */
 export function lockRunDir(runDir: string): () => void {
@@ -49,7 +40,7 @@ export function lockRunDir(runDir: string): () => void {
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       // Our own pid means another run in this process holds it (a lock left by a dead process never has our pid
       // unless the pid was recycled, which the next attempt after its removal would show).
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
         throw new RnnkitError(`${runDir}: another process (pid ${pid}) is training in this run directory; use another --out`);
       }
       fs.rmSync(file, { force: true }); // stale: its writer died

@@ -169,7 +169,8 @@ export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Pr
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
