@@ -31,6 +31,7 @@ export * from './plots/line-chart.js';
 export * from './plots/heatmap.js';
 export * from './plots/loss-curve.js';
 export * from './app/predictor.js';
+export * from './app/app-model.js';
 export {
   MODEL_JSON,
   WEIGHTS_BIN,
