@@ -38,7 +38,7 @@ const entry = path.join(coreDir, 'src', 'browser.ts');
 const FORBIDDEN_PACKAGES =
   /node_modules\/(pngjs\/|@resvg\/|natural\/lib\/natural\/(?!tokenizers\/(tokenizer|regexp_tokenizer|treebank_word_tokenizer|orthography_matchers)\.js$)|commander\/|yaml\/)/;
 /** Core's Node-only modules: file IO, training, dataset download, backend selection, PNG, CLIs and run dirs. */
-const NODE_ONLY_SOURCES = /^src\/(train\/|backend\.ts|cli\.ts|io\/(model-dir|atomic)\.ts|data\/fetch\.ts|plots\/(png|image-grid)\.ts|app\/(?!predictor\.ts))/;
+const NODE_ONLY_SOURCES = /^src\/(train\/|backend\.ts|cli\.ts|io\/(model-dir|atomic)\.ts|data\/fetch\.ts|plots\/(png|image-grid)\.ts|app\/(?!(predictor|app-model)\.ts))/;
 const builtins = new Set(builtinModules);
 const isBuiltin = (p: string) => p.startsWith('node:') || builtins.has(p) || builtins.has(p.split('/')[0]);
 
