@@ -17,6 +17,8 @@ async function appsWithDemo() {
   for (const folder of readdirSync(join(root, 'apps')).sort()) {
     const pkgFile = join(root, 'apps', folder, 'package.json');
     if (!existsSync(pkgFile)) continue;
+    // Only apps with a CLI have a demo; apps/web is the playground that shows the demos' models.
+    if (JSON.parse(readFileSync(pkgFile, 'utf8')).bin === undefined) continue;
     const entry = join(root, 'apps', folder, 'dist', 'index.js');
     if (!existsSync(entry)) {
       failures.push(`${folder}: ${entry} not built (run npm run build)`);

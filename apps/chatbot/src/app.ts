@@ -6,8 +6,9 @@ import { CHATBOT_DECODE_DEFAULTS } from './chatbot.js';
 import { DEMO_CONFIG, chatbotConfigSchema, type ChatbotConfig } from './config.js';
 import { describeData, prepareData } from './data/index.js';
 import { evaluateChatbot, formatReport } from './evaluate.js';
+import { loadChatbot } from './load-model.js';
 import {
-  CHATBOT_APP, MAX_HISTORY_TURNS, chatbotPredictor, exampleInput, loadChatbot, type ChatbotInput, type ChatbotOutput, type ChatbotPredictor,
+  CHATBOT_APP, MAX_HISTORY_TURNS, chatbotPredictor, exampleInput, type ChatbotInput, type ChatbotOutput, type ChatbotPredictor,
 } from './predictor.js';
 import { runRepl } from './repl.js';
 import { trainChatbot } from './train.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  BOS, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, EOS, impliedStrategy, PAD, rng as sharedRng, seededRng, seq2seqStepFunction,
-  UNK, type DecodeStrategy, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
-} from '@rnnkit/core';
+  BOS, RnnkitError, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, EOS, impliedStrategy, PAD, rng as sharedRng, seededRng, seq2seqStepFunction,
+  UNK, type DecodeRequest, type DecodeResult, type DecodeStrategy, type DecodingRequest, type Seq2SeqModels, type SharedRow, type StepFunction, type Vocab,
+} from '@rnnkit/core/browser';
 import type { DataConfig } from './data/dataset.js';
 import { buildContext, detokenize, SEP, tokenizeUtterance, type Lang } from './data/pairs.js';
 import type { ChatModelConfig } from './model.js';
@@ -10,7 +10,7 @@ import type { ChatModelConfig } from './model.js';
 /**
  * A trained chatbot: vocabulary + Seq2Seq models + the text settings it was trained with, and `reply`, which turns a
  * conversation into the next bot utterance with beam search, greedy decoding or sampling. No Node APIs here: this
- * is the inference code behind the predictor (loading a model directory is predictor.ts's `loadChatbot`).
+ * is the inference code behind the predictor (predictor.ts's `chatbotFromAppModel` builds it from a loaded model).
  */
 
 /** Decoding when a request leaves a setting out. */
@@ -142,7 +142,8 @@ export function chatbotBannedTokens(vocab: Vocab): number[] {
 }
 
 export class Chatbot {
-  private readonly stepFn: StepFunction;
+  /** The decoder's one-token step (shared by every request of a server's batched decoding). */
+  readonly stepFn: StepFunction;
   private readonly banned: number[];
 
   constructor(
@@ -175,29 +176,50 @@ export class Chatbot {
    * Sampling draws from `seededRng(decode.seed)`, or from core's shared generator without a seed.
    */
   reply(turns: readonly string[], decode: DecodingRequest = {}, hooks: ReplyHooks = {}): Reply {
+    const { request, finish, ids } = this.prepare(turns, decode, hooks);
+    const init = encodeForDecoding(this.models, [ids]);
+    try {
+      // Core's decode() picks the strategy; beam search ignores onToken (its best hypothesis is known only at the end).
+      return finish(runDecoding(this.stepFn, init, request));
+    } finally {
+      tf.dispose(init);
+    }
+  }
+
+  /**
+   * `reply` as a row of core's SharedDecoder (greedy and sampled replies of many requests stepping together): the
+   * row (the encoder already run) and the Reply for its result, the same as `reply` gives.
+   */
+  startReply(turns: readonly string[], decode: DecodingRequest = {}, hooks: ReplyHooks = {}): { row: SharedRow; finish(result: DecodeResult): Reply } {
+    const { request, finish, ids } = this.prepare(turns, decode, hooks);
+    const { strategy } = request;
+    if (strategy === 'beam') throw new RnnkitError('beam search does not share decoding steps; use reply');
+    return { row: { states: encodeForDecoding(this.models, [ids]), opts: { ...request, strategy } }, finish: (result) => finish([result]) };
+  }
+
+  /** The decoding request of a reply to `turns`, and the Reply of its results (best first). */
+  private prepare(turns: readonly string[], decode: DecodingRequest, hooks: ReplyHooks) {
     const d = resolveDecoding(decode);
     const { ids, unknown } = this.encodeContext(turns);
     hooks.onStart?.(unknown);
     const streamer = hooks.onText ? textStreamer(this.data.lang, hooks.onText) : undefined;
-    const init = encodeForDecoding(this.models, [ids]);
-    try {
-      // Core's decode() picks the strategy; beam search ignores onToken (its best hypothesis is known only at the end).
-      const results = runDecoding(this.stepFn, init, {
-        strategy: d.strategy,
-        bos: BOS,
-        eos: EOS,
-        maxLen: d.maxLen,
-        minLen: d.minLen,
-        noRepeatNgram: d.noRepeatNgram,
-        bannedTokens: this.banned,
-        onToken: streamer && ((token: number) => streamer.push(this.vocab.decode([token])[0])),
-        temperature: d.temperature,
-        topK: d.topK,
-        topP: d.topP,
-        rng: d.seed !== undefined ? seededRng(d.seed) : sharedRng(),
-        beamWidth: d.beamWidth,
-        lengthPenalty: d.lengthPenalty,
-      });
+    const request: DecodeRequest = {
+      strategy: d.strategy,
+      bos: BOS,
+      eos: EOS,
+      maxLen: d.maxLen,
+      minLen: d.minLen,
+      noRepeatNgram: d.noRepeatNgram,
+      bannedTokens: this.banned,
+      onToken: streamer && ((token: number) => streamer.push(this.vocab.decode([token])[0])),
+      temperature: d.temperature,
+      topK: d.topK,
+      topP: d.topP,
+      rng: d.seed !== undefined ? seededRng(d.seed) : sharedRng(),
+      beamWidth: d.beamWidth,
+      lengthPenalty: d.lengthPenalty,
+    };
+    const finish = (results: DecodeResult[]): Reply => {
       const flushed = streamer?.flush();
       if (flushed) hooks.onText?.(flushed);
       const render = (tokens: number[]) => detokenize(this.vocab.decode(tokens), this.data.lang);
@@ -209,11 +231,11 @@ export class Chatbot {
         alternatives: rest.map((r) => ({ text: render(r.tokens), score: r.score })),
         unknown,
         contextTokens: this.vocab.decode(ids),
-        attention: best.extras ?? [],
+        // A row of a shared batch attends over the batch's widest context: keep its own positions.
+        attention: (best.extras ?? []).map((row) => row.slice(0, ids.length)),
       };
-    } finally {
-      tf.dispose(init);
-    }
+    };
+    return { request, finish, ids };
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildSeq2Seq, sharedVocabSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
+import { buildSeq2Seq, sharedVocabSeq2SeqConfig, type Seq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core/browser';
 
 /**
  * The chatbot network, read top to bottom:

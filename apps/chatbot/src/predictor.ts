@@ -1,16 +1,26 @@
 import { z } from 'zod';
 import {
-  checkSizesAgainstWeights, RnnkitError, Vocab, createPredictor, decodingRequestSchema, disposeSeq2Seq, loadAppModel, type Predictor, type Seq2SeqModels,
-} from '@rnnkit/core';
-import { CHATBOT_DECODE_DEFAULTS, Chatbot, resolveDecoding } from './chatbot.js';
+  appModelFromArtifacts, checkSizesAgainstWeights, RnnkitError, Vocab, createPredictor, decodingRequestSchema, disposeSeq2Seq,
+  type LoadedAppModel, type LoadedModelArtifacts, type Predictor, type Seq2SeqModels,
+} from '@rnnkit/core/browser';
+import { CHATBOT_DECODE_DEFAULTS, Chatbot, resolveDecoding, type Reply } from './chatbot.js';
+import { chatbotExtrasSchema, type ChatbotExtras } from './extras.js';
 import { buildChatModel } from './model.js';
-import { chatbotExtrasSchema } from './train.js';
+
+/**
+ * chatbot's predictor, for the CLI, a server and a web page alike: no Node APIs here or in what it imports. A page
+ * builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`; Node reads a directory with `loadChatbot`
+ * (load-model.ts). Both go through `chatbotFromAppModel`.
+ */
 
 export const CHATBOT_APP = 'chatbot';
 
-/** Loads a chatbot model directory (or a run directory holding model/) through core's one loader. */
-export async function loadChatbot(dir: string): Promise<Chatbot> {
-  const loaded = await loadAppModel(dir, CHATBOT_APP, chatbotExtrasSchema);
+/**
+ * The chatbot of a loaded model (from a directory or from fetched files, its extras validated): the Seq2Seq models
+ * rebuilt from extras.model and extras.vocab, checked against the saved weights, which they then take. The loaded
+ * model is disposed in every case (its weights are copied).
+ */
+export function chatbotFromAppModel(loaded: LoadedAppModel<ChatbotExtras>): Chatbot {
   const source = `${loaded.dir}/rnnkit.json`;
   let models: Seq2SeqModels | undefined;
   try {
@@ -88,28 +98,50 @@ export type ChatbotPredictor = Predictor<z.output<typeof chatbotInputSchema>, Ch
 
 /** The chatbot predictor: a conversation in, the next reply out; greedy and sampled replies stream word by word. */
 export function chatbotPredictor(bot: Chatbot): ChatbotPredictor {
+  type Input = z.output<typeof chatbotInputSchema>;
+  const output = (input: Input, r: Reply): ChatbotOutput => {
+    const beam = resolveDecoding(input.decode).strategy === 'beam';
+    return {
+      reply: r.text,
+      tokens: r.tokens,
+      score: r.score,
+      ...(beam ? { alternatives: r.alternatives.map((a) => ({ reply: a.text, score: a.score })) } : {}),
+      unknown: r.unknown,
+      ...(input.attention
+        ? {
+          // The last row, when there is one more than the reply's tokens, is the attention of the step that produced EOS.
+          attention: { inputTokens: r.contextTokens, replyTokens: [...r.tokens, '<eos>'].slice(0, r.attention.length), weights: r.attention },
+        }
+        : {}),
+    };
+  };
+  const turns = (input: Input) => [...(input.history ?? []), input.message];
+  const hooks = (onToken?: (text: string) => void) => (onToken ? { onText: onToken } : {});
   const predictor = createPredictor(
     CHATBOT_APP,
     chatbotInputSchema,
-    (input, onToken): ChatbotOutput => {
-      const r = bot.reply([...(input.history ?? []), input.message], input.decode, onToken ? { onText: onToken } : {});
-      const beam = resolveDecoding(input.decode).strategy === 'beam';
-      return {
-        reply: r.text,
-        tokens: r.tokens,
-        score: r.score,
-        ...(beam ? { alternatives: r.alternatives.map((a) => ({ reply: a.text, score: a.score })) } : {}),
-        unknown: r.unknown,
-        ...(input.attention
-          ? {
-            // The last row, when there is one more than the reply's tokens, is the attention of the step that produced EOS.
-            attention: { inputTokens: r.contextTokens, replyTokens: [...r.tokens, '<eos>'].slice(0, r.attention.length), weights: r.attention },
-          }
-          : {}),
-      };
-    },
+    (input, onToken): ChatbotOutput => output(input, bot.reply(turns(input), input.decode, hooks(onToken))),
     () => bot.dispose(),
-    { streams: true },
+    {
+      streams: true,
+      // Greedy and sampled replies share decoding steps with other requests; beam search runs whole.
+      stepDecoding: {
+        stepFunction: bot.stepFn,
+        shares: (input) => resolveDecoding(input.decode).strategy !== 'beam',
+        start: (input, onToken) => {
+          const { row, finish } = bot.startReply(turns(input), input.decode, hooks(onToken));
+          return { row, finish: (result) => output(input, finish(result)) };
+        },
+      },
+    },
   );
   return { ...predictor, stream: predictor.stream!, unknownWords: (message: string) => bot.unknownWords(message) };
+}
+
+/**
+ * The predictor of a model a page fetched (`loadModelFromUrl`) or read into memory (`loadModelFromArtifacts`):
+ * refuses another app's model and invalid extras, disposing the model.
+ */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): ChatbotPredictor {
+  return chatbotPredictor(chatbotFromAppModel(appModelFromArtifacts(loaded, CHATBOT_APP, chatbotExtrasSchema)));
 }

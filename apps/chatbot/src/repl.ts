@@ -36,6 +36,22 @@ const HELP = 'commands: /reset (forget the conversation), /temp X (sample at tem
   '/beam N (beam search with N beams; 1 = greedy), /quit (or Ctrl-D). Greedy and sampled replies are shown word by ' +
   'word as they decode; with /beam 2 or more the reply appears when the search ends.';
 
+/**
+ * C0 controls except tab and newline, DEL, and C1 controls: bytes a terminal acts on instead of showing (ESC starts
+ * sequences that clear the screen, move the cursor or retitle the window; CR overwrites the line).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text without terminal control characters. The REPL writes back what it read (unknown words, commands, refusals
+ * quoting the message) and what the model says (tokens from a training corpus anyone may have written), so both the
+ * typed lines and everything it prints pass through here: a pasted or piped escape sequence is never echoed.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARS, '');
+}
+
 /** Runs the chat until /quit or end of input; resolves to the process exit code. */
 export async function runRepl(opts: ReplOptions): Promise<number> {
   const { bot, output } = opts;
@@ -44,7 +60,7 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
   const rl = createInterface({ input: opts.input, output: interactive ? output : undefined, terminal: interactive, prompt: 'you> ' });
   // Ctrl-C at the prompt ends the chat like Ctrl-D instead of leaving a paused, hung interface.
   rl.on('SIGINT', () => rl.close());
-  const say = (text: string) => output.write(`${text}\n`);
+  const say = (text: string) => output.write(`${printable(text)}\n`);
   let turns: string[] = [];
 
   if (interactive) {
@@ -52,7 +68,7 @@ export async function runRepl(opts: ReplOptions): Promise<number> {
     rl.prompt();
   }
   for await (const raw of rl) {
-    const line = raw.trim();
+    const line = printable(raw).trim();
     if (line === '') {
       if (interactive) rl.prompt();
       continue;
@@ -91,7 +107,7 @@ async function answer(bot: Responder, input: ChatbotInput, output: Writable): Pr
   const tell = (unknown: readonly string[]) => {
     if (told || unknown.length === 0) return;
     told = true;
-    output.write(`(I did not understand: ${unknown.join(', ')})\n`);
+    output.write(`(I did not understand: ${printable(unknown.join(', '))})\n`);
   };
   const start = (unknown: readonly string[]) => {
     if (started) return;
@@ -106,16 +122,16 @@ async function answer(bot: Responder, input: ChatbotInput, output: Writable): Pr
     reply = await bot.stream(input, (piece) => {
       start([]);
       streamed += piece;
-      output.write(piece);
+      output.write(printable(piece));
     });
   } catch (err) {
     if (started) output.write('\n');
     throw err;
   }
   start(reply.unknown);
-  if (reply.reply.startsWith(streamed)) output.write(`${reply.reply.slice(streamed.length)}\n`);
+  if (reply.reply.startsWith(streamed)) output.write(`${printable(reply.reply.slice(streamed.length))}\n`);
   // A bot whose streamed pieces disagree with its final text: keep the streamed line and show the real reply.
-  else output.write(`\nbot> ${reply.reply}\n`);
+  else output.write(`\nbot> ${printable(reply.reply)}\n`);
   // A bot that streamed without naming the unknown words first: say them after the reply.
   tell(reply.unknown);
   return reply.reply;

@@ -1,35 +1,16 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import {
-  disposeSeq2Seq, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainContext, type TrainedRun,
+  disposeSeq2Seq, fingerprintFiles, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
 import { dataConfigOf, modelConfigOf, type ChatbotConfig } from './config.js';
-import { dataConfigSchema, type ChatDataset } from './data/dataset.js';
+import type { ChatDataset } from './data/dataset.js';
 import { describeData, prepareData } from './data/index.js';
-import { buildChatModel, chatModelConfigSchema } from './model.js';
+import type { ChatbotExtras } from './extras.js';
+import { buildChatModel } from './model.js';
 
 /** Trains the Seq2Seq chatbot with core's train() and saves it as `<run dir>/model`. */
-
-const pairStatsSchema = z.strictObject({ kept: z.number().int(), dropped: z.record(z.string(), z.number().int()) });
-
-/**
- * What chatbot's model directories (and checkpoints) record besides the weights: everything `loadChatbot` needs,
- * and what `evaluate` needs to rebuild the held-out split. Deterministic for a given config and corpus, so a resumed
- * run's checkpoint matches.
- */
-export const chatbotExtrasSchema = z.strictObject({
-  /** The resolved corpus path (shown by `info`; `evaluate` reads it again by default). */
-  data: z.string(),
-  /** How conversations became pairs: language, history, length limits, vocabulary and split settings. */
-  text: dataConfigSchema,
-  model: chatModelConfigSchema,
-  vocab: z.unknown(),
-  /** Pairs kept and dropped (by reason) in each split. */
-  stats: z.strictObject({ train: pairStatsSchema, heldOut: pairStatsSchema }),
-});
-export type ChatbotExtras = z.output<typeof chatbotExtrasSchema>;
 
 export interface ChatbotRun extends TrainedRun {
   dataset: ChatDataset;
@@ -69,6 +50,8 @@ export async function trainChatbot(cfg: ChatbotConfig, ctx: TrainContext<Chatbot
       (yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor) => sparseCategoricalCrossentropy(yTrue, yPred, weights),
       {
         ...settings,
+        // The vocabulary catches most other corpora; the same words in other conversations need the files' fingerprint.
+        dataFingerprint: fingerprintFiles(corpus.files),
         // Early stopping watches the held-out loss: off when nothing is held out.
         earlyStopping: dataset.heldOut.length > 0 ? settings.earlyStopping : undefined,
         lossChart: { path: lossChart, title: 'chatbot: cross-entropy per response token', yLabel: 'loss (nats)' },

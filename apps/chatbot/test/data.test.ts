@@ -58,6 +58,24 @@ describe('ChatterBot YAML reader', () => {
   });
 });
 
+describe('ChatterBot files that are not UTF-8', () => {
+  // "ça va" in Latin-1: the 0xE7 byte would be read as U+FFFD and trained on as a token.
+  const LATIN1 = Buffer.from('conversations:\n- - Hello\n  - Hi\n- - Bonjour, \xe7a va?\n  - Oui.\n', 'latin1');
+
+  test('one file is refused naming the file, line and column', () => {
+    const file = join(tmp(), 'talk.yml');
+    writeFileSync(file, LATIN1);
+    expect(() => readCorpusPath(file)).toThrow(`${file}: is not valid UTF-8 text at line 4, column 14 (byte 0xE7)`);
+  });
+
+  test('a file of a folder is refused the same way', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'a.yml'), GOOD_YAML);
+    writeFileSync(join(dir, 'b.yml'), LATIN1);
+    expect(() => readCorpusPath(dir)).toThrow(`${join(dir, 'b.yml')}: is not valid UTF-8 text at line 4`);
+  });
+});
+
 describe('Cornell Movie-Dialogs reader', () => {
   const SEP3 = ' +++$+++ ';
   const writeCornell = (lines: string[], convs: string[]) => {

@@ -11,7 +11,8 @@ import { chatbotConfigSchema, dataConfigOf, modelConfigOf } from '../src/config.
 import { prepareData, type ChatDataset } from '../src/data/index.js';
 import { modelNll } from '../src/evaluate.js';
 import { buildChatModel } from '../src/model.js';
-import { chatbotPredictor, loadChatbot } from '../src/predictor.js';
+import { loadChatbot } from '../src/load-model.js';
+import { chatbotPredictor } from '../src/predictor.js';
 import { runRepl } from '../src/repl.js';
 import { trainChatbot, type ChatbotRun } from '../src/train.js';
 

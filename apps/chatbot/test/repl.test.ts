@@ -112,6 +112,24 @@ describe('chat REPL on piped streams', () => {
     expect(out).toBe('(I did not understand: zzyzx)\nbot> answer 1\n');
   });
 
+  test('never echoes terminal control characters: not from the typed line, not from the bot', async () => {
+    // ESC [2J clears the screen, ESC ]0; retitles the window, U+009B is the one-character C1 form of ESC [, BEL rings.
+    const bot = new RecordingBot();
+    const { out } = await session('hi\x1b[2J there zzyzx\x07\n/te\x1b]0;owned\x07mp 2\n\u009b31mred\tok\n', bot);
+    expect(bot.calls.map((c) => c.turns.at(-1))).toEqual(['hi[2J there zzyzx', '31mred\tok']);
+    expect(out).toContain('(unknown command /te]0;ownedmp; ');
+    expect([...out].filter((ch) => ch !== '\n' && ch !== '\t' && (ch < ' ' || (ch >= '\u007f' && ch <= '\u009f')))).toEqual([]);
+
+    class EscapingBot implements Responder {
+      async stream(_input: ChatbotInput, onText: (piece: string) => void): Promise<ChatbotOutput> {
+        onText('evil\x1b[2J');
+        return { reply: 'evil\x1b[2J re\rply\u009b', tokens: [], score: -1, unknown: ['w\x1bord'] };
+      }
+    }
+    const escaped = await session('hello\n', new EscapingBot());
+    expect(escaped.out).toBe('bot> evil[2J reply\n(I did not understand: word)\n');
+  });
+
   test('with beam 1 the reply arrives word by word on the output, and the streamed line equals the reply', async () => {
     const writes: string[] = [];
     const output = new Writable({

@@ -7,7 +7,8 @@ import { DATASETS, type DatasetName } from './datasets.js';
 import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import { describePreparedImage, pngInput, readMnistExtras } from './predict.js';
 import { INVERT_MODES, type InvertMode } from './png.js';
-import { MNIST_APP, exampleInput, formatPrediction, loadMnistModel, mnistPredictor, type MnistInput, type MnistOutput } from './predictor.js';
+import { loadMnistModel } from './load-model.js';
+import { MNIST_APP, exampleInput, formatPrediction, mnistPredictor, type MnistInput, type MnistOutput } from './predictor.js';
 import { trainMnist, type MnistRun } from './train.js';
 import { APP_VERSION } from './version.js';
 
@@ -92,4 +93,5 @@ export const mnistApp: AppDefinition<MnistConfig, MnistInput, MnistOutput> = {
     defaults: DEMO_CONFIG,
     show: (run, _config, ctx) => showDemo(run as MnistRun, ctx),
   },
+  removedFlags: { '--max-minutes': '--max-seconds (the time budget is in seconds now)' },
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { arrayBatchSource, type BatchSource } from '@rnnkit/core';
+import { arrayBatchSource, type BatchSource } from '@rnnkit/core/browser';
 
 /**
  * A set of labeled grayscale images kept as bytes (60k MNIST images are 47 MB as bytes, 188 MB as float32), and

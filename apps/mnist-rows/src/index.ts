@@ -8,6 +8,7 @@ export * from './train.js';
 export * from './evaluate.js';
 export * from './png.js';
 export * from './predictor.js';
+export * from './load-model.js';
 export * from './predict.js';
 export * from './app.js';
 export * from './version.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, nextSeed, stackedRecurrent } from '@rnnkit/core';
+import { RnnkitBidirectional, RnnkitError, RnnkitRecurrent, nextSeed, recurrent, stackedRecurrent } from '@rnnkit/core/browser';
 import { z } from 'zod';
 import { DATASETS } from './datasets.js';
 import { INPUT_MODES, sequenceShape } from './images.js';
@@ -55,6 +55,32 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
     })
     .apply(lastState) as tf.SymbolicTensor;
   return tf.model({ inputs: images, outputs: probs, name: `mnist_${cfg.mode}_${cfg.cell}` });
+}
+
+/**
+ * The classifier's reading made visible: the same chain of layers as `trained` (buildModel's: input → recurrent
+ * layers → class head), except that the last recurrent layer returns its output after every timestep, so the class
+ * head gives the class probabilities after each step: [batch, timesteps, classes]. Only that layer is new (a copy
+ * with returnSequences, holding a copy of its weights); the layers below it and the head are `trained`'s own, applied
+ * once more, so disposing both models frees everything exactly once. A bidirectional reader is refused: its
+ * backward half has read the whole image before any step, so it has no "state after step t".
+ */
+export function buildEveryStepModel(trained: tf.LayersModel): tf.LayersModel {
+  const [input, ...layers] = trained.layers;
+  const reader = layers.at(-2);
+  const isChain = layers.every((layer, i) => layer.inboundNodes.length === 1 && layer.inboundNodes[0].inboundLayers[0] === (i === 0 ? input : layers[i - 1]));
+  if (!isChain || !(reader instanceof RnnkitRecurrent || reader instanceof RnnkitBidirectional)) {
+    throw new RnnkitError(`model ${trained.name}: not a chain of recurrent layers under a class head (as mnist-rows builds it)`);
+  }
+  if (reader instanceof RnnkitBidirectional) {
+    throw new RnnkitError('class probabilities after each row need a unidirectional model: this one is bidirectional (its backward half reads the whole image first)');
+  }
+  // A fixed seed: the initial weights are overwritten below, and drawing one from core's shared PRNG would shift it.
+  const everyStep = recurrent({ cell: reader.cell, units: reader.units, returnSequences: true, name: `${reader.name}_every_step`, seed: 0 });
+  let h = trained.inputs[0];
+  for (const layer of layers) h = (layer === reader ? everyStep : layer).apply(h) as tf.SymbolicTensor;
+  everyStep.setWeights(reader.getWeights());
+  return tf.model({ inputs: trained.inputs, outputs: h, name: `${trained.name}_every_step` });
 }
 
 /** How the model was split from the data, saved so that `evaluate` rebuilds the identical test split. */

@@ -1,9 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, createPredictor, loadAppModel, runModel, type Predictor } from '@rnnkit/core';
+import {
+  RnnkitError, appModelFromArtifacts, createPredictor, runModel, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+} from '@rnnkit/core/browser';
 import { CLASS_NAMES } from './datasets.js';
 import { sequenceShape } from './images.js';
-import { mnistExtrasSchema, type MnistExtras } from './model.js';
+import { buildEveryStepModel, mnistExtrasSchema, type MnistExtras } from './model.js';
+
+/**
+ * mnist-rows' predictor, for the CLI, a server and a web page alike: no Node APIs here or in what it imports (the
+ * PNG path is the command line's, see predict.ts). A page builds it with
+ * `predictorFromArtifacts(await loadModelFromUrl(url))`; Node reads a directory with `loadMnistModel`
+ * (load-model.ts). Both go through `mnistFromAppModel`.
+ */
 
 /** The app's name: model directories are tagged with it (the binary is rnnkit-mnist). */
 export const MNIST_APP = 'mnist-rows';
@@ -15,10 +24,12 @@ export interface LoadedMnist {
   extras: MnistExtras;
 }
 
-/** Loads a mnist-rows model directory (or a run directory holding model/) through core's one loader. */
-export async function loadMnistModel(dir: string): Promise<LoadedMnist> {
-  const loaded = await loadAppModel(dir, MNIST_APP, mnistExtrasSchema);
-  // The image size and class count the predictor reads from rnnkit.json must be those of the saved network.
+/**
+ * A loaded mnist-rows model (from a directory or from fetched files, its extras validated), once the image size and
+ * class count the predictor reads from rnnkit.json are checked to be those of the saved network. Disposes the model
+ * when they are not.
+ */
+export function mnistFromAppModel(loaded: LoadedAppModel<MnistExtras>): LoadedMnist {
   const cfg = loaded.extras.model;
   const [, timesteps, features] = loaded.model.inputs[0].shape;
   const [, classes] = loaded.model.outputs[0].shape;
@@ -38,7 +49,7 @@ export async function loadMnistModel(dir: string): Promise<LoadedMnist> {
  * The predictor input for a model of rows × cols images: `pixels`, either rows × cols values row by row or rows
  * arrays of cols values, each a gray level in [0, 255] (0 = background, 255 = ink, as in the IDX files).
  */
-export function mnistInputSchemaFor(rows: number, cols: number) {
+export function mnistInputSchemaFor(rows: number, cols: number, model: { bidirectional: boolean } = { bidirectional: false }) {
   const size = rows * cols;
   const both = `${size} values (a ${rows}×${cols} image row by row) or ${rows} rows of ${cols} values`;
   const pixel = z.number({ error: 'must be a number in [0, 255]' })
@@ -50,7 +61,39 @@ export function mnistInputSchemaFor(rows: number, cols: number) {
     .length(rows, { error: `must hold ${both}` });
   return z.strictObject({
     pixels: z.union([flat, grid], { error: `must be an array of ${both}, each in [0, 255]` }),
+    /** Also return the class probabilities after each row (`rows` in the output); needs a unidirectional model. */
+    rows: z
+      .boolean()
+      .refine((wanted) => !(wanted && model.bidirectional), {
+        message: 'needs a unidirectional model: this one is bidirectional (its backward half reads the whole image before any row)',
+      })
+      .optional(),
   });
+}
+
+/**
+ * The common input, `{ pixels }` alone (flat or rows × cols) with every value a number in [0, 255], checked by one
+ * loop: true only for what `mnistInputSchemaFor(rows, cols)` accepts unchanged (anything else, every invalid input
+ * among it, goes through the schema and its error messages). The schema checks each of the 784 numbers by itself,
+ * which costs more than a server's batched model call per image.
+ */
+export function plainPixelsFor(rows: number, cols: number): (input: unknown) => boolean {
+  const gray = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 255; // false for NaN
+  const all = (values: unknown, length: number) => {
+    if (!Array.isArray(values) || values.length !== length) return false;
+    for (let i = 0; i < length; i++) if (!gray(values[i])) return false; // a loop: every() skips holes
+    return true;
+  };
+  return (input) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input) || Object.getPrototypeOf(input) !== Object.prototype) return false;
+    const keys = Object.keys(input);
+    if (keys.length !== 1 || keys[0] !== 'pixels') return false;
+    const pixels = (input as { pixels: unknown }).pixels;
+    if (all(pixels, rows * cols)) return true;
+    if (!Array.isArray(pixels) || pixels.length !== rows) return false;
+    for (let r = 0; r < rows; r++) if (!all(pixels[r], cols)) return false;
+    return true;
+  };
 }
 
 /** The input schema of the app's 28×28 models (MNIST and Fashion-MNIST). */
@@ -64,6 +107,12 @@ export interface MnistOutput {
   className: string;
   /** Probability of every class, by class id; they sum to 1. */
   probabilities: number[];
+  /**
+   * With `rows: true`: the RNN's reading, row by row. `rows[r]` is the probability of every class that the class
+   * head gives on the recurrent state after reading rows 0..r (in pixel mode, after the row's last pixel); the last
+   * one is `probabilities`.
+   */
+  rows?: number[][];
 }
 
 /** A small valid input: a 28×28 vertical stroke, roughly a "1". */
@@ -72,30 +121,66 @@ export const exampleInput: MnistInput = {
 };
 
 /**
- * The predictor: pixels in, class probabilities out; `predictBatch` classifies several images in one model call.
- * No Node APIs (the PNG path is the command line's, see predict.ts).
+ * The predictor: pixels in, class probabilities out (and, on request, the probabilities after each row);
+ * `predictBatch` classifies several images in one model call.
  */
 export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, MnistOutput> {
   const { model: cfg, classNames } = loaded.extras;
   const size = cfg.rows * cfg.cols;
-  const classify = (inputs: MnistInput[]): MnistOutput[] => {
+  const shape = sequenceShape(cfg.mode, cfg.rows, cfg.cols);
+  // The timestep at which each row has been read: every step in row mode, each row's last pixel in pixel mode.
+  const rowEnds = Array.from({ length: cfg.rows }, (_, r) => (cfg.mode === 'rows' ? r : (r + 1) * cfg.cols - 1));
+  const images = (inputs: MnistInput[]) => {
+    // A plain loop: Float32Array.from with a map function cost more than the model call (a server's batches).
     const values = new Float32Array(inputs.length * size);
-    inputs.forEach((input, i) => values.set(Float32Array.from(input.pixels.flat(), (v) => v / 255), i * size));
-    const probs = tf.tidy(() => {
-      const x = tf.tensor3d(values, [inputs.length, ...sequenceShape(cfg.mode, cfg.rows, cfg.cols)]);
-      return runModel(loaded.model, x)[0].dataSync() as Float32Array;
-    });
+    let o = 0;
+    for (const input of inputs) {
+      for (const p of input.pixels) {
+        if (typeof p === 'number') values[o++] = p / 255;
+        else for (const v of p) values[o++] = v / 255;
+      }
+    }
+    return tf.tensor3d(values, [inputs.length, ...shape]);
+  };
+  // Built on the first request for rows: most requests do not ask for them.
+  let everyStep: tf.LayersModel | undefined;
+  const classify = (inputs: MnistInput[]): MnistOutput[] => {
     const k = cfg.numClasses;
+    const probs = tf.tidy(() => runModel(loaded.model, images(inputs))[0].dataSync() as Float32Array);
+    const withRows = inputs.flatMap((input, i) => (input.rows ? [i] : []));
+    const rowProbs = new Map<number, number[][]>();
+    if (withRows.length > 0) {
+      everyStep ??= buildEveryStepModel(loaded.model);
+      const model = everyStep;
+      const values = tf.tidy(() => tf.gather(runModel(model, images(withRows.map((i) => inputs[i])))[0], rowEnds, 1).dataSync() as Float32Array);
+      withRows.forEach((i, n) => rowProbs.set(i, rowEnds.map((_, r) => Array.from(values.subarray((n * cfg.rows + r) * k, (n * cfg.rows + r + 1) * k)))));
+    }
     return inputs.map((_, i) => {
       const row = Array.from(probs.subarray(i * k, (i + 1) * k));
       let label = 0;
       for (let c = 1; c < k; c++) if (row[c] > row[label]) label = c;
-      return { label, className: classNames[label], probabilities: row };
+      const rows = rowProbs.get(i);
+      return { label, className: classNames[label], probabilities: row, ...(rows ? { rows } : {}) };
     });
   };
-  return createPredictor(MNIST_APP, mnistInputSchemaFor(cfg.rows, cfg.cols), (input) => classify([input])[0], () => loaded.model.dispose(), {
-    runBatch: (inputs) => (inputs.length === 0 ? [] : classify(inputs)),
-  });
+  return createPredictor(
+    MNIST_APP,
+    mnistInputSchemaFor(cfg.rows, cfg.cols, { bidirectional: cfg.bidirectional }),
+    (input) => classify([input])[0],
+    () => {
+      everyStep?.dispose();
+      loaded.model.dispose();
+    },
+    { runBatch: (inputs) => (inputs.length === 0 ? [] : classify(inputs)), fastPath: plainPixelsFor(cfg.rows, cfg.cols) },
+  );
+}
+
+/**
+ * The predictor of a model a page fetched (`loadModelFromUrl`) or read into memory (`loadModelFromArtifacts`):
+ * refuses another app's model and invalid extras, disposing the model.
+ */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): Predictor<MnistInput, MnistOutput> {
+  return mnistPredictor(mnistFromAppModel(appModelFromArtifacts(loaded, MNIST_APP, mnistExtrasSchema)));
 }
 
 /** Class names of an output: those of the dataset whose name for `label` is `className`, else the class ids. */

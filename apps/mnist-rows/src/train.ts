@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   accuracy,
+  fingerprintFiles,
   saveModelDir,
   setSeed,
   sparseCategoricalCrossentropy,
@@ -101,6 +102,8 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
   const started = Date.now();
   const { model, result } = await fitClassifier(splits, modelCfg, {
     ...ctx.trainSettings(extras),
+    // The extras name the folder, not its content: resuming on other IDX files is refused by their fingerprint.
+    dataFingerprint: fingerprintFiles(Object.values(resolved.files).filter((f) => f !== undefined).sort()),
     lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
   });
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));

@@ -9,7 +9,8 @@ import { CLASS_NAMES } from '../src/datasets.js';
 import { buildModel, DEFAULT_MODEL, type MnistExtras, type ModelConfig } from '../src/model.js';
 import { inkBox, padToSquare, prepareDigitPng, resizeArea } from '../src/png.js';
 import { pngInput, readMnistExtras } from '../src/predict.js';
-import { MNIST_APP, loadMnistModel, mnistPredictor, rankClasses } from '../src/predictor.js';
+import { loadMnistModel } from '../src/load-model.js';
+import { MNIST_APP, mnistPredictor, rankClasses } from '../src/predictor.js';
 import { APP_VERSION } from '../src/version.js';
 import { tempDir } from './fixtures.js';
 

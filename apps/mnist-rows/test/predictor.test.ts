@@ -9,6 +9,7 @@ import {
   DEFAULT_MODEL,
   DEFAULT_SPLIT,
   MNIST_APP,
+  buildEveryStepModel,
   buildModel,
   exampleInput,
   formatPrediction,
@@ -111,6 +112,68 @@ describe('the mnist-rows predictor', () => {
       batch[i].probabilities.forEach((p, c) => expect(p).toBeCloseTo(one.probabilities[c], 5));
     }
     await expect(predictor.predictBatch!([exampleInput, { pixels: [1] }])).rejects.toThrow('input[1]: field "pixels"');
+    predictor.dispose();
+  });
+
+  it('rows: true adds the class probabilities after each row: the head on the recurrent state after that row', async () => {
+    // Two stacked layers: the every-step model applies the lower layer and the head again and replaces the top one.
+    const loaded = await loadMnistModel(await savedModel('mnist', { ...DEFAULT_MODEL, cell: 'lstm', units: [5, 4] }));
+    const input = { pixels: Array.from({ length: 784 }, (_, i) => (i * 37) % 256) };
+    // Reference: the trained layers themselves on the image cut after each row (the top layer returns its last state).
+    const x = tf.tensor3d(Float32Array.from(input.pixels, (v) => v / 255), [1, 28, 28]);
+    const expected = Array.from({ length: 28 }, (_, r) => {
+      const probs = tf.tidy(() => loaded.model.layers.slice(1).reduce<tf.Tensor>((h, layer) => layer.apply(h) as tf.Tensor, tf.slice(x, [0, 0, 0], [1, r + 1, 28])));
+      const values = Array.from(probs.dataSync());
+      probs.dispose();
+      return values;
+    });
+    x.dispose();
+    const predictor = mnistPredictor(loaded);
+    const plain = await predictor.predict(input);
+    expect(plain).not.toHaveProperty('rows');
+    const out = await predictor.predict({ ...input, rows: true });
+    expect(out.probabilities).toEqual(plain.probabilities);
+    expect(out.rows).toHaveLength(28);
+    out.rows!.forEach((row, r) => row.forEach((p, c) => expect(p, `row ${r}, class ${c}`).toBeCloseTo(expected[r][c], 5)));
+    out.rows![27].forEach((p, c) => expect(p).toBeCloseTo(out.probabilities[c], 5));
+    expect(out.rows![0]).not.toEqual(out.rows![27]);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+    predictor.dispose();
+  });
+
+  it('rows in pixel mode are read after each row\'s last pixel; predictBatch gives rows only to the inputs that ask', async () => {
+    const before = tf.memory().numTensors;
+    const loaded = await loadMnistModel(await savedModel('mnist', { ...DEFAULT_MODEL, mode: 'pixels', cell: 'gru', units: [3] }));
+    const pixels = Float32Array.from((exampleInput.pixels as number[][]).flat(), (v) => v / 255);
+    // Reference for a few rows: the trained layers on the pixels up to the row's last one.
+    const expected = new Map([4, 13, 27].map((r) => {
+      const probs = tf.tidy(() => loaded.model.layers.slice(1).reduce<tf.Tensor>((h, layer) => layer.apply(h) as tf.Tensor, tf.tensor3d(pixels.subarray(0, (r + 1) * 28), [1, (r + 1) * 28, 1])));
+      const values = Array.from(probs.dataSync());
+      probs.dispose();
+      return [r, values];
+    }));
+    const predictor = mnistPredictor(loaded);
+    const zeros = { pixels: Array.from({ length: 784 }, () => 0) };
+    const [withRows, without] = await predictor.predictBatch!([{ ...exampleInput, rows: true }, zeros]);
+    const one = await predictor.predict({ ...exampleInput, rows: true });
+    expect(without).not.toHaveProperty('rows');
+    expect(withRows.rows).toHaveLength(28);
+    withRows.rows!.forEach((row, r) => row.forEach((p, c) => expect(p).toBeCloseTo(one.rows![r][c], 5)));
+    for (const [r, probs] of expected) withRows.rows![r].forEach((p, c) => expect(p, `row ${r}, class ${c}`).toBeCloseTo(probs[c], 5));
+    predictor.dispose();
+    // Both models (the loaded one and the every-step one sharing its layers) are freed.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rows: true on a bidirectional model is refused with one line naming the field; plain predictions still work', async () => {
+    const loaded = await loadMnistModel(await savedModel('mnist', { ...DEFAULT_MODEL, cell: 'gru', units: [4], bidirectional: true }));
+    expect(() => buildEveryStepModel(loaded.model)).toThrow('class probabilities after each row need a unidirectional model: this one is bidirectional');
+    const predictor = mnistPredictor(loaded);
+    await expect(predictor.predict({ ...exampleInput, rows: true })).rejects.toThrow(
+      'input: field "rows": needs a unidirectional model: this one is bidirectional (its backward half reads the whole image before any row)',
+    );
+    await expect(predictor.predict({ ...exampleInput, rows: 'yes' })).rejects.toThrow('input: field "rows"');
+    expect((await predictor.predict({ ...exampleInput, rows: false })).probabilities).toHaveLength(10);
     predictor.dispose();
   });
 

@@ -7,7 +7,8 @@ import { normalizeTicker } from './data/tickers.js';
 import { evaluateBacktest, formatReport } from './evaluate.js';
 import { exampleInput } from './example.js';
 import { formatForecast } from './forecast.js';
-import { STOCKS_APP, inputFromSeries, loadStocksModel, stocksPredictor, type StocksInput, type StocksOutput } from './predictor.js';
+import { loadStocksModel } from './load-model.js';
+import { STOCKS_APP, inputFromSeries, stocksPredictor, type StocksInput, type StocksOutput } from './predictor.js';
 import { trainStocks, writeBacktestPlot } from './train.js';
 import { APP_VERSION } from './version.js';
 

@@ -1,9 +1,9 @@
 /**
- * What stocks' model directories record besides the weights, as strict schemas: read back by `loadStocksModel`,
+ * What stocks' model directories record besides the weights, as strict schemas: read back by `stocksFromAppModel`,
  * so a hand-edited or foreign rnnkit.json is refused with the field at fault instead of being trusted. No Node
  * APIs here (the predictor imports it).
  */
-import { cellSchema } from '@rnnkit/core';
+import { cellSchema } from '@rnnkit/core/browser';
 import { z } from 'zod';
 
 /** The forecaster's architecture and window shape. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, StandardScaler, runModel } from '@rnnkit/core';
+import { RnnkitError, StandardScaler, runModel } from '@rnnkit/core/browser';
 import type { TickerBacktest } from './backtest.js';
 import type { FeatureTable } from './data/features.js';
 import type { ErrorBand, ForecasterConfig, TickerExtras } from './extras.js';

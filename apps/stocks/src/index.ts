@@ -12,6 +12,7 @@ export * from './train.js';
 export * from './evaluate.js';
 export * from './forecast.js';
 export * from './predictor.js';
+export * from './load-model.js';
 export * from './example.js';
 export * from './app.js';
 export * from './version.js';

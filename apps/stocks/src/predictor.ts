@@ -1,15 +1,19 @@
 /**
  * stocks' predictor: a ticker's recent daily prices in, the next closes with the walk-forward error band out.
  * It works from the input prices alone; reading price files is the CLI's job (`predict`'s argument, `forecast`).
- * Only `loadStocksModel` touches the disk (through core's loadAppModel).
+ * No Node APIs here or in what it imports: a page builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`;
+ * Node reads a directory with `loadStocksModel` (load-model.ts). Both go through `stocksFromAppModel`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, createPredictor, loadAppModel, type Predictor } from '@rnnkit/core';
+import {
+  RnnkitError, appModelFromArtifacts, createPredictor, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+} from '@rnnkit/core/browser';
 import { computeFeatures, FEATURE_NAMES, WARMUP } from './data/features.js';
 import type { PriceSeries } from './data/prices.js';
 import { normalizeTicker } from './data/tickers.js';
 import { stocksExtrasSchema, type ErrorBand, type ForecasterConfig, type StocksExtras, type TickerExtras } from './extras.js';
+import { exampleInput } from './example.js';
 import { forecastFromFeatures, type StocksOutput } from './forecast.js';
 
 export const STOCKS_APP = 'stocks';
@@ -27,11 +31,11 @@ export interface LoadedStocks {
 }
 
 /**
- * Loads a stocks model directory (or a run directory holding model/) through core's one loader; the extras are
- * validated by `stocksExtrasSchema`, then checked against this version's features and the network's shapes.
+ * A loaded stocks model (from a directory or from fetched files, its extras validated by `stocksExtrasSchema`),
+ * once the extras are checked against this version's features and the network's shapes. Disposes the model when a
+ * check fails.
  */
-export async function loadStocksModel(dir: string): Promise<LoadedStocks> {
-  const loaded = await loadAppModel(dir, STOCKS_APP, stocksExtrasSchema);
+export function stocksFromAppModel(loaded: LoadedAppModel<StocksExtras>): LoadedStocks {
   const source = `${loaded.dir}/rnnkit.json`;
   try {
     const { extras } = loaded;
@@ -99,11 +103,17 @@ export const stocksInputSchema = z
         return;
       }
     }
+    // The same consistency as the price files (prices.ts): Open and Close lie within the day's Low..High.
     for (let i = 0; i < n; i++) {
-      if (input.lows[i] > input.highs[i]) {
-        ctx.addIssue({ code: 'custom', path: ['lows', i], message: `is above highs[${i}] (${input.highs[i]})` });
-        return;
-      }
+      const [open, high, low, close] = [input.opens[i], input.highs[i], input.lows[i], input.closes[i]];
+      const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field, i], message });
+      if (low > high) issue('lows', `is above highs[${i}] (${high})`);
+      else if (close > high) issue('closes', `is above highs[${i}] (${high})`);
+      else if (close < low) issue('closes', `is below lows[${i}] (${low})`);
+      else if (open > high) issue('opens', `is above highs[${i}] (${high})`);
+      else if (open < low) issue('opens', `is below lows[${i}] (${low})`);
+      else continue;
+      return;
     }
     const dates = input.dates ?? [];
     for (let i = 1; i < dates.length; i++) {
@@ -154,6 +164,8 @@ export function inputFromSeries(series: PriceSeries, days?: number): StocksInput
 }
 
 export type { StocksOutput };
+/** A small valid input (example.ts: AAPL's last 50 days in the bundled data). */
+export { exampleInput };
 
 /** The stocks predictor: prices in, the next closes with their 10%..90% walk-forward error band out. */
 export function stocksPredictor(loaded: LoadedStocks): Predictor<z.output<typeof stocksInputSchema>, StocksOutput> {
@@ -174,4 +186,12 @@ export function stocksPredictor(loaded: LoadedStocks): Predictor<z.output<typeof
     },
     () => loaded.model.dispose(),
   );
+}
+
+/**
+ * The predictor of a model a page fetched (`loadModelFromUrl`) or read into memory (`loadModelFromArtifacts`):
+ * refuses another app's model and invalid extras, disposing the model.
+ */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): Predictor<z.output<typeof stocksInputSchema>, StocksOutput> {
+  return stocksPredictor(stocksFromAppModel(appModelFromArtifacts(loaded, STOCKS_APP, stocksExtrasSchema)));
 }

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  arrayBatchSource, concatTypedArrays, lossCurveSvg, meanSquaredError, RnnkitError, saveModelDir, setSeed, takeRows, train,
+  arrayBatchSource, concatTypedArrays, fingerprintFiles, lossCurveSvg, meanSquaredError, RnnkitError, saveModelDir, setSeed, takeRows, train,
   writeFileAtomic, type BatchSource, type LossFn, type TrainConfig, type TrainContext, type TrainedRun, type TrainResult,
 } from '@rnnkit/core';
 import { BASELINES, baselineReturns } from './baselines.js';
@@ -80,10 +80,10 @@ export interface WalkForwardOptions {
   outDir?: string;
   /**
    * core train() settings shared by every phase (from the run's `ctx.trainSettings`): resume, progress, the metrics
-   * logs' start record and the checkpoints' record. Each phase sets its own epochs, early stopping, checkpoint
-   * directory and metrics log.
+   * logs' start record, the checkpoints' record and the price files' fingerprint. Each phase sets its own epochs,
+   * early stopping, checkpoint directory and metrics log.
    */
-  settings?: Pick<TrainConfig, 'resume' | 'progress' | 'startRecord' | 'checkpointRecord'>;
+  settings?: Pick<TrainConfig, 'resume' | 'progress' | 'startRecord' | 'checkpointRecord' | 'dataFingerprint'>;
   log?: (line: string) => void;
 }
 
@@ -232,7 +232,11 @@ export async function trainStocks(cfg: StocksConfig, ctx: TrainContext<StocksCon
   const result = await walkForward(data, cfg, {
     outDir: ctx.runDir,
     // The rest of core's settings (epochs, early stopping, checkpoint dir, metrics log) differ per phase: walkForward's.
-    settings: { resume: settings.resume, progress: settings.progress, startRecord: settings.startRecord, checkpointRecord: settings.checkpointRecord },
+    settings: {
+      resume: settings.resume, progress: settings.progress, startRecord: settings.startRecord, checkpointRecord: settings.checkpointRecord,
+      // The scalers in the record only see rows before the first test origin: an edit after it needs the fingerprint.
+      dataFingerprint: fingerprintFiles(series.map((s) => s.file)),
+    },
     log: (line) => ctx.info(line),
   });
   const last = result.phases[result.phases.length - 1];

@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPriceFile, loadTickers } from '../src/index.js';
 import { kaggleCsv, tempDir, writeFile } from './fixtures.js';
@@ -50,6 +52,14 @@ describe('price file loading', () => {
     ['a non-positive price', `${KAGGLE_HEADER}\n2020-01-01,1,1,-1,1,5,A\n`, /line 2, column low: -1 must be positive/],
     ['a non-numeric price', `${KAGGLE_HEADER}\n2020-01-01,1,abc,1,1,5,A\n`, /line 2, column high: "abc" is not a number/],
     ['low above high', `${KAGGLE_HEADER}\n2020-01-01,1,1,2,1,5,A\n`, /line 2, column low: Low 2 is above High 1/],
+    [
+      'a close above high',
+      `${KAGGLE_HEADER}\n2020-01-01,1,2,1,1.5,5,A\n2020-01-02,1,2,1,150,5,A\n2020-01-03,1,2,1,0.5,5,A\n`,
+      /line 3, column close: Close 150 is above High 2 \(impossible prices: 2 of 3 rows break Low <= Open, Close <= High\)$/,
+    ],
+    ['a close below low', `${YAHOO_HEADER}\n2020-01-01,1,2,1,0.9,0.9,5\n`, /line 2, column Close: Close 0.9 is below Low 1 \(impossible prices: 1 of 1/],
+    ['an open above high', `${KAGGLE_HEADER}\n2020-01-01,3,2,1,1.5,5,A\n`, /line 2, column open: Open 3 is above High 2/],
+    ['an open below low', `${KAGGLE_HEADER}\n2020-01-01,0.5,2,1,1.5,5,A\n`, /line 2, column open: Open 0.5 is below Low 1/],
     ['a negative volume', `${KAGGLE_HEADER}\n2020-01-01,1,1,1,1,-5,A\n`, /line 2, column volume: -5 must be non-negative/],
     ['a negative Open', `${YAHOO_HEADER}\n2020-01-01,1,1,1,1,1,5\n2020-01-02,-1,1,1,1,1,5\n`, /line 3, column Open: -1 must be positive/],
     ['a zero Close', `${YAHOO_HEADER}\n2020-01-01,1,1,1,0,1,5\n`, /line 2, column Close: 0 must be positive/],
@@ -61,6 +71,26 @@ describe('price file loading', () => {
       await expect(loadText('bad.csv', text)).rejects.toThrow(message);
     });
   }
+
+  it('accepts Open and Close on the bounds of the range, and Open = 0 outside it (no open recorded)', async () => {
+    const text = [YAHOO_HEADER, '1982-04-19,0.0,117,115.5,115.5,115.5,1000', '1982-04-20,115.8,116.1,115.8,116.1,116.1,1100'].join('\n');
+    expect((await loadText('edge.csv', text)).close).toEqual([116.1]);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the file, line and column', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'AAPL.csv');
+    writeFileSync(file, Buffer.from(`${KAGGLE_HEADER}\n2020-01-01,1,2,1,1.5,5,AAPL\xe9\n`, 'latin1'));
+    await expect(loadPriceFile(file)).rejects.toThrow(`${file}: is not valid UTF-8 text at line 2, column 28 (byte 0xE9)`);
+  });
+
+  it('accepts the bundled price files as they are', async () => {
+    const root = process.env.RNNKIT_DATA_DIR;
+    if (!root || !existsSync(join(root, 'stocks'))) return; // the data set is not on every machine
+    const series = await loadTickers(join(root, 'stocks', 'sp500-5yr'));
+    series.push(await loadPriceFile(join(root, 'stocks', 'gspc', 'GSPC.csv')));
+    expect(series.map((s) => s.close.length)).toEqual([...new Array<number>(10).fill(1259), 10_512]);
+  });
 
   it('loads requested tickers from a folder and names missing ones', async () => {
     const dir = tempDir();

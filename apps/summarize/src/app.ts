@@ -7,8 +7,9 @@ import { DEMO_CONFIG, summarizeConfigSchema, type SummarizeConfig } from './conf
 import { DATA_RELATIVE_PATH, DEFAULT_DATA_CONFIG, TASKS, type Task } from './data/index.js';
 import { evaluate, formatReport } from './evaluate.js';
 import { disposeSummarizer } from './model.js';
+import { loadSummarizeModel } from './load-model.js';
 import {
-  SUMMARIZE_APP, exampleInput, loadSummarizeModel, summarizePredictor, type SummarizeInput, type SummarizeOutput,
+  SUMMARIZE_APP, exampleInput, summarizePredictor, type SummarizeInput, type SummarizeOutput,
 } from './predictor.js';
 import { DEFAULT_DECODE_SETTINGS, DEFAULT_TEMPERATURE, decodeSettings, summarizeDecodeSchema } from './summarize.js';
 import { loadSummarizeData, trainSummarize } from './train.js';
@@ -167,4 +168,5 @@ export const summarizeApp: AppDefinition<SummarizeConfig, SummarizeInput, Summar
   deprecatedFlags: { '--beam': '--beam-width' },
   deprecatedCommands: { summarize: 'predict' },
   deprecatedCommandFlags: { predict: { '--attention': '--attention-svg' } },
+  removedCommandFlags: { evaluate: { '--baselines-only': 'the baselines command (rnnkit-summarize baselines)' } },
 };

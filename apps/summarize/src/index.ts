@@ -7,5 +7,6 @@ export * from './summarize.js';
 export * from './config.js';
 export * from './train.js';
 export * from './predictor.js';
+export * from './load-model.js';
 export * from './app.js';
 export * from './version.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildSeq2Seq, cellSchema, sharedVocabSeq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core';
+import { buildSeq2Seq, cellSchema, sharedVocabSeq2SeqConfig, type Seq2SeqModels } from '@rnnkit/core/browser';
 import { z } from 'zod';
 
 /**

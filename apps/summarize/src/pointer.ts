@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, Vocab, type Batch, type ForwardLoss, type StepFunction, type StepOutput, runModel } from '@rnnkit/core';
+import { RnnkitError, Vocab, type Batch, type ForwardLoss, type StepFunction, type StepOutput, runModel } from '@rnnkit/core/browser';
 import type { Summarizer } from './model.js';
 
 /**
@@ -56,7 +56,10 @@ export function mixDistribution(pVocab: tf.Tensor2D, attention: tf.Tensor2D, pGe
   return tf.tidy(() => {
     const [n, v] = pVocab.shape;
     const s = attention.shape[1];
-    const generated = tf.pad(tf.mul(pGen, pVocab), [[0, 0], [0, extSize - v]]);
+    // Zero columns for the extended ids by concat: the cpu backend's pad is an element-by-element loop, which cost as
+    // much as the output layer's matrix product at every decoding step.
+    const mixed = tf.mul(pGen, pVocab);
+    const generated = extSize > v ? tf.concat([mixed, tf.zeros([n, extSize - v])], 1) : mixed;
     const rows = tf.tile(tf.range(0, n, 1, 'int32').expandDims(1), [1, s]);
     const indices = tf.stack([rows, srcExt.toInt()], 2).reshape([n * s, 2]);
     const copied = tf.scatterND(indices, tf.mul(tf.sub(1, pGen), attention).reshape([n * s]), [n, extSize]);
@@ -67,7 +70,8 @@ export function mixDistribution(pVocab: tf.Tensor2D, attention: tf.Tensor2D, pGe
 /**
  * A core StepFunction over the pointer-generator. States are [...decoderStates, ...context, srcExt] (context as
  * encodeForDecoding returns it); context and srcExt pass through unchanged (beam search gathers their rows). Tokens fed back that are extended ids
- * (copied unknown words) enter the embedding as UNK. `extras` is the step's attention [N,S].
+ * (copied unknown words) enter the embedding as UNK. `extras` is the step's attention [N,S] followed by its copy
+ * probability 1 − p_gen as one more column: [N,S+1] (decoding keeps one extras row per token, beam search included).
  */
 export function pointerStepFunction(model: Summarizer, extSize: number): StepFunction {
   const stateCount = model.seq2seq.decoderStateCount;
@@ -79,13 +83,13 @@ export function pointerStepFunction(model: Summarizer, extSize: number): StepFun
       const context = states.slice(stateCount, contextEnd);
       const srcExt = states[contextEnd];
       const fed = Int32Array.from(tokens, (id) => (id >= vocabSize ? Vocab.UNK : id));
-      const [logProbs, attention, ...next] = tf.tidy(() => {
+      const [logProbs, extras, ...next] = tf.tidy(() => {
         const token = tf.tensor2d(fed, [fed.length, 1], 'int32');
         const [pVocab, attn, pGen, ...newStates] = runModel(model.step, [token, ...context, ...decoderStates]);
         const p = mixDistribution(pVocab as tf.Tensor2D, attn as tf.Tensor2D, pGen as tf.Tensor2D, srcExt as tf.Tensor2D, extSize);
-        return [tf.log(tf.maximum(p, 1e-30)), attn, ...newStates];
+        return [tf.log(tf.maximum(p, 1e-30)), tf.concat([attn, tf.sub(1, pGen)], 1), ...newStates];
       });
-      return { logProbs: logProbs as tf.Tensor2D, states: [...next, ...context, srcExt], extras: attention };
+      return { logProbs: logProbs as tf.Tensor2D, states: [...next, ...context, srcExt], extras };
     },
   };
 }

@@ -1,13 +1,21 @@
-import { checkSizesAgainstWeights, createPredictor, loadAppModel, RnnkitError, Vocab, type Predictor } from '@rnnkit/core';
+import {
+  appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, RnnkitError, Vocab, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+} from '@rnnkit/core/browser';
 import { z } from 'zod';
 // dataset.ts, not data/index.js: the predictor uses no Node APIs (it runs in a browser too).
 import { dataConfigSchema, tokenize, type DataConfig } from './data/dataset.js';
 import { buildSummarizer, disposeSummarizer, modelConfigSchema, type ModelConfig, type Summarizer } from './model.js';
-import { decodeSettings, summarizeDecodeSchema, summarizeTokens, type DecodeSettings, type SummaryOutput } from './summarize.js';
+import { decodeSettings, sharedStepFunction, summarizeDecodeSchema, summarizeTokens, summaryRow, type DecodeSettings, type SummaryOutput } from './summarize.js';
+
+/**
+ * summarize's predictor, for the CLI, a server and a web page alike: no Node APIs here or in what it imports. A page
+ * builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`; Node reads a directory with
+ * `loadSummarizeModel` (load-model.ts). Both go through `summarizerFromAppModel`.
+ */
 
 export const SUMMARIZE_APP = 'summarize';
 
-/** What summarize's model directories record besides the weights (read back by loadSummarizeModel). */
+/** What summarize's model directories record besides the weights (read back by summarizerFromAppModel). */
 export const summarizeExtrasSchema = z.strictObject({
   model: modelConfigSchema,
   /** Task, truncation and vocabulary settings: predict truncates sources to dataConfig.maxSrcLen, evaluate reuses them. */
@@ -29,9 +37,12 @@ export interface LoadedSummarizer {
   data: string;
 }
 
-/** Loads a summarize model directory (or a run directory holding model/) through core's one loader. */
-export async function loadSummarizeModel(dir: string): Promise<LoadedSummarizer> {
-  const loaded = await loadAppModel(dir, SUMMARIZE_APP, summarizeExtrasSchema);
+/**
+ * The summarizer of a loaded model (from a directory or from fetched files, its extras validated): the network
+ * rebuilt from extras.model and extras.vocab, checked against the saved weights, which it then takes. The loaded
+ * model is disposed in every case (its weights are copied).
+ */
+export function summarizerFromAppModel(loaded: LoadedAppModel<SummarizeExtras>): LoadedSummarizer {
   const source = `${loaded.dir}/rnnkit.json`;
   try {
     const { model, dataConfig, data } = loaded.extras;
@@ -73,6 +84,11 @@ export interface SummarizeOutput {
   attention?: number[][];
   /** With `attention: true`: the source tokens the model read (truncated to the model's maxSrcLen). */
   sourceTokens?: string[];
+  /**
+   * With `attention: true`: per summary token, the pointer-generator's copy probability (1 − p_gen) at that step:
+   * near 1 the word was copied from the source (where `attention` points), near 0 generated from the vocabulary.
+   */
+  copyProbability?: number[];
 }
 
 /** A small valid input (tests, docs, the server's example). */
@@ -93,7 +109,7 @@ export function summarizePredictor(loaded: LoadedSummarizer): Predictor<z.output
     summary: out.text,
     tokens: out.tokens,
     score: out.score,
-    ...(input.attention ? { attention: out.attention, sourceTokens: out.srcTokens } : {}),
+    ...(input.attention ? { attention: out.attention, sourceTokens: out.srcTokens, copyProbability: out.copyProbability } : {}),
   });
   const run = (input: Input, onToken?: (text: string) => void): SummarizeOutput => {
     const settings = decodeSettings(input.decode);
@@ -123,5 +139,28 @@ export function summarizePredictor(loaded: LoadedSummarizer): Predictor<z.output
     }
     return outputs;
   };
-  return createPredictor(SUMMARIZE_APP, summarizeInputSchema, run, () => disposeSummarizer(loaded.summarizer), { streams: true, runBatch });
+  // Greedy and sampled summaries share decoding steps with other requests (a server's batched decoding); beam search runs whole.
+  const shared = sharedStepFunction(loaded.summarizer, loaded.vocab, loaded.dataConfig.maxSrcLen);
+  const stepDecoding = {
+    stepFunction: shared,
+    shares: (input: Input) => {
+      const settings = decodeSettings(input.decode);
+      return settings.sampling !== undefined || settings.beamWidth === 1;
+    },
+    start: (input: Input, onToken?: (text: string) => void) => {
+      const settings = decodeSettings(input.decode);
+      if (onToken) settings.onPiece = (piece) => onToken(piece);
+      const { row, finish } = summaryRow(loaded.summarizer, loaded.vocab, shared.extSize, source(input), settings);
+      return { row, finish: (result: Parameters<typeof finish>[0]) => output(input, finish(result)) };
+    },
+  };
+  return createPredictor(SUMMARIZE_APP, summarizeInputSchema, run, () => disposeSummarizer(loaded.summarizer), { streams: true, runBatch, stepDecoding });
+}
+
+/**
+ * The predictor of a model a page fetched (`loadModelFromUrl`) or read into memory (`loadModelFromArtifacts`):
+ * refuses another app's model and invalid extras, disposing the model.
+ */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): Predictor<z.output<typeof summarizeInputSchema>, SummarizeOutput> {
+  return summarizePredictor(summarizerFromAppModel(appModelFromArtifacts(loaded, SUMMARIZE_APP, summarizeExtrasSchema)));
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   decode, decodingRequestSchema, encodeForDecoding, greedyDecodeBatch, impliedStrategy, RnnkitError, seededRng, Vocab,
-  type DecodeOptions, type DecodeResult, type DecodeStrategy, type DecodingRequest, type Rng, type SampleOptions, type StepFunction,
-  type StepOutput,
-} from '@rnnkit/core';
+  type DecodeOptions, type DecodeResult, type DecodeStrategy, type DecodingRequest, type Rng, type SampleOptions, type SharedRow,
+  type StepFunction, type StepOutput,
+} from '@rnnkit/core/browser';
 // dataset.ts, not data/index.js: decoding uses no Node APIs (predictors run in a browser too).
 import { decodeTokens, encodeSource } from './data/dataset.js';
 import type { Summarizer } from './model.js';
@@ -40,6 +40,11 @@ export interface SummaryOutput {
   srcTokens: string[];
   /** One attention distribution over the source tokens per output token. */
   attention: number[][];
+  /**
+   * Per output token, the weight the pointer-generator gave to copying a source word at that step (1 − p_gen): near 1
+   * the token was copied from the article (by `attention`), near 0 generated from the vocabulary.
+   */
+  copyProbability: number[];
   /** Output positions where the model still produced UNK and the most-attended source word was put instead. */
   replacedUnk: number;
   /** The decoder's score: log-probability of the summary (EOS included), length-normalized for beam search. */
@@ -137,13 +142,14 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
   let onToken: DecodeOptions['onToken'];
   let first = 0; // the article of row 0 (sampling decodes one article per call)
   if (settings.onPiece) {
-    // Streaming needs the step's attention for UNK replacement: keep a copy of each step's extras.
+    // Streaming needs the step's attention for UNK replacement: keep a copy of each step's extras (per row: the
+    // attention over the padded source, then the copy probability; `word` reads only the article's positions).
     const inner = stepFn;
-    let attention = new Float32Array(0);
+    let stepExtras = new Float32Array(0);
     stepFn = {
       step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
         const out = inner.step(tokens, states);
-        if (out.extras) attention = (out.extras.dataSync() as Float32Array).slice();
+        if (out.extras) stepExtras = (out.extras.dataSync() as Float32Array).slice();
         return out;
       },
     };
@@ -151,8 +157,8 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
     const onPiece = settings.onPiece;
     onToken = (id, row) => {
       const r = first + row;
-      const width = attention.length / (settings.sampling ? 1 : articles.length);
-      const p = piece(texts[r], word(id, attention.subarray(row * width, (row + 1) * width), r));
+      const width = stepExtras.length / (settings.sampling ? 1 : articles.length);
+      const p = piece(texts[r], word(id, stepExtras.subarray(row * width, (row + 1) * width), r));
       texts[r] += p;
       onPiece(p, r);
     };
@@ -189,14 +195,85 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
   }
   return results.map((res, r) => {
     const srcTokens = articles[r];
-    const attention = (res.extras ?? []).slice(0, res.tokens.length).map((row) => row.slice(0, srcTokens.length));
+    // Per token, the step's extras (pointerStepFunction): attention over the padded source, then the copy probability.
+    const steps = (res.extras ?? []).slice(0, res.tokens.length);
+    const attention = steps.map((row) => row.slice(0, srcTokens.length));
+    const copyProbability = steps.map((row) => row[row.length - 1]);
     let replacedUnk = 0;
     const tokens = res.tokens.map((id, i) => {
       if (id === Vocab.UNK && attention[i]) replacedUnk += 1;
       return word(id, attention[i], r);
     });
-    return { tokens, text: detokenize(tokens), srcTokens, attention, replacedUnk, score: res.score };
+    return { tokens, text: detokenize(tokens), srcTokens, attention, copyProbability, replacedUnk, score: res.score };
   });
+}
+
+/** Most unknown words of one article that shared decoding has room for (summaryRow refuses an article with more). */
+const MAX_SHARED_OOVS = 4096;
+
+/**
+ * The step function of shared decoding (core's SharedDecoder: the greedy and sampled summaries of many requests
+ * stepping together): its extended vocabulary has room for the unknown words of any article of at most `maxSrcLen`
+ * tokens, so articles can join one batch; each row reads only its own columns (`summaryRow`).
+ */
+export function sharedStepFunction(model: Summarizer, vocab: Vocab, maxSrcLen: number): StepFunction & { extSize: number } {
+  // Bounded, so that a crafted maxSrcLen cannot make every step allocate a huge distribution (the trained tasks use 64 and 400).
+  const extSize = vocab.size + Math.min(maxSrcLen, MAX_SHARED_OOVS);
+  return Object.assign(pointerStepFunction(model, extSize), { extSize });
+}
+
+/**
+ * One article's greedy or sampled summary as a row of a SharedDecoder over `sharedStepFunction`: the row (the encoder
+ * run on the article) and the summary of its result, the same as summarizeTokens gives the article alone (the row's
+ * log-probabilities are its own extended vocabulary's; its attention, over the batch's widest source, is cut to the
+ * article's tokens).
+ */
+export function summaryRow(
+  model: Summarizer, vocab: Vocab, extSize: number, article: string[], settings: DecodeSettings,
+): { row: SharedRow; finish(result: DecodeResult): SummaryOutput } {
+  if (article.length === 0) throw new RnnkitError('the article has no tokens to summarize');
+  if (!settings.sampling && settings.beamWidth !== 1) throw new RnnkitError('beam search does not share decoding steps; use summarizeTokens');
+  const source = encodeSource(article, vocab);
+  const vocabSize = vocab.size + source.oovs.length;
+  if (vocabSize > extSize) throw new RnnkitError(`the article has ${source.oovs.length} unknown words; the shared step has room for ${extSize - vocab.size}`);
+  const word = (id: number, attention: ArrayLike<number> | undefined) =>
+    id === Vocab.UNK && attention && attention.length > 0 ? article[argmax(attention, article.length)] : decodeTokens([id], vocab, source.oovs)[0];
+  let text = '';
+  const onPiece = settings.onPiece;
+  const row: SharedRow = {
+    states: initialStates(model, [source]),
+    opts: {
+      strategy: settings.sampling ? 'sample' : 'greedy',
+      ...settings.sampling,
+      bos: Vocab.BOS,
+      eos: Vocab.EOS,
+      maxLen: settings.maxLen,
+      minLen: settings.minLen,
+      noRepeatNgram: settings.noRepeatNgram,
+      bannedTokens: [Vocab.PAD, Vocab.BOS],
+      vocabSize,
+      onToken: onPiece
+        ? (id, _row, extras) => {
+          const p = piece(text, word(id, extras));
+          text += p;
+          onPiece(p, 0);
+        }
+        : undefined,
+    },
+  };
+  const finish = (res: DecodeResult): SummaryOutput => {
+    // Per token, the step's extras (pointerStepFunction): attention over the batch's widest source, then the copy probability.
+    const steps = (res.extras ?? []).slice(0, res.tokens.length);
+    const attention = steps.map((r) => r.slice(0, article.length));
+    const copyProbability = steps.map((r) => r[r.length - 1]);
+    let replacedUnk = 0;
+    const tokens = res.tokens.map((id, i) => {
+      if (id === Vocab.UNK && attention[i]) replacedUnk += 1;
+      return word(id, attention[i]);
+    });
+    return { tokens, text: detokenize(tokens), srcTokens: article, attention, copyProbability, replacedUnk, score: res.score };
+  };
+  return { row, finish };
 }
 
 /** Index of the largest of the first `length` entries of `row`. */

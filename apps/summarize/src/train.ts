@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  arrayBatchSource, forkRng, padSequences, saveModelDir, setSeed, train, type BatchSource, type TrainConfig, type TrainContext, type TrainedRun,
+  arrayBatchSource, fingerprintFiles, forkRng, padSequences, saveModelDir, setSeed, train, type BatchSource, type TrainConfig, type TrainContext, type TrainedRun,
   type TrainResult, type Vocab,
 } from '@rnnkit/core';
 import type { SummarizeConfig } from './config.js';
@@ -140,6 +140,8 @@ export async function trainSummarize(cfg: SummarizeConfig, ctx: TrainContext<Sum
   const t0 = Date.now();
   const { summarizer, result } = await trainSummarizer(data.splits, data.vocab, model, {
     ...ctx.trainSettings(extras),
+    // The vocabulary catches most other data; the same words in other records need the file's fingerprint.
+    dataFingerprint: fingerprintFiles([data.report.file]),
     batchSize: cfg.batchSize,
     seed: cfg.seed,
     maxValBatches: cfg.maxValBatches,

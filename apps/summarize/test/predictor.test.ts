@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandContext, initBackend, saveModelDir, Vocab } from '@rnnkit/core';
 import {
-  APP_VERSION, DEFAULT_DATA_CONFIG, DEFAULT_DECODE_SETTINGS, buildSummarizer, decodeSettings, describeDecoding, disposeSummarizer, exampleInput,
+  APP_VERSION, DEFAULT_DATA_CONFIG, DEFAULT_DECODE_SETTINGS, buildSummarizer, decodeSettings, describeDecoding, disposeSummarizer, encodeSource, exampleInput,
   loadSummarizeModel, summarizeApp, summarizeInputSchema, summarizePredictor, summarizeTokens, trainSummarizer,
   type SummarizeExtras, type SummarizeOutput,
 } from '../src/index.js';
@@ -57,6 +57,33 @@ describe('summarize predictor', () => {
       }
       // Plain JSON: what a server sends.
       expect(JSON.parse(JSON.stringify(withAttention))).toEqual(withAttention);
+    });
+  });
+
+  it("with attention: true, each summary token's copy probability: 1 − p_gen of the network at that step", async () => {
+    const greedy = await withPredictor((p) => p.predict({ text: article, decode: { strategy: 'greedy', maxLen: 8 }, attention: true }));
+    expect(greedy.copyProbability).toHaveLength(greedy.tokens.length);
+    expect(greedy.tokens.length).toBeGreaterThan(0);
+    // Reference: the training model under teacher forcing on the same summary gives p_gen at every position.
+    const loaded = await loadSummarizeModel(dir);
+    try {
+      const source = encodeSource(greedy.sourceTokens!, loaded.vocab);
+      const fed = [Vocab.BOS, ...greedy.tokens.slice(0, -1).map((t) => loaded.vocab.idOf(t))];
+      const pGen = tf.tidy(() => {
+        const [, , p] = loaded.summarizer.train.predict([tf.tensor2d([source.src], undefined, 'int32'), tf.tensor2d([fed], undefined, 'int32')]) as tf.Tensor[];
+        return Array.from(p.dataSync());
+      });
+      greedy.copyProbability!.forEach((c, t) => expect(c, `token ${t}`).toBeCloseTo(1 - pGen[t], 5));
+    } finally {
+      disposeSummarizer(loaded.summarizer);
+    }
+    await withPredictor(async (p) => {
+      for (const decode of [{ beamWidth: 3 }, { strategy: 'sample' as const, seed: 5 }]) {
+        const out = await p.predict({ text: article, decode, attention: true });
+        expect(out.copyProbability, JSON.stringify(decode)).toHaveLength(out.tokens.length);
+        for (const c of out.copyProbability!) expect(c > 0 && c < 1, `${c} is a probability`).toBe(true);
+      }
+      expect(await p.predict({ text: article })).not.toHaveProperty('copyProbability');
     });
   });
 

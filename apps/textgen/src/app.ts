@@ -1,7 +1,8 @@
 import { addDecodeFlags, decodeFromFlags, type AppDefinition } from '@rnnkit/core';
 import { DEMO_CONFIG, textgenConfigSchema, type TextgenConfig } from './config.js';
 import { evaluateOnCorpus, formatEvalTable } from './evaluate.js';
-import { TEXTGEN_APP, TEXTGEN_DECODE_DEFAULTS, loadTextgenModel, textgenPredictor, type TextgenInput, type TextgenOutput } from './predictor.js';
+import { loadTextgenModel } from './load-model.js';
+import { TEXTGEN_APP, TEXTGEN_DECODE_DEFAULTS, exampleInput, textgenPredictor, type TextgenInput, type TextgenOutput } from './predictor.js';
 import { textgenDataPath, trainTextgen } from './train.js';
 import { APP_VERSION } from './version.js';
 
@@ -40,7 +41,7 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
     options: decodeFlags,
     fromText: (text, flags) => ({ text, decode: decodeFromFlags(flags) }),
     format: (output) => output.text,
-    example: { text: 'ROMEO:', decode: { maxLen: 40, temperature: 0.8, seed: 1 } },
+    example: exampleInput,
   },
   demo: {
     description: 'short training on tiny Shakespeare, then a sample and the evaluation table',

@@ -1,6 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, Vocab, arrayBatchSource, charTokenize } from '@rnnkit/core';
+import { RnnkitError, Vocab, arrayBatchSource, charTokenize, readTextFile } from '@rnnkit/core';
 import type { BatchSource } from '@rnnkit/core';
 
 /**
@@ -18,27 +17,14 @@ export const TINY_SHAKESPEARE = {
 /** Share of the text used for training; the validation split is the last (1 - TRAIN_FRACTION) of it, unshuffled. */
 export const TRAIN_FRACTION = 0.9;
 
-/** Reads a text corpus, rejecting what would otherwise fail later with an obscure error. */
+/**
+ * Reads a text corpus with core's strict text reader, which refuses a missing file, a directory, a binary file and
+ * bytes that are not UTF-8 (naming the line), rather than training on U+FFFD; an empty file is refused here.
+ */
 export function readCorpus(path: string): string {
-  let bytes: Buffer;
-  try {
-    if (statSync(path).isDirectory()) throw new RnnkitError(`${path}: is a directory, expected a UTF-8 text file`);
-    bytes = readFileSync(path);
-  } catch (err) {
-    if (err instanceof RnnkitError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new RnnkitError(`${path}: file not found`);
-    throw new RnnkitError(`${path}: cannot read (${code ?? String(err)})`);
-  }
-  if (bytes.length === 0) throw new RnnkitError(`${path}: file is empty`);
-  // A NUL byte never occurs in text and is the cheapest reliable sign of a binary file (images, archives, models).
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) throw new RnnkitError(`${path}: looks like a binary file (NUL byte at offset ${nul}), expected UTF-8 text`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new RnnkitError(`${path}: is not valid UTF-8 text`);
-  }
+  const text = readTextFile(path);
+  if (text.length === 0) throw new RnnkitError(`${path}: file is empty`);
+  return text;
 }
 
 /** The character vocabulary of a corpus (core Vocab over code points; ids 0..3 stay reserved, unused by textgen). */
@@ -46,16 +32,8 @@ export function buildCharVocab(text: string): Vocab {
   return Vocab.build(charTokenize(text));
 }
 
-/** Encodes text to character ids, naming the characters the vocabulary lacks instead of mapping them to UNK. */
-export function encodeText(vocab: Vocab, text: string, what = 'text'): Int32Array {
-  const chars = charTokenize(text);
-  const unknown = vocab.unknownTokens(chars);
-  if (unknown.length > 0) {
-    const shown = unknown.map((c) => JSON.stringify(c)).join(', ');
-    throw new RnnkitError(`${what} contains characters the model's vocabulary lacks: ${shown}`);
-  }
-  return Int32Array.from(vocab.encode(chars));
-}
+// In chars.ts: generation in a web page encodes its priming text with it too.
+export { encodeText } from './chars.js';
 
 export interface CorpusSplit {
   train: Int32Array;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, SPECIAL_TOKENS, decode, runModel, rng as sharedRng } from '@rnnkit/core';
-import type { DecodeResult, Rng, SampleOptions, StepFunction, StepOutput, Vocab } from '@rnnkit/core';
-import { encodeText } from './data.js';
+import { RnnkitError, SPECIAL_TOKENS, decode, runModel, rng as sharedRng } from '@rnnkit/core/browser';
+import type { DecodeRequest, DecodeResult, Rng, SampleOptions, SharedRow, StepFunction, StepOutput, Vocab } from '@rnnkit/core/browser';
+import { encodeText } from './chars.js';
 import { zeroStates, type TextgenModelConfig } from './model.js';
 
 export interface GenerateOptions extends SampleOptions {
@@ -34,7 +34,8 @@ export class CharStepFunction implements StepFunction {
  * n one-timestep calls whatever the prefix length. The reserved ids (<pad>, <unk>, ...) are banned tokens.
  */
 export class CharGenerator {
-  private readonly stepFn: CharStepFunction;
+  /** The one-character step (shared by every request of a server's batched decoding). */
+  readonly stepFn: CharStepFunction;
 
   constructor(
     private readonly stepModel: tf.LayersModel,
@@ -45,29 +46,51 @@ export class CharGenerator {
   }
 
   generate(prime: string, opts: GenerateOptions): string {
-    if (prime.length === 0) throw new RnnkitError('the priming text must contain at least one character');
-    if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`the length must be an integer >= 0, got ${opts.length}`);
-    const ids = encodeText(this.vocab, prime, 'input: field "text"');
+    const { ids, request } = this.request(prime, opts);
     if (opts.length === 0) return '';
     // All but the last priming character in one call; decoding starts by feeding the last one.
     const states = this.primeStates(ids.subarray(0, ids.length - 1));
-    const temperature = opts.temperature ?? 1;
     let result: DecodeResult;
     try {
-      [result] = decode(this.stepFn, states, {
-        strategy: temperature === 0 ? 'greedy' : 'sample',
-        prompt: [ids[ids.length - 1]],
-        maxLen: opts.length,
-        bannedTokens: SPECIAL_IDS,
-        temperature,
-        topK: opts.topK,
-        topP: opts.topP,
-        rng: opts.rng ?? sharedRng(),
-        onToken: opts.onChar ? (id) => opts.onChar!(this.vocab.tokenOf(id)) : undefined,
-      });
+      [result] = decode(this.stepFn, states, request);
     } finally {
       tf.dispose(states); // decoding owns only the states it creates
     }
+    return this.text(result);
+  }
+
+  /**
+   * `generate` as a row of core's SharedDecoder (requests that step together): its primed states and options, and
+   * the text of its result: the same characters as `generate` with the same options.
+   */
+  startRow(prime: string, opts: GenerateOptions): { row: SharedRow; finish(result: DecodeResult): string } {
+    const { ids, request } = this.request(prime, opts);
+    if (opts.length === 0) throw new RnnkitError('a shared decoding row needs a length >= 1');
+    const states = this.primeStates(ids.subarray(0, ids.length - 1));
+    return { row: { states, opts: request }, finish: (result) => this.text(result) };
+  }
+
+  /** Checks the priming text and options; the decoding request that continues the text. */
+  private request(prime: string, opts: GenerateOptions): { ids: Int32Array; request: DecodeRequest & { strategy: 'greedy' | 'sample' } } {
+    if (prime.length === 0) throw new RnnkitError('the priming text must contain at least one character');
+    if (!Number.isInteger(opts.length) || opts.length < 0) throw new RnnkitError(`the length must be an integer >= 0, got ${opts.length}`);
+    const ids = encodeText(this.vocab, prime, 'input: field "text"');
+    const temperature = opts.temperature ?? 1;
+    const request = {
+      strategy: temperature === 0 ? ('greedy' as const) : ('sample' as const),
+      prompt: [ids[ids.length - 1]],
+      maxLen: opts.length,
+      bannedTokens: SPECIAL_IDS,
+      temperature,
+      topK: opts.topK,
+      topP: opts.topP,
+      rng: opts.rng ?? sharedRng(),
+      onToken: opts.onChar ? (id: number) => opts.onChar!(this.vocab.tokenOf(id)) : undefined,
+    };
+    return { ids, request };
+  }
+
+  private text(result: DecodeResult): string {
     return result.tokens.map((id) => this.vocab.tokenOf(id)).join('');
   }
 

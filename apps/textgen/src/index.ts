@@ -5,6 +5,8 @@ export * from './generate.js';
 export * from './evaluate.js';
 export * from './config.js';
 export * from './train.js';
+export * from './extras.js';
 export * from './predictor.js';
+export * from './load-model.js';
 export * from './app.js';
 export * from './version.js';

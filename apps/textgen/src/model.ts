@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CELLS, RnnkitError, cellSchema, nextSeed, recurrent, stackedRecurrent, type CellType } from '@rnnkit/core';
+import { CELLS, RnnkitError, cellSchema, nextSeed, recurrent, stackedRecurrent, type CellType } from '@rnnkit/core/browser';
 
 /**
  * The character language model, in two shapes that share one set of weights:

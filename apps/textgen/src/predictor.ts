@@ -1,9 +1,18 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, Vocab, checkSizesAgainstWeights, createPredictor, decodingRequestSchema, loadAppModel, rng as sharedRng, seededRng, type Predictor } from '@rnnkit/core';
-import { CharGenerator } from './generate.js';
+import {
+  RnnkitError, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, decodingRequestSchema, rng as sharedRng, seededRng,
+  type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+} from '@rnnkit/core/browser';
+import { textgenExtrasSchema, type TextgenExtras } from './extras.js';
+import { CharGenerator, type GenerateOptions } from './generate.js';
 import { buildStepModel, type TextgenModelConfig } from './model.js';
-import { textgenExtrasSchema } from './train.js';
+
+/**
+ * textgen's predictor, for the CLI, a server and a web page alike: no Node APIs here or in what it imports. A page
+ * builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`; Node reads a directory with
+ * `loadTextgenModel` (load-model.ts). Both go through `textgenFromAppModel`.
+ */
 
 export const TEXTGEN_APP = 'textgen';
 
@@ -15,23 +24,22 @@ export interface LoadedTextgen {
   vocab: Vocab;
 }
 
-/** Loads a textgen model directory (or a run directory holding model/) through core's one loader. */
-export async function loadTextgenModel(dir: string): Promise<LoadedTextgen> {
-  const loaded = await loadAppModel(dir, TEXTGEN_APP, textgenExtrasSchema);
+/**
+ * A loaded textgen model (from a directory or from fetched files, its extras validated) with its step model built;
+ * checks the sizes in rnnkit.json against the weights first. Disposes the model when a check fails.
+ */
+export function textgenFromAppModel(loaded: LoadedAppModel<TextgenExtras>): LoadedTextgen {
   const source = `${loaded.dir}/rnnkit.json`;
   const config = loaded.extras.model;
   try {
     checkSizesAgainstWeights(loaded.model, { 'extras.model.vocabSize': config.vocabSize, 'extras.model.embedDim': config.embedDim, 'extras.model.units': config.units }, source);
+    const vocab = Vocab.fromJSON(loaded.extras.vocab, `${source} (field "extras.vocab")`);
+    if (vocab.size !== config.vocabSize) throw new RnnkitError(`${source}: vocab has ${vocab.size} entries but extras.model.vocabSize is ${config.vocabSize}`);
+    return { dir: loaded.dir, model: loaded.model, stepModel: buildStepModel(config, loaded.model), config, vocab };
   } catch (err) {
     loaded.model.dispose();
     throw err;
   }
-  const vocab = Vocab.fromJSON(loaded.extras.vocab, `${source} (field "extras.vocab")`);
-  if (vocab.size !== config.vocabSize) {
-    loaded.model.dispose();
-    throw new RnnkitError(`${source}: vocab has ${vocab.size} entries but extras.model.vocabSize is ${config.vocabSize}`);
-  }
-  return { dir: loaded.dir, model: loaded.model, stepModel: buildStepModel(config, loaded.model), config, vocab };
 }
 
 /** textgen's predictor input: the priming text and how to decode. Characters only (greedy or sampled). */
@@ -53,29 +61,51 @@ export interface TextgenOutput {
 /** Defaults of a request's decoding options. */
 export const TEXTGEN_DECODE_DEFAULTS = { maxLen: 500, temperature: 0.8 } as const;
 
+/** A small valid input (help, docs, the server's example, tests): 40 characters after "ROMEO:", sampled with seed 1. */
+export const exampleInput: TextgenInput = { text: 'ROMEO:', decode: { maxLen: 40, temperature: 0.8, seed: 1 } };
+
 /** The textgen predictor: priming text in, sampled continuation out, streamed character by character. */
 export function textgenPredictor(loaded: LoadedTextgen): Predictor<z.output<typeof textgenInputSchema>, TextgenOutput> {
   const generator = new CharGenerator(loaded.stepModel, loaded.config, loaded.vocab);
+  type Input = z.output<typeof textgenInputSchema>;
+  const options = (input: Input, onToken?: (text: string) => void): GenerateOptions => {
+    const d = input.decode ?? {};
+    return {
+      length: d.maxLen ?? TEXTGEN_DECODE_DEFAULTS.maxLen,
+      temperature: d.strategy === 'greedy' ? 0 : (d.temperature ?? TEXTGEN_DECODE_DEFAULTS.temperature),
+      topK: d.topK,
+      topP: d.topP,
+      rng: d.seed !== undefined ? seededRng(d.seed) : sharedRng(),
+      onChar: onToken,
+    };
+  };
   return createPredictor(
     TEXTGEN_APP,
     textgenInputSchema,
-    (input, onToken) => {
-      const d = input.decode ?? {};
-      const temperature = d.strategy === 'greedy' ? 0 : (d.temperature ?? TEXTGEN_DECODE_DEFAULTS.temperature);
-      const text = generator.generate(input.text, {
-        length: d.maxLen ?? TEXTGEN_DECODE_DEFAULTS.maxLen,
-        temperature,
-        topK: d.topK,
-        topP: d.topP,
-        rng: d.seed !== undefined ? seededRng(d.seed) : sharedRng(),
-        onChar: onToken,
-      });
-      return { text };
-    },
+    (input, onToken) => ({ text: generator.generate(input.text, options(input, onToken)) }),
     () => {
       loaded.stepModel.dispose();
       loaded.model.dispose();
     },
-    { streams: true },
+    {
+      streams: true,
+      // Every textgen request decodes greedily or by sampling: all of them can share steps.
+      stepDecoding: {
+        stepFunction: generator.stepFn,
+        shares: () => true,
+        start: (input, onToken) => {
+          const { row, finish } = generator.startRow(input.text, options(input, onToken));
+          return { row, finish: (result) => ({ text: finish(result) }) };
+        },
+      },
+    },
   );
+}
+
+/**
+ * The predictor of a model a page fetched (`loadModelFromUrl`) or read into memory (`loadModelFromArtifacts`):
+ * refuses another app's model and invalid extras, disposing the model.
+ */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): Predictor<z.output<typeof textgenInputSchema>, TextgenOutput> {
+  return textgenPredictor(textgenFromAppModel(appModelFromArtifacts(loaded, TEXTGEN_APP, textgenExtrasSchema)));
 }

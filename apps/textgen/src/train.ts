@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import {
   SPECIAL_TOKENS,
   bitsPerChar,
+  fingerprintFiles,
   forkRng,
   resolveDataPath,
   saveModelDir,
@@ -15,7 +15,8 @@ import type { EpochLog, TrainContext, TrainedRun, Vocab } from '@rnnkit/core';
 import type { TextgenConfig } from './config.js';
 import { TINY_SHAKESPEARE, buildCharVocab, charWindowSource, encodeText, readCorpus, splitTrainVal, type CorpusSplit } from './data.js';
 import { CharGenerator } from './generate.js';
-import { buildStepModel, buildTrainingModel, textgenModelConfigSchema, type TextgenModelConfig } from './model.js';
+import type { TextgenExtras } from './extras.js';
+import { buildStepModel, buildTrainingModel, type TextgenModelConfig } from './model.js';
 
 export interface TextgenRun extends TrainedRun {
   model: tf.LayersModel;
@@ -23,15 +24,6 @@ export interface TextgenRun extends TrainedRun {
   vocab: Vocab;
   split: CorpusSplit;
 }
-
-/** What textgen's model directories record besides the weights (read back by loadTextgenModel). */
-export const textgenExtrasSchema = z.strictObject({
-  model: textgenModelConfigSchema,
-  vocab: z.unknown(),
-  /** The resolved dataset path (shown by `info`). */
-  data: z.string(),
-});
-export type TextgenExtras = z.output<typeof textgenExtrasSchema>;
 
 /** Temperatures of the samples printed after each epoch. */
 const EPOCH_SAMPLE_TEMPERATURES = [0.5, 0.8, 1.0];
@@ -47,7 +39,8 @@ export function textgenDataPath(flag: string | undefined): Promise<string> {
 }
 
 export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<TextgenConfig>): Promise<TextgenRun> {
-  // Phase 1: data. The vocabulary is recorded with the model; resuming on other text is refused (checkpoint record).
+  // Phase 1: data. The vocabulary is recorded with the model; resuming on other text is refused: on another
+  // vocabulary by the checkpoint record, on the same characters in another order by the data's fingerprint.
   const dataPath = await textgenDataPath(cfg.data);
   const text = readCorpus(dataPath);
   const vocab = buildCharVocab(text);
@@ -70,6 +63,7 @@ export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<Textgen
   const sampleRng = forkRng();
   const result = await train(model, data, nextCharLoss, {
     ...ctx.trainSettings(extras),
+    dataFingerprint: fingerprintFiles([dataPath]),
     lossChart: { path: join(ctx.runDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
     callbacks: {
       onEpochEnd: (epoch: EpochLog, current: tf.LayersModel) => {

@@ -14,12 +14,12 @@ describe('readCorpus', () => {
   });
 
   it('names the file when it is missing, empty, binary or not UTF-8', () => {
-    expect(() => readCorpus(`${dir}/nope.txt`)).toThrow(`${dir}/nope.txt: file not found`);
+    expect(() => readCorpus(`${dir}/nope.txt`)).toThrow(`${dir}/nope.txt: no such file`);
     expect(() => readCorpus(writeFixture(dir, 'empty.txt', ''))).toThrow(`${dir}/empty.txt: file is empty`);
     const bin = writeFixture(dir, 'model.bin', new Uint8Array([0x41, 0x42, 0x00, 0x43]));
-    expect(() => readCorpus(bin)).toThrow(`${bin}: looks like a binary file (NUL byte at offset 2)`);
+    expect(() => readCorpus(bin)).toThrow(`${bin}: looks like a binary file (NUL byte at line 1, offset 2)`);
     const latin1 = writeFixture(dir, 'latin1.txt', new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
-    expect(() => readCorpus(latin1)).toThrow(`${latin1}: is not valid UTF-8 text`);
+    expect(() => readCorpus(latin1)).toThrow(`${latin1}: is not valid UTF-8 text at line 1, column 4 (byte 0xE9)`);
     expect(() => readCorpus(dir)).toThrow(`${dir}: is a directory`);
   });
 });

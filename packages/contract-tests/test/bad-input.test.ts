@@ -5,7 +5,7 @@ import {
 } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDeflate, gzipSync } from 'node:zlib';
+import { createDeflate, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binName } from '@rnnkit/core';
 import { discoverApps, type DiscoveredApp } from './apps.js';
@@ -439,6 +439,11 @@ function commonRows(spec: AppSpec): Row[] {
     { what: 'train --units 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--units', '1e9'], expect: () => /--units/ },
     { what: 'train --batch-size -1', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--batch-size', '-1'], expect: () => /--batch-size/ },
     { what: 'train: unknown flag', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--bogus-flag', '1'], expect: () => /unknown option '--bogus-flag'/ },
+    {
+      what: 'evaluate --json FILE (the 0.1 form, removed)',
+      args: (c) => ['evaluate', '--model', c.run, '--json', join(c.work, 'report.json')],
+      expect: (c) => new RegExp(`evaluate --json ${esc(join(c.work, 'report.json'))}: .*stdout: use --json > `),
+    },
     // predictor inputs
     {
       what: 'predict --input-json: unknown field',
@@ -547,6 +552,22 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         expect: (c) => new RegExp(`${esc(join(c.work, 'idx', 't10k-images-idx3-ubyte.gz'))}: .*2049`),
       },
       {
+        what: 'train --resume --data: same folder, labels file reordered (same size)',
+        args: async (c) => {
+          const mnist = join(process.env.RNNKIT_DATA_DIR!, 'mnist');
+          c.file('idx/t10k-images-idx3-ubyte.gz', readFileSync(join(mnist, 't10k-images-idx3-ubyte.gz')));
+          const labels = gunzipSync(readFileSync(join(mnist, 't10k-labels-idx1-ubyte.gz')));
+          const labelFile = c.file('idx/t10k-labels-idx1-ubyte.gz', gzipSync(labels));
+          const out = join(c.work, 'resumed');
+          const first = await c.cli(['train', '--data', join(c.work, 'idx'), '--out', out, ...c.tiny], 120_000);
+          expect(first.status, first.stderr).toBe(0);
+          labels.subarray(8).reverse(); // the same labels after the 8-byte header, in another order: a valid file
+          writeFileSync(labelFile, gzipSync(labels));
+          return ['train', '--resume', '--out', out, '--data', join(c.work, 'idx'), '--epochs', '2', '--quiet'];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'idx', 't10k-labels-idx1-ubyte.gz'))}: content differs`),
+      },
+      {
         what: `predict: PNG decompression bomb (${BOMB_SIDE}×${BOMB_SIDE} greyscale, refused from its header)`,
         args: (c) => ['predict', '--model', c.run, c.file('bomb.png', bomb!)],
         expect: (c) => new RegExp(`${esc(join(c.work, 'bomb.png'))}: .*${BOMB_SIDE}`),
@@ -562,6 +583,7 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         // Cut from the bomb: its header still claims 20000×20000, which is refused before the truncation is seen.
         expect: (c) => new RegExp(`${esc(join(c.work, 'cut.png'))}: (not a readable PNG|\\d+×\\d+ pixels is more than)`),
       },
+      { what: 'train --max-minutes 5 (removed flag)', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--max-minutes', '5'], expect: () => /^error: --max-minutes was removed in 0\.2; use --max-seconds/ },
       { what: 'predict: missing PNG', args: (c) => ['predict', '--model', c.run, join(c.work, 'missing.png')], expect: (c) => new RegExp(esc(join(c.work, 'missing.png'))) },
       { what: 'predict: a directory as the PNG', args: (c) => ['predict', '--model', c.run, c.work], expect: (c) => new RegExp(`${esc(c.work)}.*(directory|not a file|PNG)`) },
     ],
@@ -608,12 +630,32 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         expect: (c) => new RegExp(`${esc(join(c.work, 'AAPL.csv'))}: line 101.*(close|Close)`),
       },
       {
+        what: 'train --data: Close = 1e308 in one row (impossible prices)',
+        args: (c) => {
+          const lines = readFileSync(join(process.env.RNNKIT_DATA_DIR!, 'stocks', 'sp500-5yr', 'AAPL_data.csv'), 'utf8').split('\n');
+          const f = lines[7].split(',');
+          f[4] = '1e308';
+          lines[7] = f.join(',');
+          return ['train', '--data', c.file('AAPL.csv', lines.join('\n')), '--out', join(c.work, 'run'), ...c.tiny, '--tickers', 'AAPL'];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'AAPL.csv'))}: line 8, column close: Close 1e\\+308 is above High`),
+      },
+      {
         what: 'train --data: ticker column in Latin-1 (wrong encoding)',
         args: (c) => {
           const csv = readFileSync(join(process.env.RNNKIT_DATA_DIR!, 'stocks', 'sp500-5yr', 'AAPL_data.csv'), 'latin1').replace(/,AAPL(\r?)$/gm, ',AAPL\xe9$1');
           return ['train', '--data', c.file('AAPL.csv', Buffer.from(csv, 'latin1')), '--out', join(c.work, 'run'), ...c.tiny, '--tickers', 'AAPL'];
         },
         expect: (c) => new RegExp(`${esc(join(c.work, 'AAPL.csv'))}: (line 2|.*UTF-8)`),
+      },
+      {
+        what: 'predict --input-json: Open below Low (impossible prices)',
+        args: (c) => {
+          const x = JSON.parse(c.example) as { opens: number[]; lows: number[] };
+          x.opens[3] = x.lows[3] / 2;
+          return ['predict', '--model', c.run, '--input-json', JSON.stringify(x)];
+        },
+        expect: () => /^error: input: field "opens\[3\]": is below lows\[3\]/,
       },
       {
         what: 'predict --input-json: Close above High (impossible prices)',
@@ -671,6 +713,7 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         expect: (c) => new RegExp(`${esc(join(c.work, 'pairs.csv.gz'))}: not a valid gzip file`),
       },
       { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
+      { what: 'evaluate --baselines-only (removed flag)', args: (c) => ['evaluate', '--model', c.run, '--baselines-only'], expect: () => /^error: --baselines-only was removed in 0\.2; use the baselines command/ },
       { what: 'predict --file: missing', args: (c) => ['predict', '--model', c.run, '--file', join(c.work, 'nope.txt')], expect: (c) => new RegExp(esc(join(c.work, 'nope.txt'))) },
       {
         what: 'predict --attention-svg: a directory',
@@ -710,6 +753,20 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         expect: (c) => new RegExp(`${esc(join(c.work, 'talk.yml'))}(:\\d+)?: .*UTF-8`),
       },
       {
+        what: 'train --resume --data: same file name, conversations reordered (same words)',
+        args: async (c) => {
+          const convs = Array.from({ length: 60 }, (_, i) => `- - Hello ${i}, how are you?\n  - Fine, thanks ${i}.\n`);
+          const yaml = (list: string[]) => `categories:\n- greetings\nconversations:\n${list.join('')}`;
+          const data = c.file('talk.yml', yaml(convs));
+          const out = join(c.work, 'resumed');
+          const first = await c.cli(['train', '--data', data, '--out', out, ...c.tiny], 120_000);
+          expect(first.status, first.stderr).toBe(0);
+          writeFileSync(data, yaml([...convs].reverse()));
+          return ['train', '--resume', '--out', out, '--data', data, '--epochs', '2', '--quiet'];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'talk.yml'))}: content differs`),
+      },
+      {
         what: 'rnnkit.json: vocabulary cut to 20 tokens',
         args: (c) => {
           const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
@@ -729,6 +786,97 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       { what: 'chat --max-len 1e9', args: (c) => ['chat', '--model', c.run, '--max-len', '1e9'], expect: () => /--max-len/ },
     ],
   },
+  sentiment: {
+    spec: {
+      dataExt: '.tsv',
+      hugeExtras: { edit: (e) => (e.model.units = [1e9]), field: 'extras.model.units', names: 'extras.*model\\.units' },
+      wrongType: (x) => ({ ...x, text: 42 }),
+      empty: (x) => ({ ...x, text: '' }),
+      huge: (x) => ({ ...x, text: longText(100_001) }),
+      field: 'text',
+      text: 'a gorgeous , witty , seductive movie .',
+    },
+    rows: [
+      {
+        what: 'train --data: a folder without train.tsv',
+        args: (c) => ['train', '--data', c.dir('no-data'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'no-data', 'train.tsv'))}: no such file`),
+      },
+      {
+        what: 'train --data: TSV row without its label (wrong format)',
+        args: (c) => ['train', '--data', c.file('sst/train.tsv', 'sentence\tlabel\na gorgeous film \t1\nno label here \n'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: line 3: expected 2 tab-separated fields`),
+      },
+      {
+        what: 'train --data: the ChnSentiCorp CSV given as SST-2 (wrong format)',
+        args: (c) => ['train', '--data', c.file('sst/train.tsv', 'label,review\n1,房间干净\n'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: line 1: header "label,review" is not`),
+      },
+      {
+        what: 'train --data: TSV in Latin-1 (wrong encoding)',
+        args: (c) => ['train', '--data', c.file('sst/train.tsv', Buffer.from('sentence\tlabel\na fine film \t1\nclich\xe9s all the way \t0\n', 'latin1')), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: line 3: not valid UTF-8`),
+      },
+      {
+        what: 'train --data: training TSV without dev.tsv beside it',
+        args: (c) => ['train', '--data', c.file('lone/train.tsv', 'sentence\tlabel\na gorgeous film \t1\na dull film \t0\n'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'lone', 'dev.tsv'))}: no such file`),
+      },
+      {
+        what: 'train --dataset chnsenticorp --data: CSV cut inside a quoted review (truncated)',
+        args: (c) => ['train', '--dataset', 'chnsenticorp', '--data', c.file('htl.csv', 'label,review\n1,房间干净\n0,"隔音不好,设施'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'htl.csv'))}: line 3: invalid CSV: quoted field opened here is never closed`),
+      },
+      {
+        what: 'train --dataset chnsenticorp --data: label -1 (the original ChnSentiCorp coding)',
+        args: (c) => ['train', '--dataset', 'chnsenticorp', '--data', c.file('htl.csv', 'label,review\n1,房间干净\n-1,隔音不好\n'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'htl.csv'))}: line 3: label "-1" is not 0 or 1`),
+      },
+      {
+        what: 'train --resume --data: same folder, train.tsv rows reordered (same words)',
+        args: async (c) => {
+          const sst2 = join(process.env.RNNKIT_DATA_DIR!, 'sentiment', 'sst2');
+          const [header, ...rows] = readFileSync(join(sst2, 'train.tsv'), 'utf8').split('\n').slice(0, 2001);
+          const data = c.file('sst/train.tsv', `${[header, ...rows].join('\n')}\n`);
+          c.file('sst/dev.tsv', readFileSync(join(sst2, 'dev.tsv')));
+          const out = join(c.work, 'resumed');
+          const first = await c.cli(['train', '--data', join(c.work, 'sst'), '--out', out, ...c.tiny], 120_000);
+          expect(first.status, first.stderr).toBe(0);
+          writeFileSync(data, `${[header, ...rows.reverse()].join('\n')}\n`);
+          return ['train', '--resume', '--out', out, '--data', join(c.work, 'sst'), '--epochs', '2', '--quiet'];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: content differs`),
+      },
+      { what: 'train --dataset imdb', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--dataset', 'imdb'], expect: () => /--dataset/ },
+      { what: 'train --max-len 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--max-len', '1e9'], expect: () => /--max-len/ },
+      { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
+      {
+        what: 'rnnkit.json: vocabulary cut to 20 tokens',
+        args: (c) => {
+          const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
+            const vocab = extrasOf(j).vocab as { tokens: string[] };
+            vocab.tokens = vocab.tokens.slice(0, 20);
+          }));
+          return ['predict', '--model', dir, '--input-json', c.example];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'model', 'rnnkit.json'))}: .*vocab`),
+      },
+      {
+        what: 'evaluate --data: a folder with train.tsv but no dev.tsv',
+        args: (c) => {
+          c.file('half/train.tsv', 'sentence\tlabel\na gorgeous film \t1\na dull film \t0\n');
+          return ['evaluate', '--model', c.run, '--data', join(c.work, 'half'), '--no-baselines'];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'half', 'dev.tsv'))}: no such file`),
+      },
+      { what: 'predict --file: missing', args: (c) => ['predict', '--model', c.run, '--file', join(c.work, 'nope.txt')], expect: (c) => new RegExp(esc(join(c.work, 'nope.txt'))) },
+      {
+        what: 'predict --attention-html: a directory',
+        args: (c) => ['predict', '--model', c.run, '--attention-html', c.dir('attention.html'), 'a gorgeous film'],
+        expect: (c) => new RegExp(esc(join(c.work, 'attention.html'))),
+      },
+    ],
+  },
 };
 
 function rowsOf(name: string): Row[] {
@@ -746,24 +894,7 @@ function rowsOf(name: string): Row[] {
  * KNOWN BUG rows, by app and row: what the app really does (shown in the test name). Each runs as it.fails, so the
  * suite stays green while the bug is there and turns red when it is fixed: then remove the entry.
  */
-const KNOWN_BUGS: Record<string, Record<string, string>> = {
-  textgen: {
-    // KNOWN BUG: the checkpoint records no fingerprint of the data, only its vocabulary (identical here).
-    'train --resume --data: same file name, other text (same characters)': 'exit 0: resumes from checkpoints/last and trains on the changed text',
-  },
-  stocks: {
-    // KNOWN BUG: the price checks are Low <= High only.
-    'train --data: Close 100× above High in one row (impossible prices)': 'exit 0: trains on it',
-    // KNOWN BUG: the CSV is read as lossy UTF-8 and the Name column is not checked against the file's ticker.
-    'train --data: ticker column in Latin-1 (wrong encoding)': 'exit 0: trains, and the model records ticker "AAPL\ufffd"',
-    // KNOWN BUG: the input schema checks lows <= highs only.
-    'predict --input-json: Close above High (impossible prices)': 'exit 0: forecasts from it',
-  },
-  chatbot: {
-    // KNOWN BUG: the ChatterBot YAML is read with readFileSync(..., 'utf8'), which turns bad bytes into U+FFFD.
-    'train --data: YAML in Latin-1 (wrong encoding)': 'exit 0: trains on "\ufffd" tokens',
-  },
-};
+const KNOWN_BUGS: Record<string, Record<string, string>> = {}; // none open: every row must pass
 
 // ---------------------------------------------------------------------------------------------------------------
 

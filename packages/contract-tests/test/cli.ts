@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { DiscoveredApp } from './apps.js';
 
@@ -7,14 +8,9 @@ import type { DiscoveredApp } from './apps.js';
  * CLI (apps/<app>/dist/cli.js) with the one-line-error rule of the contract.
  */
 
-/** Per app: flags that make `train` tiny, and extra flags for `evaluate` (keep each app's run to a few seconds). */
-export const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
-  textgen: { train: ['--units', '16', '--embed-dim', '4', '--seq-len', '16', '--batch-size', '8', '--sample-length', '0'], evaluate: [] },
-  chatbot: { train: ['--units', '8', '--embed-dim', '8', '--batch-size', '8'], evaluate: ['--max-replies', '5'] },
-  'mnist-rows': { train: ['--cell', 'gru', '--units', '8', '--max-train', '256'], evaluate: [] },
-  summarize: { train: ['--units', '8', '--embed-dim', '8', '--max-vocab', '500', '--batch-size', '8', '--max-val-batches', '1'], evaluate: ['--limit', '5', '--strategy', 'greedy'] },
-  stocks: { train: ['--tickers', 'AAPL,MSFT', '--units', '4', '--folds', '2', '--fine-tune-epochs', '1'], evaluate: [] },
-};
+import { TINY } from './tiny.js';
+
+export { TINY };
 
 export interface CliResult {
   status: number | null;
@@ -50,6 +46,20 @@ export function cli(app: DiscoveredApp, args: string[], opts: CliOptions = {}): 
   const ms = performance.now() - t0;
   const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   return { status: run.status, signal: run.signal, stdout: run.stdout ?? '', stderr: run.stderr ?? '', ms, timedOut };
+}
+
+/**
+ * Trains a tiny model of `app` with the built CLI (TINY's settings, one epoch of two steps) into the run directory
+ * `out`, and returns its model directory.
+ */
+export function trainTiny(app: DiscoveredApp, out: string): string {
+  const tiny = TINY[app.app.name];
+  if (!tiny) throw new Error(`add ${app.app.name} to TINY in test/tiny.ts`);
+  const result = cli(app, ['train', '--out', out, '--epochs', '1', '--max-steps-per-epoch', '2', '--quiet', '--json', ...tiny.train]);
+  expect(result.status, result.stderr).toBe(0);
+  const { modelDir } = JSON.parse(result.stdout) as { modelDir: string };
+  expect(modelDir).toBe(join(out, 'model'));
+  return modelDir;
 }
 
 /** Like `cli`, without blocking the test process (so several rows can run side by side). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RnnkitError } from './errors.js';
+import { CELL_TYPES } from './layers/recurrent-kernel.js';
 
 /**
  * Schema validation shared by configs, model metadata and predictor inputs. Every schema is strict (unknown fields
@@ -54,3 +55,6 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   if (!result.success) throw new RnnkitError(describeSchemaError(result.error, where, value));
   return result.data;
 }
+
+/** A recurrent cell config field: every cell in core's table (a new cell appears in every app's --cell). */
+export const cellSchema = z.enum(CELL_TYPES);

@@ -38,7 +38,7 @@ function thrown(fn: () => unknown): Error {
   return err as Error;
 }
 
-function writeFile(name: string, text: string): string {
+function writeFile(name: string, text: string | Uint8Array): string {
   const file = path.join(root, name);
   fs.writeFileSync(file, text);
   return file;
@@ -173,8 +173,11 @@ describe('readConfigFile', () => {
     expect(thrown(() => readConfigFile(writeFile('bad.json', '{"epochs": 3,}'))).message).toMatch(/bad\.json: invalid JSON/);
     expect(thrown(() => readConfigFile(writeFile('list.yaml', '- 1\n- 2\n'))).message).toMatch(/list\.yaml: a config file must hold an object/);
     expect(thrown(() => readConfigFile(writeFile('null.json', 'null'))).message).toMatch(/null\.json: a config file must hold an object/);
-    expect(thrown(() => readConfigFile(path.join(root, 'missing.yaml'))).message).toMatch(/missing\.yaml: cannot read the config file/);
-    expect(thrown(() => readConfigFile(root)).message).toMatch(/: not a file \(--config\)/);
+    expect(thrown(() => readConfigFile(path.join(root, 'missing.yaml'))).message).toMatch(/missing\.yaml: no such file/);
+    expect(thrown(() => readConfigFile(root)).message).toMatch(/: is a directory/);
+    // Strictly UTF-8: a Latin-1 value would otherwise become U+FFFD in the config.
+    expect(thrown(() => readConfigFile(writeFile('latin1.yaml', Buffer.from('data: caf\xe9.txt\n', 'latin1')))).message)
+      .toMatch(/latin1\.yaml: is not valid UTF-8 text at line 1, column 10 \(byte 0xE9\)/);
   });
 });
 

@@ -149,6 +149,30 @@ describe('applyDeprecations', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('refuses a removed flag (also --flag=value, and per command) naming its replacement', () => {
+    const removing = {
+      ...app,
+      removedFlags: { '--max-minutes': '--max-seconds' },
+      removedCommandFlags: { evaluate: { '--baselines-only': 'the baselines command' } },
+    } as unknown as AppDefinition;
+    const warn = vi.fn();
+    expect(() => applyDeprecations(removing, ['node', 'x', 'train', '--max-minutes', '5'], warn)).toThrow(/^--max-minutes was removed in 0\.2; use --max-seconds$/);
+    expect(() => applyDeprecations(removing, ['node', 'x', 'train', '--max-minutes=5'], warn)).toThrow('--max-minutes was removed');
+    // a deprecated command name resolves first, so its removed flags are found too
+    expect(() => applyDeprecations(removing, ['node', 'x', 'eval', '--baselines-only'], warn)).toThrow('--baselines-only was removed in 0.2; use the baselines command');
+    expect(applyDeprecations(removing, ['node', 'x', 'predict', '--baselines-only'], warn)).toEqual(['node', 'x', 'predict', '--baselines-only']);
+  });
+
+  it('refuses the 0.1 form evaluate --json FILE, saying --json prints to stdout', () => {
+    const warn = vi.fn();
+    expect(() => applyDeprecations(app, ['node', 'x', 'evaluate', '--model', 'm', '--json', 'report.json'], warn)).toThrow(
+      'evaluate --json report.json: --json no longer takes a file (removed in 0.2); it prints the report on stdout: use --json > report.json',
+    );
+    for (const argv of [['node', 'x', 'evaluate', '--json', '--model', 'm'], ['node', 'x', 'evaluate', '--model', 'm', '--json'], ['node', 'x', 'predict', '--json', 'text']]) {
+      expect(applyDeprecations(app, argv, warn)).toEqual(argv);
+    }
+  });
+
   it('does not treat Object.prototype names as deprecated spellings', () => {
     const warn = vi.fn();
     for (const argv of [

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { RnnkitError } from '../src/errors.js';
 import type { ModelRecord } from '../src/io/model-dir.js';
+import { fingerprintFiles } from '../src/train/data-fingerprint.js';
 import { meanSquaredError } from '../src/train/losses.js';
 import { train } from '../src/train/trainer.js';
 import type { TrainConfig } from '../src/train/types.js';
@@ -98,6 +99,62 @@ describe('resume checks that the checkpoint belongs to this run', () => {
     }));
     wider.dispose();
     expect(err.message).toMatch(/field "extras\.vocab" differs/);
+  });
+});
+
+describe('resume checks that the checkpoint was trained on the same data (dataFingerprint)', () => {
+  const dataFile = (name: string, text: string) => {
+    const file = path.join(root, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('refuses other bytes, naming the file, before any weight loads; the same bytes resume, even at another path', async () => {
+    const file = dataFile('corpus.txt', 'abcabc\n');
+    const { dir } = await firstRun('fingerprint', { dataFingerprint: fingerprintFiles([file]) });
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'last', 'train-state.json'), 'utf8')) as { dataFingerprint: unknown };
+    expect(state.dataFingerprint).toEqual([{ file, bytes: 7, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+
+    fs.writeFileSync(file, 'cbacba\n'); // the same characters: the vocabulary (here: the record) cannot tell
+    const other = mlp(2);
+    const before = weightValues(other);
+    const err = await rejection(train(other, data(), meanSquaredError, {
+      epochs: 3, learningRate: 0.01, progress: 'none', checkpointDir: dir, resume: true, checkpointRecord: record(vocabA),
+      dataFingerprint: fingerprintFiles([file]),
+    }));
+    expect(err.message).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: content differs from the data the checkpoint was trained on \\(SHA-256 [0-9a-f]{12}…, 7 bytes then; SHA-256 [0-9a-f]{12}…, 7 bytes now\\); resume with the original data`));
+    expect(weightValues(other)).toEqual(before);
+
+    const moved = dataFile('moved.txt', 'abcabc\n');
+    const res = await train(other, data(), meanSquaredError, {
+      epochs: 3, learningRate: 0.01, progress: 'none', checkpointDir: dir, resume: true, checkpointRecord: record(vocabA),
+      dataFingerprint: fingerprintFiles([moved]),
+    });
+    expect(res.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    other.dispose();
+  });
+
+  it('refuses another number of files, naming both lists', async () => {
+    const a = dataFile('a.idx', 'a');
+    const { dir } = await firstRun('fingerprint-count', { dataFingerprint: fingerprintFiles([a]) });
+    const model = mlp(2);
+    const err = await rejection(train(model, data(), meanSquaredError, {
+      epochs: 3, learningRate: 0.01, progress: 'none', checkpointDir: dir, resume: true, checkpointRecord: record(vocabA),
+      dataFingerprint: fingerprintFiles([a, dataFile('b.idx', 'b')]),
+    }));
+    expect(err.message).toMatch(/last\/train-state\.json: the checkpoint was trained on 1 data file\(s\) \(a\.idx\), this run reads 2 \(a\.idx, b\.idx\)/);
+    model.dispose();
+  });
+
+  it('a checkpoint written without a fingerprint still resumes (nothing to compare)', async () => {
+    const { dir } = await firstRun('fingerprint-none');
+    const model = mlp(2);
+    const res = await train(model, data(), meanSquaredError, {
+      epochs: 3, learningRate: 0.01, progress: 'none', checkpointDir: dir, resume: true, checkpointRecord: record(vocabA),
+      dataFingerprint: fingerprintFiles([dataFile('late.txt', 'x')]),
+    });
+    expect(res.history).toHaveLength(3);
+    model.dispose();
   });
 });
 

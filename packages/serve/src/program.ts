@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError, initBackend, intOption, runCli, RNNKIT_VERSION } from '@rnnkit/core';
@@ -25,6 +27,17 @@ export interface ServeFlags {
   backend?: 'tensorflow' | 'cpu';
   log?: boolean;
   quiet?: boolean;
+  /** A directory to serve at `/`; false: none (`--no-web`); undefined: the playground site (runs/web) when there is one. */
+  web?: string | false;
+}
+
+/**
+ * The web playground with models in this repository: runs/web/, which `npm run web` writes (apps/web/dist alone
+ * has the pages but no model to run), when it has been written.
+ */
+export function defaultWebDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../../runs/web/', import.meta.url));
+  return existsSync(`${dir}index.html`) ? dir : undefined;
 }
 
 const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value)];
@@ -50,6 +63,8 @@ export function buildServeProgram(run: (flags: ServeFlags) => Promise<void>): Co
     .option('--max-history-turns <n>', 'earlier turns a session sends with each message', intOption('--max-history-turns', { min: 2 }), DEFAULT_SESSIONS.maxTurns)
     .option('--shutdown-grace-ms <ms>', 'on SIGTERM, how long in-flight requests may take before the server closes anyway', intOption('--shutdown-grace-ms', { min: 0 }), DEFAULT_LIMITS.shutdownGraceMs)
     .addOption(new Option('--backend <name>', 'tensorflow or cpu (default: the best that loads)').choices(['tensorflow', 'cpu']))
+    .option('--web <dir>', 'serve this directory at / (default: the web playground with models, runs/web, when npm run web wrote it)')
+    .option('--no-web', 'serve no static files at /')
     .option('--log', 'log every request as a JSON line on stdout')
     .option('--quiet', 'print nothing but errors')
     .showHelpAfterError()
@@ -77,8 +92,10 @@ export async function serve(flags: ServeFlags, signals: Pick<NodeJS.EventEmitter
     batching: { enabled: flags.batching, maxBatch: flags.maxBatch, waitMs: flags.batchWaitMs },
     sessions: { ttlMs: flags.sessionTtlS * 1000, maxSessions: flags.maxSessions, maxTurns: flags.maxHistoryTurns },
     logger: flags.log === true,
+    web: flags.web === false ? undefined : (flags.web ?? defaultWebDir()),
   });
   for (const m of server.rnnkit.models) info(`model ${m.name}: ${m.app} from ${m.dir ?? '(in memory)'}`);
+  if (server.rnnkit.web) info(`static files at ${server.rnnkit.url}/ from ${server.rnnkit.web}`);
   info(`listening on ${server.rnnkit.url} (POST /v1/<name>/predict; /healthz /readyz /metrics /openapi.json)`);
   let received = 0;
   const onSignal = (signal: NodeJS.Signals) => {

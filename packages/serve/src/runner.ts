@@ -1,4 +1,4 @@
-import { RnnkitError, type Predictor } from '@rnnkit/core';
+import { RnnkitError, SharedDecoder, type Predictor, type StepDecoding } from '@rnnkit/core';
 
 /** The model's queue is full: the server answers 429 with Retry-After. */
 export class BusyError extends Error {
@@ -27,30 +27,33 @@ export class CancelledError extends Error {
 export interface RunnerOptions {
   /** Requests admitted at once (queued or running); beyond it `submit` throws BusyError. */
   maxConcurrent: number;
-  /** Micro-batching: used when the predictor has predictBatch. */
+  /** Micro-batching: predictBatch calls, or shared decoding steps when the predictor has stepDecoding. */
   batching: boolean;
+  /** Most inputs per predictBatch call; most requests decoding together. */
   maxBatch: number;
   batchWaitMs: number;
   /** Each job's time budget from admission (queue + run). */
   timeoutMs: number;
-  /** Called with the size of every model call (1 for single requests). */
+  /** Called with the size of every model call (1 for single requests; the rows of each shared decoding step). */
   onBatch?: (size: number) => void;
   /** Called when the number of admitted requests changes. */
   onInFlight?: (n: number) => void;
 }
 
 export interface JobOptions {
-  /** Stream tokens (the predictor's stream); otherwise the job may be batched. */
+  /** Stream tokens (the predictor's stream); a streamed job is never merged into a predictBatch call. */
   onToken?: (text: string) => void;
   /** Whether the client is gone (checked before the job runs and at every token). */
   isCancelled?: () => boolean;
-  /** Never batched (session messages, which must run alone anyway, or callers that want it). */
+  /** Never batched nor sharing decoding steps (callers that want a request to run by itself). */
   alone?: boolean;
 }
 
 interface Job {
   input: unknown;
   opts: JobOptions;
+  /** Joins the shared decoder (greedy or sampled decoding) rather than running whole. */
+  shares: boolean;
   admittedAt: number;
   deadline: number;
   resolve(output: unknown): void;
@@ -58,10 +61,17 @@ interface Job {
 }
 
 /**
- * One model's request queue. Jobs run one model call at a time (a tfjs model call blocks the event loop anyway);
- * with batching on and a predictor that has predictBatch, the predict jobs that arrive within `batchWaitMs` of the
- * first (up to `maxBatch`) run as one predictBatch call. Jobs start from setImmediate (after one more poll phase) or
- * a timer, never inside the request that admitted them.
+ * One model's request queue. Jobs run one model call at a time (a tfjs model call blocks the event loop anyway).
+ * With batching on:
+ * - a predictor with predictBatch: the predict jobs that arrive within `batchWaitMs` of the first (up to `maxBatch`)
+ *   run as one predictBatch call;
+ * - a predictor with stepDecoding (the text apps): greedy and sampled jobs are rows of one SharedDecoder. Each step
+ *   of it is one model call for every row; between steps the runner yields to the event loop, so that finished rows
+ *   are answered, streamed tokens flushed, and new jobs join at the next step (up to `maxBatch` rows; no wait).
+ *   Beam search jobs run whole, between two steps.
+ * Inputs are already validated (the predictor's `parse`); they run through `run`/`runBatch` when the predictor has
+ * them. Jobs start from setImmediate (after one more poll phase) or a timer, never inside the request that admitted
+ * them.
  */
 export class ModelRunner {
   private readonly queue: Job[] = [];
@@ -70,12 +80,21 @@ export class ModelRunner {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private idleWaiters: (() => void)[] = [];
+  private readonly sharing: StepDecoding<unknown, unknown> | undefined;
+  private readonly decoder: SharedDecoder | undefined;
+  private readonly mergesCalls: boolean;
 
-  constructor(readonly name: string, readonly predictor: Predictor, readonly opts: RunnerOptions) {}
+  constructor(readonly name: string, readonly predictor: Predictor, readonly opts: RunnerOptions) {
+    const on = opts.batching && opts.maxBatch > 1;
+    this.sharing = on ? predictor.stepDecoding : undefined;
+    this.decoder = this.sharing ? new SharedDecoder(this.sharing.stepFunction) : undefined;
+    // A predictor that shares decoding steps batches that way; its predictBatch (if any) is not used.
+    this.mergesCalls = on && !this.sharing && typeof predictor.predictBatch === 'function';
+  }
 
-  /** Whether concurrent predict requests are merged into predictBatch calls. */
+  /** Whether concurrent requests are merged (predictBatch calls or shared decoding steps). */
   get batches(): boolean {
-    return this.opts.batching && typeof this.predictor.predictBatch === 'function' && this.opts.maxBatch > 1;
+    return this.mergesCalls || this.decoder !== undefined;
   }
 
   /** Requests admitted and not finished (queued or running). */
@@ -89,8 +108,16 @@ export class ModelRunner {
     this.admitted++;
     this.opts.onInFlight?.(this.admitted);
     const now = Date.now();
+    let shares = false;
+    if (this.sharing && opts.alone !== true) {
+      try {
+        shares = this.sharing.shares(input);
+      } catch {
+        shares = false; // run() answers with the predictor's own error
+      }
+    }
     return new Promise<unknown>((resolve, reject) => {
-      this.queue.push({ input, opts, admittedAt: now, deadline: now + this.opts.timeoutMs, resolve, reject });
+      this.queue.push({ input, opts, shares, admittedAt: now, deadline: now + this.opts.timeoutMs, resolve, reject });
       this.schedule();
     }).finally(() => {
       this.admitted--;
@@ -105,11 +132,22 @@ export class ModelRunner {
   }
 
   private batchable(job: Job): boolean {
-    return this.batches && job.opts.onToken === undefined && job.opts.alone !== true;
+    return this.mergesCalls && job.opts.onToken === undefined && job.opts.alone !== true;
+  }
+
+  private get decoding(): boolean {
+    return (this.decoder?.size ?? 0) > 0;
   }
 
   private schedule(): void {
-    if (this.running || this.queue.length === 0 || this.immediate) return;
+    if (this.running || this.immediate) return;
+    if (this.decoding) {
+      // The next decoding step, after one poll phase: requests that arrived meanwhile join it, and the answers and
+      // tokens written during the last step go out.
+      this.immediate = setImmediate(() => this.start());
+      return;
+    }
+    if (this.queue.length === 0) return;
     const head = this.queue[0];
     let delay = 0;
     if (this.batchable(head)) {
@@ -131,7 +169,7 @@ export class ModelRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.immediate = undefined;
-    if (this.running || this.queue.length === 0) return;
+    if (this.running || (this.queue.length === 0 && !this.decoding)) return;
     this.running = true;
     void this.runNext().finally(() => {
       this.running = false;
@@ -148,7 +186,12 @@ export class ModelRunner {
   }
 
   private async runNext(): Promise<void> {
-    const head = this.queue[0];
+    const head = this.queue[0] as Job | undefined;
+    if (this.decoding || head?.shares) {
+      await this.decodeStep();
+      return;
+    }
+    if (!head) return;
     if (!this.batchable(head)) {
       this.queue.shift();
       if (!this.drop(head)) await this.runOne(head);
@@ -172,7 +215,8 @@ export class ModelRunner {
     let outputs: unknown[];
     try {
       this.opts.onBatch?.(batch.length);
-      outputs = await this.predictor.predictBatch!(batch.map((j) => j.input));
+      const inputs = batch.map((j) => j.input);
+      outputs = await (this.predictor.runBatch ? this.predictor.runBatch(inputs) : this.predictor.predictBatch!(inputs));
       if (outputs.length !== batch.length) throw new Error(`predictBatch returned ${outputs.length} outputs for ${batch.length} inputs`);
     } catch {
       // One input the schema let through may still fail in the model (an unknown character): run them one by one,
@@ -183,24 +227,71 @@ export class ModelRunner {
     batch.forEach((job, i) => job.resolve(outputs[i]));
   }
 
+  /**
+   * One boundary of the shared decoder: a beam search job at the head of the queue runs whole; otherwise the
+   * sharing jobs in the queue join (up to maxBatch rows) and every row advances by one token.
+   */
+  private async decodeStep(): Promise<void> {
+    const decoder = this.decoder!;
+    const head = this.queue[0] as Job | undefined;
+    if (head && !head.shares) {
+      this.queue.shift();
+      if (!this.drop(head)) await this.runOne(head);
+      return;
+    }
+    for (let i = 0; i < this.queue.length && decoder.size < this.opts.maxBatch; ) {
+      const job = this.queue[i];
+      if (!job.shares) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      if (!this.drop(job)) this.join(job);
+    }
+    if (decoder.size === 0) return;
+    this.opts.onBatch?.(decoder.size);
+    decoder.step();
+  }
+
+  /** Starts a job's decoding (its priming or encoder call) and adds its row to the shared decoder. */
+  private join(job: Job): void {
+    try {
+      const request = this.sharing!.start(job.input, this.tokenHook(job));
+      this.decoder!.add(request.row, (outcome) => {
+        if (!outcome.ok) return job.reject(outcome.error);
+        try {
+          job.resolve(request.finish(outcome.result));
+        } catch (err) {
+          job.reject(err);
+        }
+      });
+    } catch (err) {
+      job.reject(err);
+    }
+  }
+
+  /**
+   * Called at every decoded token: where a timeout or a client that went away stops the decoding (the output is
+   * unchanged: the hook only observes), and where streamed tokens are sent.
+   */
+  private tokenHook(job: Job): (text: string) => void {
+    const { onToken, isCancelled } = job.opts;
+    return (text) => {
+      if (isCancelled?.()) throw new CancelledError();
+      if (Date.now() > job.deadline) throw new TimeoutError('running', this.opts.timeoutMs);
+      onToken?.(text);
+    };
+  }
+
   private async runOne(job: Job, count = true): Promise<void> {
     if (count) this.opts.onBatch?.(1);
-    const { onToken, isCancelled } = job.opts;
+    const p = this.predictor;
     try {
-      if (this.predictor.stream) {
-        // Streaming predictors run through stream() even for a plain predict: the per-token hook is where a
-        // timeout or a client that went away stops the decoding (same output: the hook only observes).
-        job.resolve(
-          await this.predictor.stream(job.input, (text) => {
-            if (isCancelled?.()) throw new CancelledError();
-            if (Date.now() > job.deadline) throw new TimeoutError('running', this.opts.timeoutMs);
-            onToken?.(text);
-          }),
-        );
-      } else {
-        if (onToken) throw new RnnkitError(`model "${this.name}" does not stream`);
-        job.resolve(await this.predictor.predict(job.input));
-      }
+      if (job.opts.onToken && !p.stream) throw new RnnkitError(`model "${this.name}" does not stream`);
+      // Streaming predictors run with the token hook even for a plain predict (timeouts and cancellation).
+      const hook = p.stream ? this.tokenHook(job) : undefined;
+      if (p.run) job.resolve(await p.run(job.input, hook));
+      else job.resolve(await (hook ? p.stream!(job.input, hook) : p.predict(job.input)));
     } catch (err) {
       job.reject(err);
     }
@@ -211,5 +302,6 @@ export class ModelRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const job of this.queue.splice(0)) job.reject(err);
+    this.decoder?.dispose(err);
   }
 }

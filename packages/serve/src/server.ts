@@ -10,6 +10,7 @@ import { loadModels, type ModelSpec, type ServedModel } from './models.js';
 import { historyLimit, inputJsonSchema, openApiDocument } from './openapi.js';
 import { BusyError, CancelledError, ModelRunner, TimeoutError } from './runner.js';
 import { SessionStore, type Session, type SessionOptions } from './sessions.js';
+import { STATIC_ROUTE, registerStatic, resolveWebRoot } from './static.js';
 
 export interface Limits {
   /** Largest request body, in bytes (413 beyond). Default 1 MiB. */
@@ -27,7 +28,7 @@ export interface BatchingOptions {
   enabled: boolean;
   /** Most inputs per model call. Default 32. */
   maxBatch: number;
-  /** How long the first request of a batch waits for others, in ms. Default 5. */
+  /** How long the first request of a batch waits for others, in ms. Default 0 (what queued during the previous call). */
   waitMs: number;
 }
 
@@ -51,10 +52,17 @@ export interface ServeOptions {
   sessions?: Partial<SessionOptions>;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * A directory to serve at `/` (the web playground's build, apps/web/dist): GET and HEAD, confined to it (no `..`,
+   * no symlink out of it), never shadowing the API routes, and public (no bearer token: a browser loads the page).
+   */
+  web?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = { bodyLimit: 1024 * 1024, timeoutMs: 30_000, maxConcurrent: 64, shutdownGraceMs: 30_000 };
-export const DEFAULT_BATCHING: BatchingOptions = { enabled: true, maxBatch: 32, waitMs: 5 };
+// No wait by default: measured, a wait only cost requests/s at every client count (scripts/load.mjs); under load the
+// requests that queue while a model call runs make the batches.
+export const DEFAULT_BATCHING: BatchingOptions = { enabled: true, maxBatch: 32, waitMs: 0 };
 export const DEFAULT_SESSIONS: SessionOptions = { ttlMs: 30 * 60_000, maxSessions: 1000, maxTurns: 20 };
 
 /** What the server adds to its Fastify instance. */
@@ -66,6 +74,8 @@ export interface ServerControl {
   readonly draining: boolean;
   /** Requests on /v1 being answered (including open streams). */
   readonly active: number;
+  /** The directory served at `/` (resolved), if any. */
+  readonly web: string | undefined;
   /** Stops taking requests (503), lets in-flight ones finish (at most `graceMs`), then closes. Idempotent. */
   shutdown(graceMs?: number): Promise<void>;
   /** Per model: admitted requests (queued or running). */
@@ -160,17 +170,20 @@ export async function createServer(opts: ServeOptions): Promise<RnnkitServer> {
   positive('the max history turns', sessionOpts.maxTurns, 2);
   if (opts.token !== undefined && opts.token.length === 0) throw new RnnkitError('the token must not be empty');
 
+  const webRoot = opts.web === undefined ? undefined : await resolveWebRoot(opts.web);
   await initBackend({ quiet: true }); // a no-op when the caller chose one (the CLI's --backend)
   const models = await loadModels(opts.models, opts.apps);
   try {
-    return await build(opts, models, limits, batching, sessionOpts);
+    return await build(opts, models, limits, batching, sessionOpts, webRoot);
   } catch (err) {
     for (const m of models) m.predictor.dispose();
     throw err;
   }
 }
 
-async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, batching: BatchingOptions, sessionOpts: SessionOptions): Promise<RnnkitServer> {
+async function build(
+  opts: ServeOptions, models: ServedModel[], limits: Limits, batching: BatchingOptions, sessionOpts: SessionOptions, webRoot: string | undefined,
+): Promise<RnnkitServer> {
   const metrics = new ServerMetrics(models.map((m) => m.name));
   const events = new EventEmitter();
   const entries = new Map<string, ModelEntry>();
@@ -241,7 +254,8 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
       reply.code(503).header('connection', 'close').header('retry-after', '5');
       return reply.send({ error: 'the server is shutting down; retry on another replica' });
     }
-    if (token && !OPEN_PATHS.has(path) && req.method !== 'OPTIONS') {
+    // The playground's static files are public: a browser cannot send a bearer token when it loads a page.
+    if (token && !OPEN_PATHS.has(path) && req.method !== 'OPTIONS' && req.routeOptions.url !== STATIC_ROUTE) {
       const header = req.headers.authorization ?? '';
       const match = /^Bearer\s+(.+)$/i.exec(header);
       if (!match || !timingSafeEqual(digest(match[1].trim()), token)) {
@@ -271,18 +285,33 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
     if (err instanceof CancelledError) metrics.rejected.inc({ model: (req.params as { name?: string }).name ?? '', reason: 'cancelled' });
     void reply.code(status).headers(headers).send({ error: message });
   });
-  app.setNotFoundHandler((req, reply) => {
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${oneLine(pathOf(req.url), 100)}; see /openapi.json` });
-  });
+  };
+  app.setNotFoundHandler(notFound);
+  if (webRoot !== undefined) registerStatic(app, webRoot, notFound);
 
   const entryOf = (name: string): ModelEntry => {
     const entry = entries.get(name);
     if (!entry) throw new HttpError(404, `no model named "${oneLine(name, 80)}" (served: ${[...entries.keys()].join(', ')})`);
     return entry;
   };
-  const validate = (entry: ModelEntry, input: unknown): void => {
-    const result = entry.model.predictor.inputSchema.safeParse(input);
+  /**
+   * The input as the predictor parses it (its schema, or a fast path for large inputs): validated once, here, so
+   * that a refused input never waits in the queue; the runner then calls the predictor's `run`.
+   */
+  const validate = (entry: ModelEntry, input: unknown): unknown => {
+    const { predictor } = entry.model;
+    if (predictor.parse) {
+      try {
+        return predictor.parse(input, 'body');
+      } catch (err) {
+        throw err instanceof RnnkitError ? new HttpError(400, err.message) : err;
+      }
+    }
+    const result = predictor.inputSchema.safeParse(input);
     if (!result.success) throw new HttpError(400, describeSchemaError(result.error, 'body', input));
+    return result.data;
   };
   // A write to a client that went away fails at once (EPIPE), but the socket learns it is destroyed only on a
   // later tick: decoding holds the event loop, so look at `errored` too.
@@ -293,7 +322,7 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
 
   /** Runs one request, as JSON or as server-sent events; `done` sees the output before it is sent. */
   const answer = async (
-    req: FastifyRequest, reply: FastifyReply, entry: ModelEntry, input: unknown, stream: boolean, alone: boolean, done?: (output: unknown) => void,
+    req: FastifyRequest, reply: FastifyReply, entry: ModelEntry, input: unknown, stream: boolean, done?: (output: unknown) => void,
   ): Promise<unknown> => {
     if (stream && !entry.streams) throw new HttpError(400, `body: field "stream": the ${entry.model.app} model "${entry.model.name}" does not stream`);
     const raw = reply.raw;
@@ -313,7 +342,6 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
       raw.flushHeaders();
     };
     const promise = entry.runner.submit(input, {
-      alone,
       isCancelled: () => clientGone(req) || raw.destroyed,
       ...(stream ? { onToken: (text: string) => (openStream(), send('token', { text })) } : {}),
     });
@@ -364,8 +392,7 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
   app.post<{ Params: { name: string } }>('/v1/:name/predict', async (req, reply) => {
     const entry = entryOf(req.params.name);
     const { input, stream } = splitStream(req.body);
-    validate(entry, input);
-    return answer(req, reply, entry, input, stream, false);
+    return answer(req, reply, entry, validate(entry, input), stream);
   });
 
   const chatEntry = (name: string): ModelEntry & { maxHistory: number } => {
@@ -406,11 +433,11 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
     // Whole user/bot pairs, at most what the session keeps and what the model's input takes.
     const turns = 2 * Math.floor(Math.min(sessionOpts.maxTurns, entry.maxHistory) / 2);
     const full = { ...(input as Record<string, unknown>), history: turns > 0 ? session.history.slice(-turns) : [] };
-    validate(entry, full);
+    const parsed = validate(entry, full);
     if (session.busy) throw new HttpError(409, 'another message of this session is being answered; wait for its reply');
     session.busy = true;
     try {
-      return await answer(req, reply, entry, full, stream, true, (output) => {
+      return await answer(req, reply, entry, parsed, stream, (output) => {
         const reply = replyText(output);
         if (reply === undefined) throw new HttpError(500, 'the model returned no reply text');
         sessions.append(session, (input as { message: string }).message, reply);
@@ -437,6 +464,7 @@ async function build(opts: ServeOptions, models: ServedModel[], limits: Limits, 
     get active() {
       return active;
     },
+    web: webRoot,
     events,
     metrics,
     inFlight: (name) => entries.get(name)?.runner.inFlight ?? 0,

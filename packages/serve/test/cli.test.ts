@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { buildServeProgram, parseModelArg, runServeCli, serve, type ServeFlags } from '../src/index.js';
+import { buildServeProgram, defaultWebDir, parseModelArg, runServeCli, serve, type ServeFlags } from '../src/index.js';
 import { appOrUndefined, call, tempDir, trainTiny } from './helpers.js';
 
 const root = tempDir();
@@ -24,13 +24,21 @@ describe('rnnkit-serve command line', () => {
   it('has safe defaults: loopback, port 8080, batching on, no token, no CORS', async () => {
     const flags = await flagsOf(['--model', 'a=x', '--model', 'y']);
     expect(flags).toMatchObject({
-      model: [{ name: 'a', dir: 'x' }, { dir: 'y' }], host: '127.0.0.1', port: 8080, batching: true, maxBatch: 32, batchWaitMs: 5,
+      model: [{ name: 'a', dir: 'x' }, { dir: 'y' }], host: '127.0.0.1', port: 8080, batching: true, maxBatch: 32, batchWaitMs: 0,
       bodyLimit: 1048576, timeoutMs: 30000, maxConcurrent: 64, sessionTtlS: 1800, maxSessions: 1000, maxHistoryTurns: 20,
     });
     expect(flags.token).toBeUndefined();
     expect(flags.cors).toBeUndefined();
     expect((await flagsOf(['--model', 'x', '--no-batching', '--cors', 'https://a', '--cors', 'https://b'])).cors).toEqual(['https://a', 'https://b']);
     expect((await flagsOf(['--model', 'x', '--no-batching'])).batching).toBe(false);
+  });
+
+  it('--web DIR serves a folder at /, --no-web none; without either the playground build when there is one', async () => {
+    expect((await flagsOf(['--model', 'x', '--web', 'site'])).web).toBe('site');
+    expect((await flagsOf(['--model', 'x', '--no-web'])).web).toBe(false);
+    expect((await flagsOf(['--model', 'x'])).web).toBeUndefined();
+    const dir = defaultWebDir();
+    if (dir !== undefined) expect(dir).toMatch(/runs\/web\/$/);
   });
 
   it('a model dir that fails to load: exit 1 and one line naming it', async () => {

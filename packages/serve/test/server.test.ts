@@ -62,7 +62,7 @@ describe('one server with every model', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.models).toEqual(Object.keys(dirs));
     const models = (await call(base, 'GET', '/v1/models')).body.models;
-    expect(models[0]).toEqual({ name: 'textgen', app: 'textgen', streams: true, batching: false, sessions: false });
+    expect(models[0]).toEqual({ name: 'textgen', app: 'textgen', streams: true, batching: true, sessions: false });
   });
 
   it("POST /v1/<name>/predict answers each app's example with its output; seeded sampling repeats", async () => {

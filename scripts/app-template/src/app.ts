@@ -1,7 +1,9 @@
 import { loadAppModel, type AppDefinition } from '@rnnkit/core';
 import { DEMO_CONFIG, configSchema, type AppConfig } from './config.js';
-import { APP_NAME, loadPredictor, type AppInput, type AppOutput } from './predictor.js';
-import { evaluateAccuracy, extrasSchema, makeSplits, trainApp } from './train.js';
+import { loadPredictor } from './load-model.js';
+import { extrasSchema } from './model.js';
+import { APP_NAME, exampleInput, type AppInput, type AppOutput } from './predictor.js';
+import { evaluateAccuracy, makeSplits, trainApp } from './train.js';
 import { APP_VERSION } from './version.js';
 
 /** Test accuracy of a saved model, on the test split its training config generates. */
@@ -28,7 +30,7 @@ export const app: AppDefinition<AppConfig, AppInput, AppOutput> = {
     inputHelp: 'comma-separated numbers in [-1, 1], as many as the model reads',
     fromText: (text) => ({ sequence: text.split(',').map(Number) }),
     format: (o) => `${o.positive ? 'positive' : 'not positive'} (p = ${o.probability.toFixed(3)})`,
-    example: { sequence: Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0.5 : -0.1)) },
+    example: exampleInput,
   },
   demo: {
     description: 'train on the toy task and print the test accuracy',

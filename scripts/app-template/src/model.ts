@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { stackedRecurrent } from '@rnnkit/core';
+import { stackedRecurrent } from '@rnnkit/core/browser';
 
 /** Everything that defines the model, saved next to its weights (and validated strictly when loaded). */
 export const modelConfigSchema = z.strictObject({
@@ -17,3 +17,6 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
   const probs = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(state) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: probs });
 }
+
+/** What the model directory records besides the weights (read back by the predictor, on Node and in a page). */
+export const extrasSchema = z.strictObject({ model: modelConfigSchema });

@@ -1,7 +1,10 @@
+// The predictor: what the CLI's `predict`, rnnkit-serve and a web page run. Browser-safe: it imports only
+// `@rnnkit/core/browser` (a page builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`); reading a
+// model directory from disk is load-model.ts.
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { createPredictor, loadAppModel, type Predictor } from '@rnnkit/core';
-import { extrasSchema } from './train.js';
+import { appModelFromArtifacts, createPredictor, type LoadedAppModel, type LoadedModelArtifacts, type Predictor } from '@rnnkit/core/browser';
+import { extrasSchema } from './model.js';
 
 export const APP_NAME = '__NAME__';
 
@@ -14,9 +17,12 @@ export interface AppOutput {
   probability: number;
 }
 
-/** Loads a model directory (or a run directory holding model/) through core's one loader. No Node APIs below. */
-export async function loadPredictor(dir: string): Promise<Predictor<z.output<typeof inputSchema>, AppOutput>> {
-  const { model, extras } = await loadAppModel(dir, APP_NAME, extrasSchema);
+/** A small valid input (the CLI's help, the server's example, tests). */
+export const exampleInput: AppInput = { sequence: Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 0.5 : -0.1)) };
+
+/** The predictor of a loaded model, however it was loaded (from a directory or from fetched files). */
+export function predictorFromModel(loaded: LoadedAppModel<z.output<typeof extrasSchema>>): Predictor<z.output<typeof inputSchema>, AppOutput> {
+  const { model, extras } = loaded;
   const { timesteps } = extras.model;
   return createPredictor(
     APP_NAME,
@@ -27,4 +33,9 @@ export async function loadPredictor(dir: string): Promise<Predictor<z.output<typ
     },
     () => model.dispose(),
   );
+}
+
+/** The predictor of a model whose files a page fetched (`loadModelFromUrl` / `loadModelFromArtifacts`). */
+export function predictorFromArtifacts(loaded: LoadedModelArtifacts): Predictor<z.output<typeof inputSchema>, AppOutput> {
+  return predictorFromModel(appModelFromArtifacts(loaded, APP_NAME, extrasSchema));
 }

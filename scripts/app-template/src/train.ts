@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { accuracy, rng, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun } from '@rnnkit/core';
 import type { AppConfig } from './config.js';
 import { makeSumSignDataset, toBatchSource, type SequenceDataset } from './data.js';
-import { buildModel, modelConfigSchema, type ModelConfig } from './model.js';
-
-/** What the model directory records besides the weights (read back by the predictor's loader). */
-export const extrasSchema = z.strictObject({ model: modelConfigSchema });
+import { buildModel, extrasSchema, type ModelConfig } from './model.js';
 
 export interface TrainedApp extends TrainedRun {
   model: tf.LayersModel;

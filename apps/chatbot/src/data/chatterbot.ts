@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isScalar, isSeq, isMap, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
-import { RnnkitError } from '@rnnkit/core';
+import { readTextFile, RnnkitError } from '@rnnkit/core';
 import type { Conversation, ReadResult, SkippedEntry } from './conversation.js';
 
 /**
@@ -62,8 +62,8 @@ export function parseChatterbotYaml(text: string, file: string): ReadResult {
   return { conversations, skipped };
 }
 
-/** Reads every `*.yml`/`*.yaml` file in `dir` (sorted by name, so the order is reproducible). */
-export function readChatterbotDir(dir: string): ReadResult {
+/** The `*.yml`/`*.yaml` files of a ChatterBot folder, sorted by name (so the order is reproducible). */
+export function chatterbotFiles(dir: string): string[] {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
@@ -72,10 +72,15 @@ export function readChatterbotDir(dir: string): ReadResult {
     throw new RnnkitError(`${dir}: cannot read the ChatterBot corpus folder (${(err as Error).message})`);
   }
   if (names.length === 0) throw new RnnkitError(`${dir}: no .yml files found (expected the ChatterBot corpus layout)`);
+  return names.map((name) => join(dir, name));
+}
+
+/** Reads every file of chatterbotFiles(dir), in that order. */
+export function readChatterbotDir(dir: string): ReadResult {
   const result: ReadResult = { conversations: [], skipped: [] };
-  for (const name of names) {
-    const file = join(dir, name);
-    const one = parseChatterbotYaml(readFileSync(file, 'utf8'), file);
+  for (const file of chatterbotFiles(dir)) {
+    // Strictly UTF-8 (core's reader): a Latin-1 file would otherwise train on U+FFFD tokens.
+    const one = parseChatterbotYaml(readTextFile(file), file);
     result.conversations.push(...one.conversations);
     result.skipped.push(...one.skipped);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UNK, Vocab } from '@rnnkit/core';
+import { UNK, Vocab } from '@rnnkit/core/browser';
 import type { Conversation } from './conversation.js';
 import { makePairs, SEP, type Pair, type PairStats } from './pairs.js';
 

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, fetchCached, resolveDataPath, RnnkitError } from '@rnnkit/core';
-import { parseChatterbotYaml, readChatterbotDir } from './chatterbot.js';
+import { cacheDir, fetchCached, readTextFile, resolveDataPath, RnnkitError } from '@rnnkit/core';
+import { chatterbotFiles, parseChatterbotYaml, readChatterbotDir } from './chatterbot.js';
 import type { ReadResult } from './conversation.js';
 import { readCornellDir } from './cornell.js';
 import type { Lang } from './pairs.js';
@@ -33,6 +33,8 @@ export interface LoadedCorpus extends ReadResult {
   /** Where the conversations came from, for logs. */
   source: string;
   format: 'chatterbot' | 'cornell';
+  /** The files the conversations were read from, in reading order (their fingerprint guards --resume). */
+  files: string[];
 }
 
 /** Reads a path given with --data: a Cornell folder, a ChatterBot folder, or one ChatterBot .yml file. */
@@ -40,11 +42,13 @@ export function readCorpusPath(path: string): LoadedCorpus {
   if (!existsSync(path)) throw new RnnkitError(`--data ${path}: no such file or directory`);
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'movie_conversations.txt')) || existsSync(join(path, 'movie_lines.txt'))) {
-      return { ...readCornellDir(path), source: path, format: 'cornell' };
+      const files = [join(path, 'movie_lines.txt'), join(path, 'movie_conversations.txt')];
+      return { ...readCornellDir(path), source: path, format: 'cornell', files };
     }
-    return { ...readChatterbotDir(path), source: path, format: 'chatterbot' };
+    return { ...readChatterbotDir(path), source: path, format: 'chatterbot', files: chatterbotFiles(path) };
   }
-  return { ...parseChatterbotYaml(readFileSync(path, 'utf8'), path), source: path, format: 'chatterbot' };
+  // Strictly UTF-8 (core's reader): a Latin-1 file would otherwise train on U+FFFD tokens.
+  return { ...parseChatterbotYaml(readTextFile(path), path), source: path, format: 'chatterbot', files: [path] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { wordTokenize } from '@rnnkit/core';
+import { wordTokenize } from '@rnnkit/core/browser';
 import type { Conversation } from './conversation.js';
 
 /**

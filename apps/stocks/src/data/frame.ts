@@ -4,9 +4,12 @@
  *
  * Cells stay strings (`dynamicTyping: false`): number parsing and validation happen in prices.ts, where the
  * error can name the line and column. Empty lines are not skipped, so data row i is always line i + 2.
+ *
+ * The bytes are checked first by core's strict text reader: papaparse would decode a Latin-1 byte as U+FFFD and a
+ * ticker column "AAPL\xe9" would train a model named "AAPL\ufffd"; instead the file's first bad byte is named by
+ * line and column. danfo then reads the file again (it takes a path, not text): a few MB at most, read twice.
  */
-import { readFileSync } from 'node:fs';
-import { RnnkitError } from '@rnnkit/core';
+import { readTextFile, RnnkitError } from '@rnnkit/core';
 
 export interface CsvTable {
   file: string;
@@ -16,6 +19,7 @@ export interface CsvTable {
 }
 
 export async function readCsvTable(file: string): Promise<CsvTable> {
+  const text = readTextFile(file);
   const { readCSV } = await import('danfojs-node');
   let frame: Awaited<ReturnType<typeof readCSV>>;
   try {
@@ -24,7 +28,7 @@ export async function readCsvTable(file: string): Promise<CsvTable> {
     frame = await readCSV(file, papaparse as Parameters<typeof readCSV>[1]);
   } catch (err) {
     // danfo reports papaparse errors without their row numbers; find the offending line ourselves.
-    throw new RnnkitError(`${file}: ${describeCsvProblem(file) ?? (err as Error).message}`);
+    throw new RnnkitError(`${file}: ${describeCsvProblem(text) ?? (err as Error).message}`);
   }
   const columns = frame.columns.map(String);
   const rows = (frame.values as unknown[][]).map((row) => row.map((cell) => (cell == null ? '' : String(cell))));
@@ -32,13 +36,7 @@ export async function readCsvTable(file: string): Promise<CsvTable> {
 }
 
 /** Names the first line whose field count differs from the header's (our files never quote commas). */
-function describeCsvProblem(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return 'cannot read the file';
-  }
+function describeCsvProblem(text: string): string | undefined {
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length < 2) return 'no data rows after the header';

@@ -1,4 +1,4 @@
-import { RnnkitError, shuffledIndices, Vocab, wordTokenize, type Rng } from '@rnnkit/core';
+import { RnnkitError, shuffledIndices, Vocab, wordTokenize, type Rng } from '@rnnkit/core/browser';
 import { z } from 'zod';
 import type { RawPair, ReadReport } from './read.js';
 

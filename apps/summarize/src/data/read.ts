@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { RnnkitError } from '@rnnkit/core';
+import { decodeUtf8, findInvalidUtf8, RnnkitError } from '@rnnkit/core';
 
 /**
  * Reading (source, summary) pairs from disk: the Inshorts news CSV or a user's CSV / JSONL, plain or gzipped.
@@ -33,13 +33,12 @@ export interface ReadOptions {
 /**
  * Decodes bytes as UTF-8 when they are valid UTF-8, else as Windows-1252. The Inshorts CSV is cp1252: read as UTF-8
  * its "é" (byte 0xE9) would turn into U+FFFD. Every byte sequence is valid cp1252, so the fallback never fails.
+ * Whether the bytes are UTF-8 is core's strict check, the one every app's text readers use; only the documented
+ * fallback (README, "Encoding") is summarize's own.
  */
-export function decodeText(bytes: Uint8Array): { text: string; encoding: ReadReport['encoding'] } {
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
-  }
+export function decodeText(bytes: Uint8Array, source = 'input'): { text: string; encoding: ReadReport['encoding'] } {
+  if (findInvalidUtf8(bytes) === undefined) return { text: decodeUtf8(bytes, source), encoding: 'utf-8' };
+  return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
 }
 
 function readBytes(file: string): Uint8Array {
@@ -66,7 +65,7 @@ export function formatOf(file: string): ReadReport['format'] {
 
 /** Reads (source, target) pairs, skipping (and counting) records whose source or target is empty. */
 export function readPairs(file: string, opts: ReadOptions): { pairs: RawPair[]; report: ReadReport } {
-  const { text, encoding } = decodeText(readBytes(file));
+  const { text, encoding } = decodeText(readBytes(file), file);
   const format = formatOf(file);
   const records = format === 'jsonl' ? jsonlRecords(file, text, opts) : csvRecords(file, text, opts);
   const skippedEmpty: Record<string, number> = {};

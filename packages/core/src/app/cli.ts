@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +5,7 @@ import { initBackend } from '../backend.js';
 import { runCli } from '../cli.js';
 import { RnnkitError } from '../errors.js';
 import { loadModelDir } from '../io/model-dir.js';
+import { decodeUtf8, readTextFile } from '../io/text.js';
 import { RNNKIT_VERSION } from '../version.js';
 import {
   addConfigFlags, configFlags, defaultOutDir, givenConfigValues, readConfigFile, resolveConfig, resumedConfig,
@@ -13,6 +13,7 @@ import {
 } from './config.js';
 import type { AppDefinition, CommandContext, CommandHelpers, TrainContext, TrainedRun } from './definition.js';
 import { checkModelApp } from './model.js';
+import { exportCommand } from './export-command.js';
 import { checkFreshRunDir, lockRunDir, readRunConfig, runJson, writeRunJson } from './run-dir.js';
 
 /**
@@ -95,27 +96,26 @@ async function readStdin(): Promise<string> {
   return decodeUtf8(Buffer.concat(chunks), 'stdin');
 }
 
+/** --file: a prediction input is UTF-8 text of at most MAX_STDIN_BYTES, read by core's one strict text reader. */
 function readInputFile(file: string): string {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new RnnkitError(`${file}: not a file (--file)`);
-    if (stat.size > MAX_STDIN_BYTES) throw new RnnkitError(`${file}: more than ${MAX_STDIN_BYTES} bytes; not a prediction input`);
-    return decodeUtf8(fs.readFileSync(file), file);
-  } catch (err) {
-    if (err instanceof RnnkitError) throw err;
-    throw new RnnkitError(`${file}: cannot read (${(err as Error).message})`);
-  }
+  return readTextFile(file, { maxBytes: MAX_STDIN_BYTES });
 }
 
-/** Text inputs must be UTF-8: bad bytes are refused with their offset rather than read as U+FFFD. */
-function decodeUtf8(bytes: Uint8Array, source: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const text = new TextDecoder('utf-8').decode(bytes);
-    const at = Buffer.byteLength(text.slice(0, text.indexOf('\ufffd')), 'utf8');
-    throw new RnnkitError(`${source}: not valid UTF-8 (first bad byte near offset ${at}); convert it to UTF-8 first`);
-  }
+/**
+ * A removed flag stops the command with what replaces it: commander would only say "unknown option" (or, for
+ * `evaluate --json FILE`, "too many arguments"), leaving the user to search the changelog.
+ */
+function refuseRemovedFlags(argv: string[], command: string | undefined, removed: Record<string, string>): void {
+  argv.forEach((arg, i) => {
+    if (i < 3) return;
+    const [name] = arg.split('=');
+    if (Object.hasOwn(removed, name)) throw new RnnkitError(`${name} was removed in 0.2; use ${removed[name]}`);
+    // Every app's evaluate took `--json FILE` in 0.1; it takes no positional argument, so a word after --json is that.
+    const next = argv[i + 1];
+    if (command === 'evaluate' && arg === '--json' && next !== undefined && !next.startsWith('-')) {
+      throw new RnnkitError(`evaluate --json ${next}: --json no longer takes a file (removed in 0.2); it prints the report on stdout: use --json > ${next}`);
+    }
+  });
 }
 
 /** One JSON document on stdout; non-finite numbers become null. */
@@ -338,6 +338,7 @@ export function buildAppProgram(app: AnyApp): Command {
   program.addCommand(predictCommand(app, h));
   program.addCommand(infoCommand(app, h));
   if (app.demo) program.addCommand(trainCommand(app, 'demo', h));
+  program.addCommand(exportCommand(app, h));
   for (const extra of app.commands?.(h) ?? []) program.addCommand(extra);
   return program;
 }
@@ -346,9 +347,10 @@ export function buildAppProgram(app: AnyApp): Command {
 export function applyDeprecations(app: AnyApp, argv: string[], warn: (line: string) => void): string[] {
   const commands = app.deprecatedCommands ?? {};
   const command = Object.hasOwn(commands, argv[2] ?? '') ? commands[argv[2]] : argv[2];
-  const perCommand = command !== undefined && app.deprecatedCommandFlags && Object.hasOwn(app.deprecatedCommandFlags, command)
-    ? app.deprecatedCommandFlags[command] : {};
-  const flags = { ...app.deprecatedFlags, ...perCommand };
+  const ofCommand = (table: Record<string, Record<string, string>> | undefined) =>
+    command !== undefined && table && Object.hasOwn(table, command) ? table[command] : {};
+  const flags = { ...app.deprecatedFlags, ...ofCommand(app.deprecatedCommandFlags) };
+  refuseRemovedFlags(argv, command, { ...app.removedFlags, ...ofCommand(app.removedCommandFlags) });
   return argv.map((arg, i) => {
     if (i === 2 && Object.hasOwn(commands, arg)) {
       warn(`warning: "${arg}" is deprecated and will be removed in the next release; use "${commands[arg]}"`);

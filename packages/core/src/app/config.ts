@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RnnkitError } from '../errors.js';
+import { readTextFile } from '../io/text.js';
 import { describeSchemaError } from '../schema.js';
-import { CELL_TYPES } from '../layers/recurrent-kernel.js';
 
 /** The training settings every app has; apps extend them with their own fields (`trainingConfigSchema`). */
 export interface CommonTrainingConfig {
@@ -56,8 +55,8 @@ export function trainingConfigSchema<F extends z.ZodRawShape>(defaults: CommonDe
 export const layerSizeSchema = z.number().int().min(1).max(8192);
 export const embeddingSizeSchema = z.number().int().min(1).max(4096);
 
-/** A recurrent cell config field: every cell in core's table (a new cell appears in every app's --cell). */
-export const cellSchema = z.enum(CELL_TYPES);
+// In schema.ts (the browser entry): model metadata read by a web page validates its cell with it too.
+export { cellSchema } from '../schema.js';
 
 /** Fields that may change when a run is resumed (budgets); anything else must match the run's saved config. */
 export const RESUMABLE_FIELDS: readonly string[] = ['epochs', 'patience', 'maxStepsPerEpoch', 'maxSeconds'];
@@ -167,18 +166,12 @@ export function givenConfigValues(cmd: Command, flags: ConfigFlag[]): Record<str
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Reads a JSON or YAML config file (by extension; .yml/.yaml are YAML, anything else JSON). */
+/**
+ * Reads a JSON or YAML config file (by extension; .yml/.yaml are YAML, anything else JSON), strictly UTF-8 through
+ * core's text reader: a Latin-1 string value would otherwise reach the config as U+FFFD.
+ */
 export function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new RnnkitError(`${file}: not a file (--config)`);
-    if (stat.size > MAX_CONFIG_BYTES) throw new RnnkitError(`${file}: larger than 1 MiB; not a config file`);
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof RnnkitError) throw err;
-    throw new RnnkitError(`${file}: cannot read the config file (${(err as Error).message})`);
-  }
+  const text = readTextFile(file, { maxBytes: MAX_CONFIG_BYTES });
   let value: unknown;
   try {
     value = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);

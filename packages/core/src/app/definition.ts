@@ -65,6 +65,13 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
   deprecatedCommandFlags?: Record<string, Record<string, string>>;
   /** Old command names: `{ eval: 'evaluate' }`. */
   deprecatedCommands?: Record<string, string>;
+  /**
+   * Flags removed in an earlier release, with what replaces them: `{ '--max-minutes': '--max-seconds' }`. Given one,
+   * the CLI stops with one line naming the replacement instead of commander's bare "unknown option".
+   */
+  removedFlags?: Record<string, string>;
+  /** Removed flags of one command only: `{ evaluate: { '--baselines-only': 'the baselines command' } }`. */
+  removedCommandFlags?: Record<string, Record<string, string>>;
 }
 
 /** What every command's action gets. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { SharedRow } from '../decode/shared.js';
+import type { DecodeResult, StepFunction } from '../decode/step.js';
 import { parseWithSchema } from '../schema.js';
 
 /**
@@ -24,19 +26,67 @@ export interface Predictor<I = unknown, O = unknown> {
    * whole call, naming its index.
    */
   predictBatch?(inputs: unknown[]): Promise<O[]>;
+  /**
+   * The validation half of `predict`: `input` checked against `inputSchema` (a one-line RnnkitError naming the field,
+   * after `where`, default "input"), returned as `run` takes it. A server validates each request once, on arrival,
+   * and then calls `run`/`runBatch`; `predict` is `run(parse(input))`.
+   */
+  parse?(input: unknown, where?: string): I;
+  /** `predict` (with `onToken`: `stream`) on an input `parse` returned, without validating it again. */
+  run?(input: I, onToken?: (text: string) => void): Promise<O>;
+  /** `predictBatch` on inputs `parse` returned, without validating them again. */
+  runBatch?(inputs: I[]): Promise<O[]>;
+  /** Token-generating apps: how concurrent requests share decoding steps (a server's batched decoding). */
+  stepDecoding?: StepDecoding<I, O>;
   /** Frees the model's tensors. */
   dispose(): void;
 }
 
-/** Builds a Predictor from a schema and a function of the validated input. */
+/**
+ * A predictor's requests as rows of core's SharedDecoder: the greedy and sampled ones of one model step together,
+ * joining and leaving the batch independently, each with the output `run` gives it alone.
+ */
+export interface StepDecoding<I, O> {
+  /** The model's one-token step (the decoder of every shared batch of this predictor). */
+  readonly stepFunction: StepFunction;
+  /** Whether `input` (from `parse`) decodes greedily or by sampling; beam search runs whole through `run`. */
+  shares(input: I): boolean;
+  /**
+   * Starts `input`'s decoding (reads its priming text or runs the encoder, one model call): its row for the decoder
+   * and how to turn the row's result into the output. `onToken` gets the text pieces `stream` would give.
+   */
+  start(input: I, onToken?: (text: string) => void): SharedRequest<O>;
+}
+
+/** One request's row of a SharedDecoder and its output once decoded. */
+export interface SharedRequest<O> {
+  row: SharedRow;
+  /** The output for the row's result (the same as `run`'s); streams any text still held back to `onToken`. */
+  finish(result: DecodeResult): O;
+}
+
+/**
+ * Builds a Predictor from a schema and a function of the validated input. Options: `streams` (run takes onToken),
+ * `runBatch` (predictBatch), `stepDecoding`, and `fastPath`: for inputs of thousands of numbers (an image's pixels),
+ * where the schema checks each number by itself (~0.1 ms per 784), a loop that returns true only for inputs the
+ * schema accepts and returns unchanged; those skip the schema, everything else (every invalid input among them)
+ * goes through it and gets its error message.
+ */
 export function createPredictor<S extends z.ZodType, O>(
   app: string,
   inputSchema: S,
   run: (input: z.output<S>, onToken?: (text: string) => void) => O | Promise<O>,
   dispose: () => void,
-  opts: { streams?: boolean; runBatch?: (inputs: z.output<S>[]) => O[] | Promise<O[]> } = {},
+  opts: {
+    streams?: boolean;
+    runBatch?: (inputs: z.output<S>[]) => O[] | Promise<O[]>;
+    stepDecoding?: StepDecoding<z.output<S>, O>;
+    fastPath?: (input: unknown) => boolean;
+  } = {},
 ): Predictor<z.output<S>, O> {
-  const parse = (input: unknown, where = 'input') => parseWithSchema(inputSchema, input, where);
+  const fastPath = opts.fastPath;
+  const parse = (input: unknown, where = 'input'): z.output<S> =>
+    fastPath?.(input) ? (input as z.output<S>) : parseWithSchema(inputSchema, input, where);
   const runBatch = opts.runBatch;
   return {
     app,
@@ -44,6 +94,10 @@ export function createPredictor<S extends z.ZodType, O>(
     predict: async (input: unknown) => run(parse(input)),
     ...(opts.streams ? { stream: async (input: unknown, onToken: (text: string) => void) => run(parse(input), onToken) } : {}),
     ...(runBatch ? { predictBatch: async (inputs: unknown[]) => runBatch(inputs.map((x, i) => parse(x, `input[${i}]`))) } : {}),
+    parse,
+    run: async (input: z.output<S>, onToken?: (text: string) => void) => run(input, opts.streams ? onToken : undefined),
+    ...(runBatch ? { runBatch: async (inputs: z.output<S>[]) => runBatch(inputs) } : {}),
+    ...(opts.stepDecoding ? { stepDecoding: opts.stepDecoding } : {}),
     dispose,
   };
 }

@@ -42,11 +42,12 @@ function decodeRows(stepFn: StepFunction, initStates: tf.Tensor[], batch: number
         applyConstraints(row, histories[r], t, opts);
         const token = pick(row);
         res.logProb += row[token];
-        if (extras) (res.extras ??= []).push(Array.from(extras.subarray((r * extras.length) / batch, ((r + 1) * extras.length) / batch)));
+        const extrasRow = extras ? extras.subarray((r * extras.length) / batch, ((r + 1) * extras.length) / batch) : undefined;
+        if (extrasRow) (res.extras ??= []).push(Array.from(extrasRow));
         if (token === opts.eos) res.finished = true;
         else {
           res.tokens.push(token);
-          opts.onToken?.(token, r);
+          opts.onToken?.(token, r, extrasRow);
         }
         histories[r].push(token);
         last[r] = token;

@@ -4,3 +4,4 @@ export * from './greedy.js';
 export * from './beam.js';
 export { applyConstraints } from './constraints.js';
 export * from './strategy.js';
+export * from './shared.js';

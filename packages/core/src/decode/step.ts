@@ -34,8 +34,11 @@ export interface DecodeOptions {
   noRepeatNgram?: number;
   /** Tokens never to generate (e.g. PAD, BOS, UNK). */
   bannedTokens?: number[];
-  /** Greedy/sampling only: called with each generated token (EOS excluded) as soon as it is chosen, for streaming. */
-  onToken?: (token: number, row: number) => void;
+  /**
+   * Greedy/sampling only: called with each generated token (EOS excluded) as soon as it is chosen, for streaming,
+   * with its row of the step's `extras` when the step function gives them (a copy-attention's weights).
+   */
+  onToken?: (token: number, row: number, extras?: Float32Array) => void;
 }
 
 export interface DecodeResult {

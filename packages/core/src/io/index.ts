@@ -1,4 +1,6 @@
 export { writeFileAtomic, writeFileAtomicSync, replaceDirAtomic, ensureDir } from './atomic.js';
+export { readTextFile, decodeUtf8, findInvalidUtf8 } from './text.js';
+export type { ReadTextOptions, TextPosition } from './text.js';
 export {
   saveModelDir,
   loadModelDir,
@@ -14,3 +16,8 @@ export {
   RNNKIT_JSON,
 } from './model-dir.js';
 export type { ModelDirMeta, NamedTensor, SaveModelDirOptions, ModelRecord, AppIdentity } from './model-dir.js';
+export { exportModel, EXPORT_MANIFEST, PLAIN_TFJS_TOLERANCE } from './export-web.js';
+export type { ExportOptions, ExportManifest, ExportKind, ExportedFile } from './export-web.js';
+export { quantizeWeights, float16Bits, quantizeUint8, QUANTIZATIONS } from './quantize.js';
+export type { Quantization } from './quantize.js';
+export { toPlainTfjs } from './plain-tfjs.js';

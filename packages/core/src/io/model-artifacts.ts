@@ -256,14 +256,59 @@ export async function checkWeightsHash(binFile: string, meta: ModelDirMeta, data
   }
 }
 
-/** A NaN or infinite weight makes every prediction NaN or garbage: refuse it at load time, naming the weight. */
+/** The most an affine-quantized code can be (uint8: 255, uint16: 65535). */
+const MAX_CODE: Record<string, number> = { uint8: 255, uint16: 65535 };
+
+/**
+ * A quantized entry (tfjs's manifest format: float16, or uint8/uint16 codes decoded as q * scale + min) must be one
+ * tfjs can decode into finite values: a crafted scale or min would otherwise load as Infinity or NaN weights.
+ */
+function checkQuantization(spec: tf.io.WeightsManifestEntry, file: string): void {
+  const q = spec.quantization as { dtype?: unknown; scale?: unknown; min?: unknown };
+  const where = `${file}: weight "${spec.name}"`;
+  if (q.dtype === 'float16') {
+    if (spec.dtype !== 'float32') throw new RnnkitError(`${where}: float16 quantization needs dtype float32, not ${spec.dtype}`);
+    return;
+  }
+  const maxCode = typeof q.dtype === 'string' ? MAX_CODE[q.dtype] : undefined;
+  if (maxCode === undefined) {
+    throw new RnnkitError(`${where}: unknown quantization dtype ${JSON.stringify(q.dtype)} (expected uint8, uint16 or float16)`);
+  }
+  if (spec.dtype !== 'float32' && spec.dtype !== 'int32') {
+    throw new RnnkitError(`${where}: ${String(q.dtype)} quantization needs dtype float32 or int32, not ${spec.dtype}`);
+  }
+  const { scale, min } = q;
+  const finite32 = (x: number) => Number.isFinite(Math.fround(x));
+  if (typeof scale !== 'number' || typeof min !== 'number' || !finite32(scale) || !finite32(min) || !finite32(min + maxCode * scale)) {
+    throw new RnnkitError(`${where}: quantization scale and min must be numbers that decode to finite weights`);
+  }
+}
+
+/**
+ * A NaN or infinite weight makes every prediction NaN or garbage: refuse it at load time, naming the weight.
+ * Quantized weights are checked in their stored form: float16 bits with an all-ones exponent, or a scale/min that
+ * cannot decode to finite values.
+ */
 export function checkFiniteWeights(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, file: string): void {
   let offset = 0;
   for (const spec of specs) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
     const bytes = specByteLength(spec) ?? 0;
-    if (spec.dtype === 'float32' && spec.quantization === undefined) {
-      const values = new Float32Array(data, offset, count);
+    if (spec.quantization !== undefined) {
+      checkQuantization(spec, file);
+      if (spec.quantization.dtype === 'float16') {
+        const view = new DataView(data, offset, bytes);
+        for (let i = 0; i < count; i++) {
+          const h = view.getUint16(2 * i, true);
+          if ((h & 0x7c00) === 0x7c00) {
+            const what = (h & 0x3ff) === 0 ? `${h & 0x8000 ? '-' : ''}Infinity` : 'NaN';
+            throw new RnnkitError(`${file}: weight "${spec.name}" holds ${what} at element ${i} (float16; corrupt weights)`);
+          }
+        }
+      }
+    } else if (spec.dtype === 'float32') {
+      // After 1- or 2-byte quantized weights a float32 weight may start at an offset a Float32Array cannot view.
+      const values = offset % 4 === 0 ? new Float32Array(data, offset, count) : new Float32Array(data.slice(offset, offset + bytes));
       for (let i = 0; i < count; i++) {
         if (!Number.isFinite(values[i])) throw new RnnkitError(`${file}: weight "${spec.name}" holds ${values[i]} at element ${i} (corrupt or diverged weights)`);
       }

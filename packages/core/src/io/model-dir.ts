@@ -24,6 +24,7 @@ import {
   parseModelMeta,
   type ModelDirMeta,
   type ModelRecord,
+  type ParsedModelJson,
 } from './model-artifacts.js';
 
 /**
@@ -195,15 +196,34 @@ async function readMeta(dir: string): Promise<ModelDirMeta> {
   return parseModelMeta(await readJsonFile(file, 'rnnkit model metadata; was the directory written by saveModelDir?'), file);
 }
 
-/** Load a directory written by `saveModelDir`. Errors name the file at fault. */
-export async function loadModelDir(
-  dir: string,
-): Promise<{ model: tf.LayersModel; extras: Record<string, unknown>; meta: ModelDirMeta; dir: string }> {
+/** A model directory's files in memory: model.json and rnnkit.json parsed, the weights concatenated in manifest order. */
+export interface ModelDirFiles {
+  dir: string;
+  modelJson: ParsedModelJson;
+  meta: ModelDirMeta;
+  specs: tf.io.WeightsManifestEntry[];
+  data: ArrayBuffer;
+}
+
+/**
+ * Reads a model directory's files with loadModelDir's file checks (formats, confined paths, sizes) but builds no
+ * model and does not verify the hash: for tools that rewrite a directory (export) after loading it once.
+ */
+export async function readModelDirFiles(dir: string): Promise<ModelDirFiles> {
   const resolved = resolveModelDirArg(dir);
   const modelFile = path.join(resolved, MODEL_JSON);
   const modelJson = parseModelJson(await readJsonFile(modelFile, 'model topology; not a saved model directory?'), modelFile);
   const meta = await readMeta(resolved);
   const { specs, data } = await readManifestWeights(resolved, modelFile, modelJson.weightsManifest);
+  return { dir: resolved, modelJson, meta, specs, data };
+}
+
+/** Load a directory written by `saveModelDir`. Errors name the file at fault. */
+export async function loadModelDir(
+  dir: string,
+): Promise<{ model: tf.LayersModel; extras: Record<string, unknown>; meta: ModelDirMeta; dir: string }> {
+  const { dir: resolved, modelJson, meta, specs, data } = await readModelDirFiles(dir);
+  const modelFile = path.join(resolved, MODEL_JSON);
   const model = await buildCheckedModel({
     modelJson,
     meta,

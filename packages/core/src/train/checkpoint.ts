@@ -5,6 +5,7 @@ import { RnnkitError } from '../errors.js';
 import { resolveDirWithBackup } from '../io/atomic.js';
 import { loadWeightsInto, readJsonFile, readModelMeta, readTensorFiles, saveModelDir, tensorsToFiles, type ModelRecord } from '../io/model-dir.js';
 import type { AleaState } from '../random.js';
+import { checkSameData, type DataFileFingerprint } from './data-fingerprint.js';
 import type { EpochLog, StopReason } from './types.js';
 
 /**
@@ -36,6 +37,8 @@ export interface TrainState {
   history: EpochLog[];
   stopReason: StopReason | null;
   savedAt: string;
+  /** The training data's content (TrainConfig.dataFingerprint); absent when the run gave none. */
+  dataFingerprint?: DataFileFingerprint[];
 }
 
 /** Save model weights, optimizer slots and loop state to `dir` atomically. */
@@ -113,6 +116,16 @@ export async function loadCheckpoint(
     return fixed;
   });
   return state;
+}
+
+/**
+ * Refuses a checkpoint trained on other data than `now` (see data-fingerprint.ts), naming the file that differs. Runs
+ * before checkSameRun: when the data changed, that is the cause to name, not the vocabulary that changed with it.
+ */
+export async function checkCheckpointData(dir: string, now: readonly DataFileFingerprint[]): Promise<void> {
+  const stateFile = path.join(resolveDirWithBackup(dir), TRAIN_STATE_JSON);
+  const state = (await readJsonFile(stateFile, 'training state of a checkpoint')) as { dataFingerprint?: unknown } | null;
+  checkSameData(state?.dataFingerprint, now, stateFile);
 }
 
 /**

@@ -21,6 +21,8 @@ export { stepDecay, exponentialDecay, reduceOnPlateau } from './schedules.js';
 export type { ReduceOnPlateauOptions } from './schedules.js';
 export { MetricTracker, WeightSnapshot } from './early-stopping.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, TRAIN_STATE_JSON } from './checkpoint.js';
+export { fingerprintFiles, checkSameData } from './data-fingerprint.js';
+export type { DataFileFingerprint } from './data-fingerprint.js';
 export type { TrainState } from './checkpoint.js';
 export { createProgress, formatEpochLog } from './progress.js';
 export type { ProgressReporter, ProgressOptions } from './progress.js';

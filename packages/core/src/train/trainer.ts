@@ -7,7 +7,7 @@ import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { runModel } from '../run-model.js';
 import { adamOptimizer } from './adam.js';
-import { checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
 import { InterruptGuard } from './interrupt.js';
@@ -302,6 +302,7 @@ class TrainingLoop {
       tracker: { monitor: this.monitor, ...this.tracker.state() },
       history: this.history,
       stopReason: this.stopReason === 'completed' ? null : this.stopReason,
+      ...(this.cfg.dataFingerprint ? { dataFingerprint: this.cfg.dataFingerprint } : {}),
     };
   }
 
@@ -315,7 +316,8 @@ class TrainingLoop {
     const resuming = cfg.resume === true && lastDir !== undefined && hasCheckpoint(lastDir);
     if (cfg.resume && lastDir && bestDir) {
       if (resuming) {
-        // The checkpoint must belong to this run (same app, vocabulary, scaler...) before any of its weights load.
+        // The checkpoint must belong to this run (same data, app, vocabulary, scaler...) before any of its weights load.
+        if (cfg.dataFingerprint) await checkCheckpointData(lastDir, cfg.dataFingerprint);
         await checkSameRun(lastDir, this.record);
         if (cfg.earlyStopping && hasCheckpoint(bestDir)) {
           // The in-memory best copy died with the previous process; rebuild it from best/ before loading last/.

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelRecord } from '../io/model-dir.js';
+import type { DataFileFingerprint } from './data-fingerprint.js';
 
 /** One mini-batch. The trainer disposes xs, ys and weights after the step that used them. */
 export interface Batch {
@@ -110,6 +111,11 @@ export interface TrainConfig {
   checkpointDir?: string;
   /** What the checkpoints' rnnkit.json records (app, config, vocab, scaler) so `best/` loads as a complete model. */
   checkpointRecord?: ModelRecord;
+  /**
+   * The training data's content (fingerprintFiles), recorded in every checkpoint's train-state.json: `resume` on data
+   * whose bytes differ is refused naming the file, before any weights load.
+   */
+  dataFingerprint?: DataFileFingerprint[];
   /** Continue from `checkpointDir/last` when it exists. */
   resume?: boolean;
   /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { RnnkitError, UNK, Vocab, padSequences, seededRng, shuffledIndices, type BatchSource } from '@rnnkit/core/browser';
+import type { LabeledText } from './formats.js';
+
+/**
+ * Texts → token ids, and the batches the model trains on. Batches are length-bucketed: each epoch the examples are
+ * shuffled, cut into pools of POOL_BATCHES batches, sorted by length within a pool and cut into batches, and the
+ * batches are shuffled. A batch then holds texts of similar length, so little of it is padding (SST-2 mixes
+ * 1-word phrases with 50-word sentences), while every epoch still sees new batch compositions. Padding is id 0
+ * (PAD), which the embedding masks: recurrent layers carry their state over it and attention gives it no weight.
+ */
+
+export interface EncodedSet {
+  /** Token ids of each example (at least one id: a text without tokens is one UNK). */
+  ids: Int32Array[];
+  labels: Int32Array;
+}
+
+export interface VocabSettings {
+  /** Keep tokens seen at least this many times in the training part. */
+  minCount: number;
+  /** At most this many entries, the reserved tokens included. */
+  maxVocab: number;
+}
+
+/** The vocabulary of the training part only (validation and test words the model never saw become UNK). */
+export function buildVocab(trainTokens: readonly string[][], settings: VocabSettings): Vocab {
+  return Vocab.build(trainTokens, { minCount: settings.minCount, maxSize: settings.maxVocab });
+}
+
+/** One text's tokens as ids, cut to the first `maxLen`. */
+export function encodeTokens(vocab: Vocab, tokens: readonly string[], maxLen: number): Int32Array {
+  if (tokens.length === 0) return Int32Array.of(UNK);
+  return Int32Array.from(vocab.encode(tokens.slice(0, maxLen)));
+}
+
+export function encodeSet(rows: readonly LabeledText[], tokens: readonly string[][], vocab: Vocab, maxLen: number): EncodedSet {
+  return { ids: tokens.map((t) => encodeTokens(vocab, t, maxLen)), labels: Int32Array.from(rows, (r) => r.label) };
+}
+
+/** Padded ids [B, T] (T = the longest of them) of token-id sequences. */
+export function paddedIdsTensor(seqs: readonly ArrayLike<number>[]): tf.Tensor2D {
+  const padded = padSequences(seqs.map((s) => Array.from(s)));
+  return tf.tensor2d(padded.ids, [padded.batch, padded.maxLen], 'int32');
+}
+
+/** Padded ids [B, T] (T = the longest in the batch) of the examples at `indices`. */
+export function idsTensor(set: Pick<EncodedSet, 'ids'>, indices: ArrayLike<number>): tf.Tensor2D {
+  return paddedIdsTensor(Array.from(indices, (i) => set.ids[i]));
+}
+
+const POOL_BATCHES = 50;
+
+/** Indices sorted by length (stable), cut into batches of `batchSize`: the cheapest order for a pass without training. */
+export function lengthSortedBatches(set: Pick<EncodedSet, 'ids'>, batchSize: number): Int32Array[] {
+  const order = Array.from(set.ids.keys()).sort((a, b) => set.ids[a].length - set.ids[b].length || a - b);
+  const batches: Int32Array[] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(Int32Array.from(order.slice(i, i + batchSize)));
+  return batches;
+}
+
+/** The batches of one training epoch: a function of (seed, epoch) only, so a resumed run sees the same ones. */
+export function bucketedEpoch(set: Pick<EncodedSet, 'ids'>, batchSize: number, seed: number, epoch: number): Int32Array[] {
+  const n = set.ids.length;
+  const rng = seededRng(seed * 100_003 + epoch);
+  const order = shuffledIndices(n, rng);
+  const batches: Int32Array[] = [];
+  const pool = batchSize * POOL_BATCHES;
+  for (let start = 0; start < n; start += pool) {
+    const members = Array.from(order.subarray(start, Math.min(n, start + pool)));
+    members.sort((a, b) => set.ids[a].length - set.ids[b].length);
+    for (let i = 0; i < members.length; i += batchSize) batches.push(Int32Array.from(members.slice(i, i + batchSize)));
+  }
+  const batchOrder = shuffledIndices(batches.length, rng);
+  return Array.from(batchOrder, (b) => batches[b]);
+}
+
+/**
+ * Word dropout (training only): every token id becomes UNK with probability `rate`, drawn from `rng`, so the model
+ * cannot lean on any single word and learns what the <unk> embedding should mean for words it never saw.
+ */
+export function dropWords(ids: readonly Int32Array[], rate: number, rng: () => number): Int32Array[] {
+  if (rate <= 0) return ids as Int32Array[];
+  return ids.map((seq) => seq.map((id) => (rng() < rate ? UNK : id)));
+}
+
+/** Feeds core's trainer: ids [B, T] int32 and labels [B] int32, built one batch at a time. */
+export function textBatchSource(set: EncodedSet, opts: { batchSize: number; shuffle: boolean; seed: number; wordDropout?: number }): BatchSource {
+  if (set.ids.length === 0) throw new RnnkitError('textBatchSource: no examples');
+  const numBatches = Math.ceil(set.ids.length / opts.batchSize);
+  const fixed = opts.shuffle ? null : lengthSortedBatches(set, opts.batchSize);
+  const wordDropout = opts.wordDropout ?? 0;
+  return {
+    numBatches: () => numBatches,
+    *batches(epoch: number) {
+      // Its own generator per epoch (a stream apart from the batch order's): a resumed epoch drops the same words.
+      const dropRng = seededRng(-1 - (opts.seed * 100_003 + epoch));
+      for (const indices of fixed ?? bucketedEpoch(set, opts.batchSize, opts.seed, epoch)) {
+        yield {
+          xs: paddedIdsTensor(dropWords(Array.from(indices, (i) => set.ids[i]), wordDropout, dropRng)),
+          ys: tf.tensor1d(Int32Array.from(indices, (i) => set.labels[i]), 'int32'),
+          size: indices.length,
+        };
+      }
+    },
+  };
+}

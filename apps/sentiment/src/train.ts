@@ -1,0 +1,188 @@
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import {
+  Vocab, accuracy, exponentialDecay, fingerprintFiles, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun,
+} from '@rnnkit/core';
+import type { TokenizedPart } from './baselines/index.js';
+import type { SentimentConfig } from './config.js';
+import { loadSplits, resolveDataFiles, type DataFiles, type SplitSettings, type Splits } from './data.js';
+import { DATASET_INFO, DEFAULT_MAX_LEN, type DatasetName } from './datasets.js';
+import { applyPretrained, readGloveVectors } from './embeddings.js';
+import { buildVocab, encodeSet, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
+import { evaluateAndWrite, predictProbs, predictedClasses, type EvaluationReport } from './evaluate.js';
+import type { SentimentExtras } from './extras.js';
+import type { LabeledText } from './formats.js';
+import { buildClassifier, type ModelConfig } from './model.js';
+import { sentimentModelFrom } from './predictor.js';
+import { tokenizerFor } from './tokenize.js';
+
+/**
+ * Training: the data (splits, tokens, the training part's vocabulary), the classifier built after seeding, core's
+ * trainer (length-bucketed batches, gradient clipping, early stopping on validation accuracy with the best weights
+ * restored, checkpoints, JSONL metrics), the saved model, then the test part next to the baselines.
+ */
+
+/** Batch size of evaluation passes (independent of the training batch size). */
+const EVAL_BATCH = 256;
+
+export interface PreparedPart {
+  rows: LabeledText[];
+  tokens: string[][];
+  encoded: EncodedSet;
+}
+
+export interface PreparedData {
+  files: DataFiles;
+  splits: Splits;
+  vocab: Vocab;
+  maxLen: number;
+  train: PreparedPart;
+  val: PreparedPart;
+  test: PreparedPart;
+}
+
+export function splitSettingsOf(cfg: Pick<SentimentConfig, 'valFraction' | 'splitSeed' | 'maxTrain'>): SplitSettings {
+  return { valFraction: cfg.valFraction, splitSeed: cfg.splitSeed, ...(cfg.maxTrain !== undefined ? { maxTrain: cfg.maxTrain } : {}) };
+}
+
+/**
+ * Reads and splits the data and tokenizes every part; the vocabulary is the given one (a saved model's) or built
+ * from the training part with the given settings.
+ */
+export function prepareData(
+  dataset: DatasetName,
+  data: string | undefined,
+  split: SplitSettings,
+  opts: { maxLen?: number; vocab: Vocab | VocabSettings },
+): PreparedData {
+  const files = resolveDataFiles(dataset, data);
+  const splits = loadSplits(files, split);
+  const tokenize = tokenizerFor(DATASET_INFO[dataset].language);
+  const maxLen = opts.maxLen ?? DEFAULT_MAX_LEN[dataset];
+  const tokensOf = (rows: LabeledText[]) => rows.map((r) => tokenize(r.text));
+  const trainTokens = tokensOf(splits.train);
+  const vocab = opts.vocab instanceof Vocab ? opts.vocab : buildVocab(trainTokens, opts.vocab);
+  const part = (rows: LabeledText[], tokens: string[][]): PreparedPart => ({ rows, tokens, encoded: encodeSet(rows, tokens, vocab, maxLen) });
+  return {
+    files,
+    splits,
+    vocab,
+    maxLen,
+    train: part(splits.train, trainTokens),
+    val: part(splits.val, tokensOf(splits.val)),
+    test: part(splits.test, tokensOf(splits.test)),
+  };
+}
+
+/** The parts as the baselines take them. */
+export function baselineParts(data: Pick<PreparedData, 'train' | 'val' | 'test'>): { train: TokenizedPart; val: TokenizedPart; test: TokenizedPart } {
+  const p = (x: PreparedPart) => ({ tokens: x.tokens, labels: x.encoded.labels });
+  return { train: p(data.train), val: p(data.val), test: p(data.test) };
+}
+
+/** Fraction of `set` the model classifies correctly. */
+export function setAccuracy(model: tf.LayersModel, set: EncodedSet): number {
+  const k = model.outputs[0].shape[1] as number;
+  return accuracy(set.labels, predictedClasses(predictProbs(model, set), k));
+}
+
+export interface SentimentRun extends TrainedRun {
+  model: tf.LayersModel;
+  modelConfig: ModelConfig;
+  data: PreparedData;
+  extras: SentimentExtras;
+  /** The test-part evaluation (absent when training was interrupted). */
+  evaluation?: EvaluationReport;
+}
+
+export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<SentimentConfig>): Promise<SentimentRun> {
+  // Phase 1: data. The vocabulary comes from the training part only.
+  const info = DATASET_INFO[cfg.dataset];
+  const split = splitSettingsOf(cfg);
+  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab } });
+  ctx.info(data.splits.description);
+
+  // Phase 2: the model, built after seeding so that its initial weights are part of the reproducible run.
+  const modelConfig: ModelConfig = {
+    vocabSize: data.vocab.size,
+    embedDim: cfg.embedDim,
+    cell: cfg.cell,
+    units: cfg.units,
+    bidirectional: cfg.bidirectional,
+    pooling: cfg.pooling,
+    attentionUnits: cfg.attentionUnits,
+    dropout: cfg.dropout,
+    numClasses: info.classNames.length,
+    maxLen: data.maxLen,
+  };
+  // Read before the model is built, so that a bad file fails before any allocation.
+  const pretrained = cfg.embeddings && !ctx.resume ? await readGloveVectors(cfg.embeddings, data.vocab, cfg.embedDim) : undefined;
+  setSeed(cfg.seed);
+  const model = buildClassifier(modelConfig);
+  if (pretrained) {
+    applyPretrained(model, pretrained);
+    ctx.info(`embeddings: pretrained vectors for ${pretrained.vectors.size} of ${data.vocab.size} vocabulary entries from ${cfg.embeddings}`);
+  }
+  const extras: SentimentExtras = {
+    model: modelConfig,
+    dataset: cfg.dataset,
+    language: info.language,
+    classNames: [...info.classNames],
+    vocab: data.vocab.toJSON(),
+    split,
+    data: data.files.train,
+    dataDescription: data.splits.description,
+  };
+  const direction = cfg.bidirectional ? 'bidirectional ' : '';
+  ctx.info(`model: embedding ${cfg.embedDim} (vocabulary ${data.vocab.size}) → ${direction}${cfg.cell} ${cfg.units.join(',')} → ` +
+    `${cfg.pooling === 'attention' ? `attention pooling (${cfg.attentionUnits})` : 'last state'} → dense ${modelConfig.numClasses}; ` +
+    `${model.countParams()} parameters`);
+
+  // Phase 3: training. --patience watches validation accuracy, which `validate` adds to every epoch's log.
+  const settings = ctx.trainSettings(extras);
+  const result = await train(
+    model,
+    {
+      train: textBatchSource(data.train.encoded, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
+      val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }),
+    },
+    sparseCategoricalCrossentropy,
+    {
+      ...settings,
+      // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
+      dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
+      earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
+      ...(cfg.lrDecay < 1 ? { schedule: exponentialDecay({ decayRate: cfg.lrDecay }) } : {}),
+      validate: async (m) => ({ val_acc: setAccuracy(m, data.val.encoded) }),
+      lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
+    },
+  );
+  const run: SentimentRun = { modelDir: ctx.modelDir, result, model, modelConfig, data, extras };
+  if (result.interrupted) {
+    ctx.info('interrupted: continue with the same command plus --resume');
+    return { ...run, saved: false };
+  }
+  await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
+  ctx.info(`training stopped (${result.stopReason}) after ${result.history.length} epochs; best epoch ${result.bestEpoch} ` +
+    `(${result.monitor} ${result.best?.toFixed(4)})`);
+
+  // Phase 4: the test part, next to the baselines. The table is train's result (stdout), kept off stdout under --json.
+  const loaded = sentimentModelFrom({ dir: ctx.modelDir, model, extras });
+  const { report, text } = await evaluateAndWrite({
+    loaded,
+    test: data.test,
+    baselineParts: cfg.baselines ? baselineParts(data) : undefined,
+    testName: info.testName,
+    dataDescription: data.splits.description,
+    outDir: ctx.runDir,
+    // The baselines' own seed (logistic regression's order) is the split's, so `evaluate` refits them identically.
+    seed: cfg.splitSeed,
+  });
+  if (ctx.json) ctx.info(text);
+  else ctx.out(text);
+  const summary = {
+    test: { name: info.testName, accuracy: report.model.accuracy, macroF1: report.model.macroF1 },
+    baselines: report.baselines.map((b) => ({ name: b.name, accuracy: b.accuracy, macroF1: b.macroF1 })),
+  };
+  return { ...run, evaluation: report, report: summary };
+}

@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { seededRng } from '@rnnkit/core';
+
+/** A fresh temp directory for one test file's fixtures. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `rnnkit-sentiment-${prefix}-`));
+}
+
+/** Writes `content` to `name` inside `dir` (creating folders) and returns the path. */
+export function writeFixture(dir: string, name: string, content: string | Uint8Array): string {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+const POSITIVE = ['great', 'wonderful', 'moving', 'funny', 'brilliant', 'charming', 'superb', 'delightful'];
+const NEGATIVE = ['dull', 'boring', 'awful', 'tedious', 'clumsy', 'lifeless', 'bland', 'terrible'];
+const NEUTRAL = ['the', 'film', 'movie', 'story', 'is', 'a', 'and', 'plot', 'cast', 'its', 'director', ',', '.'];
+
+/**
+ * A synthetic sentiment set: each text is neutral words with one or two words of its class mixed in, so a model
+ * that learned anything tells them apart, and one that did not is at chance. Deterministic for a seed.
+ */
+export function syntheticTexts(count: number, seed: number): { text: string; label: number }[] {
+  const rng = seededRng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)];
+  return Array.from({ length: count }, (_, i) => {
+    const label = i % 3 === 0 ? 0 : 1; // imbalanced like the real sets: one third negative
+    const words = Array.from({ length: 3 + Math.floor(rng() * 8) }, () => pick(NEUTRAL));
+    const cue = label === 1 ? POSITIVE : NEGATIVE;
+    for (let k = 0; k < 1 + Math.floor(rng() * 2); k++) words.splice(Math.floor(rng() * words.length), 0, pick(cue));
+    return { text: words.join(' '), label };
+  });
+}
+
+/** An SST-2-format folder (train.tsv, dev.tsv) of synthetic texts. */
+export function writeSst2Folder(dir: string, train: number, dev: number, seed = 1): string {
+  const tsv = (rows: { text: string; label: number }[]) => `sentence\tlabel\n${rows.map((r) => `${r.text} \t${r.label}`).join('\n')}\n`;
+  writeFixture(dir, 'train.tsv', tsv(syntheticTexts(train, seed)));
+  writeFixture(dir, 'dev.tsv', tsv(syntheticTexts(dev, seed + 1)));
+  return dir;
+}
+
+/** A ChnSentiCorp-format CSV of `count` synthetic reviews (some quoted, holding commas). */
+export function writeChnSentiCorpCsv(dir: string, count: number): string {
+  const good = ['房间干净', '服务很好', '早餐不错', '位置方便'];
+  const bad = ['房间很脏', '服务太差', '隔音不好', '设施陈旧'];
+  const lines = Array.from({ length: count }, (_, i) => {
+    const label = i % 3 === 0 ? 0 : 1;
+    const phrase = (label ? good : bad)[i % 4];
+    return i % 2 === 0 ? `${label},"${phrase},酒店${i}"` : `${label},${phrase}。酒店${i}`;
+  });
+  return writeFixture(dir, 'ChnSentiCorp_htl_all.csv', `label,review\n${lines.join('\n')}\n`);
+}

@@ -1,0 +1,81 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { commandContext, initBackend, runTraining, setSeed } from '@rnnkit/core';
+import { buildClassifier, sentimentApp, sentimentConfigSchema, setAccuracy, type SentimentRun } from '../src/index.js';
+import { tempDir, writeChnSentiCorpCsv, writeSst2Folder } from './fixtures.js';
+
+const dir = tempDir('train');
+const sst = writeSst2Folder(join(dir, 'sst2'), 600, 120, 5);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TINY = { cell: 'gru', units: [8], embedDim: 8, attentionUnits: 4, batchSize: 16, epochs: 2, lr: 1e-2, dropout: 0.1 } as const;
+
+async function trainOn(out: string, over: Record<string, unknown>): Promise<SentimentRun> {
+  const config = sentimentConfigSchema.parse({ data: sst, out: join(dir, out), ...TINY, ...over });
+  return (await runTraining(sentimentApp, config, false, commandContext({ quiet: true, out: () => undefined }))) as SentimentRun;
+}
+
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+});
+
+describe('training', () => {
+  let run: SentimentRun;
+  beforeAll(async () => {
+    run = await trainOn('a', { seed: 3 });
+  });
+
+  it('learns the synthetic task, which the untrained model does not; writes the evaluation files', () => {
+    expect(run.evaluation!.model.accuracy).toBeGreaterThan(0.9);
+    setSeed(3);
+    const untrained = buildClassifier(run.modelConfig);
+    expect(setAccuracy(untrained, run.data.test.encoded)).toBeLessThan(0.8);
+    untrained.dispose();
+    expect(run.evaluation!.baselines.map((b) => b.name)).toContain('logistic regression');
+    for (const f of ['evaluation.json', 'confusion.svg', 'attention.html', 'metrics.jsonl', 'loss.svg', join('model', 'weights.bin')]) {
+      expect(existsSync(join(dir, 'a', f)), f).toBe(true);
+    }
+    expect(run.result.history.at(-1)?.val_acc).toBeGreaterThan(0.9);
+    expect(run.result.monitor).toBe('val_acc');
+  });
+
+  it('--seed reproduces the run: same seed, same weights; another seed, other weights', async () => {
+    const again = await trainOn('b', { seed: 3 });
+    const other = await trainOn('c', { seed: 4 });
+    const flat = (r: SentimentRun) => tf.tidy(() => tf.concat(r.model.getWeights().map((w) => w.flatten())).dataSync());
+    expect(Array.from(flat(again))).toEqual(Array.from(flat(run)));
+    expect(Array.from(flat(other))).not.toEqual(Array.from(flat(run)));
+    again.model.dispose();
+    other.model.dispose();
+  });
+
+  it('evaluate on the saved model rebuilds the same test part: the same model and baseline figures as training printed', async () => {
+    type Report = { model: { accuracy: number }; baselines: { name: string; accuracy: number }[] };
+    const ctx = commandContext({ quiet: true });
+    const { report } = await sentimentApp.evaluate.run(join(dir, 'a', 'model'), { out: join(dir, 'eval') }, ctx);
+    expect((report as Report).model.accuracy).toBe(run.evaluation!.model.accuracy);
+    expect((report as Report).baselines.map((b) => [b.name, b.accuracy])).toEqual(run.evaluation!.baselines.map((b) => [b.name, b.accuracy]));
+    expect(existsSync(join(dir, 'eval', 'evaluation.json'))).toBe(true);
+    const { report: without } = await sentimentApp.evaluate.run(join(dir, 'a', 'model'), { out: join(dir, 'eval'), baselines: false }, ctx);
+    expect((without as Report).baselines).toEqual([]);
+  });
+
+  it('keeps the tensor count flat across evaluation passes', () => {
+    setAccuracy(run.model, run.data.val.encoded);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) setAccuracy(run.model, run.data.val.encoded);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains a last-state LSTM on Chinese characters (ChnSentiCorp format)', async () => {
+    const csv = writeChnSentiCorpCsv(join(dir, 'htl'), 400);
+    const zh = await trainOn('zh', { dataset: 'chnsenticorp', data: csv, cell: 'lstm', pooling: 'last', bidirectional: false, seed: 1, epochs: 3 });
+    expect(zh.extras.language).toBe('zh');
+    expect(zh.data.test.rows.length).toBe(40);
+    expect(zh.evaluation!.model.accuracy).toBeGreaterThan(0.9);
+    expect(existsSync(join(dir, 'zh', 'attention.html'))).toBe(false);
+    zh.model.dispose();
+  });
+});

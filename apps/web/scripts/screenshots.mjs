@@ -1,0 +1,61 @@
+// Screenshots of every playground page after a real interaction, for the README: serves a site folder written by
+// `npm run web` (default runs/web/) and saves docs/web/<page>.png at the repository root.
+//   node apps/web/scripts/screenshots.mjs [SITE_DIR]
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { launchChromium, serveStatic } from './chromium.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const site = resolve(process.argv[2] ?? join(ROOT, 'runs', 'web'));
+const outDir = join(ROOT, 'docs', 'web');
+mkdirSync(outDir, { recursive: true });
+
+const ready = (page) => page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, { timeout: 180_000 });
+
+/** What a visitor does on each page before the screenshot. */
+const ACTIONS = {
+  'index.html': async () => {},
+  'textgen.html': async (page) => {
+    await page.fill('#seed', '1');
+    await page.click('#generate');
+    await page.waitForFunction(() => /chars\/s/.test(document.getElementById('speed')?.textContent ?? ''), undefined, { timeout: 180_000 });
+  },
+  'digits.html': async (page) => {
+    await page.locator('#samples button.sample').nth(6).click();
+    await page.waitForFunction(() => document.querySelectorAll('#reading svg').length === 1, undefined, { timeout: 180_000 });
+  },
+  'stocks.html': async (page) => {
+    await page.click('#forecast');
+    await page.waitForFunction(() => document.querySelectorAll('#chart svg').length === 1, undefined, { timeout: 180_000 });
+  },
+  'summarize.html': async (page) => {
+    await page.click('#summarize');
+    await page.waitForFunction(() => document.querySelectorAll('#attention svg').length === 1, undefined, { timeout: 180_000 });
+  },
+  'chat.html': async (page) => {
+    for (const [i, message] of ['hello', 'what is your name?', 'do you like music?'].entries()) {
+      await page.fill('#message', message);
+      await page.press('#message', 'Enter');
+      await page.waitForFunction((n) => document.querySelectorAll('#chat-log p.bot').length === n && !document.getElementById('send').disabled, i + 1, { timeout: 180_000 });
+    }
+  },
+};
+
+const server = await serveStatic(site);
+const browser = await launchChromium();
+try {
+  for (const [file, act] of Object.entries(ACTIONS)) {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('pageerror', (err) => console.error(`${file}: ${err.message}`));
+    await page.goto(`${server.url}${file}`);
+    if (file !== 'index.html') await ready(page);
+    await act(page);
+    const png = join(outDir, file.replace('.html', '.png'));
+    await page.screenshot({ path: png, fullPage: true });
+    console.log(`screenshots: ${png}`);
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
