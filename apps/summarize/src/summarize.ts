@@ -123,6 +123,26 @@ function piece(textSoFar: string, token: string): string {
 }
 
 /**
+ * A generated id as a word; UNK becomes the article word attended to most at that step (when the step's attention is
+ * known), since a word neither in the vocabulary nor in the article cannot be copied.
+ */
+function generatedWord(id: number, attention: ArrayLike<number> | undefined, article: string[], oovs: string[], vocab: Vocab): string {
+  return id === Vocab.UNK && attention && attention.length > 0 ? article[argmax(attention, article.length)] : decodeTokens([id], vocab, oovs)[0];
+}
+
+/** The decoding bounds every summary uses, whether it is decoded alone or sharing steps with other requests. */
+function summaryDecodeLimits(settings: DecodeSettings) {
+  return {
+    bos: Vocab.BOS,
+    eos: Vocab.EOS,
+    maxLen: settings.maxLen,
+    minLen: settings.minLen,
+    noRepeatNgram: settings.noRepeatNgram,
+    bannedTokens: [Vocab.PAD, Vocab.BOS],
+  };
+}
+
+/**
  * Summaries for several tokenized articles (greedy: one batched pass; beam search and sampling: one article at a
  * time). Any UNK that is still generated (a word neither in the vocabulary nor in the article, so not copyable) is
  * replaced with the source word the decoder attended to most at that step.
@@ -133,11 +153,7 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
   });
   const sources = articles.map((a) => encodeSource(a, vocab));
   const extSize = vocab.size + Math.max(0, ...sources.map((s) => s.oovs.length));
-  // A generated id as a word; UNK becomes the source word attended to most at that step (when the step's attention is known).
-  const word = (id: number, attention: ArrayLike<number> | undefined, r: number) =>
-    id === Vocab.UNK && attention && attention.length > 0
-      ? articles[r][argmax(attention, articles[r].length)]
-      : decodeTokens([id], vocab, sources[r].oovs)[0];
+  const word = (id: number, attention: ArrayLike<number> | undefined, r: number) => generatedWord(id, attention, articles[r], sources[r].oovs, vocab);
   let stepFn: StepFunction = pointerStepFunction(model, extSize);
   let onToken: DecodeOptions['onToken'];
   let first = 0; // the article of row 0 (sampling decodes one article per call)
@@ -163,15 +179,7 @@ export function summarizeTokens(model: Summarizer, vocab: Vocab, articles: strin
       onPiece(p, r);
     };
   }
-  const opts: DecodeOptions = {
-    bos: Vocab.BOS,
-    eos: Vocab.EOS,
-    maxLen: settings.maxLen,
-    minLen: settings.minLen,
-    noRepeatNgram: settings.noRepeatNgram,
-    bannedTokens: [Vocab.PAD, Vocab.BOS],
-    onToken,
-  };
+  const opts: DecodeOptions = { ...summaryDecodeLimits(settings), onToken };
   const strategy: DecodeStrategy = settings.sampling ? 'sample' : settings.beamWidth === 1 ? 'greedy' : 'beam';
   let results: DecodeResult[];
   if (strategy === 'greedy') {
@@ -236,8 +244,7 @@ export function summaryRow(
   const source = encodeSource(article, vocab);
   const vocabSize = vocab.size + source.oovs.length;
   if (vocabSize > extSize) throw new RnnkitError(`the article has ${source.oovs.length} unknown words; the shared step has room for ${extSize - vocab.size}`);
-  const word = (id: number, attention: ArrayLike<number> | undefined) =>
-    id === Vocab.UNK && attention && attention.length > 0 ? article[argmax(attention, article.length)] : decodeTokens([id], vocab, source.oovs)[0];
+  const word = (id: number, attention: ArrayLike<number> | undefined) => generatedWord(id, attention, article, source.oovs, vocab);
   let text = '';
   const onPiece = settings.onPiece;
   const row: SharedRow = {
@@ -245,12 +252,7 @@ export function summaryRow(
     opts: {
       strategy: settings.sampling ? 'sample' : 'greedy',
       ...settings.sampling,
-      bos: Vocab.BOS,
-      eos: Vocab.EOS,
-      maxLen: settings.maxLen,
-      minLen: settings.minLen,
-      noRepeatNgram: settings.noRepeatNgram,
-      bannedTokens: [Vocab.PAD, Vocab.BOS],
+      ...summaryDecodeLimits(settings),
       vocabSize,
       onToken: onPiece
         ? (id, _row, extras) => {

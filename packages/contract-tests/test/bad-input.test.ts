@@ -479,6 +479,22 @@ function commonRows(spec: AppSpec): Row[] {
 
 const longText = (n: number) => 'word '.repeat(Math.ceil(n / 5)).slice(0, n);
 
+/** A row that reads the same in every app with an embedding (the size must be refused before it allocates). */
+const HUGE_EMBED_DIM: Row = { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ };
+
+/** A row that reads the same in every app whose rnnkit.json holds a token vocabulary (chatbot, sentiment). */
+const VOCAB_CUT_TO_20: Row = {
+  what: 'rnnkit.json: vocabulary cut to 20 tokens',
+  args: (c) => {
+    const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
+      const vocab = extrasOf(j).vocab as { tokens: string[] };
+      vocab.tokens = vocab.tokens.slice(0, 20);
+    }));
+    return ['predict', '--model', dir, '--input-json', c.example];
+  },
+  expect: (c) => new RegExp(`${esc(join(c.work, 'model', 'rnnkit.json'))}: .*vocab`),
+};
+
 const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
   textgen: {
     spec: {
@@ -502,7 +518,7 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         args: (c) => ['train', '--data', c.file('short.txt', 'To be'), '--out', join(c.work, 'run'), ...c.tiny],
         expect: (c) => new RegExp(`${esc(join(c.work, 'short.txt'))}: 5 characters is shorter than one training window`),
       },
-      { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
+      HUGE_EMBED_DIM,
       { what: 'train --seq-len 1e12', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--seq-len', '1e12'], expect: () => /--seq-len/ },
       { what: 'sample --max-len 1e9', args: (c) => ['sample', '--model', c.run, '--max-len', '1e9'], expect: () => /--max-len/ },
       {
@@ -712,7 +728,7 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         },
         expect: (c) => new RegExp(`${esc(join(c.work, 'pairs.csv.gz'))}: not a valid gzip file`),
       },
-      { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
+      HUGE_EMBED_DIM,
       { what: 'evaluate --baselines-only (removed flag)', args: (c) => ['evaluate', '--model', c.run, '--baselines-only'], expect: () => /^error: --baselines-only was removed in 0\.2; use the baselines command/ },
       { what: 'predict --file: missing', args: (c) => ['predict', '--model', c.run, '--file', join(c.work, 'nope.txt')], expect: (c) => new RegExp(esc(join(c.work, 'nope.txt'))) },
       {
@@ -766,23 +782,13 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         },
         expect: (c) => new RegExp(`${esc(join(c.work, 'talk.yml'))}: content differs`),
       },
-      {
-        what: 'rnnkit.json: vocabulary cut to 20 tokens',
-        args: (c) => {
-          const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
-            const vocab = extrasOf(j).vocab as { tokens: string[] };
-            vocab.tokens = vocab.tokens.slice(0, 20);
-          }));
-          return ['predict', '--model', dir, '--input-json', c.example];
-        },
-        expect: (c) => new RegExp(`${esc(join(c.work, 'model', 'rnnkit.json'))}: .*vocab`),
-      },
+      VOCAB_CUT_TO_20,
       {
         what: 'predict --attention-svg: a directory',
         args: (c) => ['predict', '--model', c.run, '--strategy', 'greedy', '--min-len', '2', '--attention-svg', c.dir('attention.svg'), 'hello'],
         expect: (c) => new RegExp(esc(join(c.work, 'attention.svg'))),
       },
-      { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
+      HUGE_EMBED_DIM,
       { what: 'chat --max-len 1e9', args: (c) => ['chat', '--model', c.run, '--max-len', '1e9'], expect: () => /--max-len/ },
     ],
   },
@@ -849,18 +855,8 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       },
       { what: 'train --dataset imdb', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--dataset', 'imdb'], expect: () => /--dataset/ },
       { what: 'train --max-len 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--max-len', '1e9'], expect: () => /--max-len/ },
-      { what: 'train --embed-dim 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--embed-dim', '1e9'], expect: () => /--embed-dim/ },
-      {
-        what: 'rnnkit.json: vocabulary cut to 20 tokens',
-        args: (c) => {
-          const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
-            const vocab = extrasOf(j).vocab as { tokens: string[] };
-            vocab.tokens = vocab.tokens.slice(0, 20);
-          }));
-          return ['predict', '--model', dir, '--input-json', c.example];
-        },
-        expect: (c) => new RegExp(`${esc(join(c.work, 'model', 'rnnkit.json'))}: .*vocab`),
-      },
+      HUGE_EMBED_DIM,
+      VOCAB_CUT_TO_20,
       {
         what: 'evaluate --data: a folder with train.tsv but no dev.tsv',
         args: (c) => {
