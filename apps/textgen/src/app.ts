@@ -1,6 +1,6 @@
 import { addDecodeFlags, decodeFromFlags, type AppDefinition } from '@rnnkit/core';
 import { DEMO_CONFIG, textgenConfigSchema, type TextgenConfig } from './config.js';
-import { evaluateOnCorpus, formatEvalTable } from './evaluate.js';
+import { evaluateCorpus, formatEvalTable } from './evaluate.js';
 import { loadTextgenModel } from './load-model.js';
 import { TEXTGEN_APP, TEXTGEN_DECODE_DEFAULTS, exampleInput, textgenPredictor, type TextgenInput, type TextgenOutput } from './predictor.js';
 import { textgenDataPath, trainTextgen } from './train.js';
@@ -14,9 +14,14 @@ async function evaluate(modelDir: string, data: string | undefined) {
   const loaded = await loadTextgenModel(modelDir);
   try {
     const file = await textgenDataPath(data);
-    const rows = evaluateOnCorpus(loaded, file);
-    const text = `validation = last 10% of ${file}; every char after the first, given the validation text before it\n${formatEvalTable(rows)}`;
-    return { report: { data: file, rows }, text };
+    const { rows, coldWindow } = evaluateCorpus(loaded, file);
+    let text = `validation = last 10% of ${file}; every char after the first, given the validation text before it\n${formatEvalTable(rows)}`;
+    if (coldWindow) {
+      text +=
+        `\nnanoGPT's protocol (non-overlapping ${coldWindow.window}-char windows, each from the zero state, mean over every position): ` +
+        `${coldWindow.natsPerChar.toFixed(4)} nats/char, ${coldWindow.bitsPerChar.toFixed(4)} bits/char`;
+    }
+    return { report: { data: file, rows, coldWindow }, text };
   } finally {
     loaded.stepModel.dispose();
     loaded.model.dispose();

@@ -7,7 +7,7 @@ import {
   TINY_SHAKESPEARE,
   buildStepModel,
   buildTrainingModel,
-  evaluateOnCorpus,
+  evaluateCorpus,
   loadTextgenModel,
   streamLoss,
   textgenApp,
@@ -45,7 +45,7 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('textgen on tiny Shakespeare (integration)', () => {
   it(`reaches a validation loss below ${THRESHOLD} nats/char, far below the unigram baseline`, async () => {
     const loaded = await loadTextgenModel(outDir);
-    const rows = evaluateOnCorpus(loaded, dataPath);
+    const { rows, coldWindow } = evaluateCorpus(loaded, dataPath);
     const [model, unigram, bigram] = rows;
     console.log(rows.map((r) => `${r.name}: ${r.natsPerChar.toFixed(3)} nats/char`).join('; '));
     expect(unigram.natsPerChar).toBeGreaterThan(3.2);
@@ -54,6 +54,10 @@ describe('textgen on tiny Shakespeare (integration)', () => {
     expect(bigram.natsPerChar).toBeLessThan(unigram.natsPerChar);
     // The training loop's own (windowed) validation loss agrees that the model learned.
     expect(run.result.history.at(-1)?.val_loss).toBeLessThan(THRESHOLD);
+    // nanoGPT's protocol: cold-start windows lose the context the carried state keeps, so they score worse, but
+    // the model still learned (far below the unigram baseline).
+    expect(coldWindow?.natsPerChar).toBeGreaterThan(model.natsPerChar);
+    expect(coldWindow?.natsPerChar).toBeLessThan(unigram.natsPerChar - 0.5);
   });
 
   it('fails the threshold when untrained (so the threshold measures learning)', () => {

@@ -11,6 +11,7 @@ import {
   encodeText,
   loadTextgenModel,
   streamLoss,
+  coldWindowLoss,
   zeroStates,
   type TextgenModelConfig,
 } from '../src/index.js';
@@ -67,6 +68,20 @@ describe.each(['lstm', 'gru'] as const)('%s step model', (cell) => {
     expect(streamLoss(step, config, ids, { streams: 4, chunk: 5, warmup: 60 })).toBeCloseTo(expected, 5);
     // Without warm-up the streams lose context, so the figure changes (the test would catch a warm-up bug).
     expect(streamLoss(step, config, ids, { streams: 4, chunk: 5, warmup: 0 })).not.toBeCloseTo(expected, 5);
+  });
+
+  it('coldWindowLoss is the mean over whole windows, each read from the zero state; the tail that fills no window is not scored', () => {
+    const { config, model } = tinyModel(cell);
+    const step = buildStepModel(config, model);
+    const ids = encodeText(vocab, TINY_TEXT.slice(0, 40)); // 39 targets: 4 windows of 9, 3 left over
+    const perWindow = [0, 1, 2, 3].map((w) => fullSequenceLogProbs(model, ids.subarray(w * 9, w * 9 + 10)));
+    const expected = -perWindow.flat().reduce((a, b) => a + b, 0) / 36;
+    const before = tf.memory().numTensors;
+    expect(coldWindowLoss(step, config, ids, 9, 3)).toBeCloseTo(expected, 5);
+    expect(tf.memory().numTensors).toBe(before);
+    // Carrying the state across windows would change the figure (the test catches a missing reset).
+    expect(streamLoss(step, config, ids.subarray(0, 37), { streams: 1 })).not.toBeCloseTo(expected, 5);
+    expect(() => coldWindowLoss(step, config, ids.subarray(0, 9), 9)).toThrow(/at least 10 characters/);
   });
 });
 
