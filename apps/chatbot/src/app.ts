@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  RnnkitError, addDecodeFlags, decodeFromFlags, heatmapSvg, intOption, setSeed, writeFileAtomic, type AppDefinition, type CommandContext, type DecodingRequest,
+  RnnkitError, addDecodeFlags, decodeFromFlags, evaluateEncodingOption, heatmapSvg, intOption, printable, setSeed, trainedEncoding, writeFileAtomic, type AppDefinition, type CommandContext, type DecodingRequest,
 } from '@rnnkit/core';
 import { CHATBOT_DECODE_DEFAULTS } from './chatbot.js';
 import { DEMO_CONFIG, chatbotConfigSchema, type ChatbotConfig } from './config.js';
@@ -39,10 +39,13 @@ function sharedSeedDecode(flags: Record<string, unknown>): DecodingRequest {
   return decode;
 }
 
-async function evaluate(modelDir: string, opts: { data?: string; decode?: DecodingRequest; maxReplies?: number }, info: (line: string) => void) {
+async function evaluate(
+  modelDir: string, opts: { data?: string; encoding?: string; decode?: DecodingRequest; maxReplies?: number }, info: (line: string) => void,
+) {
+  const encoding = await trainedEncoding(modelDir, opts.encoding);
   const bot = await loadChatbot(modelDir);
   try {
-    const { corpus, dataset } = await prepareData(opts.data, bot.data, bot.vocab);
+    const { corpus, dataset } = await prepareData(opts.data, bot.data, bot.vocab, encoding);
     info(describeData(corpus, dataset));
     const report = evaluateChatbot(bot, dataset, { decode: opts.decode, maxReplies: opts.maxReplies });
     return { report, text: formatReport(report) };
@@ -83,9 +86,10 @@ export const chatbotApp: AppDefinition<ChatbotConfig, ChatbotInput, ChatbotOutpu
     options: (cmd) =>
       decodeFlags(cmd)
         .option('--data <path>', 'the corpus the model was trained on (default as in train)')
+        .addOption(evaluateEncodingOption())
         .option('--max-replies <n>', 'generate replies for at most this many held-out pairs (default: all)', intOption('--max-replies', { min: 1 })),
     run: (dir, flags, ctx) =>
-      evaluate(dir, { data: flags.data as string | undefined, decode: sharedSeedDecode(flags), maxReplies: flags.maxReplies as number | undefined }, ctx.info),
+      evaluate(dir, { data: flags.data as string | undefined, encoding: flags.encoding as string | undefined, decode: sharedSeedDecode(flags), maxReplies: flags.maxReplies as number | undefined }, ctx.info),
   },
   loadPredictor: async (dir): Promise<ChatbotPredictor> => chatbotPredictor(await loadChatbot(dir)),
   predict: {
@@ -97,7 +101,7 @@ export const chatbotApp: AppDefinition<ChatbotConfig, ChatbotInput, ChatbotOutpu
       decode: decodeFromFlags(flags),
       ...(typeof flags.attentionSvg === 'string' ? { attention: true } : {}),
     }),
-    format: (output) => output.reply,
+    format: (output) => printable(output.reply),
     after: async (output, flags, ctx) => {
       // Scripts read the reply from stdout; the note about unknown words goes to stderr.
       if (output.unknown.length > 0 && !ctx.json) process.stderr.write(`(not understood: ${output.unknown.join(', ')})\n`);

@@ -1,4 +1,4 @@
-import { trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
+import { trainingConfigSchema, layerSizeSchema, embeddingSizeSchema, textEncodingSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_DATA_CONFIG, type DataConfig } from './data/dataset.js';
 import { DEFAULT_MODEL_CONFIG, type ChatModelConfig } from './model.js';
@@ -16,6 +16,7 @@ export const chatbotConfigSchema = trainingConfigSchema(
   },
   {
     lang: z.enum(['en', 'zh']).default('en').describe('en (word tokens) or zh (character tokens)'),
+    encoding: textEncodingSchema,
     history: z.number().int().min(1).max(10).default(DEFAULT_DATA_CONFIG.history).describe('previous turns the encoder sees, joined by <sep>'),
     maxContextLen: z.number().int().min(1).optional()
       .describe(`longest encoder input in tokens (default: en ${LENGTH_DEFAULTS.en.context}, zh ${LENGTH_DEFAULTS.zh.context})`),

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { RnnkitError, type DecodingRequest } from '@rnnkit/core';
+import { printable, RnnkitError, type DecodingRequest } from '@rnnkit/core';
 import { describeDecoding } from './chatbot.js';
 import { MAX_HISTORY_TURNS, type ChatbotInput, type ChatbotOutput } from './predictor.js';
 
@@ -35,22 +35,6 @@ export interface ReplOptions {
 const HELP = 'commands: /reset (forget the conversation), /temp X (sample at temperature X; 0 = beam search), ' +
   '/beam N (beam search with N beams; 1 = greedy), /quit (or Ctrl-D). Greedy and sampled replies are shown word by ' +
   'word as they decode; with /beam 2 or more the reply appears when the search ends.';
-
-/**
- * C0 controls except tab and newline, DEL, and C1 controls: bytes a terminal acts on instead of showing (ESC starts
- * sequences that clear the screen, move the cursor or retitle the window; CR overwrites the line).
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/**
- * Text without terminal control characters. The REPL writes back what it read (unknown words, commands, refusals
- * quoting the message) and what the model says (tokens from a training corpus anyone may have written), so both the
- * typed lines and everything it prints pass through here: a pasted or piped escape sequence is never echoed.
- */
-export function printable(text: string): string {
-  return text.replace(CONTROL_CHARS, '');
-}
 
 /** Runs the chat until /quit or end of input; resolves to the process exit code. */
 export async function runRepl(opts: ReplOptions): Promise<number> {

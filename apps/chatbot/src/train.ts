@@ -24,7 +24,7 @@ export interface ChatbotTrainHooks {
 export async function trainChatbot(cfg: ChatbotConfig, ctx: TrainContext<ChatbotConfig>, hooks: ChatbotTrainHooks = {}): Promise<ChatbotRun> {
   // Phase 1: data. The vocabulary is built on the training split and recorded with the model.
   const textConfig = dataConfigOf(cfg);
-  const { corpus, dataset } = await prepareData(cfg.data, textConfig);
+  const { corpus, dataset } = await prepareData(cfg.data, textConfig, undefined, cfg.encoding);
   ctx.info(describeData(corpus, dataset));
 
   // Phase 2: model. Seeded before building so that weight initialization is reproducible, not just the batch order.

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { RnnkitError } from '@rnnkit/core';
+import { readTextFile as readCoreTextFile, RnnkitError } from '@rnnkit/core';
 import { DATASET_INFO, type DatasetName } from './datasets.js';
 import { parseChnSentiCorpCsv, parseSst2Tsv, type LabeledText, type ParsedFile } from './formats.js';
 import { classCounts, sentenceHoldout, stratifiedSplit } from './split.js';
@@ -19,54 +19,14 @@ import { classCounts, sentenceHoldout, stratifiedSplit } from './split.js';
  * ChnSentiCorp has no official split: a seeded stratified 80/10/10 train/validation/test split.
  */
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads a text file as strict UTF-8; errors name the file (and the line of the first invalid byte). */
+/**
+ * Reads a data file with core's strict text reader (a directory, a binary file or bytes that are not UTF-8 are
+ * refused naming the file and line); an empty file is refused here.
+ */
 export function readTextFile(file: string): string {
-  let bytes: Buffer;
-  try {
-    if (statSync(file).isDirectory()) throw new RnnkitError(`${file}: is a directory, expected a text file`);
-    bytes = readFileSync(file);
-  } catch (err) {
-    if (err instanceof RnnkitError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new RnnkitError(`${file}: no such file`);
-    throw new RnnkitError(`${file}: cannot read (${code ?? String(err)})`);
-  }
-  if (bytes.length === 0) throw new RnnkitError(`${file}: is empty`);
-  // A NUL byte never occurs in text and is the cheapest reliable sign of a binary file.
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) throw new RnnkitError(`${file}: line ${lineAt(bytes, nul)}: NUL byte, looks like a binary file (expected UTF-8 text)`);
-  try {
-    const text = UTF8.decode(bytes);
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  } catch {
-    throw new RnnkitError(`${file}: line ${firstInvalidLine(bytes)}: not valid UTF-8 (convert the file to UTF-8)`);
-  }
-}
-
-function lineAt(bytes: Uint8Array, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-/** The 1-based line holding the first byte sequence that is not UTF-8 (lines are decoded one at a time). */
-function firstInvalidLine(bytes: Uint8Array): number {
-  let start = 0;
-  let line = 1;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    try {
-      UTF8.decode(bytes.subarray(start, end));
-    } catch {
-      return line;
-    }
-    start = end + 1;
-    line++;
-  }
-  return line;
+  const text = readCoreTextFile(file);
+  if (text.length === 0) throw new RnnkitError(`${file}: is empty`);
+  return text;
 }
 
 export interface DataFiles {

@@ -15,12 +15,12 @@ describe('readTextFile', () => {
 
   it('names the line of the first invalid UTF-8 byte (a Latin-1 file)', () => {
     const file = writeFixture(dir, 'latin1.tsv', Buffer.from('sentence\tlabel\nfine \t1\nclich\xe9s \t0\n', 'latin1'));
-    expect(() => readTextFile(file)).toThrow(new RegExp(`^${file}: line 3: not valid UTF-8`));
+    expect(() => readTextFile(file)).toThrow(new RegExp(`^${file}: is not valid UTF-8 text at line 3, column 6`));
   });
 
   it('refuses a binary file, an empty file, a directory and a missing file, naming each', () => {
     const binary = writeFixture(dir, 'model.bin', Buffer.from([1, 2, 0, 3]));
-    expect(() => readTextFile(binary)).toThrow(new RegExp(`^${binary}: line 1: NUL byte, looks like a binary file`));
+    expect(() => readTextFile(binary)).toThrow(new RegExp(`^${binary}: looks like a binary file \\(NUL byte at line 1, offset 2\\)`));
     const empty = writeFixture(dir, 'empty.tsv', '');
     expect(() => readTextFile(empty)).toThrow(new RegExp(`^${empty}: is empty$`));
     expect(() => readTextFile(dir)).toThrow(new RegExp(`^${dir}: is a directory`));

@@ -83,7 +83,7 @@ export interface WalkForwardOptions {
    * logs' start record, the checkpoints' record and the price files' fingerprint. Each phase sets its own epochs,
    * early stopping, checkpoint directory and metrics log.
    */
-  settings?: Pick<TrainConfig, 'resume' | 'progress' | 'startRecord' | 'checkpointRecord' | 'dataFingerprint'>;
+  settings?: Pick<TrainConfig, 'resume' | 'progress' | 'startRecord' | 'checkpointRecord' | 'dataFingerprint' | 'checkpointEverySteps'>;
   log?: (line: string) => void;
 }
 
@@ -234,6 +234,7 @@ export async function trainStocks(cfg: StocksConfig, ctx: TrainContext<StocksCon
     // The rest of core's settings (epochs, early stopping, checkpoint dir, metrics log) differ per phase: walkForward's.
     settings: {
       resume: settings.resume, progress: settings.progress, startRecord: settings.startRecord, checkpointRecord: settings.checkpointRecord,
+      checkpointEverySteps: settings.checkpointEverySteps,
       // The scalers in the record only see rows before the first test origin: an edit after it needs the fingerprint.
       dataFingerprint: fingerprintFiles(series.map((s) => s.file)),
     },

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import {
-  addDecodeFlags, decodeFromFlags, heatmapSvg, intOption, printJson, RnnkitError, writeFileAtomic,
-  type AppDefinition, type CommandContext, type DecodingRequest,
+  addDecodeFlags, decodeFromFlags, encodingOption, evaluateEncodingOption, heatmapSvg, intOption, parseTextEncoding, printJson, RnnkitError, writeFileAtomic,
+  type AppDefinition, type CommandContext, type DecodingRequest, type TextEncoding,
 } from '@rnnkit/core';
 import { DEMO_CONFIG, summarizeConfigSchema, type SummarizeConfig } from './config.js';
 import { DATA_RELATIVE_PATH, DEFAULT_DATA_CONFIG, TASKS, type Task } from './data/index.js';
@@ -81,6 +81,7 @@ async function evaluateModel(modelDir: string, flags: Record<string, unknown>, c
       data: str(flags.data) ?? (str(cfg.data) !== undefined ? loaded.data : undefined),
       sourceColumn: str(flags.sourceColumn) ?? str(cfg.sourceColumn),
       targetColumn: str(flags.targetColumn) ?? str(cfg.targetColumn),
+      encoding: flags.encoding !== undefined || cfg.encoding !== undefined ? parseTextEncoding(flags.encoding ?? cfg.encoding) : undefined,
       seed: typeof cfg.seed === 'number' ? cfg.seed : 42,
     }, loaded.dataConfig, ctx.info);
     const rows = data.splits.test.slice(0, (flags.limit as number | undefined) ?? data.splits.test.length);
@@ -100,6 +101,7 @@ const evaluateOptions = (cmd: Command) =>
     .option('--data <path>', 'the pairs file (default: the one the model was trained on)')
     .option('--source-column <name>', 'CSV column / JSON field of the source (default: as in training)')
     .option('--target-column <name>', 'CSV column / JSON field of the summary (default: as in training)')
+    .addOption(evaluateEncodingOption())
     .option('--limit <n>', 'score only the first n test rows (default: all)', intOption('--limit', { min: 1 }));
 
 /** The extractive baselines alone (no model): lead-N and TF-IDF sentence on the test split. */
@@ -109,8 +111,9 @@ function baselinesCommand(h: Parameters<NonNullable<AppDefinition['commands']>>[
     .addOption(new Option('--task <task>', 'headline (text → headlines) or summary (ctext → text)').choices(TASKS).default(DEFAULT_DATA_CONFIG.task))
     .option('--source-column <name>', "CSV column / JSON field of the source (default: the task's Inshorts column)")
     .option('--target-column <name>', "CSV column / JSON field of the summary (default: the task's Inshorts column)")
+    .addOption(encodingOption().default(undefined, 'UTF-8 when valid, else Windows-1252'))
     .option('--limit <n>', 'score only the first n test rows (default: all)', intOption('--limit', { min: 1 }));
-  return h.action<{ data?: string; task: Task; sourceColumn?: string; targetColumn?: string; limit?: number }>(cmd, async (flags, ctx) => {
+  return h.action<{ data?: string; task: Task; sourceColumn?: string; targetColumn?: string; encoding?: TextEncoding; limit?: number }>(cmd, async (flags, ctx) => {
     // The test rows are the last 10% whatever the seed; the seed only divides the rest (all of it feeds the IDF).
     const data = await loadSummarizeData({ ...flags, seed: 42 }, { ...DEFAULT_DATA_CONFIG, task: flags.task }, ctx.info);
     const rows = data.splits.test.slice(0, flags.limit ?? data.splits.test.length);

@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema, textEncodingSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DATA_RELATIVE_PATH, DEFAULT_DATA_CONFIG, DEFAULT_MAX_SRC_LEN, TASKS } from './data/index.js';
 import { DEFAULT_MODEL_CONFIG } from './model.js';
@@ -14,6 +14,7 @@ export const summarizeConfigSchema = trainingConfigSchema(
     task: z.enum(TASKS).default(DEFAULT_DATA_CONFIG.task).describe('headline (text → headlines) or summary (ctext → text)'),
     sourceColumn: z.string().min(1).optional().describe("CSV column / JSON field of the source (if not given: the task's Inshorts column)"),
     targetColumn: z.string().min(1).optional().describe("CSV column / JSON field of the summary (if not given: the task's Inshorts column)"),
+    encoding: textEncodingSchema.describe('encoding of the pairs file (default: UTF-8 when valid, else Windows-1252)'),
     // No schema default: it depends on --task (and a "(default: ...)" here would be a second default in demo's help).
     maxSrcLen: z.number().int().min(1).optional()
       .describe(`source tokens kept (if not given: ${DEFAULT_MAX_SRC_LEN.headline} for the headline task, ${DEFAULT_MAX_SRC_LEN.summary} for summary)`),

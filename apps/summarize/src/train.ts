@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   arrayBatchSource, fingerprintFiles, forkRng, padSequences, saveModelDir, setSeed, train, type BatchSource, type TrainConfig, type TrainContext, type TrainedRun,
-  type TrainResult, type Vocab,
+  type TextEncoding, type TrainResult, type Vocab,
 } from '@rnnkit/core';
 import type { SummarizeConfig } from './config.js';
 import {
@@ -111,13 +111,13 @@ export function dataConfigOf(cfg: Pick<SummarizeConfig, 'task' | 'maxSrcLen' | '
  * to the task's Inshorts columns.
  */
 export async function loadSummarizeData(
-  opts: { data?: string; sourceColumn?: string; targetColumn?: string; seed: number },
+  opts: { data?: string; sourceColumn?: string; targetColumn?: string; encoding?: TextEncoding; seed: number },
   cfg: DataConfig,
   info: (line: string) => void,
 ): Promise<PreparedData> {
   const file = await resolveNewsData(opts.data);
   setSeed(opts.seed);
-  const data = prepareData(file, cfg, forkRng(), { sourceColumn: opts.sourceColumn, targetColumn: opts.targetColumn });
+  const data = prepareData(file, cfg, forkRng(), { sourceColumn: opts.sourceColumn, targetColumn: opts.targetColumn, encoding: opts.encoding });
   info(describeData(data, cfg));
   return data;
 }

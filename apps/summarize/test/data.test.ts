@@ -22,6 +22,21 @@ describe('reading pairs', () => {
     expect(pairs.some((p) => p.source.includes('\uFFFD') || p.target.includes('\uFFFD'))).toBe(false);
   });
 
+  it('decodes Windows-1252 curly quotes and dashes (not the C1 controls of ISO-8859-1); --encoding decodes strictly', () => {
+    // 0x92 is "’" and 0x96 "–" in Windows-1252.
+    const bytes = Buffer.concat([Buffer.from('source,summary\nit'), Buffer.from([0x92]), Buffer.from('s here,a '), Buffer.from([0x96]), Buffer.from(' b\n')]);
+    const file = writeFixture('quotes.csv', bytes);
+    expect(readPairs(file, { sourceColumn: 'source', targetColumn: 'summary' }).pairs[0]).toMatchObject({ source: 'it\u2019s here', target: 'a \u2013 b' });
+    expect(readPairs(file, { sourceColumn: 'source', targetColumn: 'summary', encoding: 'latin1' }).pairs[0].source).toBe('it\u0092s here');
+    expect(() => readPairs(file, { sourceColumn: 'source', targetColumn: 'summary', encoding: 'utf-8' })).toThrow(`${file}: is not valid UTF-8 text at line 2, column 3`);
+  });
+
+  it('refuses a binary file instead of decoding it as Windows-1252', () => {
+    const file = writeFixture('binary.csv', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x10]));
+    expect(() => readPairs(file, { sourceColumn: 'text', targetColumn: 'headlines' }))
+      .toThrow(`${file}: looks like a binary file (NUL byte at line 1, offset 7), expected a CSV or JSONL text file`);
+  });
+
   it('reads UTF-8 as UTF-8', () => {
     const file = writeFixture('pairs.jsonl', '{"text":"Café owner says ½ price","headlines":"Café ½ price"}\n');
     const { pairs, report } = readPairs(file, { sourceColumn: 'text', targetColumn: 'headlines' });

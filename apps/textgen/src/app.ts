@@ -1,4 +1,4 @@
-import { addDecodeFlags, decodeFromFlags, type AppDefinition } from '@rnnkit/core';
+import { addDecodeFlags, decodeFromFlags, evaluateEncodingOption, printable, trainedEncoding, type AppDefinition } from '@rnnkit/core';
 import { DEMO_CONFIG, textgenConfigSchema, type TextgenConfig } from './config.js';
 import { evaluateCorpus, formatEvalTable } from './evaluate.js';
 import { loadTextgenModel } from './load-model.js';
@@ -10,11 +10,12 @@ const DECODE_FLAGS = ['strategy', 'temperature', 'topK', 'topP', 'maxLen', 'seed
 const decodeFlags = (cmd: Parameters<typeof addDecodeFlags>[0]) =>
   addDecodeFlags(cmd, [...DECODE_FLAGS], { ...TEXTGEN_DECODE_DEFAULTS, seed: 42 }, { strategy: ['greedy', 'sample'] });
 
-async function evaluate(modelDir: string, data: string | undefined) {
+async function evaluate(modelDir: string, data: string | undefined, encodingFlag?: string) {
+  const encoding = await trainedEncoding(modelDir, encodingFlag);
   const loaded = await loadTextgenModel(modelDir);
   try {
     const file = await textgenDataPath(data);
-    const { rows, coldWindow } = evaluateCorpus(loaded, file);
+    const { rows, coldWindow } = evaluateCorpus(loaded, file, 1, encoding);
     let text = `validation = last 10% of ${file}; every char after the first, given the validation text before it\n${formatEvalTable(rows)}`;
     if (coldWindow) {
       text +=
@@ -37,15 +38,17 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
   train: trainTextgen,
   evaluate: {
     description: 'validation loss (nats/char, bits/char) of the model and of char n-gram baselines (orders 1-5)',
-    options: (cmd) => cmd.option('--data <file>', 'the text the model was trained on (default as in train)'),
-    run: (dir, flags) => evaluate(dir, flags.data as string | undefined),
+    options: (cmd) => cmd.option('--data <file>', 'the text the model was trained on (default as in train)')
+      .addOption(evaluateEncodingOption()),
+    run: (dir, flags) => evaluate(dir, flags.data as string | undefined, flags.encoding as string | undefined),
   },
   loadPredictor: async (dir) => textgenPredictor(await loadTextgenModel(dir)),
   predict: {
     inputHelp: 'the priming text the generation continues',
     options: decodeFlags,
     fromText: (text, flags) => ({ text, decode: decodeFromFlags(flags) }),
-    format: (output) => output.text,
+    // Generated text is made of corpus characters: terminal control characters in it are not printed.
+    format: (output) => printable(output.text),
     example: exampleInput,
   },
   demo: {
@@ -55,7 +58,7 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
       const predictor = await textgenApp.loadPredictor(run.modelDir);
       try {
         const { text } = await predictor.predict({ text: 'ROMEO:', decode: { maxLen: 300, temperature: 0.8, seed: config.seed } });
-        ctx.out(`\nsample (temperature 0.8):\nROMEO:${text}\n`);
+        ctx.out(`\nsample (temperature 0.8):\nROMEO:${printable(text)}\n`);
       } finally {
         predictor.dispose();
       }
@@ -77,8 +80,8 @@ export const textgenApp: AppDefinition<TextgenConfig, TextgenInput, TextgenOutpu
           }
           // Refuse bad options and characters the model does not know before printing the prime.
           await predictor.predict({ ...input, decode: { ...input.decode, maxLen: 1 } });
-          process.stdout.write(flags.prime);
-          await predictor.stream!(input, (c) => process.stdout.write(c));
+          process.stdout.write(printable(flags.prime));
+          await predictor.stream!(input, (c) => process.stdout.write(printable(c)));
           process.stdout.write('\n');
         } finally {
           predictor.dispose();

@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema, textEncodingSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { TINY_SHAKESPEARE } from './data.js';
 
@@ -6,7 +6,7 @@ import { TINY_SHAKESPEARE } from './data.js';
 export const textgenConfigSchema = trainingConfigSchema(
   {
     out: 'runs/textgen', epochs: 30, batchSize: 64, lr: 2e-3, clipNorm: 5, patience: 3,
-    dataHelp: `UTF-8 text file (default $RNNKIT_DATA_DIR/${TINY_SHAKESPEARE.relativePath}, else downloaded once)`,
+    dataHelp: `text file (default $RNNKIT_DATA_DIR/${TINY_SHAKESPEARE.relativePath}, else downloaded once)`,
   },
   {
     cell: cellSchema.default('lstm').describe('recurrent cell'),
@@ -14,6 +14,7 @@ export const textgenConfigSchema = trainingConfigSchema(
     embedDim: embeddingSizeSchema.default(64).describe('character embedding size'),
     dropout: z.number().min(0).max(0.95).default(0.2).describe('dropout on recurrent inputs and outputs'),
     seqLen: z.number().int().min(1).max(10_000).default(100).describe('characters per training window (truncated BPTT length)'),
+    encoding: textEncodingSchema,
     sampleLength: z.number().int().min(0).max(100_000).default(200).describe('characters sampled after each epoch (0: none)'),
   },
 );

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, Vocab, arrayBatchSource, charTokenize, readTextFile } from '@rnnkit/core';
+import { RnnkitError, Vocab, arrayBatchSource, charTokenize, readTextFile, type TextEncoding } from '@rnnkit/core';
 import type { BatchSource } from '@rnnkit/core';
 
 /**
@@ -19,10 +19,11 @@ export const TRAIN_FRACTION = 0.9;
 
 /**
  * Reads a text corpus with core's strict text reader, which refuses a missing file, a directory, a binary file and
- * bytes that are not UTF-8 (naming the line), rather than training on U+FFFD; an empty file is refused here.
+ * bytes that are not valid in `encoding` (naming the line), rather than training on U+FFFD; an empty file is refused
+ * here.
  */
-export function readCorpus(path: string): string {
-  const text = readTextFile(path);
+export function readCorpus(path: string, encoding: TextEncoding = 'utf-8'): string {
+  const text = readTextFile(path, { encoding });
   if (text.length === 0) throw new RnnkitError(`${path}: file is empty`);
   return text;
 }

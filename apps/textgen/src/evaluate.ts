@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Vocab } from '@rnnkit/core';
+import type { TextEncoding, Vocab } from '@rnnkit/core';
 import { SPECIAL_TOKENS, bitsPerChar, runModel } from '@rnnkit/core';
 import { encodeText, readCorpus, splitTrainVal } from './data.js';
 import { CharNgramModel, type NgramScore } from './ngram.js';
@@ -151,8 +151,10 @@ export const COLD_WINDOW = 256;
  * baselines on the carried-state protocol (rows), and the model on COLD_WINDOW-char cold-start windows.
  * The text is encoded with the model's vocabulary, so a file with characters the model never saw is rejected.
  */
-export function evaluateCorpus(loaded: { stepModel: tf.LayersModel; config: TextgenModelConfig; vocab: Vocab }, dataPath: string, seqLen = 1) {
-  const ids = encodeText(loaded.vocab, readCorpus(dataPath), dataPath);
+export function evaluateCorpus(
+  loaded: { stepModel: tf.LayersModel; config: TextgenModelConfig; vocab: Vocab }, dataPath: string, seqLen = 1, encoding: TextEncoding = 'utf-8',
+) {
+  const ids = encodeText(loaded.vocab, readCorpus(dataPath, encoding), dataPath);
   const { train, val } = splitTrainVal(ids, seqLen, dataPath);
   const name = `${loaded.config.cell} ${loaded.config.units.join(',')}`;
   const rows = [toRow(name, streamLoss(loaded.stepModel, loaded.config, val))];

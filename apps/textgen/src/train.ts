@@ -42,7 +42,7 @@ export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<Textgen
   // Phase 1: data. The vocabulary is recorded with the model; resuming on other text is refused: on another
   // vocabulary by the checkpoint record, on the same characters in another order by the data's fingerprint.
   const dataPath = await textgenDataPath(cfg.data);
-  const text = readCorpus(dataPath);
+  const text = readCorpus(dataPath, cfg.encoding);
   const vocab = buildCharVocab(text);
   const ids = encodeText(vocab, text, dataPath);
   const split = splitTrainVal(ids, cfg.seqLen, dataPath);

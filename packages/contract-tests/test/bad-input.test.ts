@@ -62,7 +62,8 @@ async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const run = (app: DiscoveredApp, args: string[], timeoutMs: number) => withSlot(() => cliAsync(app, args, { timeoutMs, env: ENV }));
+const run = (app: DiscoveredApp, args: string[], timeoutMs: number, env: Record<string, string> = {}) =>
+  withSlot(() => cliAsync(app, args, { timeoutMs, env: { ...ENV, ...env } }));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Files.
@@ -222,6 +223,8 @@ interface Row {
   expect: (c: Ctx) => RegExp;
   /** Exit code (default 1). */
   code?: number;
+  /** Extra environment variables of the command. */
+  env?: Record<string, string>;
   /** Wall-time bound (default 10 s, stretched by timeScale() on a busy machine); the process is killed at the bound. */
   boundMs?: number;
   /** Documented behaviour that is not an error but also acceptable (e.g. a documented decode). */
@@ -313,6 +316,12 @@ function commonRows(spec: AppSpec): Row[] {
       what: `train --data: binary file${spec.dataIsFolder ? ' where a folder is expected' : ''}`,
       args: (c) => data(c, c.file(dataName('binary'), BINARY)),
       expect: (c) => new RegExp(esc(join(c.work, dataName('binary')))),
+    },
+    {
+      what: 'train: RNNKIT_CHECKPOINT_EVERY_STEPS=0 (checkpoint interval)',
+      args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny],
+      env: { RNNKIT_CHECKPOINT_EVERY_STEPS: '0' },
+      expect: () => /^error: RNNKIT_CHECKPOINT_EVERY_STEPS: expected a whole number of steps >= 1, got "0"$/,
     },
     // --out
     {
@@ -463,6 +472,12 @@ function commonRows(spec: AppSpec): Row[] {
     const text = spec.text;
     rows.push(
       { what: 'predict --max-len 1e9', args: (c) => ['predict', '--model', c.run, '--max-len', '1e9', text], expect: () => /--max-len/ },
+      { what: 'predict --encoding: not an encoding', args: (c) => ['predict', '--model', c.run, '--encoding', 'ebcdic', text], expect: () => /--encoding.*ebcdic.*utf-8, latin1, windows-1252, utf-16le/ },
+      {
+        what: 'predict --file --encoding utf-16le: an odd number of bytes',
+        args: (c) => ['predict', '--model', c.run, '--encoding', 'utf-16le', '--file', c.file('odd16.txt', Buffer.concat([Buffer.from(text, 'utf16le'), Buffer.from([0x41])]))],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'odd16.txt'))}: is not valid utf-16le text at line 1, byte offset \\d+ \\(an odd number of bytes\\)`),
+      },
       {
         what: 'predict --file: invalid UTF-8 (bytes 0xff 0xfe)',
         args: (c) => [
@@ -512,6 +527,11 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
         what: 'train --data: invalid UTF-8 (documented: rejected)',
         args: (c) => ['train', '--data', c.file('latin1.txt', Buffer.from(`${'caf\xe9 au lait\n'.repeat(200)}`, 'latin1')), '--out', join(c.work, 'run'), ...c.tiny],
         expect: (c) => new RegExp(`${esc(join(c.work, 'latin1.txt'))}: is not valid UTF-8`),
+      },
+      {
+        what: 'train --data --encoding windows-1252: a byte Windows-1252 leaves undefined',
+        args: (c) => ['train', '--data', c.file('cp1252.txt', Buffer.from(`${'caf\xe9 au lait\n'.repeat(100)}bad \x81 byte\n`, 'latin1')), '--encoding', 'windows-1252', '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'cp1252.txt'))}: is not valid windows-1252 text at line 101, byte offset 1304`),
       },
       {
         what: 'train --data: truncated (shorter than one window)',
@@ -710,6 +730,11 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
     rows: [
       { what: 'train --data: a directory', args: (c) => ['train', '--data', c.work, '--out', join(c.work, 'run'), ...c.tiny], expect: (c) => new RegExp(esc(c.work)) },
       {
+        what: 'train --data: an executable given as the CSV (binary, not decoded as Windows-1252)',
+        args: (c) => ['train', '--data', c.file('program.csv', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), BINARY])), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'program.csv'))}: looks like a binary file \\(NUL byte at line 1, offset 7\\)`),
+      },
+      {
         what: 'train --data: CSV without the task\'s columns (wrong format)',
         args: (c) => ['train', '--data', c.file('pairs.csv', 'title,body\n"a","b c d"\n'), '--out', join(c.work, 'run'), ...c.tiny],
         expect: (c) => new RegExp(`${esc(join(c.work, 'pairs.csv'))}:1: the header has no column`),
@@ -821,7 +846,7 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       {
         what: 'train --data: TSV in Latin-1 (wrong encoding)',
         args: (c) => ['train', '--data', c.file('sst/train.tsv', Buffer.from('sentence\tlabel\na fine film \t1\nclich\xe9s all the way \t0\n', 'latin1')), '--out', join(c.work, 'run'), ...c.tiny],
-        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: line 3: not valid UTF-8`),
+        expect: (c) => new RegExp(`${esc(join(c.work, 'sst', 'train.tsv'))}: is not valid UTF-8 text at line 3`),
       },
       {
         what: 'train --data: training TSV without dev.tsv beside it',
@@ -960,7 +985,7 @@ describe.each(apps.map((a, i) => [a.app.name, a, apps[(i + 1) % apps.length]] as
       const c = await context();
       const args = await row.args(c);
       const bound = Math.round(nominal * timeScale());
-      const r = await run(app, args, bound);
+      const r = await run(app, args, bound, row.env);
       const outcome = classify(r, row, c, bound);
       const lines = errorLines(r.stderr);
       outcomes.push({ app: name, row: row.what, outcome, status: r.status, signal: r.signal, ms: Math.round(r.ms), boundMs: bound, line: lines[0] ?? '', knownBug: row.knownBug !== undefined, args });

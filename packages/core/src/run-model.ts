@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from './errors.js';
+import { nextSeed } from './random.js';
 
 /**
  * Runs a functional `tf.LayersModel` by calling each layer once, in an order computed once per model. Use it instead
@@ -76,6 +77,22 @@ function planOf(model: tf.LayersModel): Plan {
   return plan;
 }
 
+/**
+ * tfjs's Dropout layer passes its configured `seed` to every tf.dropout call, so a layer built with a seed (which
+ * reproducible runs need) drops the very same units on every training step: it is no regularizer at all. In
+ * training, the runner draws each call's mask from a fresh seed of core's PRNG instead (reproducible with setSeed,
+ * and restored on resume with the rest of the PRNG state). Inference (training false) is unchanged: no dropout.
+ */
+function callLayer(layer: tf.layers.Layer, xs: tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+  if (kwargs.training === true && layer.getClassName() === 'Dropout') {
+    const { rate, noiseShape } = layer.getConfig() as { rate: number; noiseShape?: Array<number | null> | null };
+    const x = xs[0];
+    const shape = noiseShape?.map((d, i) => d ?? x.shape[i]);
+    if (rate > 0 && rate < 1) return tf.dropout(x, rate, shape, nextSeed());
+  }
+  return layer.call(xs, kwargs);
+}
+
 /** The model's outputs (always a list, in `model.outputs` order) for `inputs` (in `model.inputs` order). */
 export function runModel(model: tf.LayersModel, inputs: tf.Tensor | tf.Tensor[], opts: { training?: boolean } = {}): tf.Tensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -94,7 +111,7 @@ export function runModel(model: tf.LayersModel, inputs: tf.Tensor | tf.Tensor[],
       const xMasks = call.inputIds.map((id) => masks.get(id) ?? null);
       const kwargs: Kwargs = { training: opts.training ?? false };
       if (xMasks.some((m) => m !== null)) kwargs.mask = xMasks[0];
-      const ys = ([] as tf.Tensor[]).concat(call.layer.call(xs, kwargs));
+      const ys = ([] as tf.Tensor[]).concat(callLayer(call.layer, xs, kwargs));
       const yMask = call.layer.supportsMasking ? call.layer.computeMask(xs, xMasks as tf.Tensor[]) : null;
       const outMask = (Array.isArray(yMask) ? yMask[0] : yMask) ?? null;
       call.outputIds.forEach((id, i) => {

@@ -128,4 +128,23 @@ describe('runModel', () => {
     expect(() => runModel(model, [])).toThrow(/model 'tiny' takes 1 input\(s\), got 0/);
     model.dispose();
   });
+
+  it('draws a new dropout mask on every training call of a seeded Dropout layer, reproducibly under setSeed', () => {
+    // tfjs's own Dropout.call reuses its seed, so every step would drop the same units.
+    const x = tf.input({ shape: [64] });
+    const model = tf.model({ inputs: x, outputs: tf.layers.dropout({ rate: 0.5, seed: 3, noiseShape: [1, 64] }).apply(x) as tf.SymbolicTensor });
+    const ones = tf.ones([1, 64]);
+    const masks = (n: number) => Array.from({ length: n }, () => tf.tidy(() => Array.from(runModel(model, ones, { training: true })[0].dataSync())));
+    setSeed(11);
+    const first = masks(3);
+    expect(first[0]).not.toEqual(first[1]);
+    expect(first[1]).not.toEqual(first[2]);
+    for (const m of first) expect(new Set(m)).toEqual(new Set([0, 2]));
+    setSeed(11);
+    expect(masks(3)).toEqual(first);
+    const inference = runModel(model, ones)[0];
+    expect(Array.from(inference.dataSync())).toEqual(Array(64).fill(1));
+    tf.dispose([ones, inference]);
+    model.dispose();
+  });
 });

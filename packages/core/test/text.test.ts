@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeUtf8, findInvalidUtf8, readTextFile } from '../src/index.js';
+import { decodeText, decodeUtf8, findInvalidUtf8, parseTextEncoding, printable, readTextFile } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +71,45 @@ describe('readTextFile', () => {
   it('refuses Latin-1 with the file, line and column', () => {
     const latin1 = file('latin1.csv', Buffer.from('date,name\n2020-01-02,AAPL\xe9\n', 'latin1'));
     expect(() => readTextFile(latin1)).toThrow(`${latin1}: is not valid UTF-8 text at line 2, column 16 (byte 0xE9)`);
+  });
+});
+
+describe('decodeText and --encoding', () => {
+  const latin1 = Buffer.from('café\nnaïve\n', 'latin1');
+
+  it('reads Latin-1, Windows-1252 and UTF-16LE files given their encoding', () => {
+    const file = join(dir, 'latin1.txt');
+    writeFileSync(file, latin1);
+    expect(() => readTextFile(file)).toThrow(/is not valid UTF-8 text at line 1, column 4/);
+    expect(readTextFile(file, { encoding: 'latin1' })).toBe('café\nnaïve\n');
+    // 0x80 is the euro sign in Windows-1252 and a C1 control in ISO-8859-1.
+    expect(decodeText(Uint8Array.from([0x80, 0x41]), 'x', 'windows-1252')).toBe('€A');
+    expect(decodeText(Uint8Array.from([0x80, 0x41]), 'x', 'latin1')).toBe('\u0080A');
+    const utf16 = join(dir, 'utf16.txt');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('héllo 𝄞\n', 'utf16le')]));
+    expect(readTextFile(utf16, { encoding: 'utf-16le' })).toBe('héllo 𝄞\n');
+    expect(() => readTextFile(utf16)).toThrow(/looks like a binary file \(NUL byte/);
+  });
+
+  it('refuses bytes that are not text in the given encoding, naming the source, line and byte offset', () => {
+    expect(() => decodeText(Buffer.from('ok\nbad \x81 byte', 'latin1'), 'f.txt', 'windows-1252'))
+      .toThrow(/^f\.txt: is not valid windows-1252 text at line 2, byte offset 7 \(byte 0x81 is undefined in Windows-1252\)/);
+    expect(() => decodeText(Buffer.from('abc', 'utf16le').subarray(0, 5), 'g.txt', 'utf-16le'))
+      .toThrow(/^g\.txt: is not valid utf-16le text at line 1, byte offset 4 \(an odd number of bytes\)/);
+    const lone = Buffer.concat([Buffer.from('a\nb', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('c', 'utf16le')]);
+    expect(() => decodeText(lone, 'h.txt', 'utf-16le')).toThrow(/^h\.txt: is not valid utf-16le text at line 2, byte offset 6 \(a lone surrogate\)/);
+    expect(() => readTextFile(join(dir, 'latin1.txt'), { encoding: 'ebcdic' as never })).toThrow(/unknown encoding "ebcdic"/);
+  });
+
+  it('parses --encoding values and their common aliases', () => {
+    expect(parseTextEncoding(undefined)).toBe('utf-8');
+    expect(parseTextEncoding('UTF8')).toBe('utf-8');
+    expect(parseTextEncoding('cp1252')).toBe('windows-1252');
+    expect(parseTextEncoding('ISO-8859-1')).toBe('latin1');
+    expect(() => parseTextEncoding('koi8-r')).toThrow(/^--encoding: "koi8-r" is not a supported encoding/);
+  });
+
+  it('printable drops terminal control characters but keeps tabs, newlines and other text', () => {
+    expect(printable('a\u001b[2Jb\rc\u0007\u009bd\te\nf é €')).toBe('a[2Jbcd\te\nf é €');
   });
 });

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isScalar, isSeq, isMap, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
-import { readTextFile, RnnkitError } from '@rnnkit/core';
+import { readTextFile, RnnkitError, type TextEncoding } from '@rnnkit/core';
 import type { Conversation, ReadResult, SkippedEntry } from './conversation.js';
 
 /**
@@ -76,11 +76,11 @@ export function chatterbotFiles(dir: string): string[] {
 }
 
 /** Reads every file of chatterbotFiles(dir), in that order. */
-export function readChatterbotDir(dir: string): ReadResult {
+export function readChatterbotDir(dir: string, encoding: TextEncoding = 'utf-8'): ReadResult {
   const result: ReadResult = { conversations: [], skipped: [] };
   for (const file of chatterbotFiles(dir)) {
-    // Strictly UTF-8 (core's reader): a Latin-1 file would otherwise train on U+FFFD tokens.
-    const one = parseChatterbotYaml(readTextFile(file), file);
+    // Strictly (core's reader): a Latin-1 file read as UTF-8 would otherwise train on U+FFFD tokens.
+    const one = parseChatterbotYaml(readTextFile(file, { encoding }), file);
     result.conversations.push(...one.conversations);
     result.skipped.push(...one.skipped);
   }

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { Vocab } from '@rnnkit/core';
+import type { TextEncoding, Vocab } from '@rnnkit/core';
 import { buildDataset, type ChatDataset, type DataConfig } from './dataset.js';
 import { loadCorpus, type LoadedCorpus } from './load.js';
 
@@ -11,8 +11,10 @@ export * from './dataset.js';
 export * from './load.js';
 
 /** Corpus → dataset in one call (what train, evaluate and demo all start with). */
-export async function prepareData(dataFlag: string | undefined, cfg: DataConfig, vocab?: Vocab): Promise<{ corpus: LoadedCorpus; dataset: ChatDataset }> {
-  const corpus = await loadCorpus(dataFlag, cfg.lang);
+export async function prepareData(
+  dataFlag: string | undefined, cfg: DataConfig, vocab?: Vocab, encoding: TextEncoding = 'utf-8',
+): Promise<{ corpus: LoadedCorpus; dataset: ChatDataset }> {
+  const corpus = await loadCorpus(dataFlag, cfg.lang, encoding);
   return { corpus, dataset: buildDataset(corpus.conversations, cfg, vocab) };
 }
 

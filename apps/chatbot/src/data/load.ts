@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, fetchCached, readTextFile, resolveDataPath, RnnkitError } from '@rnnkit/core';
+import { cacheDir, fetchCached, readTextFile, resolveDataPath, RnnkitError, type TextEncoding } from '@rnnkit/core';
 import { chatterbotFiles, parseChatterbotYaml, readChatterbotDir } from './chatterbot.js';
 import type { ReadResult } from './conversation.js';
 import { readCornellDir } from './cornell.js';
@@ -37,18 +37,21 @@ export interface LoadedCorpus extends ReadResult {
   files: string[];
 }
 
-/** Reads a path given with --data: a Cornell folder, a ChatterBot folder, or one ChatterBot .yml file. */
-export function readCorpusPath(path: string): LoadedCorpus {
+/**
+ * Reads a path given with --data: a Cornell folder, a ChatterBot folder, or one ChatterBot .yml file. `encoding`
+ * (--encoding) applies to ChatterBot YAML; the Cornell files are Latin-1 by their documentation.
+ */
+export function readCorpusPath(path: string, encoding: TextEncoding = 'utf-8'): LoadedCorpus {
   if (!existsSync(path)) throw new RnnkitError(`--data ${path}: no such file or directory`);
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'movie_conversations.txt')) || existsSync(join(path, 'movie_lines.txt'))) {
       const files = [join(path, 'movie_lines.txt'), join(path, 'movie_conversations.txt')];
       return { ...readCornellDir(path), source: path, format: 'cornell', files };
     }
-    return { ...readChatterbotDir(path), source: path, format: 'chatterbot', files: chatterbotFiles(path) };
+    return { ...readChatterbotDir(path, encoding), source: path, format: 'chatterbot', files: chatterbotFiles(path) };
   }
-  // Strictly UTF-8 (core's reader): a Latin-1 file would otherwise train on U+FFFD tokens.
-  return { ...parseChatterbotYaml(readTextFile(path), path), source: path, format: 'chatterbot', files: [path] };
+  // Strictly (core's reader): a Latin-1 file read as UTF-8 would otherwise train on U+FFFD tokens.
+  return { ...parseChatterbotYaml(readTextFile(path, { encoding }), path), source: path, format: 'chatterbot', files: [path] };
 }
 
 /**
@@ -85,6 +88,6 @@ export async function resolveCorpusPath(dataFlag: string | undefined, lang: Lang
 /** What core's resolveDataPath says about the download step of a dataset without a single URL. */
 const NO_URL = 'download: no URL known for this file';
 
-export async function loadCorpus(dataFlag: string | undefined, lang: Lang): Promise<LoadedCorpus> {
-  return readCorpusPath(await resolveCorpusPath(dataFlag, lang));
+export async function loadCorpus(dataFlag: string | undefined, lang: Lang, encoding: TextEncoding = 'utf-8'): Promise<LoadedCorpus> {
+  return readCorpusPath(await resolveCorpusPath(dataFlag, lang), encoding);
 }

@@ -1,4 +1,4 @@
-import type { Rng } from '@rnnkit/core';
+import type { Rng, TextEncoding } from '@rnnkit/core';
 import { buildVocab, splitExamples, TASK_COLUMNS, toExample, type DataConfig, type PreparedData } from './dataset.js';
 import { readPairs } from './read.js';
 
@@ -9,6 +9,7 @@ export * from './source.js';
 export interface ColumnFlags {
   sourceColumn?: string;
   targetColumn?: string;
+  encoding?: TextEncoding;
 }
 
 /** Reads a pairs file for the task (or the columns the user named), tokenizes, splits and builds the vocabulary. */
@@ -16,6 +17,7 @@ export function prepareData(file: string, cfg: DataConfig, rng: Rng, columns: Co
   const { pairs, report } = readPairs(file, {
     sourceColumn: columns.sourceColumn ?? TASK_COLUMNS[cfg.task].source,
     targetColumn: columns.targetColumn ?? TASK_COLUMNS[cfg.task].target,
+    ...(columns.encoding ? { encoding: columns.encoding } : {}),
   });
   const splits = splitExamples(pairs.map((p) => toExample(p, cfg)), cfg.valFraction, rng);
   return { splits, vocab: buildVocab(splits.train, cfg), report };

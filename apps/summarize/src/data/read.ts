@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { decodeUtf8, findInvalidUtf8, RnnkitError } from '@rnnkit/core';
+import { decodeText as decodeStrict, decodeUtf8, decodeWindows1252, findInvalidUtf8, refuseBinary, RnnkitError, type TextEncoding } from '@rnnkit/core';
 
 /**
  * Reading (source, summary) pairs from disk: the Inshorts news CSV or a user's CSV / JSONL, plain or gzipped.
@@ -17,8 +17,8 @@ export interface RawPair {
 
 export interface ReadReport {
   file: string;
-  /** 'utf-8', or 'windows-1252' when the bytes are not valid UTF-8 (the Inshorts file is cp1252). */
-  encoding: 'utf-8' | 'windows-1252';
+  /** 'utf-8', or 'windows-1252' when the bytes are not valid UTF-8 (the Inshorts file is cp1252); or --encoding's. */
+  encoding: TextEncoding;
   format: 'csv' | 'jsonl';
   records: number;
   /** Records skipped because a field was empty, per column name. */
@@ -28,17 +28,24 @@ export interface ReadReport {
 export interface ReadOptions {
   sourceColumn: string;
   targetColumn: string;
+  /** --encoding: decode strictly in it. Default: UTF-8 when valid, else Windows-1252 (decodeText). */
+  encoding?: TextEncoding;
 }
 
 /**
- * Decodes bytes as UTF-8 when they are valid UTF-8, else as Windows-1252. The Inshorts CSV is cp1252: read as UTF-8
- * its "é" (byte 0xE9) would turn into U+FFFD. Every byte sequence is valid cp1252, so the fallback never fails.
+ * Decodes bytes as UTF-8 when they are valid UTF-8, else as Windows-1252 (core's table: Node's TextDecoder would
+ * decode it as ISO-8859-1, turning curly quotes into C1 control characters). The Inshorts CSV is cp1252: read as
+ * UTF-8 its "é" (byte 0xE9) would turn into U+FFFD. Every byte sequence decodes, so the fallback never fails; with
+ * --encoding the bytes are decoded strictly in that encoding instead.
  * Whether the bytes are UTF-8 is core's strict check, the one every app's text readers use; only the documented
  * fallback (README, "Encoding") is summarize's own.
  */
-export function decodeText(bytes: Uint8Array, source = 'input'): { text: string; encoding: ReadReport['encoding'] } {
+export function decodeText(bytes: Uint8Array, source = 'input', encoding?: TextEncoding): { text: string; encoding: ReadReport['encoding'] } {
+  // A binary file (a NUL byte; every byte sequence is cp1252, so the fallback would "decode" it) is refused first.
+  if (encoding !== 'utf-16le') refuseBinary(bytes, source, 'a CSV or JSONL text file');
+  if (encoding !== undefined) return { text: decodeStrict(bytes, source, encoding), encoding };
   if (findInvalidUtf8(bytes) === undefined) return { text: decodeUtf8(bytes, source), encoding: 'utf-8' };
-  return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+  return { text: decodeWindows1252(bytes), encoding: 'windows-1252' };
 }
 
 function readBytes(file: string): Uint8Array {
@@ -65,7 +72,7 @@ export function formatOf(file: string): ReadReport['format'] {
 
 /** Reads (source, target) pairs, skipping (and counting) records whose source or target is empty. */
 export function readPairs(file: string, opts: ReadOptions): { pairs: RawPair[]; report: ReadReport } {
-  const { text, encoding } = decodeText(readBytes(file), file);
+  const { text, encoding } = decodeText(readBytes(file), file, opts.encoding);
   const format = formatOf(file);
   const records = format === 'jsonl' ? jsonlRecords(file, text, opts) : csvRecords(file, text, opts);
   const skippedEmpty: Record<string, number> = {};

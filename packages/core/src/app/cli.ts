@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.js';
 import { runCli } from '../cli.js';
 import { RnnkitError } from '../errors.js';
-import { loadModelDir } from '../io/model-dir.js';
-import { decodeUtf8, readTextFile } from '../io/text.js';
+import { loadModelDir, readModelMeta } from '../io/model-dir.js';
+import { decodeText, parseTextEncoding, readTextFile, refuseBinary, TEXT_ENCODINGS, type TextEncoding } from '../io/text.js';
 import { RNNKIT_VERSION } from '../version.js';
 import {
   addConfigFlags, configFlags, defaultOutDir, givenConfigValues, readConfigFile, resolveConfig, resumedConfig,
@@ -85,7 +85,7 @@ function helpers(): CommandHelpers {
   return { action, command, modelCommand };
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(encoding: TextEncoding): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {
@@ -93,12 +93,32 @@ async function readStdin(): Promise<string> {
     if (size > MAX_STDIN_BYTES) throw new RnnkitError(`stdin: more than ${MAX_STDIN_BYTES} bytes; not a prediction input`);
     chunks.push(chunk as Buffer);
   }
-  return decodeUtf8(Buffer.concat(chunks), 'stdin');
+  const bytes = Buffer.concat(chunks);
+  if (encoding !== 'utf-16le') refuseBinary(bytes, 'stdin');
+  return decodeText(bytes, 'stdin', encoding);
 }
 
-/** --file: a prediction input is UTF-8 text of at most MAX_STDIN_BYTES, read by core's one strict text reader. */
-function readInputFile(file: string): string {
-  return readTextFile(file, { maxBytes: MAX_STDIN_BYTES });
+/** --file: a prediction input is text of at most MAX_STDIN_BYTES, read by core's one strict text reader. */
+function readInputFile(file: string, encoding: TextEncoding): string {
+  return readTextFile(file, { maxBytes: MAX_STDIN_BYTES, encoding });
+}
+
+/** `--encoding` of commands that read text input (predict's --file and stdin; apps add it to their own commands). */
+export function encodingOption(): Option {
+  return new Option('--encoding <name>', 'encoding of the text input').choices([...TEXT_ENCODINGS]).default('utf-8');
+}
+
+/**
+ * The encoding an `evaluate` reads the training data in: its `--encoding` flag (an `encodingOption()` without
+ * default), else the one the model was trained with (its recorded config), else UTF-8.
+ */
+export async function trainedEncoding(modelDir: string, flag: unknown): Promise<TextEncoding> {
+  return parseTextEncoding(flag ?? (await readModelMeta(modelDir)).meta.config?.encoding);
+}
+
+/** An `evaluate --encoding` flag whose default is the encoding the model was trained with. */
+export function evaluateEncodingOption(): Option {
+  return encodingOption().default(undefined, 'as in train');
 }
 
 /**
@@ -174,6 +194,20 @@ function trainSummary(run: TrainedRun) {
 }
 
 /**
+ * RNNKIT_CHECKPOINT_EVERY_STEPS=N: also checkpoint `last` every N optimizer steps inside an epoch (TrainConfig's
+ * checkpointEverySteps), for runs whose epochs are long enough that losing one to a crash matters.
+ */
+export function checkpointEveryStepsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.RNNKIT_CHECKPOINT_EVERY_STEPS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new RnnkitError(`RNNKIT_CHECKPOINT_EVERY_STEPS: expected a whole number of steps >= 1, got "${raw}"`);
+  }
+  return n;
+}
+
+/**
  * Runs `app.train` in a locked run directory, with run.json and the start record written first. A run directory
  * that already holds a run is refused unless `resume` or `overwrite` (the CLI's --resume / --overwrite; library
  * callers overwrite by default).
@@ -182,6 +216,7 @@ export async function runTraining<C extends CommonTrainingConfig>(
   app: AppDefinition<C>, config: C, resume: boolean, ctx: CommandContext, opts: { overwrite?: boolean } = {},
 ): Promise<TrainedRun> {
   const runDir = config.out;
+  const checkpointEverySteps = checkpointEveryStepsFromEnv();
   const release = lockRunDir(runDir);
   try {
     if (!resume) checkFreshRunDir(runDir, opts.overwrite ?? true);
@@ -210,6 +245,7 @@ export async function runTraining<C extends CommonTrainingConfig>(
         startRecord: { app: identity, rnnkitVersion: record.rnnkitVersion, tfjsVersion: record.tfjsVersion, config: configRecord },
         progress: ctx.quiet ? 'none' : (ctx.progress ?? 'auto'),
         checkpointRecord: { app: identity, config: configRecord, extras },
+        ...(checkpointEverySteps !== undefined ? { checkpointEverySteps } : {}),
       }),
       modelRecord: (extras, result) => ({
         app: identity,
@@ -239,16 +275,17 @@ function predictCommand(app: AnyApp, h: CommandHelpers): Command {
   let cmd = h.modelCommand('predict', `predict from one input: ${app.predict.inputHelp}`)
     .argument('[input]', app.predict.inputHelp)
     .option('--file <path>', 'read the input from this file instead of the argument')
-    .option('--input-json', "the input is the predictor's JSON input object (as the server takes it), not text");
+    .option('--input-json', "the input is the predictor's JSON input object (as the server takes it), not text")
+    .addOption(encodingOption());
   if (app.predict.options) cmd = app.predict.options(cmd);
-  return h.action<Record<string, unknown> & { model: string; file?: string; inputJson?: boolean }>(cmd, async (flags, ctx, args) => {
+  return h.action<Record<string, unknown> & { model: string; file?: string; inputJson?: boolean; encoding: TextEncoding }>(cmd, async (flags, ctx, args) => {
     const [arg] = args;
     if (arg !== undefined && flags.file !== undefined) throw new RnnkitError('give the input as an argument or with --file, not both');
     const fromPath = app.predict.inputIsPath === true && !flags.inputJson;
     let text: string;
     if (arg !== undefined) text = arg;
-    else if (flags.file !== undefined) text = fromPath ? flags.file : readInputFile(flags.file);
-    else if (!process.stdin.isTTY) text = await readStdin();
+    else if (flags.file !== undefined) text = fromPath ? flags.file : readInputFile(flags.file, flags.encoding);
+    else if (!process.stdin.isTTY) text = await readStdin(flags.encoding);
     else throw new RnnkitError(`no input: give ${app.predict.inputHelp} as an argument, with --file, or on stdin`);
     let input: unknown;
     if (flags.inputJson) {

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RnnkitError } from '../errors.js';
-import { readTextFile } from '../io/text.js';
+import { readTextFile, TEXT_ENCODINGS } from '../io/text.js';
 import { describeSchemaError } from '../schema.js';
 
 /** The training settings every app has; apps extend them with their own fields (`trainingConfigSchema`). */
@@ -54,6 +54,14 @@ export function trainingConfigSchema<F extends z.ZodRawShape>(defaults: CommonDe
  */
 export const layerSizeSchema = z.number().int().min(1).max(8192);
 export const embeddingSizeSchema = z.number().int().min(1).max(4096);
+
+/**
+ * The `encoding` field of apps that train on text files (`--encoding`): how the data's bytes are decoded. Optional,
+ * so that runs that never set it keep UTF-8 and their saved configs stay valid; a file that is not valid in it stops
+ * with one line naming the file, line and byte offset (core's readTextFile).
+ */
+export const textEncodingSchema = z.enum(TEXT_ENCODINGS).optional()
+  .describe(`encoding of the text data: ${TEXT_ENCODINGS.join(', ')} (default utf-8)`);
 
 // In schema.ts (the browser entry): model metadata read by a web page validates its cell with it too.
 export { cellSchema } from '../schema.js';

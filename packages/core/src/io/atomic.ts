@@ -131,6 +131,18 @@ export function backupDirName(dir: string): string {
 }
 
 /**
+ * Test hook (RNNKIT_TEST_SWAP_PAUSE_MS=ms): waits inside a directory swap at its most fragile point, the old
+ * directory moved aside and the new one not yet renamed into place, after announcing it on stderr. The crash suite
+ * SIGKILLs a run there to prove that no kill leaves a checkpoint missing or half written.
+ */
+async function testSwapPause(dir: string): Promise<void> {
+  const ms = Number(process.env.RNNKIT_TEST_SWAP_PAUSE_MS);
+  if (!(ms > 0)) return;
+  process.stderr.write(`rnnkit-test: swap pause ${dir}\n`);
+  await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 60_000)));
+}
+
+/**
  * Replace directory `dir` with one whose files are written by `fill(tmpDir)`. The new content is built and fsynced
  * in a temp sibling; only then is the old directory moved aside (to `backupDirName(dir)`), the new one renamed into
  * place, and the old one deleted. A kill at any point leaves either `dir` or its backup complete.
@@ -160,6 +172,7 @@ export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Pr
       await fsp.rm(backup, { recursive: true, force: true });
       await fsp.rename(dir, backup);
     }
+    await testSwapPause(dir);
     await fsp.rename(tmp, dir);
     await fsyncDir(parent);
     await fsp.rm(backup, { recursive: true, force: true });

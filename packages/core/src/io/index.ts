@@ -1,6 +1,6 @@
 export { writeFileAtomic, writeFileAtomicSync, replaceDirAtomic, ensureDir } from './atomic.js';
-export { readTextFile, decodeUtf8, findInvalidUtf8 } from './text.js';
-export type { ReadTextOptions, TextPosition } from './text.js';
+export { readTextFile, decodeUtf8, decodeText, decodeWindows1252, findInvalidUtf8, parseTextEncoding, printable, refuseBinary, TEXT_ENCODINGS } from './text.js';
+export type { ReadTextOptions, TextEncoding, TextPosition } from './text.js';
 export {
   saveModelDir,
   loadModelDir,

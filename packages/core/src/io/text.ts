@@ -1,5 +1,5 @@
 /**
- * Reading text input strictly. Node's `readFileSync(file, 'utf8')` and a non-fatal TextDecoder turn every byte that
+ * Reading text input strictly (UTF-8 unless an `--encoding` says otherwise). Node's `readFileSync(file, 'utf8')` and a non-fatal TextDecoder turn every byte that
  * is not UTF-8 into U+FFFD, so a Latin-1 file trains on "\ufffd" tokens or names a ticker "AAPL\ufffd" and the run
  * exits 0. Every text reader of the apps (corpora, CSV, YAML, prediction inputs) goes through these instead: the
  * first bad byte stops the command with one line naming the file, line and column.
@@ -77,9 +77,121 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
+/** The encodings a text input may be read in (`--encoding`); UTF-8 is the default everywhere. */
+export const TEXT_ENCODINGS = ['utf-8', 'latin1', 'windows-1252', 'utf-16le'] as const;
+export type TextEncoding = (typeof TEXT_ENCODINGS)[number];
+
+/** Bytes that Windows-1252 leaves undefined (WHATWG's decoder would pass them through as C1 controls). */
+const CP1252_UNDEFINED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+/**
+ * Windows-1252's characters for bytes 0x80..0x9F (0 where undefined); every other byte is its Latin-1 code point.
+ * Written out because Node's TextDecoder('windows-1252') decodes as ISO-8859-1 (0x80 becomes U+0080, not "€").
+ */
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+/** Windows-1252 bytes as text (undefined bytes must have been refused or be acceptable as their C1 code point). */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const codes = Array.from(bytes.subarray(start, start + CHUNK), (b) => (b >= 0x80 && b <= 0x9f && CP1252_HIGH[b - 0x80] !== 0 ? CP1252_HIGH[b - 0x80] : b));
+    parts.push(String.fromCharCode(...codes));
+  }
+  return parts.join('');
+}
+
+/** Line (1-based) of byte `offset` in a single-byte encoding or UTF-8: newlines are byte 0x0A in both. */
+function lineOfByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+/** Where UTF-16LE `bytes` stop being valid (an odd length, a lone surrogate), or undefined. */
+function findInvalidUtf16le(bytes: Uint8Array): { offset: number; line: number } | undefined {
+  let line = 1;
+  const units = Math.floor(bytes.length / 2);
+  for (let u = 0; u < units; u++) {
+    const unit = bytes[2 * u] | (bytes[2 * u + 1] << 8);
+    if (unit === 0x0a) line++;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = u + 1 < units ? bytes[2 * u + 2] | (bytes[2 * u + 3] << 8) : -1;
+      if (next >= 0xdc00 && next <= 0xdfff) u++;
+      else return { offset: 2 * u, line };
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+      return { offset: 2 * u, line };
+    }
+  }
+  return bytes.length % 2 === 1 ? { offset: bytes.length - 1, line } : undefined;
+}
+
+/**
+ * Decodes `bytes` in `encoding`, strictly: bytes that are not text in that encoding stop with one line naming
+ * `source`, the byte offset and the line. A leading byte order mark is dropped. UTF-8 is `decodeUtf8`. Latin-1
+ * (ISO-8859-1) maps every byte to U+0000..U+00FF; Windows-1252 refuses its five undefined bytes; UTF-16LE refuses an
+ * odd length and lone surrogates.
+ */
+export function decodeText(bytes: Uint8Array, source: string, encoding: TextEncoding = 'utf-8'): string {
+  const refuse = (offset: number, line: number, what: string): never => {
+    throw new RnnkitError(`${source}: is not valid ${encoding} text at line ${line}, byte offset ${offset} (${what}); check --encoding`);
+  };
+  let text: string;
+  switch (encoding) {
+    case 'utf-8':
+      return decodeUtf8(bytes, source);
+    case 'latin1':
+      // TextDecoder's 'latin1' label is Windows-1252 (WHATWG); ISO-8859-1 is the identity on bytes.
+      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      break;
+    case 'windows-1252': {
+      const bad = bytes.findIndex((b) => CP1252_UNDEFINED.has(b));
+      if (bad !== -1) refuse(bad, lineOfByte(bytes, bad), `byte 0x${bytes[bad].toString(16).toUpperCase()} is undefined in Windows-1252`);
+      text = decodeWindows1252(bytes);
+      break;
+    }
+    case 'utf-16le': {
+      const bad = findInvalidUtf16le(bytes);
+      if (bad) refuse(bad.offset, bad.line, bad.offset === bytes.length - 1 && bytes.length % 2 === 1 ? 'an odd number of bytes' : 'a lone surrogate');
+      text = new TextDecoder('utf-16le').decode(bytes);
+      break;
+    }
+    default:
+      throw new RnnkitError(`${source}: unknown encoding "${String(encoding)}" (expected one of ${TEXT_ENCODINGS.join(', ')})`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The value of an `--encoding` flag, checked (one line naming the flag when it is not one of TEXT_ENCODINGS). */
+export function parseTextEncoding(value: unknown, flag = '--encoding'): TextEncoding {
+  if (value === undefined) return 'utf-8';
+  const v = String(value).toLowerCase();
+  const alias: Record<string, TextEncoding> = { utf8: 'utf-8', 'iso-8859-1': 'latin1', cp1252: 'windows-1252', 'utf16le': 'utf-16le' };
+  const found = (TEXT_ENCODINGS as readonly string[]).includes(v) ? (v as TextEncoding) : alias[v];
+  if (!found) throw new RnnkitError(`${flag}: "${String(value)}" is not a supported encoding (expected one of ${TEXT_ENCODINGS.join(', ')})`);
+  return found;
+}
+
+/**
+ * Refuses bytes holding a NUL (which text in a single-byte encoding or UTF-8 never holds: the cheapest sure sign
+ * of a binary file, or of UTF-16 read as something else) with one line naming `source` and where.
+ */
+export function refuseBinary(bytes: Uint8Array, source: string, expected = 'text'): void {
+  const nul = bytes.indexOf(0);
+  if (nul === -1) return;
+  // The line is only meaningful up to the NUL when what precedes it is text.
+  const at = findInvalidUtf8(bytes.subarray(0, nul)) === undefined ? `line ${positionOf(bytes, nul).line}, ` : '';
+  throw new RnnkitError(`${source}: looks like a binary file (NUL byte at ${at}offset ${nul}), expected ${expected}`);
+}
+
 export interface ReadTextOptions {
   /** Refuse files larger than this many bytes (checked before reading). */
   maxBytes?: number;
+  /** Default 'utf-8'. */
+  encoding?: TextEncoding;
 }
 
 function readError(file: string, err: unknown): RnnkitError {
@@ -95,7 +207,7 @@ function readError(file: string, err: unknown): RnnkitError {
 
 /**
  * Reads a text file strictly: a regular file (or a pipe), under `maxBytes`, without NUL bytes (which text never
- * holds: the cheapest sure sign of a binary file or of UTF-16), and valid UTF-8. Every refusal is one line naming
+ * holds: the cheapest sure sign of a binary file or of UTF-16; not checked for UTF-16), and valid in `encoding`. Every refusal is one line naming
  * the file; decoding problems also name the line and column.
  */
 export function readTextFile(file: string, opts: ReadTextOptions = {}): string {
@@ -113,11 +225,22 @@ export function readTextFile(file: string, opts: ReadTextOptions = {}): string {
     if (err instanceof RnnkitError) throw err;
     throw readError(file, err);
   }
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) {
-    // The position is only meaningful up to the NUL when what precedes it is text.
-    const at = findInvalidUtf8(bytes.subarray(0, nul)) === undefined ? `line ${positionOf(bytes, nul).line}, ` : '';
-    throw new RnnkitError(`${file}: looks like a binary file (NUL byte at ${at}offset ${nul}), expected UTF-8 text`);
-  }
-  return decodeUtf8(bytes, file);
+  const encoding = opts.encoding ?? 'utf-8';
+  if (encoding !== 'utf-16le') refuseBinary(bytes, file, `${encoding === 'utf-8' ? 'UTF-8' : encoding} text`);
+  return decodeText(bytes, file, encoding);
+}
+
+/**
+ * C0 controls except tab and newline, DEL, and C1 controls: characters a terminal acts on instead of showing (ESC
+ * starts sequences that clear the screen, move the cursor or retitle the window; CR overwrites the line).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text without terminal control characters, for writing model output or echoed input to a terminal: generated text
+ * is made of tokens from a training corpus anyone may have written, so a CLI never prints it raw.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARS, '');
 }

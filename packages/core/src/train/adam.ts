@@ -39,12 +39,43 @@ interface AdamState {
 }
 
 type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+type NamedWeights = Awaited<ReturnType<tf.AdamOptimizer['getWeights']>>;
+
+/** Names of the two bias-correction products among the saved weights (after tfjs's own entries). */
+const ACC_BETA1 = 'rnnkit_adam/acc_beta1';
+const ACC_BETA2 = 'rnnkit_adam/acc_beta2';
 
 function zeroSlot(value: tf.Variable, originalName: string): { originalName: string; variable: tf.Variable } {
   return { originalName, variable: tf.variable(tf.zerosLike(value), false) };
 }
 
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /**
+   * tfjs saves only the iteration count and, on setWeights, recomputes beta^t as pow(beta, t + 1), which differs in
+   * the last float32 bits from the product the steps accumulated: a resumed run would then drift from an
+   * uninterrupted one from its first step on. The products themselves are saved too, and restored exactly.
+   */
+  override async getWeights(): Promise<NamedWeights> {
+    const state = this as unknown as AdamState;
+    return [...(await super.getWeights()), { name: ACC_BETA1, tensor: state.accBeta1 }, { name: ACC_BETA2, tensor: state.accBeta2 }];
+  }
+
+  /** Accepts tfjs's layout with or without the two products (checkpoints written before they were saved). */
+  override async setWeights(weightValues: NamedWeights): Promise<void> {
+    const acc = new Map(weightValues.filter((w) => w.name === ACC_BETA1 || w.name === ACC_BETA2).map((w) => [w.name, w.tensor]));
+    await super.setWeights(weightValues.filter((w) => !acc.has(w.name)));
+    const state = this as unknown as AdamState;
+    const beta1 = acc.get(ACC_BETA1);
+    const beta2 = acc.get(ACC_BETA2);
+    if (beta1 !== undefined && beta2 !== undefined) {
+      if (beta1.size !== 1 || beta2.size !== 1) throw new RnnkitError('Adam: the saved beta^t products must be scalars');
+      tf.tidy(() => {
+        state.accBeta1.assign(tf.reshape(beta1, []));
+        state.accBeta2.assign(tf.reshape(beta2, []));
+      });
+    }
+  }
+
   override applyGradients(variableGradients: VariableGradients): void {
     const fused = activeFusedKernels();
     if (fused === null) {

@@ -32,6 +32,12 @@ export interface TrainState {
   optimizer: string;
   /** Core PRNG state at the start of `epoch`, so the resumed epoch draws the same shuffle. */
   rngState: AleaState;
+  /**
+   * Core PRNG state right after step `stepInEpoch` (mid-epoch checkpoints only): the resumed epoch replays its
+   * batches from `rngState`, skips the steps already done, and continues from here, so dropout masks and other
+   * draws after the checkpoint are the ones an uninterrupted run makes.
+   */
+  rngStateInEpoch?: AleaState;
   scheduleState: unknown;
   tracker: { monitor: string; best: number | null; bestEpoch: number; wait: number };
   history: EpochLog[];
@@ -80,6 +86,9 @@ function checkState(value: unknown, file: string): TrainState {
   if (!Array.isArray(s.history)) throw new RnnkitError(`${file}: field "history" must be a list`);
   if (typeof s.tracker !== 'object' || s.tracker === null) throw new RnnkitError(`${file}: field "tracker" is missing`);
   if (typeof s.rngState !== 'object' || s.rngState === null) throw new RnnkitError(`${file}: field "rngState" is missing`);
+  if (s.rngStateInEpoch !== undefined && (typeof s.rngStateInEpoch !== 'object' || s.rngStateInEpoch === null)) {
+    throw new RnnkitError(`${file}: field "rngStateInEpoch" must be an object`);
+  }
   return s as TrainState;
 }
 

@@ -47,6 +47,7 @@ function checkConfig(cfg: TrainConfig): void {
   positive(cfg.maxStepsPerEpoch, 'maxStepsPerEpoch', true);
   positive(cfg.maxSeconds, 'maxSeconds');
   positive(cfg.logEverySteps, 'logEverySteps', true);
+  positive(cfg.checkpointEverySteps, 'checkpointEverySteps', true);
   if (cfg.l2 !== undefined && !(cfg.l2 >= 0)) throw new RnnkitError(`train config: l2 must be >= 0, got ${cfg.l2}`);
   if (cfg.earlyStopping) positive(cfg.earlyStopping.patience, 'earlyStopping.patience', true);
   if (cfg.resume && !cfg.checkpointDir) throw new RnnkitError('train config: resume needs checkpointDir');
@@ -287,7 +288,10 @@ class TrainingLoop {
     return { rng: rngState(), schedule: this.cfg.schedule?.state?.() ?? null };
   }
 
-  /** Loop state for a checkpoint taken at (epoch, stepInEpoch); `at` is the RNG/schedule state to resume with. */
+  /**
+   * Loop state for a checkpoint taken at (epoch, stepInEpoch); `at` is the RNG/schedule state at the start of that
+   * epoch. A mid-epoch checkpoint also records the PRNG state now, to continue from after the replayed steps.
+   */
   private checkpointState(epoch: number, stepInEpoch: number, lr: number, partialLoss: { sum: number; count: number }, at: EpochPass['start']) {
     return {
       epoch,
@@ -298,6 +302,7 @@ class TrainingLoop {
       lr,
       optimizer: this.optimizerName,
       rngState: at.rng,
+      ...(stepInEpoch > 0 ? { rngStateInEpoch: rngState() } : {}),
       scheduleState: at.schedule,
       tracker: { monitor: this.monitor, ...this.tracker.state() },
       history: this.history,
@@ -357,6 +362,8 @@ class TrainingLoop {
     setLearningRate(this.optimizer, lr);
     const resumedHere = epoch === st.epoch;
     const skip = resumedHere ? st.stepInEpoch : 0;
+    const continueFrom = resumedHere ? st.rngStateInEpoch : undefined;
+    const everySteps = this.lastDir ? cfg.checkpointEverySteps : undefined;
     const partial = resumedHere ? { ...st.partialLoss } : { sum: 0, count: 0 };
     const logEvery = cfg.logEverySteps ?? 10;
     let step = skip;
@@ -366,7 +373,12 @@ class TrainingLoop {
     for (const batch of this.data.train.batches(epoch)) {
       try {
         seen += 1;
-        if (seen <= skip) continue; // already trained on before the interruption
+        if (seen <= skip) {
+          // Already trained on before the interruption. The batches are replayed (a source may draw from the PRNG
+          // while making them); the PRNG then continues from where the checkpoint left it, before the next batch.
+          if (seen === skip && continueFrom) restoreRngState(continueFrom);
+          continue;
+        }
         const { loss: stepLoss, gradNorm } = trainStep(this.model, batch, this.loss, this.optimizer, this.vars, cfg, lr);
         step += 1;
         this.globalStep += 1;
@@ -379,6 +391,10 @@ class TrainingLoop {
         }
         const answer = await cfg.callbacks?.onBatchEnd?.({ epoch: epoch + 1, step, globalStep: this.globalStep, loss: stepLoss, lr, gradNorm });
         if (answer === 'stop') this.callbackStop = true;
+        // The epoch's last step is checkpointed by endEpoch, after validation.
+        if (everySteps !== undefined && this.globalStep % everySteps === 0 && step < this.stepsPerEpoch) {
+          await this.saveLast(epoch, step, lr, { ...partial }, start, this.history.at(-1));
+        }
         // A step is synchronous CPU work; without a trip through the event loop a Ctrl-C would only be
         // noticed at the next file write (end of epoch), not after the current step.
         await yieldToEventLoop();

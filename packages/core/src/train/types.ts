@@ -116,6 +116,12 @@ export interface TrainConfig {
    * whose bytes differ is refused naming the file, before any weights load.
    */
   dataFingerprint?: DataFileFingerprint[];
+  /**
+   * Also write `last` every this many optimizer steps inside an epoch (default: only at epoch ends and on an
+   * interrupt), so that a killed run loses at most that many steps. A resume continues mid-epoch exactly where the
+   * checkpoint was taken (same batches, same random draws).
+   */
+  checkpointEverySteps?: number;
   /** Continue from `checkpointDir/last` when it exists. */
   resume?: boolean;
   /** Seeds core's PRNG (shuffling) at the start. Seed before building the model to make initialization reproducible too. */
