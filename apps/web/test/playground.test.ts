@@ -21,8 +21,8 @@ import { launchChromium, openPage, serveStatic } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB = resolve(import.meta.dirname, '..');
-/** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers). */
-const PLAIN_APPS = ['textgen', 'mnist-rows'];
+/** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers; stocks' quantile head is stock layers). */
+const PLAIN_APPS = ['textgen', 'mnist-rows', 'stocks'];
 const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp };
 
 let tmp: string;
