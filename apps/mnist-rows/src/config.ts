@@ -2,6 +2,7 @@ import { trainingConfigSchema, layerSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_SPLIT } from './data.js';
 import { DATASETS } from './datasets.js';
+import { AUGMENTATIONS } from './augment.js';
 import { INPUT_MODES } from './images.js';
 import { DEFAULT_MODEL } from './model.js';
 
@@ -22,6 +23,9 @@ export const mnistConfigSchema = trainingConfigSchema(
     units: z.array(layerSizeSchema).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(false).describe('read each image forwards and backwards'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.dropout).describe('input dropout of the recurrent layers'),
+    augment: z.enum(AUGMENTATIONS).default('off')
+      .describe('redraw each training image through a random transform every epoch: affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble)'),
+    lrDecay: z.number().gt(0).max(1).default(1).describe('multiply the learning rate by this after every epoch (1 = constant)'),
     valFraction: z.number().min(0.001).max(0.5).default(DEFAULT_SPLIT.valFraction)
       .describe('part of the training images held out for validation (--patience watches its accuracy)'),
     testFraction: z.number().min(0.01).max(0.9).default(DEFAULT_SPLIT.testFraction)
