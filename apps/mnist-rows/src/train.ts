@@ -17,7 +17,7 @@ import {
   writeFileAtomic,
 } from '@rnnkit/core';
 import { augmentImage, type Augmentation } from './augment.js';
-import type { MnistConfig } from './config.js';
+import { DEFAULT_AUGMENT, type MnistConfig } from './config.js';
 import { loadSplits, resolveFiles, type SplitConfig, type Splits } from './data.js';
 import { CLASS_NAMES } from './datasets.js';
 import { evaluateAndWrite, predictClasses, type Evaluation } from './evaluate.js';
@@ -120,10 +120,11 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
   };
 
   // Phase 3: training (with --augment, first a picture of what the augmentation does to a few training images).
-  if (cfg.augment !== 'off') {
+  const augment = cfg.augment ?? DEFAULT_AUGMENT[cfg.dataset];
+  if (augment !== 'off') {
     const file = path.join(ctx.runDir, 'augmented.png');
-    await writeFileAtomic(file, augmentationPreviewPng(splits.train, cfg.augment, cfg.seed));
-    ctx.info(`augmentation: ${cfg.augment}; examples in ${file} (each row: the image, then three random draws)`);
+    await writeFileAtomic(file, augmentationPreviewPng(splits.train, augment, cfg.seed));
+    ctx.info(`augmentation: ${augment}; examples in ${file} (each row: the image, then three random draws)`);
   }
   const started = Date.now();
   const { model, result } = await fitClassifier(splits, modelCfg, {
@@ -132,7 +133,7 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     dataFingerprint: fingerprintFiles(Object.values(resolved.files).filter((f) => f !== undefined).sort()),
     lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
     ...(cfg.lrDecay < 1 ? { schedule: exponentialDecay({ decayRate: cfg.lrDecay }) } : {}),
-  }, cfg.augment);
+  }, augment);
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   ctx.info(
