@@ -9,4 +9,5 @@ export const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
   summarize: { train: ['--units', '8', '--embed-dim', '8', '--max-vocab', '500', '--batch-size', '8', '--max-val-batches', '1'], evaluate: ['--limit', '5', '--strategy', 'greedy'] },
   stocks: { train: ['--tickers', 'AAPL,MSFT', '--units', '4', '--folds', '2', '--fine-tune-epochs', '1'], evaluate: [] },
   sentiment: { train: ['--cell', 'gru', '--units', '8', '--embed-dim', '8', '--attention-units', '4', '--max-train', '500', '--no-baselines'], evaluate: ['--no-baselines'] },
+  'spoken-digits': { train: ['--units', '8', '--max-train', '200', '--no-baselines'], evaluate: ['--no-baselines'] },
 };
