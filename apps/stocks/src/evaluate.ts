@@ -147,7 +147,9 @@ export function backtestChartSvg(t: TickerBacktest, levels?: readonly number[]):
     }
   }
   return lineChartSvg({
-    title: `${t.ticker}: next-day close forecasts over the walk-forward test period${fan.length > 0 ? ' (model median and quantiles)' : ''}`,
+    title: `${t.ticker}: next-day close forecasts over the walk-forward test period`,
+    // Seven legend entries need the room.
+    width: fan.length > 0 ? 1100 : undefined,
     xLabel: 'date',
     yLabel: 'close',
     series: [
