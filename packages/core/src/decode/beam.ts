@@ -132,7 +132,7 @@ export function beamSearch(stepFn: StepFunction, initStates: tf.Tensor[], opts: 
   } finally {
     keeper.disposeAll();
   }
-  if (finished.length === 0) throw new RnnkitError('beamSearch: every continuation was forbidden (check minLen/noRepeatNgram)');
+  if (finished.length === 0) throw new RnnkitError('beamSearch: every continuation was forbidden (check minLen/noRepeatNgram/noRepeatTokens)');
   finished.sort((x, y) => y.score - x.score || y.logProb - x.logProb);
   return finished.slice(0, numReturn);
 }
