@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import { bleu4, distinctN, perplexity, runModel, sparseCategoricalCrossentropy, type DecodingRequest } from '@rnnkit/core';
+import type * as tf from '@tensorflow/tfjs';
+import { bleu4, distinctN, perplexity, teacherForcedNll, type DecodingRequest } from '@rnnkit/core';
 import { bigramModel, mostFrequentResponse, responsesNll, unigramModel } from './baselines.js';
-import { makePairBatch } from './batches.js';
 import type { Chatbot } from './chatbot.js';
 import type { ChatDataset, EncodedPair } from './data/dataset.js';
 import { detokenize, SEP, type Lang } from './data/pairs.js';
@@ -33,24 +32,9 @@ export interface EvalReport {
   samples: Sample[];
 }
 
-/** Mean negative log-likelihood per target token of the model under teacher forcing. */
+/** Summed NLL and scored tokens of the pairs' responses under teacher forcing (core's teacherForcedNll). */
 export function modelNll(model: tf.LayersModel, pairs: readonly EncodedPair[], batchSize = 64): { nll: number; tokens: number } {
-  let nll = 0;
-  let tokens = 0;
-  for (let start = 0; start < pairs.length; start += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, pairs.length - start) }, (_, i) => start + i);
-    const batch = makePairBatch(pairs, idx);
-    const [sum, count] = tf.tidy(() => {
-      const [probs] = runModel(model, batch.xs);
-      const w = batch.weights as tf.Tensor;
-      const total = tf.sum(w);
-      return [tf.mul(sparseCategoricalCrossentropy(batch.ys as tf.Tensor, probs, w), total).dataSync()[0], total.dataSync()[0]];
-    });
-    tf.dispose([batch.xs, batch.ys, batch.weights as tf.Tensor]);
-    nll += sum;
-    tokens += count;
-  }
-  return { nll, tokens };
+  return teacherForcedNll(model, pairs.map((p) => p.contextIds), pairs.map((p) => p.responseIds), batchSize);
 }
 
 export interface EvaluateOptions {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  disposeSeq2Seq, fingerprintFiles, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainContext, type TrainedRun,
+  disposeSeq2Seq, fingerprintFiles, formatTrainResult, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainCallbacks, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import { pairBatchSource } from './batches.js';
 import { dataConfigOf, modelConfigOf, type ChatbotConfig } from './config.js';
@@ -58,7 +58,7 @@ export async function trainChatbot(cfg: ChatbotConfig, ctx: TrainContext<Chatbot
         callbacks: hooks.callbacks,
       },
     );
-    ctx.info(`training ${result.stopReason} after ${result.history.length} epoch(s); best ${result.monitor} ${result.best?.toFixed(4)} at epoch ${result.bestEpoch}; loss curve ${lossChart}`);
+    ctx.info(formatTrainResult(result, lossChart));
 
     // Phase 4: the final model (the best epoch's weights when early stopping ran).
     await saveModelDir(ctx.modelDir, models.train, ctx.modelRecord(extras, result));

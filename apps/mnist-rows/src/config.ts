@@ -2,6 +2,7 @@ import { trainingConfigSchema, layerSizeSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_SPLIT } from './data.js';
 import { DATASETS } from './datasets.js';
+import { AUGMENTATIONS, type Augmentation } from './augment.js';
 import { INPUT_MODES } from './images.js';
 import { DEFAULT_MODEL } from './model.js';
 
@@ -11,7 +12,7 @@ import { DEFAULT_MODEL } from './model.js';
  */
 export const mnistConfigSchema = trainingConfigSchema(
   {
-    out: 'runs/mnist', epochs: 10, batchSize: 64, lr: 2e-3, clipNorm: 1, patience: 3, seed: 1,
+    out: 'runs/mnist', epochs: 60, batchSize: 64, lr: 2e-3, clipNorm: 1, patience: 10, seed: 1,
     dataHelp: 'folder with the IDX files (default $RNNKIT_DATA_DIR/<dataset>, then the download cache, else downloaded)',
   },
   {
@@ -22,6 +23,9 @@ export const mnistConfigSchema = trainingConfigSchema(
     units: z.array(layerSizeSchema).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(false).describe('read each image forwards and backwards'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.dropout).describe('input dropout of the recurrent layers'),
+    augment: z.enum(AUGMENTATIONS).optional()
+      .describe('redraw each training image through a random transform every epoch: off, affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble); default elastic for mnist, off for fashion-mnist'),
+    lrDecay: z.number().gt(0).max(1).default(0.95).describe('multiply the learning rate by this after every epoch (1 = constant)'),
     valFraction: z.number().min(0.001).max(0.5).default(DEFAULT_SPLIT.valFraction)
       .describe('part of the training images held out for validation (--patience watches its accuracy)'),
     testFraction: z.number().min(0.01).max(0.9).default(DEFAULT_SPLIT.testFraction)
@@ -34,4 +38,11 @@ export const mnistConfigSchema = trainingConfigSchema(
 export type MnistConfig = z.output<typeof mnistConfigSchema>;
 
 /** The demo: small and fast on purpose; a 64-unit GRU with a high learning rate gets past 90% in about a minute. */
-export const DEMO_CONFIG: Partial<MnistConfig> = { out: 'runs/mnist-demo', epochs: 3, cell: 'gru', units: [64], lr: 5e-3 };
+export const DEMO_CONFIG: Partial<MnistConfig> = { out: 'runs/mnist-demo', epochs: 3, cell: 'gru', units: [64], lr: 5e-3, augment: 'off', lrDecay: 1 };
+
+/**
+ * Augmentation when --augment is not given. Elastic distortion is what lifts MNIST from 96.4% to 98.7% on 9,000
+ * training images (README); on Fashion-MNIST, whose classes are told apart by shape details a wobble can erase, it
+ * has not been shown to help, so it stays off there.
+ */
+export const DEFAULT_AUGMENT: Record<MnistConfig['dataset'], Augmentation> = { mnist: 'elastic', 'fashion-mnist': 'off' };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { arrayBatchSource, type BatchSource } from '@rnnkit/core/browser';
+import { arrayBatchSource, nextSeed, seededRng, type BatchSource } from '@rnnkit/core/browser';
+import { augmentImage, type Augmentation } from './augment.js';
 
 /**
  * A set of labeled grayscale images kept as bytes (60k MNIST images are 47 MB as bytes, 188 MB as float32), and
@@ -58,12 +59,42 @@ export function labelTensor(set: ImageSet, indices: ArrayLike<number>): tf.Tenso
   return tf.tensor1d(Int32Array.from(indices, (i) => set.labels[i]), 'int32');
 }
 
+/**
+ * The images at `indices`, each redrawn through a random `kind` transform (see augment.ts), as inputTensor's
+ * [B, timesteps, features] tensor. `seed` fixes the draws: the same seed gives the same images.
+ */
+export function augmentedInputTensor(set: ImageSet, indices: ArrayLike<number>, mode: InputMode, kind: Augmentation, seed: number | string): tf.Tensor3D {
+  const size = set.rows * set.cols;
+  const values = new Float32Array(indices.length * size);
+  const rng = seededRng(seed);
+  for (let i = 0; i < indices.length; i++) augmentImage(set.pixels, indices[i] * size, set.rows, set.cols, kind, rng, values, i * size);
+  return tf.tensor3d(values, [indices.length, ...sequenceShape(mode, set.rows, set.cols)]);
+}
+
+export interface ImageBatchOptions {
+  shuffle: boolean;
+  /** Redraw every training image through a random transform each time it is used (default 'off'). */
+  augment?: Augmentation;
+  /** Seed of the shuffles and of the augmentation draws (default: from core's seeded generator). */
+  seed?: number;
+}
+
 /** Feeds core's trainer; each batch's tensors are built only when the trainer asks for it. */
-export function imageBatchSource(set: ImageSet, mode: InputMode, batchSize: number, shuffle: boolean): BatchSource {
+export function imageBatchSource(set: ImageSet, mode: InputMode, batchSize: number, opts: ImageBatchOptions): BatchSource {
+  const augment = opts.augment ?? 'off';
+  const seed = opts.seed ?? nextSeed();
   return arrayBatchSource({
     size: imageCount(set),
     batchSize,
-    shuffle,
-    makeBatch: (indices) => ({ xs: inputTensor(set, indices, mode), ys: labelTensor(set, indices), size: indices.length }),
+    shuffle: opts.shuffle,
+    seed,
+    // Augmentation draws are keyed by (seed, epoch, batch), so a resumed run sees the same images as an unbroken one.
+    makeBatch: (indices, at) => ({
+      xs: augment === 'off'
+        ? inputTensor(set, indices, mode)
+        : augmentedInputTensor(set, indices, mode, augment, `${seed}:augment:${at.epoch}:${at.batch}`),
+      ys: labelTensor(set, indices),
+      size: indices.length,
+    }),
   });
 }

@@ -2,8 +2,11 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   accuracy,
+  exponentialDecay,
   fingerprintFiles,
+  imageGridPng,
   saveModelDir,
+  seededRng,
   setSeed,
   sparseCategoricalCrossentropy,
   train,
@@ -11,12 +14,14 @@ import {
   type TrainContext,
   type TrainResult,
   type TrainedRun,
+  writeFileAtomic,
 } from '@rnnkit/core';
-import type { MnistConfig } from './config.js';
+import { augmentImage, type Augmentation } from './augment.js';
+import { DEFAULT_AUGMENT, type MnistConfig } from './config.js';
 import { loadSplits, resolveFiles, type SplitConfig, type Splits } from './data.js';
 import { CLASS_NAMES } from './datasets.js';
 import { evaluateAndWrite, predictClasses, type Evaluation } from './evaluate.js';
-import { imageBatchSource } from './images.js';
+import { imageBatchSource, imageCount, type ImageSet } from './images.js';
 import { DEFAULT_MODEL, buildModel, type MnistExtras, type ModelConfig } from './model.js';
 
 /**
@@ -24,6 +29,21 @@ import { DEFAULT_MODEL, buildModel, type MnistExtras, type ModelConfig } from '.
  * accuracy with the best weights restored, checkpoints, JSONL metrics), saves it with everything `evaluate` and
  * `predict` need to rebuild the same test split and read images the same way, then evaluates it on the test split.
  */
+
+/** A grid of the first 8 training images, each followed by three augmented draws of it. */
+function augmentationPreviewPng(set: ImageSet, kind: Augmentation, seed: number): Uint8Array {
+  const size = set.rows * set.cols;
+  const rng = seededRng(`${seed}:preview`);
+  const images = [];
+  for (let i = 0; i < Math.min(8, imageCount(set)); i++) {
+    for (let draw = 0; draw < 4; draw++) {
+      const pixels = new Float32Array(size);
+      augmentImage(set.pixels, i * size, set.rows, set.cols, draw === 0 ? 'off' : kind, rng, pixels, 0);
+      images.push({ pixels, w: set.cols, h: set.rows, caption: draw === 0 ? 'image' : kind });
+    }
+  }
+  return imageGridPng(images, { cols: 4 });
+}
 
 /** Batch size of the validation pass (independent of the training batch size). */
 const VAL_BATCH = 256;
@@ -37,14 +57,15 @@ export async function fitClassifier(
   splits: Splits,
   modelCfg: ModelConfig,
   settings: Omit<TrainConfig, 'validate'>,
+  augment: Augmentation = 'off',
 ): Promise<{ model: tf.LayersModel; result: TrainResult }> {
   if (settings.seed !== undefined) setSeed(settings.seed);
   const model = buildModel(modelCfg);
   const result = await train(
     model,
     {
-      train: imageBatchSource(splits.train, modelCfg.mode, settings.batchSize ?? 64, true),
-      val: imageBatchSource(splits.val, modelCfg.mode, VAL_BATCH, false),
+      train: imageBatchSource(splits.train, modelCfg.mode, settings.batchSize ?? 64, { shuffle: true, augment }),
+      val: imageBatchSource(splits.val, modelCfg.mode, VAL_BATCH, { shuffle: false }),
     },
     (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights),
     {
@@ -98,14 +119,21 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     data: path.dirname(resolved.files.testImages!),
   };
 
-  // Phase 3: training.
+  // Phase 3: training (with --augment, first a picture of what the augmentation does to a few training images).
+  const augment = cfg.augment ?? DEFAULT_AUGMENT[cfg.dataset];
+  if (augment !== 'off') {
+    const file = path.join(ctx.runDir, 'augmented.png');
+    await writeFileAtomic(file, augmentationPreviewPng(splits.train, augment, cfg.seed));
+    ctx.info(`augmentation: ${augment}; examples in ${file} (each row: the image, then three random draws)`);
+  }
   const started = Date.now();
   const { model, result } = await fitClassifier(splits, modelCfg, {
     ...ctx.trainSettings(extras),
     // The extras name the folder, not its content: resuming on other IDX files is refused by their fingerprint.
     dataFingerprint: fingerprintFiles(Object.values(resolved.files).filter((f) => f !== undefined).sort()),
     lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
-  });
+    ...(cfg.lrDecay < 1 ? { schedule: exponentialDecay({ decayRate: cfg.lrDecay }) } : {}),
+  }, augment);
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   ctx.info(

@@ -46,7 +46,7 @@ describe('image sequences', () => {
     const pixels = new Uint8Array(n * 4);
     for (let i = 0; i < n; i++) pixels.fill(i, i * 4, i * 4 + 4);
     const set: ImageSet = { rows: 2, cols: 2, pixels, labels: Uint8Array.from({ length: n }, (_, i) => i % 10) };
-    const source = imageBatchSource(set, 'rows', 5, true);
+    const source = imageBatchSource(set, 'rows', 5, { shuffle: true });
     expect(source.numBatches()).toBe(5);
     const seen: number[] = [];
     for (const batch of source.batches(0)) {

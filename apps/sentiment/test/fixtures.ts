@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { seededRng } from '@rnnkit/core';
+import { parseSst2Tsv } from '../src/formats.js';
+import { englishTokenize } from '../src/tokenize.js';
 
 /** A fresh temp directory for one test file's fixtures. */
 export function tempDir(prefix: string): string {
@@ -54,4 +56,19 @@ export function writeChnSentiCorpCsv(dir: string, count: number): string {
     return i % 2 === 0 ? `${label},"${phrase},酒店${i}"` : `${label},${phrase}。酒店${i}`;
   });
   return writeFixture(dir, 'ChnSentiCorp_htl_all.csv', `label,review\n${lines.join('\n')}\n`);
+}
+
+/** The first `rows` examples of the real SST-2 `file` (train.tsv, dev.tsv) as tokens (the comparisons with natural). */
+export function sst2Head(file: string, rows: number): { tokens: string[]; label: number }[] {
+  const dataDir = process.env.RNNKIT_DATA_DIR;
+  if (!dataDir) throw new Error('RNNKIT_DATA_DIR is not set: the comparisons with natural read a subset of SST-2');
+  const tsv = path.join(dataDir, 'sentiment', 'sst2', file);
+  return parseSst2Tsv(readFileSync(tsv, 'utf8'), tsv).examples.slice(0, rows).map((r) => ({ tokens: englishTokenize(r.text), label: r.label }));
+}
+
+/** What the tests use of natural's classifiers (its package ships no types for the files they import). */
+export interface NaturalClassifier {
+  addDocument(tokens: string[], label: string): void;
+  train(): void;
+  getClassifications(tokens: string[]): { label: string; value: number }[];
 }

@@ -1,31 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // natural's BayesClassifier, by its file (the package entry loads database drivers); it ships no types for it.
 // @ts-expect-error -- no declaration file for this module
 import NaturalBayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
 import { FeatureIndex, SparseNaiveBayes, ngrams } from '../src/baselines/index.js';
-import { parseSst2Tsv } from '../src/formats.js';
-import { englishTokenize } from '../src/tokenize.js';
-
-interface NaturalClassifier {
-  addDocument(tokens: string[], label: string): void;
-  train(): void;
-  getClassifications(tokens: string[]): { label: string; value: number }[];
-}
-
-const dataDir = process.env.RNNKIT_DATA_DIR;
-if (!dataDir) throw new Error('RNNKIT_DATA_DIR is not set: this test compares the baselines with natural on a subset of SST-2');
-
-function sst2(file: string, rows: number) {
-  const path = join(dataDir!, 'sentiment', 'sst2', file);
-  return parseSst2Tsv(readFileSync(path, 'utf8'), path).examples.slice(0, rows).map((r) => ({ tokens: englishTokenize(r.text), label: r.label }));
-}
+import { sst2Head, type NaturalClassifier } from './fixtures.js';
 
 describe('SparseNaiveBayes', () => {
   it("computes exactly natural's BayesClassifier on a subset of SST-2 (500 training phrases, 300 dev sentences)", () => {
-    const train = sst2('train.tsv', 500);
-    const test = sst2('dev.tsv', 300);
+    const train = sst2Head('train.tsv', 500);
+    const test = sst2Head('dev.tsv', 300);
     // natural, fed our tokens (an array is used as is: no stemming, no stop-word removal).
     const natural = new (NaturalBayesClassifier as new () => NaturalClassifier)();
     for (const ex of train) natural.addDocument(ex.tokens, String(ex.label));
@@ -59,8 +42,8 @@ describe('SparseNaiveBayes', () => {
   });
 
   it('multinomial NB on word uni+bigrams beats the majority class on the SST-2 subset', () => {
-    const train = sst2('train.tsv', 3000);
-    const test = sst2('dev.tsv', 300);
+    const train = sst2Head('train.tsv', 3000);
+    const test = sst2Head('dev.tsv', 300);
     const index = FeatureIndex.build(train.map((ex) => ngrams(ex.tokens, 2)));
     const nb = SparseNaiveBayes.fit(train.map((ex) => index.encode(ngrams(ex.tokens, 2))), train.map((ex) => ex.label), 2, index.size);
     const correct = test.filter((ex) => {

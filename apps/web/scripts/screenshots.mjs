@@ -1,12 +1,13 @@
 // Screenshots of every playground page after a real interaction, for the README: serves a site folder written by
 // `npm run web` (default runs/web/) and saves docs/web/<page>.png at the repository root.
-//   node apps/web/scripts/screenshots.mjs [SITE_DIR]
+//   node apps/web/scripts/screenshots.mjs [SITE_DIR] [PAGE.html ...]   (default: every page)
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchChromium, serveStatic } from './chromium.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const site = resolve(process.argv[2] ?? join(ROOT, 'runs', 'web'));
+const only = process.argv.slice(3);
 const outDir = join(ROOT, 'docs', 'web');
 mkdirSync(outDir, { recursive: true });
 
@@ -32,6 +33,12 @@ const ACTIONS = {
     await page.click('#summarize');
     await page.waitForFunction(() => document.querySelectorAll('#attention svg').length === 1, undefined, { timeout: 180_000 });
   },
+  'sentiment.html': async (page) => {
+    await page.fill('#text', '');
+    const text = "I didn't expect much, but it's a funny, warm and beautifully acted film.";
+    await page.locator('#text').pressSequentially(text, { delay: 30 });
+    await page.waitForFunction((t) => document.getElementById('highlight')?.dataset.text === t, text, { timeout: 180_000 });
+  },
   'chat.html': async (page) => {
     for (const [i, message] of ['hello', 'what is your name?', 'do you like music?'].entries()) {
       await page.fill('#message', message);
@@ -45,6 +52,7 @@ const server = await serveStatic(site);
 const browser = await launchChromium();
 try {
   for (const [file, act] of Object.entries(ACTIONS)) {
+    if (only.length > 0 && !only.includes(file)) continue;
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (err) => console.error(`${file}: ${err.message}`));
     await page.goto(`${server.url}${file}`);

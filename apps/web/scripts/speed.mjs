@@ -1,6 +1,6 @@
 // Browser speed figures: the playground's models in headless Chromium (tfjs cpu, and WebGL emulated by SwiftShader:
 // this machine has no GPU) next to the same models and inputs in Node, in one run.
-//   node apps/web/scripts/speed.mjs [SITE_DIR]      (a site written by `npm run web`, default runs/web/)
+//   node apps/web/scripts/speed.mjs [SITE_DIR] [APP ...]   (a site written by `npm run web`, default runs/web/; default every app)
 // One JSON line per measurement: {workload, runtime, median, min, max, unit, runs}. Figures, not a pass/fail test.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,8 +19,12 @@ const WORKLOADS = [
   { name: 'textgen sample 500 chars', app: 'textgen', page: 'textgen.html', input: { text: 'ROMEO:\n', decode: { strategy: 'sample', temperature: 0.8, maxLen: 500, seed: 1 } }, runs: 3, unit: 'chars/s', figure: (ms, out) => (out.text.length / ms) * 1000 },
   { name: 'digit classification', app: 'mnist-rows', page: 'digits.html', input: { pixels }, runs: 30, unit: 'ms', figure: (ms) => ms },
   { name: 'headline, beam 4', app: 'summarize', page: 'summarize.html', input: (example) => ({ text: example.text, decode: { strategy: 'beam', beamWidth: 4, maxLen: 20 } }), runs: 5, unit: 'ms', figure: (ms) => ms },
+  { name: 'sentiment of a sentence', app: 'sentiment', page: 'sentiment.html', input: (example) => example, runs: 30, unit: 'ms', figure: (ms) => ms },
   { name: 'chat reply, greedy', app: 'chatbot', page: 'chat.html', input: { message: 'how are you?', decode: { strategy: 'greedy' } }, runs: 10, unit: 'ms', figure: (ms) => ms },
 ];
+
+const only = process.argv.slice(3);
+if (only.length > 0) WORKLOADS.splice(0, WORKLOADS.length, ...WORKLOADS.filter((w) => only.includes(w.app)));
 
 function report(workload, runtime, values) {
   const sorted = [...values].sort((a, b) => a - b);

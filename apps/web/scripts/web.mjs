@@ -2,7 +2,7 @@
 //   1. copies the built playground (apps/web/dist, from `vite build`) to the site folder (default runs/web/),
 //   2. exports each app's model for the web into <site>/models/<app>/ (`rnnkit-<app> export --web`) from the
 //      models folder (default runs/demo/, what `npm run demo` trained; `--models DIR` for your own, one sub-folder
-//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot),
+//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot, sentiment),
 //   3. writes the sample inputs the pages offer (MNIST / Fashion-MNIST test images, recent stock prices) from
 //      $RNNKIT_DATA_DIR into <site>/data/,
 //   4. serves the site on http://127.0.0.1:<port>/ until Ctrl-C (`--no-serve` stops after writing it).
@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 
 const WEB = resolve(import.meta.dirname, '..');
 const ROOT = resolve(WEB, '../..');
-const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot'];
+const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment'];
 
 function fail(message) {
   process.stderr.write(`web: ${message}\n`);

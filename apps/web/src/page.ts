@@ -10,6 +10,7 @@ export const PAGES: { file: string; title: string; app: AppName }[] = [
   { file: 'stocks.html', title: 'Stock forecast', app: 'stocks' },
   { file: 'summarize.html', title: 'Headlines', app: 'summarize' },
   { file: 'chat.html', title: 'Chat', app: 'chatbot' },
+  { file: 'sentiment.html', title: 'Sentiment', app: 'sentiment' },
 ];
 
 /** Where each app's training data comes from, and its terms (shown on the page that uses it). */
@@ -19,6 +20,8 @@ export const DATA_CREDITS: Record<AppName, string> = {
   stocks: 'Daily prices of 10 S&P 500 stocks, 2013–2018 (CNuge/kaggle-code, MIT). Not investment advice.',
   summarize: 'Inshorts "News Summary" (Hitesh-Nimbalkar/Text_summarise_data; license not stated by the source).',
   chatbot: 'ChatterBot corpus (gunthercox/chatterbot-corpus, BSD-3-Clause).',
+  sentiment:
+    'English models: SST-2, the Stanford Sentiment Treebank (Socher et al., 2013) in its GLUE form (Wang et al., 2018); Chinese models: ChnSentiCorp hotel reviews (Tan Songbo). Neither source states a license.',
 };
 
 /** The parts of rnnkit.json a page shows about its model. */

@@ -13,6 +13,7 @@ import { mnistApp } from '@rnnkit/mnist-rows';
 import { stocksApp } from '@rnnkit/stocks';
 import { summarizeApp } from '@rnnkit/summarize';
 import { chatbotApp } from '@rnnkit/chatbot';
+import { sentimentApp } from '@rnnkit/sentiment';
 import { launchChromium, openPage, serveStatic } from './browser.js';
 
 // The playground in a real Chromium: tiny models of every app are trained with the apps' CLIs, put on the site by
@@ -23,7 +24,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB = resolve(import.meta.dirname, '..');
 /** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers). */
 const PLAIN_APPS = ['textgen', 'mnist-rows'];
-const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp };
+const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp, sentiment: sentimentApp };
 
 let tmp: string;
 let site: string;
@@ -87,7 +88,7 @@ describe('the home page', () => {
   it('links every app page and loads without errors', async () => {
     const { page, errors } = await openPage(browser, url);
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html']);
+    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html']);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -186,6 +187,36 @@ describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
     }
     await page.click('#reset');
     expect(await page.locator('#chat-log p').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('sentiment: classifies while the text is typed, with Node’s probabilities and attention for the final text', async () => {
+    const { page, errors } = await open('sentiment.html', backend);
+    // The example on the page is classified on load.
+    await page.waitForFunction(() => document.querySelectorAll('#highlight span.token').length > 0, undefined, { timeout: 60_000 });
+    await page.fill('#text', '');
+    // Typed key by key, in three parts: the page answers after each part with no click, for the text so far.
+    const parts = ["it 's a charming", ' , funny and moving film', ' , but the ending is a bit of a mess .'];
+    let typed = '';
+    for (const part of parts) {
+      await page.locator('#text').pressSequentially(part, { delay: 20 });
+      typed += part;
+      await page.waitForFunction((t) => document.getElementById('highlight')?.dataset.text === t, typed, { timeout: 60_000 });
+      expect(await page.locator('#highlight span.token').count()).toBe(typed.trim().split(/\s+/).length);
+    }
+    const node = (await nodePredictors.get('sentiment')!.predict({ text: typed })) as { label: string; probabilities: number[]; tokens: string[]; attention: number[] };
+    const shown = await page.evaluate(() => (window as unknown as { rnnkitLastOutput?: { label: string; probabilities: number[]; tokens: string[]; attention: number[] } }).rnnkitLastOutput);
+    expect(shown!.tokens).toEqual(node.tokens);
+    expect(shown!.label).toBe(node.label);
+    expect(maxAbsDiff(shown!.probabilities, node.probabilities)).toBeLessThan(tolerance());
+    expect(maxAbsDiff(shown!.attention, node.attention)).toBeLessThan(tolerance());
+    // One highlighted span per token read, shaded by its weight, the heaviest fully.
+    const spans = await page.locator('#highlight span.token').evaluateAll((ss) => ss.map((s) => ({ text: s.textContent, weight: Number((s as HTMLElement).dataset.weight), bg: (s as HTMLElement).style.background })));
+    expect(spans.map((s) => s.text)).toEqual(node.tokens);
+    expect(maxAbsDiff(spans.map((s) => s.weight), node.attention)).toBeLessThan(tolerance());
+    expect(spans[node.attention.indexOf(Math.max(...node.attention))].bg).toMatch(/rgb\(231, 111, 81\)|rgba\(231, 111, 81, 1\)/);
+    expect(await page.locator('#verdict').textContent()).toContain(node.label);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -792,6 +792,51 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       { what: 'chat --max-len 1e9', args: (c) => ['chat', '--model', c.run, '--max-len', '1e9'], expect: () => /--max-len/ },
     ],
   },
+  translate: {
+    spec: {
+      dataExt: '.txt',
+      hugeExtras: { edit: (e) => (e.model.units = 1e9), field: 'extras.model.units', names: 'extras.*model\\.units' },
+      wrongType: (x) => ({ ...x, text: 42 }),
+      empty: (x) => ({ ...x, text: '' }),
+      huge: (x) => ({ ...x, text: longText(2001) }),
+      field: 'text',
+      text: 'I love you.',
+    },
+    rows: [
+      {
+        what: 'train --data: lines without tabs (wrong format)',
+        args: (c) => ['train', '--data', c.file('pairs.txt', 'Hi. 嗨。\nRun! 你用跑的。\n'), '--out', join(c.work, 'run'), ...c.tiny],
+        expect: (c) => new RegExp(`${esc(join(c.work, 'pairs.txt'))}: no English<TAB>Chinese<TAB>attribution lines \\(2 line`),
+      },
+      {
+        what: 'train --data: gzip file cut in half (truncated)',
+        args: (c) => {
+          const lines = Array.from({ length: 3000 }, (_, i) => `Sentence ${i * 7919}.\t句子${i}。\tCC-BY 2.0 (France) #${i}\n`);
+          const gz = gzipSync(Buffer.from(lines.join('')));
+          return ['train', '--data', c.file('cmn.txt.gz', gz.subarray(0, gz.length >> 1)), '--out', join(c.work, 'run'), ...c.tiny];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'cmn.txt.gz'))}: not a valid gzip file`),
+      },
+      {
+        what: 'rnnkit.json: Chinese vocabulary cut to 20 tokens',
+        args: (c) => {
+          const dir = c.craft((d) => editJson(join(d, 'rnnkit.json'), (j) => {
+            const vocab = extrasOf(j).tgtVocab as { tokens: string[] };
+            vocab.tokens = vocab.tokens.slice(0, 20);
+          }));
+          return ['predict', '--model', dir, '--input-json', c.example];
+        },
+        expect: (c) => new RegExp(`${esc(join(c.work, 'model', 'rnnkit.json'))}: .*tgtVocab`),
+      },
+      HUGE_EMBED_DIM,
+      { what: 'predict --strategy sample (not offered)', args: (c) => ['predict', '--model', c.run, '--strategy', 'sample', 'I love you.'], expect: () => /--strategy/ },
+      {
+        what: 'predict --attention-svg: a directory',
+        args: (c) => ['predict', '--model', c.run, '--attention-svg', c.dir('attention.svg'), 'I love you.'],
+        expect: (c) => new RegExp(esc(join(c.work, 'attention.svg'))),
+      },
+    ],
+  },
   sentiment: {
     spec: {
       dataExt: '.tsv',

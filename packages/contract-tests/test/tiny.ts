@@ -8,5 +8,6 @@ export const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
   'mnist-rows': { train: ['--cell', 'gru', '--units', '8', '--max-train', '256'], evaluate: [] },
   summarize: { train: ['--units', '8', '--embed-dim', '8', '--max-vocab', '500', '--batch-size', '8', '--max-val-batches', '1'], evaluate: ['--limit', '5', '--strategy', 'greedy'] },
   stocks: { train: ['--tickers', 'AAPL,MSFT', '--units', '4', '--folds', '2', '--fine-tune-epochs', '1'], evaluate: [] },
+  translate: { train: ['--units', '8', '--embed-dim', '8', '--batch-size', '32', '--max-train-pairs', '200', '--epochs', '1'], evaluate: ['--limit', '20', '--max-beam', '3'] },
   sentiment: { train: ['--cell', 'gru', '--units', '8', '--embed-dim', '8', '--attention-units', '4', '--max-train', '500', '--no-baselines'], evaluate: ['--no-baselines'] },
 };

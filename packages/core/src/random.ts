@@ -48,8 +48,8 @@ export function restoreRngState(state: AleaState): void {
   generator = seedrandom.alea('', { state });
 }
 
-/** An independent generator from an explicit seed (a request's `seed`): same seed, same draws. */
-export function seededRng(seed: number): Rng {
+/** An independent generator from an explicit seed (a request's `seed`, or a key such as `"7:epoch3"`): same seed, same draws. */
+export function seededRng(seed: number | string): Rng {
   const g = seedrandom.alea(String(seed));
   return () => g();
 }

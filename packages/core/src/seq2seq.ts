@@ -7,6 +7,10 @@ import { paddingMask } from './layers/padding-mask.js';
 import { bidirectional, recurrent } from './layers/recurrent.js';
 import { CELLS, CELL_TYPES, isCellType, type CellType } from './layers/recurrent-kernel.js';
 import type { StepFunction, StepOutput } from './decode/step.js';
+import { BOS, EOS } from './data/vocab.js';
+import { padSequences } from './data/pad.js';
+import type { Batch } from './train/types.js';
+import { sparseCategoricalCrossentropy } from './train/losses.js';
 
 /**
  * Encoder-decoder with attention (Luong-style), trained with teacher forcing and decoded step by step.
@@ -294,6 +298,52 @@ export function sourceBatch(srcIds: number[][], srcVocab: number): tf.Tensor2D {
     });
   });
   return tf.tensor2d(data, [srcIds.length, maxLen], 'int32');
+}
+
+/**
+ * A teacher-forcing batch for a Seq2Seq's `train` model: xs = [source ids, BOS + target], ys = target + EOS,
+ * weights 1 on real target positions and 0 on padding. Rows are padded (with 0) only to the batch's own longest
+ * sequence, so batches of short pairs stay cheap. Targets are given without BOS/EOS.
+ */
+export function teacherForcingBatch(srcIds: readonly (readonly number[])[], tgtIds: readonly (readonly number[])[]): Batch {
+  if (srcIds.length !== tgtIds.length) {
+    throw new RnnkitError(`teacherForcingBatch: ${srcIds.length} source rows but ${tgtIds.length} target rows`);
+  }
+  if (srcIds.length === 0) throw new RnnkitError('teacherForcingBatch: the batch is empty');
+  const b = srcIds.length;
+  const src = padSequences(srcIds);
+  const tgtIn = padSequences(tgtIds.map((t) => [BOS, ...t]));
+  const tgtOut = padSequences(tgtIds.map((t) => [...t, EOS]));
+  return {
+    xs: [tf.tensor2d(src.ids, [b, src.maxLen], 'int32'), tf.tensor2d(tgtIn.ids, [b, tgtIn.maxLen], 'int32')],
+    ys: tf.tensor2d(tgtOut.ids, [b, tgtOut.maxLen], 'int32'),
+    weights: tf.tensor2d(tgtOut.mask, [b, tgtOut.maxLen]),
+    size: b,
+  };
+}
+
+/**
+ * Summed negative log-likelihood (nats) of the targets under teacher forcing, and the number of target tokens scored
+ * (EOS included), over `src`/`tgt` pairs in batches: a held-out perplexity is exp(nll / tokens).
+ */
+export function teacherForcedNll(
+  model: tf.LayersModel, srcIds: readonly (readonly number[])[], tgtIds: readonly (readonly number[])[], batchSize = 64,
+): { nll: number; tokens: number } {
+  let nll = 0;
+  let tokens = 0;
+  for (let start = 0; start < srcIds.length; start += batchSize) {
+    const batch = teacherForcingBatch(srcIds.slice(start, start + batchSize), tgtIds.slice(start, start + batchSize));
+    const [sum, count] = tf.tidy(() => {
+      const [probs] = runModel(model, batch.xs);
+      const w = batch.weights as tf.Tensor;
+      const total = tf.sum(w);
+      return [tf.mul(sparseCategoricalCrossentropy(batch.ys as tf.Tensor, probs, w), total).dataSync()[0], total.dataSync()[0]];
+    });
+    tf.dispose([...(batch.xs as tf.Tensor[]), batch.ys as tf.Tensor, batch.weights as tf.Tensor]);
+    nll += sum;
+    tokens += count;
+  }
+  return { nll, tokens };
 }
 
 /**

@@ -65,6 +65,20 @@ describe('arrayBatchSource', () => {
     expect(epochRows(source({ seed: 7 }), 1).flat()).toEqual(e1);
   });
 
+  it('tells makeBatch which batch of which epoch it builds (what seeds per-batch augmentation)', () => {
+    const positions: string[] = [];
+    const source = arrayBatchSource({
+      size: 5,
+      batchSize: 2,
+      makeBatch: (indices, at) => {
+        positions.push(`${at.epoch}:${at.batch}:${indices.length}`);
+        return { xs: [], ys: [], size: indices.length };
+      },
+    });
+    for (const epoch of [0, 3]) for (const _ of source.batches(epoch)) void _;
+    expect(positions).toEqual(['0:0:2', '0:1:2', '0:2:1', '3:0:2', '3:1:2', '3:2:1']);
+  });
+
   it('drops the remainder when asked', () => {
     const src = source({ shuffle: false, dropRemainder: true });
     expect(src.numBatches()).toBe(2);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { setSeed, rng } from '../src/random.js';
-import { buildSeq2Seq, encodeForDecoding, seq2seqStepFunction, type Seq2SeqConfig, type Seq2SeqModels } from '../src/seq2seq.js';
+import { buildSeq2Seq, encodeForDecoding, seq2seqStepFunction, teacherForcingBatch, type Seq2SeqConfig, type Seq2SeqModels } from '../src/seq2seq.js';
 import { sparseCategoricalCrossentropy } from '../src/train/losses.js';
 import { greedyDecodeBatch } from '../src/decode/greedy.js';
 import { beamSearch } from '../src/decode/beam.js';
@@ -196,5 +196,20 @@ describe('Seq2Seq models', () => {
     const states = encodeForDecoding(models, [[3, 4]]);
     expect(() => seq2seqStepFunction(models).step(Int32Array.from([1]), states.slice(1))).toThrow(/expected 3 states/);
     expect(() => seq2seqStepFunction(models).step(Int32Array.from([1, 1]), states)).toThrow(/2 tokens for a batch of 1/);
+  });
+});
+
+describe('teacherForcingBatch', () => {
+  it('pads each side to its own longest row, shifts the target right and masks padding', () => {
+    const batch = teacherForcingBatch([[5, 6, 7], [8]], [[9], [10, 11]]);
+    const [src, tgtIn] = batch.xs as tf.Tensor[];
+    // core's vocabulary ids: BOS 2, EOS 3 (this file's toy ids differ).
+    expect(src.arraySync()).toEqual([[5, 6, 7], [8, 0, 0]]);
+    expect(tgtIn.arraySync()).toEqual([[2, 9, 0], [2, 10, 11]]);
+    expect((batch.ys as tf.Tensor).arraySync()).toEqual([[9, 3, 0], [10, 11, 3]]);
+    expect(batch.weights!.arraySync()).toEqual([[1, 1, 0], [1, 1, 1]]);
+    expect(batch.size).toBe(2);
+    tf.dispose([src, tgtIn, batch.ys as tf.Tensor, batch.weights!]);
+    expect(() => teacherForcingBatch([[1]], [])).toThrow(/1 source rows but 0/);
   });
 });

@@ -17,6 +17,15 @@ describe('sparseCategoricalCrossentropy', () => {
     tf.dispose([probs, ids]);
   });
 
+  it('label smoothing mixes in the mean -log p over classes', () => {
+    // (1 - 0.3)·(-ln 0.5) + 0.3·(ln 2 + ln 4 + ln 4)/3 = 0.7 ln 2 + 0.5 ln 2 = 1.2 ln 2.
+    const probs = tf.tensor2d([[0.5, 0.25, 0.25]]);
+    const ids = tf.tensor1d([0], 'int32');
+    expect(value(sparseCategoricalCrossentropy(ids, probs, undefined, { labelSmoothing: 0.3 }))).toBeCloseTo(1.2 * Math.LN2, 5);
+    expect(() => sparseCategoricalCrossentropy(ids, probs, undefined, { labelSmoothing: 1 })).toThrow(/labelSmoothing/);
+    tf.dispose([probs, ids]);
+  });
+
   it('applies softmax to logits with fromLogits', () => {
     const logits = tf.tensor2d([[2, 0, -1]]);
     const ids = tf.tensor1d([2], 'int32');

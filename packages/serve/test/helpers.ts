@@ -19,6 +19,7 @@ export const TINY: Record<string, Record<string, unknown>> = {
   chatbot: { units: [8], embedDim: 8, maxContextLen: 12, maxResponseLen: 8, batchSize: 8, attention: 'general', dropout: 0 },
   'mnist-rows': { units: [8], cell: 'gru', maxTrain: 256, batchSize: 32 },
   summarize: { units: [8], embedDim: 8, maxVocab: 500, batchSize: 8, maxValBatches: 1 },
+  sentiment: { cell: 'gru', units: [8], embedDim: 8, attentionUnits: 4, maxTrain: 500, batchSize: 16, baselines: false },
   stocks: { tickers: ['AAPL'], folds: 1, epochs: 1, fineTuneEpochs: 1, units: [8], lookback: 10, batchSize: 16 },
 };
 

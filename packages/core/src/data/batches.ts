@@ -17,12 +17,22 @@ export function shuffledIndices(n: number, rng: Rng): Int32Array {
   return idx;
 }
 
+/** Where a batch sits in training: its epoch and its index within the epoch (both 0-based). */
+export interface BatchPosition {
+  epoch: number;
+  batch: number;
+}
+
 export interface ArrayBatchSourceOptions {
   /** Number of examples. */
   size: number;
   batchSize: number;
-  /** Builds the tensors of one batch from example indices; called lazily, one batch at a time. */
-  makeBatch: (indices: Int32Array) => Batch;
+  /**
+   * Builds the tensors of one batch from example indices; called lazily, one batch at a time. `at` says which batch
+   * of which epoch it is, so random data augmentation can be seeded by position (same seed, same batch: same
+   * augmented images, also after a resume).
+   */
+  makeBatch: (indices: Int32Array, at: BatchPosition) => Batch;
   /** Reshuffle every epoch (default true). Validation/test sources should pass false. */
   shuffle?: boolean;
   /** Seed of the per-epoch shuffles; default: drawn from the global seeded generator (see setSeed). */
@@ -54,7 +64,7 @@ export function arrayBatchSource(opts: ArrayBatchSourceOptions): BatchSource {
     *batches(epoch: number): Iterable<Batch> {
       const order = shuffle ? shuffledIndices(size, seedrandom.alea(`${seed}:${epoch}`)) : identity;
       for (let b = 0; b < numBatches; b++) {
-        yield makeBatch(order.subarray(b * batchSize, Math.min(size, (b + 1) * batchSize)));
+        yield makeBatch(order.subarray(b * batchSize, Math.min(size, (b + 1) * batchSize)), { epoch, batch: b });
       }
     },
   };

@@ -132,6 +132,65 @@ export function bleu4(
   return { bleu, precisions, brevityPenalty, lengthRatio: r === 0 ? 0 : c / r, candidateLength: c, referenceLength: r };
 }
 
+export interface ChrfOptions {
+  /** Highest character n-gram order (default 6). */
+  order?: number;
+  /** Recall weight of the F-score (default 2: recall counts twice as much as precision). */
+  beta?: number;
+}
+
+export interface ChrfResult {
+  /** In [0, 1] (sacreBLEU prints 100 times this). */
+  chrf: number;
+  /** Character n-gram precision and recall, each the mean over the orders both sides have n-grams of. */
+  precision: number;
+  recall: number;
+}
+
+/**
+ * Corpus-level chrF (Popović 2015), the way sacreBLEU 2 computes it with its defaults (orders 1-6, beta 2,
+ * whitespace ignored): for each order n, clipped character n-gram matches and the candidate and reference n-gram
+ * totals are summed over the corpus; precision and recall of each order that both sides have n-grams of are averaged
+ * over those orders, and chrF is their F-beta. Character-based, so it needs no word segmentation (Chinese) and gives
+ * partial credit that word-level BLEU misses. One reference per candidate.
+ */
+export function corpusChrf(candidates: readonly string[], references: readonly string[], opts: ChrfOptions = {}): ChrfResult {
+  checkPair('corpusChrf', candidates, references, ['candidates', 'references']);
+  const order = opts.order ?? 6;
+  const beta = opts.beta ?? 2;
+  if (!Number.isInteger(order) || order < 1) throw new RnnkitError(`corpusChrf: order must be an integer >= 1, got ${order}`);
+  if (!(beta > 0)) throw new RnnkitError(`corpusChrf: beta must be > 0, got ${beta}`);
+  const matches = new Array<number>(order).fill(0);
+  const candTotals = new Array<number>(order).fill(0);
+  const refTotals = new Array<number>(order).fill(0);
+  candidates.forEach((cand, i) => {
+    // Code points, not UTF-16 units, so that a character outside the BMP is one character.
+    const c = Array.from(cand.replace(/\s+/gu, ''));
+    const r = Array.from(references[i].replace(/\s+/gu, ''));
+    for (let n = 1; n <= order; n++) {
+      const refCounts = ngramCounts(r, n);
+      for (const [g, k] of ngramCounts(c, n)) matches[n - 1] += Math.min(k, refCounts.get(g) ?? 0);
+      candTotals[n - 1] += Math.max(0, c.length - n + 1);
+      refTotals[n - 1] += Math.max(0, r.length - n + 1);
+    }
+  });
+  let precision = 0;
+  let recall = 0;
+  let orders = 0;
+  for (let n = 0; n < order; n++) {
+    if (candTotals[n] === 0 || refTotals[n] === 0) continue;
+    precision += matches[n] / candTotals[n];
+    recall += matches[n] / refTotals[n];
+    orders++;
+  }
+  if (orders === 0) return { chrf: 0, precision: 0, recall: 0 };
+  precision /= orders;
+  recall /= orders;
+  const b2 = beta * beta;
+  const chrf = precision + recall === 0 ? 0 : ((1 + b2) * precision * recall) / (b2 * precision + recall);
+  return { chrf, precision, recall };
+}
+
 /** Distinct-n (Li et al. 2016): distinct n-grams / total n-grams over all sequences; a diversity measure for generation. */
 export function distinctN(sequences: readonly (readonly Token[])[], n: number): number {
   if (!Number.isInteger(n) || n < 1) throw new RnnkitError(`distinctN: n must be an integer >= 1, got ${n}`);

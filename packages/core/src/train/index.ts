@@ -24,7 +24,7 @@ export { saveCheckpoint, loadCheckpoint, hasCheckpoint, TRAIN_STATE_JSON } from 
 export { fingerprintFiles, checkSameData } from './data-fingerprint.js';
 export type { DataFileFingerprint } from './data-fingerprint.js';
 export type { TrainState } from './checkpoint.js';
-export { createProgress, formatEpochLog } from './progress.js';
+export { createProgress, formatEpochLog, formatTrainResult } from './progress.js';
 export type { ProgressReporter, ProgressOptions } from './progress.js';
 export { MetricsLog } from './metrics-log.js';
 export { InterruptGuard } from './interrupt.js';

@@ -30,6 +30,12 @@ function weightedMean(values: tf.Tensor, weights: tf.Tensor | undefined, lossNam
 export interface SparseCrossentropyOptions {
   /** yPred holds unnormalized logits rather than probabilities. */
   fromLogits?: boolean;
+  /**
+   * Label smoothing epsilon in [0, 1): the target distribution puts 1 - epsilon on the true class and spreads epsilon
+   * evenly over all classes, so the loss is (1 - epsilon)·(-log p[target]) + epsilon·mean over classes of -log p.
+   * Keeps a large-vocabulary softmax from growing over-confident on a small corpus. Default 0.
+   */
+  labelSmoothing?: number;
 }
 
 /**
@@ -51,6 +57,8 @@ export function sparseCategoricalCrossentropy(
     );
   }
   const numClasses = yPred.shape[yPred.rank - 1];
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) throw new RnnkitError(`${name}: labelSmoothing must be in [0, 1), got ${smoothing}`);
   return tf.tidy(() => {
     const ids = yTrue.dtype === 'int32' ? yTrue : yTrue.toInt();
     const [lo, hi] = [ids.min().dataSync()[0], ids.max().dataSync()[0]];
@@ -66,7 +74,11 @@ export function sparseCategoricalCrossentropy(
     const picked = options.fromLogits
       ? pickFrom(tf.logSoftmax(yPred))
       : tf.log(tf.clipByValue(pickFrom(yPred), PROB_EPSILON, 1));
-    return weightedMean(tf.neg(picked), weights, name);
+    if (smoothing === 0) return weightedMean(tf.neg(picked), weights, name);
+    // The smoothing term needs every class's log-probability (the cost the plain loss avoids above).
+    const logAll = options.fromLogits ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, PROB_EPSILON, 1));
+    const uniform = tf.neg(tf.mean(logAll, -1));
+    return weightedMean(tf.add(tf.mul(tf.neg(picked), 1 - smoothing), tf.mul(uniform, smoothing)), weights, name);
   });
 }
 

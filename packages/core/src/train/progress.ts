@@ -1,4 +1,4 @@
-import type { EpochLog } from './types.js';
+import type { EpochLog, TrainResult } from './types.js';
 
 /** What the trainer tells the progress display. */
 export interface ProgressReporter {
@@ -32,6 +32,12 @@ export function formatDuration(seconds: number): string {
 }
 
 const fmtNum = (x: number) => (Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2));
+
+/** The line an app prints when training ends: why it stopped, after how many epochs, and the best monitored value. */
+export function formatTrainResult(result: TrainResult, lossChart?: string): string {
+  return `training ${result.stopReason} after ${result.history.length} epoch(s); best ${result.monitor} ${result.best?.toFixed(4)} ` +
+    `at epoch ${result.bestEpoch}${lossChart ? `; loss curve ${lossChart}` : ''}`;
+}
 
 /** The one-line summary printed at the end of every epoch, in every mode but 'none'. */
 export function formatEpochLog(log: EpochLog, epochs: number): string {

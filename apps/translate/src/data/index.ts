@@ -1,0 +1,3 @@
+export * from './corpus.js';
+export * from './text.js';
+export * from './dataset.js';
