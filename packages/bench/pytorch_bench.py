@@ -1,16 +1,19 @@
 """PyTorch CPU reference for rnnkit's benchmark workloads (same shapes as workloads.json).
 
 Run by `npm run bench` (packages/bench) in the same session as the rnnkit measurements, one process
-per workload so each line's peak RSS is its own. Prints one JSON line per workload with
-"backend": "pytorch-cpu"; `--sampling` prints char-sampling speed of a textgen-shaped model and `--replies`
-the beam-search reply latency of a seq2seq-shaped model (the Node benchmark's two decoding measurements).
-Uses 2 threads (the benchmark machine's cores), nn.LSTM/nn.GRU (PyTorch's fused CPU kernels), Adam.
+per workload so each line's peak RSS is its own. `--serve` builds the workload once and then answers one
+JSON request per stdin line ({"op": "round", "warmup": w, "steps": n} -> the wall and CPU ms of each timed
+training and inference step; {"op": "gemm"} -> best GFLOP/s of a square float32 matmul; {"op": "rss"}), so that
+the Node side can alternate rounds of rnnkit and PyTorch. `--sampling` prints char-sampling speed of a
+textgen-shaped model and `--replies` the beam-search reply latency of a seq2seq-shaped model.
+Uses nn.LSTM/nn.GRU (PyTorch's fused CPU kernels; packed sequences for masked workloads), Adam.
 """
 import argparse
 import json
 import re
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -20,15 +23,7 @@ import torch.nn.functional as F
 
 def median_ms(fn, warmup, steps):
     """Median wall and process-CPU (all threads) milliseconds per call after warm-up."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(steps):
-        cpu_start = time.process_time()
-        start = time.perf_counter()
-        fn()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - cpu_start) * 1000)
+    wall, cpu = timed_ms(fn, warmup, steps)
     return statistics.median(wall), statistics.median(cpu)
 
 
@@ -42,20 +37,39 @@ RNN = {"lstm": nn.LSTM, "gru": nn.GRU}
 class SequenceModel(nn.Module):
     """Embedding or float features -> stacked LSTM/GRU -> linear head (per step or from the last state)."""
 
-    def __init__(self, w):
+    def __init__(self, w, lengths=None):
         super().__init__()
         self.many_to_many = "many-to-many" in w.get("task", "")
         self.embedding = nn.Embedding(w["vocab"], w["embed"]) if "vocab" in w else None
         in_dim = w["embed"] if self.embedding is not None else w["features"]
-        self.rnn = RNN[w["cell"]](in_dim, w["units"], num_layers=w.get("layers", 1), batch_first=True)
+        self.bidirectional = bool(w.get("bidirectional", False))
+        self.rnn = RNN[w["cell"]](in_dim, w["units"], num_layers=w.get("layers", 1), batch_first=True,
+                                  bidirectional=self.bidirectional)
+        self.lengths = torch.tensor(lengths) if lengths is not None else None
         out = w["vocab"] if self.many_to_many else w.get("classes", 1)
-        self.head = nn.Linear(w["units"], out)
+        self.head = nn.Linear(w["units"] * (2 if self.bidirectional else 1), out)
 
     def forward(self, x):
         if self.embedding is not None:
             x = self.embedding(x)
+        if self.lengths is not None:
+            # Packed: each sequence runs only its real steps; h_n holds each direction's state at its own end.
+            packed = nn.utils.rnn.pack_padded_sequence(x, self.lengths, batch_first=True, enforce_sorted=False)
+            seq, state = self.rnn(packed)
+            if self.many_to_many:
+                seq, _ = nn.utils.rnn.pad_packed_sequence(seq, batch_first=True, total_length=x.shape[1])
+                return self.head(seq)
+            h = state[0] if isinstance(state, tuple) else state
+            last = torch.cat([h[-2], h[-1]], dim=-1) if self.bidirectional else h[-1]
+            return self.head(last)
         seq, _ = self.rnn(x)
-        return self.head(seq if self.many_to_many else seq[:, -1])
+        if self.many_to_many:
+            return self.head(seq)
+        if self.bidirectional:
+            # As Keras/rnnkit: the forward direction's last output next to the backward direction's final state.
+            half = seq.shape[-1] // 2
+            return self.head(torch.cat([seq[:, -1, :half], seq[:, 0, half:]], dim=-1))
+        return self.head(seq[:, -1])
 
 
 class Seq2Seq(nn.Module):
@@ -91,7 +105,7 @@ def units_of(text):
     return int(re.search(r"(\d+)\s*units", text).group(1))
 
 
-def build(name, w):
+def build(name, w, lengths=None):
     g = torch.Generator().manual_seed(1234)
     if "src_timesteps" in w:
         cell = "lstm" if "lstm" in w["encoder"].lower() else "gru"
@@ -103,12 +117,14 @@ def build(name, w):
         inputs = (src, tgt_in)
         loss = lambda out: F.cross_entropy(out.reshape(-1, out.shape[-1]), tgt_out.reshape(-1))
         return model, inputs, loss
-    model = SequenceModel(w)
+    model = SequenceModel(w, lengths)
     b, t = w["batch"], w["timesteps"]
     if "vocab" in w:
         x = torch.randint(0, w["vocab"], (b, t), generator=g)
     else:
         x = torch.randn(b, t, w["features"], generator=g)
+        if lengths is not None:
+            x = x * (torch.arange(t).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).unsqueeze(2).float()
     if model.many_to_many:
         y = torch.randint(0, w["vocab"], (b, t), generator=g)
         loss = lambda out: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
@@ -121,8 +137,9 @@ def build(name, w):
     return model, (x,), loss
 
 
-def bench_workload(name, w, warmup, steps):
-    model, inputs, loss_fn = build(name, w)
+def step_functions(name, w, lengths=None):
+    """The workload's model, one Adam training step on its batch, and one inference pass."""
+    model, inputs, loss_fn = build(name, w, lengths)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def train_step():
@@ -136,6 +153,12 @@ def bench_workload(name, w, warmup, steps):
         with torch.no_grad():
             model(*inputs)
 
+    return model, train_step, infer
+
+
+def bench_workload(name, w, warmup, steps):
+    model, train_step, infer = step_functions(name, w)
+
     model.train()
     train_ms, train_cpu_ms = median_ms(train_step, warmup, steps)
     model.eval()
@@ -144,6 +167,56 @@ def bench_workload(name, w, warmup, steps):
     return {"workload": name, "backend": "pytorch-cpu", "native": None, "train_ms": round(train_ms, 1),
             "infer_ms": round(infer_ms, 1), "train_cpu_ms": round(train_cpu_ms, 1),
             "peak_rss_mb": round(peak_rss_mb(), 1), "threads": torch.get_num_threads()}
+
+
+def timed_ms(fn, warmup, steps):
+    """Wall and process-CPU (all threads) milliseconds of each timed call after warm-up."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    for _ in range(steps):
+        cpu_start = time.process_time()
+        start = time.perf_counter()
+        fn()
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
+    return wall, cpu
+
+
+def gemm_peak_gflops(n=1024, repeats=10):
+    """Best of a few n x n x n float32 matmuls: the machine's GEMM peak as PyTorch's BLAS reaches it."""
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def serve(name, w, lengths):
+    """Builds the workload once, then answers one JSON request per stdin line (see the module docstring)."""
+    model, train_step, infer = step_functions(name, w, lengths)
+
+    print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        op = request.get("op")
+        if op == "round":
+            model.train()
+            train_wall, train_cpu = timed_ms(train_step, request["warmup"], request["steps"])
+            model.eval()
+            infer_wall, infer_cpu = timed_ms(infer, min(request["warmup"], 1), request["steps"])
+            reply = {"train_ms": train_wall, "train_cpu_ms": train_cpu, "infer_ms": infer_wall, "infer_cpu_ms": infer_cpu}
+        elif op == "gemm":
+            reply = {"gflops": gemm_peak_gflops()}
+        elif op == "rss":
+            reply = {"peak_rss_mb": peak_rss_mb()}
+        else:
+            reply = {"error": f"unknown op {op!r}"}
+        print(json.dumps(reply), flush=True)
 
 
 def bench_sampling(w, chars):
@@ -225,12 +298,17 @@ def main():
     parser.add_argument("--sampling", type=int, default=0, help="also measure char sampling for this many chars")
     parser.add_argument("--replies", type=int, default=0, help="also measure seq2seq reply latency over this many replies")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--serve", action="store_true", help="answer measurement requests on stdin (alternating rounds)")
+    parser.add_argument("--lengths", default="", help="comma-separated sequence lengths of a masked workload")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.workloads) as f:
         workloads = json.load(f)["workloads"]
     w = workloads[args.select]
-    if args.sampling > 0:
+    lengths = [int(n) for n in args.lengths.split(",")] if args.lengths else None
+    if args.serve:
+        serve(args.select, w, lengths)
+    elif args.sampling > 0:
         print(json.dumps(bench_sampling({**w, "name": args.select}, args.sampling)), flush=True)
     elif args.replies > 0:
         print(json.dumps(bench_reply({**w, "name": args.select}, args.replies)), flush=True)

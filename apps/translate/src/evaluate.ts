@@ -80,7 +80,7 @@ export async function evaluateTranslator(translator: Translator, data: Translati
   const decode = {
     beamWidth: opts.beamWidth ?? TRANSLATE_DECODE_DEFAULTS.beamWidth, lengthPenalty: opts.lengthPenalty ?? TRANSLATE_DECODE_DEFAULTS.lengthPenalty,
   };
-  const [beamed, beamSeconds] = timed(() => sentences.slice(0, beamCount).map((s) => translator.translateIds({ ids: s.srcIds, tokens: s.src }, decode)));
+  const [beamed, beamSeconds] = timed(() => translator.beamBatch(sentences.slice(0, beamCount).map((s) => ({ ids: s.srcIds, tokens: s.src })), decode));
 
   const trainTokenized = data.train;
   const [retrieval, retrievalSeconds] = timed(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  BOS, EOS, PAD, UNK, RnnkitError, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, greedyDecodeBatch, seq2seqStepFunction,
+  BOS, EOS, PAD, UNK, RnnkitError, beamSearchBatch, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, greedyDecodeBatch, seq2seqStepFunction,
   type DecodeRequest, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
 } from '@rnnkit/core/browser';
 import type { DataConfig } from './data/dataset.js';
@@ -134,6 +134,38 @@ export class Translator {
       const init = encodeForDecoding(this.models, chunk);
       try {
         for (const r of greedyDecodeBatch(this.stepFn, init, req)) out.push(this.tgtVocab.decode(r.tokens));
+      } finally {
+        tf.dispose(init);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Beam-search translations of many encoded sentences, `batchSize` sentences per batch: core's beamSearchBatch steps
+   * the live beams of all of them together (each sentence gets the hypotheses it gets alone).
+   */
+  beamBatch(sources: readonly { ids: number[]; tokens?: string[] }[], decode: DecodingRequest = {}, batchSize = 32): Translation[] {
+    const d = resolveDecoding({ ...decode, strategy: 'beam' });
+    const out: Translation[] = [];
+    for (let start = 0; start < sources.length; start += batchSize) {
+      const chunk = sources.slice(start, start + batchSize);
+      const init = encodeForDecoding(this.models, chunk.map((c) => c.ids));
+      try {
+        beamSearchBatch(this.stepFn, init, { ...this.request(d), beamWidth: d.beamWidth }).forEach(([best, ...rest], i) => {
+          const chars = (ids: number[]) => this.tgtVocab.decode(ids);
+          const width = chunk[i].ids.length;
+          out.push({
+            text: joinChinese(chars(best.tokens)),
+            tokens: chars(best.tokens),
+            score: best.score,
+            alternatives: rest.map((r) => ({ text: joinChinese(chars(r.tokens)), score: r.score })),
+            unknown: [],
+            sourceTokens: chunk[i].tokens ?? this.srcVocab.decode(chunk[i].ids),
+            // Rows of a batch attend over its widest source: keep this sentence's own positions.
+            attention: (best.extras ?? []).map((row) => row.slice(0, width)),
+          });
+        });
       } finally {
         tf.dispose(init);
       }

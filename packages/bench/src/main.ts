@@ -1,25 +1,33 @@
 // `npm run bench`: measures rnnkit (core's layers on the tfjs cpu backend + @rnnkit/native) on the
-// canonical workloads and, in the same run, our PyTorch CPU reference on the same shapes. Prints one
-// JSON line per measurement on stdout; progress and the backend line go to stderr.
+// canonical workloads and, in the same run, our PyTorch CPU reference on the same shapes, in alternating rounds
+// (rnnkit, PyTorch, rnnkit, ...) so that load from other jobs hits both sides alike. Prints one JSON line per
+// measurement on stdout and, at the end, a markdown table on stderr; progress goes to stderr.
 //
-//   npm run bench -- [--workloads a,b] [--steps 10] [--warmup 3] [--native on|off] [--skip-pytorch]
+//   npm run bench -- [--workloads a,b] [--rounds 5] [--steps 3] [--warmup 2] [--native on|off] [--skip-pytorch]
 //                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5]
 //
-// train_ms / infer_ms are median wall times; train_cpu_ms is the median process CPU time of a
-// step (all threads), which stays comparable when other jobs share the machine.
+// Per workload and side: median, interquartile range and min-max of the wall ms of every timed step, the median
+// process CPU ms (all threads), and the per-round ratios rnnkit / PyTorch (round medians); with the workload's FLOP
+// count and the floor the measured GEMM peak puts under it.
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { adamOptimizer, beamSearch, encodeForDecoding, initBackend, rng, runModel, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
-import { buildCase, charStepFunction, type BenchCase } from './models.js';
-import { median, resetPeakRss, round, samplePeakRss, timeCalls } from './measure.js';
-import { findTorchPython, runPytorch } from './pytorch.js';
+import { floorMs, workloadFlops } from './flops.js';
+import { gemmPeakGflops } from './gemm.js';
+import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
+import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
+import { findTorchPython, PytorchSession, runPytorch, type PytorchRun } from './pytorch.js';
+import { median, pairedRatios, round, roundSpread, spread } from './stats.js';
+import { formatTable, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
 
 const { values: opts } = parseArgs({
   options: {
     workloads: { type: 'string' },
-    steps: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
     native: { type: 'string', default: 'on' },
     'skip-pytorch': { type: 'boolean', default: false },
     'pytorch-threads': { type: 'string', default: '2' },
@@ -34,6 +42,7 @@ function positiveInt(name: string, value: string | undefined): number {
   return n;
 }
 
+const rounds = Math.max(1, positiveInt('rounds', opts.rounds));
 const steps = Math.max(1, positiveInt('steps', opts.steps));
 const warmup = positiveInt('warmup', opts.warmup);
 const samplingChars = positiveInt('sampling-chars', opts['sampling-chars']);
@@ -43,6 +52,10 @@ if (opts.native !== 'on' && opts.native !== 'off') throw new Error(`--native mus
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+function progress(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
 }
 
 function trainStep(c: BenchCase, optimizer: tf.Optimizer): () => void {
@@ -62,23 +75,112 @@ function inferStep(c: BenchCase): () => void {
   };
 }
 
-function measureWorkload(w: Workload, backend: string, native: boolean): BenchCase {
-  resetPeakRss();
-  const c = buildCase(w);
-  // core's Adam, as train() uses it: fused into one native op per variable when the addon is active
-  const optimizer = adamOptimizer(1e-3);
-  const train = timeCalls(trainStep(c, optimizer), warmup, steps);
-  const infer = timeCalls(inferStep(c), Math.min(warmup, 2), steps);
-  emit({
+/** Every timed step of one side, and the median of each round (what the per-round ratios compare). */
+interface SideSamples {
+  trainMs: number[];
+  trainCpuMs: number[];
+  inferMs: number[];
+  inferCpuMs: number[];
+  roundTrainMs: number[];
+  roundInferMs: number[];
+}
+
+function emptySide(): SideSamples {
+  return { trainMs: [], trainCpuMs: [], inferMs: [], inferCpuMs: [], roundTrainMs: [], roundInferMs: [] };
+}
+
+function addRound(side: SideSamples, train: { wallMs: number[]; cpuMs: number[] }, infer: { wallMs: number[]; cpuMs: number[] }): void {
+  side.trainMs.push(...train.wallMs);
+  side.trainCpuMs.push(...train.cpuMs);
+  side.inferMs.push(...infer.wallMs);
+  side.inferCpuMs.push(...infer.cpuMs);
+  side.roundTrainMs.push(median(train.wallMs));
+  side.roundInferMs.push(median(infer.wallMs));
+}
+
+function sideLine(w: Workload, backend: string, native: boolean | null, side: SideSamples, peakRssMb: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     workload: w.name,
     backend,
     native,
-    train_ms: round(train.medianMs),
-    infer_ms: round(infer.medianMs),
-    train_cpu_ms: round(train.medianCpuMs),
-    peak_rss_mb: round(samplePeakRss() / 2 ** 20),
-  });
+    ...extra,
+    rounds,
+    steps_per_round: steps,
+    train_ms: round(median(side.trainMs)),
+    train_ms_spread: roundSpread(spread(side.trainMs)),
+    train_cpu_ms: round(median(side.trainCpuMs)),
+    infer_ms: round(median(side.inferMs)),
+    infer_ms_spread: roundSpread(spread(side.inferMs)),
+    infer_cpu_ms: round(median(side.inferCpuMs)),
+    round_train_ms: side.roundTrainMs.map((x) => round(x)),
+    peak_rss_mb: round(peakRssMb),
+  };
+}
+
+interface Machine {
+  backend: string;
+  native: boolean;
+  python: string | null;
+  gemmGflops: number;
+}
+
+async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promise<BenchCase> {
+  const lengths = w.kind === 'sequence' && w.masked ? maskedLengths(w) : undefined;
+  const flops = workloadFlops(w, lengths);
+  resetPeakRss();
+  const c = buildCase(w, lengths);
+  // core's Adam, as train() uses it: fused into one native op per variable when the addon is active
+  const optimizer = adamOptimizer(1e-3);
+  const train = trainStep(c, optimizer);
+  const infer = inferStep(c);
+  const session = m.python ? new PytorchSession({ python: m.python, workloadsFile: loadWorkloads().file, threads: pytorchThreads }, w.name, lengths) : null;
+  const torchInfo = session ? await session.ready() : null;
+  const ours = emptySide();
+  const theirs = emptySide();
+  for (let r = 0; r < rounds; r++) {
+    // Warm-up in the first round only: later rounds alternate with the other side, so both start equally cold.
+    const warm = r === 0 ? warmup : 0;
+    progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
+    addRound(ours, timeCalls(train, warm, steps), timeCalls(infer, Math.min(warm, 1), steps));
+    if (session) {
+      progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
+      const t = await session.round(warm, steps);
+      addRound(theirs, { wallMs: t.train_ms, cpuMs: t.train_cpu_ms }, { wallMs: t.infer_ms, cpuMs: t.infer_cpu_ms });
+    }
+  }
   optimizer.dispose();
+  const flopLine = { train_gflop: round(flops.train / 1e9, 2), floor_train_ms: round(floorMs(flops.train, m.gemmGflops)) };
+  emit(sideLine(w, m.backend, m.native, ours, samplePeakRss() / 2 ** 20, lengths ? { lengths_min: Math.min(...lengths), lengths_max: Math.max(...lengths) } : {}));
+  const row: TableRow = {
+    workload: w.name,
+    trainGflop: flops.train / 1e9,
+    floorMs: floorMs(flops.train, m.gemmGflops),
+    rnnkit: { train: spread(ours.trainMs), trainCpu: median(ours.trainCpuMs), infer: spread(ours.inferMs) },
+  };
+  if (session && torchInfo) {
+    const rss = await session.peakRssMb();
+    session.close();
+    emit(sideLine(w, 'pytorch-cpu', null, theirs, rss, { threads: torchInfo.threads, torch: torchInfo.torch }));
+    const trainRatios = pairedRatios(ours.roundTrainMs, theirs.roundTrainMs);
+    const inferRatios = pairedRatios(ours.roundInferMs, theirs.roundInferMs);
+    emit({
+      metric: 'ratio',
+      workload: w.name,
+      of: 'rnnkit / pytorch-cpu, per round (round medians)',
+      train_ratios: trainRatios.map((x) => round(x, 3)),
+      train_ratio: roundSpread(spread(trainRatios), 3),
+      infer_ratios: inferRatios.map((x) => round(x, 3)),
+      infer_ratio: roundSpread(spread(inferRatios), 3),
+      ...flopLine,
+      gemm_peak_gflops: round(m.gemmGflops),
+    });
+    row.pytorch = { train: spread(theirs.trainMs), trainCpu: median(theirs.trainCpuMs), infer: spread(theirs.inferMs) };
+    row.trainRatio = spread(trainRatios);
+    row.inferRatio = spread(inferRatios);
+  } else {
+    emit({ metric: 'flops', workload: w.name, ...flopLine, gemm_peak_gflops: round(m.gemmGflops) });
+  }
+  rows.push(row);
   return c;
 }
 
@@ -128,34 +230,42 @@ async function main(): Promise<void> {
   setSeed(1234);
   const info = await initBackend({ backend: 'cpu', native: opts.native === 'on' });
   const backend = `tfjs-${info.name}`;
-  process.stderr.write(`bench: ${workloads.length} workload(s) from ${file}, ${warmup} warm-up + ${steps} timed steps each\n`);
+  const python = opts['skip-pytorch'] ? null : findTorchPython();
+  if (!opts['skip-pytorch'] && !python) progress('no python3 with torch found (set RNNKIT_BENCH_PYTHON); skipping PyTorch');
+  progress(`${workloads.length} workload(s) from ${file}; ${rounds} alternating rounds of ${steps} timed steps, ${warmup} warm-up`);
+  emit({ metric: 'machine', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version });
 
+  // GEMM peak: the better of rnnkit's GEMM and PyTorch's BLAS on a 1024³ product (best of 10 each).
+  const ourGemm = gemmPeakGflops();
+  emit({ metric: 'gemm-peak', backend, native: info.native, n: 1024, gflops: round(ourGemm) });
+  let gemmGflops = ourGemm;
+  if (python) {
+    const probe = new PytorchSession({ python, workloadsFile: file, threads: pytorchThreads }, workloads[0].name);
+    await probe.ready();
+    const theirGemm = await probe.gemmGflops();
+    probe.close();
+    emit({ metric: 'gemm-peak', backend: 'pytorch-cpu', threads: pytorchThreads, n: 1024, gflops: round(theirGemm) });
+    gemmGflops = Math.max(ourGemm, theirGemm);
+  }
+
+  const machine: Machine = { backend, native: info.native, python, gemmGflops };
+  const rows: TableRow[] = [];
+  const run: PytorchRun | null = python ? { python, workloadsFile: file, warmup, steps, threads: pytorchThreads } : null;
   for (const w of workloads) {
-    process.stderr.write(`bench: ${w.name} (rnnkit)\n`);
-    const c = measureWorkload(w, backend, info.native);
-    if (replies > 0 && w.kind === 'seq2seq') measureReply(w, c, backend, info.native);
+    const c = await measureWorkload(w, machine, rows);
+    if (replies > 0 && w.kind === 'seq2seq') {
+      measureReply(w, c, backend, info.native);
+      if (run) emit(runPytorch(run, w.name, { replies }));
+    }
     if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
       measureSampling(w, backend, info.native);
+      if (run) emit(runPytorch(run, w.name, { samplingChars }));
     }
     c.model.dispose();
     tf.dispose([...c.inputs, c.targets]);
   }
-
-  if (opts['skip-pytorch']) return;
-  const python = findTorchPython();
-  if (!python) {
-    process.stderr.write('bench: no python3 with torch found (set RNNKIT_BENCH_PYTHON); skipping PyTorch\n');
-    return;
-  }
-  const run = { python, workloadsFile: file, warmup, steps, threads: pytorchThreads };
-  for (const w of workloads) {
-    process.stderr.write(`bench: ${w.name} (pytorch, ${python})\n`);
-    emit(runPytorch(run, w.name));
-    if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
-      emit(runPytorch(run, w.name, { samplingChars }));
-    }
-    if (replies > 0 && w.kind === 'seq2seq') emit(runPytorch(run, w.name, { replies }));
-  }
+  emit({ metric: 'machine-end', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)) });
+  process.stderr.write(`\n${formatTable(rows, { gemmGflops })}\n`);
 }
 
 main().catch((err: unknown) => {

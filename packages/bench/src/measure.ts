@@ -1,10 +1,10 @@
-// Timing helpers: median wall time per call after warm-up, and peak RSS sampled around each call.
+// Timing helpers: wall and process CPU time per call after warm-up, and peak RSS sampled around each call.
 
 export interface Timing {
-  medianMs: number;
-  /** Process CPU time (all threads) per call: comparable across runs even on a loaded machine. */
-  medianCpuMs: number;
-  samplesMs: number[];
+  /** Wall milliseconds of each timed call. */
+  wallMs: number[];
+  /** Process CPU milliseconds (all threads) of each timed call: shows when other jobs took the cores. */
+  cpuMs: number[];
 }
 
 let peakRss = 0;
@@ -18,30 +18,22 @@ export function samplePeakRss(): number {
   return peakRss;
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Runs fn `warmup` times untimed, then `steps` times timed; returns the medians. */
+/** Runs fn `warmup` times untimed, then `steps` times timed. */
 export function timeCalls(fn: () => void, warmup: number, steps: number): Timing {
   for (let i = 0; i < warmup; i++) {
     fn();
     samplePeakRss();
   }
-  const samplesMs: number[] = [];
+  const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < steps; i++) {
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     fn();
-    samplesMs.push(performance.now() - start);
+    wallMs.push(performance.now() - start);
     const cpu = process.cpuUsage(cpuStart);
     cpuMs.push((cpu.user + cpu.system) / 1000);
     samplePeakRss();
   }
-  return { medianMs: median(samplesMs), medianCpuMs: median(cpuMs), samplesMs };
+  return { wallMs, cpuMs };
 }
-
-export const round = (x: number, digits = 1): number => Number(x.toFixed(digits));

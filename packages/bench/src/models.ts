@@ -6,6 +6,7 @@ import {
   meanSquaredError,
   recurrent,
   runModel,
+  seededRng,
   sparseCategoricalCrossentropy,
   stackedRecurrent,
   type Seq2SeqModels,
@@ -28,15 +29,38 @@ function randomIds(shape: number[], low: number, high: number, seed: number): tf
   return tf.floor(tf.randomUniform(shape, low, high, 'float32', seed)).toInt();
 }
 
-function sequenceCase(w: RecurrentWorkload): BenchCase {
+/**
+ * Lengths of a masked workload's sequences: uniform integers from half the timesteps to all of them, drawn from a
+ * fixed seed so that every run, and the PyTorch side (which gets this list), masks the same frames.
+ */
+export function maskedLengths(w: RecurrentWorkload, seed = SEED): number[] {
+  const draw = seededRng(`${w.name}:${seed}`);
+  const low = Math.ceil(w.timesteps / 2);
+  return Array.from({ length: w.batch }, () => low + Math.floor(draw() * (w.timesteps - low + 1)));
+}
+
+/** Random frames [B, T, F] with every frame past its row's length zeroed (what the Masking layer skips). */
+function paddedFrames(w: RecurrentWorkload, lengths: number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const frames = tf.randomNormal([w.batch, w.timesteps, w.features as number], 0, 1, 'float32', SEED);
+    const keep = tf.tensor2d(lengths.map((n) => Array.from({ length: w.timesteps }, (_, t) => (t < n ? 1 : 0))));
+    return tf.mul(frames, keep.expandDims(2));
+  });
+}
+
+function sequenceCase(w: RecurrentWorkload, lengths?: number[]): BenchCase {
   const tokens = w.vocab !== undefined;
   const input = tokens ? tf.input({ shape: [w.timesteps], dtype: 'int32' }) : tf.input({ shape: [w.timesteps, w.features as number] });
   const features = tokens
     ? (tf.layers.embedding({ inputDim: w.vocab as number, outputDim: w.embed as number }).apply(input) as tf.SymbolicTensor)
-    : input;
+    : lengths
+      // All-zero frames are padding: the recurrent layers carry their state over them (random frames are never all 0).
+      ? (tf.layers.masking({ maskValue: 0 }).apply(input) as tf.SymbolicTensor)
+      : input;
   const hidden = stackedRecurrent(features, {
     cell: w.cell,
     units: Array.from({ length: w.layers }, () => w.units),
+    bidirectional: w.bidirectional,
     returnSequences: w.manyToMany,
   });
   const outputs = w.manyToMany ? (w.vocab as number) : (w.classes ?? 1);
@@ -44,7 +68,11 @@ function sequenceCase(w: RecurrentWorkload): BenchCase {
   const head = tf.layers.dense({ units: outputs, activation: classify ? 'softmax' : 'linear' }).apply(hidden) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: head });
 
-  const x = tokens ? randomIds([w.batch, w.timesteps], 0, w.vocab as number, SEED) : tf.randomNormal([w.batch, w.timesteps, w.features as number], 0, 1, 'float32', SEED);
+  const x = tokens
+    ? randomIds([w.batch, w.timesteps], 0, w.vocab as number, SEED)
+    : lengths
+      ? paddedFrames(w, lengths)
+      : tf.randomNormal([w.batch, w.timesteps, w.features as number], 0, 1, 'float32', SEED);
   const targets = w.manyToMany
     ? randomIds([w.batch, w.timesteps], 0, outputs, SEED + 1)
     : classify
@@ -81,8 +109,9 @@ function seq2seqCase(w: Seq2SeqWorkload): BenchCase {
   };
 }
 
-export function buildCase(w: Workload): BenchCase {
-  return w.kind === 'seq2seq' ? seq2seqCase(w) : sequenceCase(w);
+/** `lengths` (masked workloads only): each row's real length, from `maskedLengths`. */
+export function buildCase(w: Workload, lengths?: number[]): BenchCase {
+  return w.kind === 'seq2seq' ? seq2seqCase(w) : sequenceCase(w, lengths);
 }
 
 /** A char-LM shaped like a text-generation workload, as a one-step model with carried LSTM/GRU state. */

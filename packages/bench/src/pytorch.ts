@@ -1,6 +1,7 @@
 // Runs our PyTorch reference (pytorch_bench.py) on the same workloads in the same session, when a
 // python3 with torch is available. One python process per measurement keeps peak RSS per workload.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,4 +43,74 @@ export function runPytorch(run: PytorchRun, workload: string, decoding: PytorchD
     return { workload: workload, backend: 'pytorch-cpu', error: reason };
   }
   return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** One PyTorch round: wall and CPU ms of each timed training and inference step. */
+export interface PytorchRound {
+  train_ms: number[];
+  train_cpu_ms: number[];
+  infer_ms: number[];
+  infer_cpu_ms: number[];
+}
+
+/**
+ * A PyTorch process holding one built workload (`pytorch_bench.py --serve`), asked for a round of timed steps at a
+ * time so that its rounds alternate with rnnkit's in the same minutes. One process per workload keeps peak RSS
+ * per workload.
+ */
+export class PytorchSession {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private readonly reader: Interface;
+  private stderr = '';
+
+  constructor(run: Omit<PytorchRun, 'warmup' | 'steps'>, readonly workload: string, lengths?: number[]) {
+    const args = [SCRIPT, '--serve', '--workloads', run.workloadsFile, '--select', workload, '--threads', String(run.threads)];
+    if (lengths) args.push('--lengths', lengths.join(','));
+    this.child = spawn(run.python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-2000);
+    });
+    this.reader = createInterface({ input: this.child.stdout });
+    this.lines = this.reader[Symbol.asyncIterator]();
+  }
+
+  private async next(): Promise<Record<string, unknown>> {
+    const { value, done } = await this.lines.next();
+    if (done) {
+      const last = this.stderr.trim().split('\n').pop() ?? '';
+      throw new Error(`PyTorch (${this.workload}) exited: ${last || 'no output'}`);
+    }
+    const reply = JSON.parse(value) as Record<string, unknown>;
+    if (typeof reply.error === 'string') throw new Error(`PyTorch (${this.workload}): ${reply.error}`);
+    return reply;
+  }
+
+  private async ask(request: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.child.stdin.write(`${JSON.stringify(request)}\n`);
+    return this.next();
+  }
+
+  /** Waits until the model is built; returns the thread count and torch version it reports. */
+  async ready(): Promise<{ threads: number; torch: string }> {
+    const r = await this.next();
+    return { threads: Number(r.threads), torch: String(r.torch) };
+  }
+
+  async round(warmup: number, steps: number): Promise<PytorchRound> {
+    return (await this.ask({ op: 'round', warmup, steps })) as unknown as PytorchRound;
+  }
+
+  async gemmGflops(): Promise<number> {
+    return Number((await this.ask({ op: 'gemm' })).gflops);
+  }
+
+  async peakRssMb(): Promise<number> {
+    return Number((await this.ask({ op: 'rss' })).peak_rss_mb);
+  }
+
+  close(): void {
+    this.reader.close();
+    this.child.stdin.end();
+  }
 }

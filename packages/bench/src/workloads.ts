@@ -19,6 +19,10 @@ export interface RecurrentWorkload {
   /** Many-to-one heads: classes (classification) or, without classes, one regression value. */
   classes?: number;
   manyToMany: boolean;
+  /** Every layer bidirectional (outputs of both directions concatenated). */
+  bidirectional: boolean;
+  /** Variable lengths: each sequence's frames past its length are padding the recurrent layers must skip. */
+  masked: boolean;
 }
 
 export interface Seq2SeqWorkload {
@@ -94,6 +98,8 @@ function parseWorkload(name: string, raw: Raw, file: string): Workload {
     timesteps: field(raw, 'timesteps', where, 'number'),
     batch: field(raw, 'batch', where, 'number'),
     manyToMany: /many-to-many/i.test(task),
+    bidirectional: raw.bidirectional === true,
+    masked: /\bmasked\b/i.test(task),
   };
   if (typeof raw.vocab === 'number') {
     w.vocab = raw.vocab;

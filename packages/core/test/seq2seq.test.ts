@@ -5,7 +5,7 @@ import { setSeed, rng } from '../src/random.js';
 import { buildSeq2Seq, encodeForDecoding, seq2seqStepFunction, teacherForcingBatch, type Seq2SeqConfig, type Seq2SeqModels } from '../src/seq2seq.js';
 import { sparseCategoricalCrossentropy } from '../src/train/losses.js';
 import { greedyDecodeBatch } from '../src/decode/greedy.js';
-import { beamSearch } from '../src/decode/beam.js';
+import { beamSearch, beamSearchBatch } from '../src/decode/beam.js';
 
 /** Toy task: reverse a sequence of 3-5 digits. Ids: 0 PAD, 1 BOS, 2 EOS, 3..12 digits. */
 const [PAD, BOS, EOS] = [0, 1, 2];
@@ -98,6 +98,21 @@ describe('Seq2Seq with attention learns to reverse digit sequences', () => {
         return best.tokens.join() === [...s].reverse().join();
       }).length;
       expect(beamCorrect).toBeGreaterThanOrEqual(8);
+      // Batched beam search (sources of different lengths, padded and masked) gives each sentence the same
+      // hypotheses as searching it alone, and frees what it allocates.
+      const stepFn = seq2seqStepFunction(models);
+      const batchStates = encodeForDecoding(models, sample);
+      const before = tf.memory().numTensors;
+      const batched = beamSearchBatch(stepFn, batchStates, { beamWidth: 3, bos: BOS, eos: EOS, maxLen: 7, lengthPenalty: 0.6 });
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(batchStates);
+      sample.forEach((s, i) => {
+        const states = encodeForDecoding(models, [s]);
+        const alone = beamSearch(stepFn, states, { beamWidth: 3, bos: BOS, eos: EOS, maxLen: 7, lengthPenalty: 0.6 });
+        tf.dispose(states);
+        expect(batched[i].map((h) => h.tokens)).toEqual(alone.map((h) => h.tokens));
+        batched[i].forEach((h, j) => expect(h.score).toBeCloseTo(alone[j].score, 4));
+      });
       optimizer.dispose();
     });
   }

@@ -1,0 +1,51 @@
+// The markdown table `npm run bench` prints at the end (stderr), in the shape the README keeps: each time as
+// median [interquartile range] (min–max), so the noise of a shared machine stays visible next to the figure.
+import type { Spread } from './stats.js';
+
+export interface SideFigures {
+  train: Spread;
+  trainCpu: number;
+  infer: Spread;
+}
+
+export interface TableRow {
+  workload: string;
+  trainGflop: number;
+  floorMs: number;
+  rnnkit: SideFigures;
+  pytorch?: SideFigures;
+  trainRatio?: Spread;
+  inferRatio?: Spread;
+}
+
+/** `median [q1–q3] (min–max)` with `digits` decimals. */
+export function formatSpread(s: Spread, digits = 1): string {
+  const f = (x: number) => x.toFixed(digits);
+  return `${f(s.median)} [${f(s.q1)}–${f(s.q3)}] (${f(s.min)}–${f(s.max)})`;
+}
+
+export function formatTable(rows: TableRow[], machine: { gemmGflops: number }): string {
+  const lines = [
+    `GEMM peak ${machine.gemmGflops.toFixed(1)} GFLOP/s (floor = train GFLOP / peak). Times: ms per step, median [IQR] (min–max); CPU: median ms of process CPU per step.`,
+    '',
+    '| workload | train GFLOP | floor ms | rnnkit train | rnnkit CPU | PyTorch train | PyTorch CPU | train ratio rnnkit/PyTorch | rnnkit infer | PyTorch infer | infer ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const dash = '–';
+    lines.push(`| ${[
+      r.workload,
+      r.trainGflop.toFixed(2),
+      r.floorMs.toFixed(1),
+      formatSpread(r.rnnkit.train),
+      r.rnnkit.trainCpu.toFixed(1),
+      r.pytorch ? formatSpread(r.pytorch.train) : dash,
+      r.pytorch ? r.pytorch.trainCpu.toFixed(1) : dash,
+      r.trainRatio ? formatSpread(r.trainRatio, 2) : dash,
+      formatSpread(r.rnnkit.infer),
+      r.pytorch ? formatSpread(r.pytorch.infer) : dash,
+      r.inferRatio ? formatSpread(r.inferRatio, 2) : dash,
+    ].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
