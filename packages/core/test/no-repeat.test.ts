@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { beamSearch, decode, decodeShared, greedyDecode, greedyDecodeBatch, sampleDecode, type DecodeOptions } from '../src/decode/index.js';
+import { beamSearch, beamSearchBatch, decode, decodeShared, greedyDecode, greedyDecodeBatch, sampleDecode, type DecodeOptions } from '../src/decode/index.js';
 import { seededRng } from '../src/random.js';
 import { bigramLM, initStates } from './decode-fixtures.js';
 
@@ -81,6 +81,12 @@ describe('noRepeatTokens', () => {
       // Without the constraint the same beam returns repeating hypotheses: the constraint is what removed them.
       const free = beamSearch(lm, init, { bos: BOS, eos: EOS, maxLen: 5, beamWidth: 64 });
       expect(free.some((h) => repeats(h.tokens, repeatable))).toBe(true);
+      // Batched beam search: each input as searched alone.
+      const init2 = initStates(2);
+      for (const hyps of beamSearchBatch(lm, init2, { ...opts, beamWidth: 4 })) {
+        expect(hyps.map((h) => h.tokens)).toEqual(beamSearch(lm, init, { ...opts, beamWidth: 4 }).map((h) => h.tokens));
+      }
+      tf.dispose(init2);
     }
     tf.dispose(init);
     lm.dispose();
