@@ -31,7 +31,7 @@ export const stocksApp: AppDefinition<StocksConfig, StocksInput, StocksOutput> =
   configSchema: stocksConfigSchema,
   train: trainStocks,
   evaluate: {
-    description: 'per-ticker and overall table of the saved walk-forward backtest: model vs naive, drift, SMA',
+    description: 'per-ticker and overall tables of the saved walk-forward backtest: point forecasts vs naive, drift, SMA; intervals vs vol60, EWMA',
     options: (cmd) =>
       cmd
         .option('--step <n>', 'score the cumulative return to forecast day n (1 = next day)', intOption('--step', { min: 1 }), 1)
@@ -79,7 +79,7 @@ export const stocksApp: AppDefinition<StocksConfig, StocksInput, StocksOutput> =
   },
   commands: (h) => [
     h.action<{ model: string; ticker: string; days?: number; data?: string }>(
-      daysOption(h.modelCommand('forecast', 'next closes of one ticker (prices read from --data) with a band from the walk-forward errors'))
+      daysOption(h.modelCommand('forecast', 'next closes of one ticker (prices read from --data) with a 10%..90% band (the quantile model\'s own, or a point model\'s walk-forward errors)'))
         .requiredOption('--ticker <name>', 'ticker, e.g. AAPL')
         .option('--data <path>', DATA_HELP),
       async (flags, ctx) => {

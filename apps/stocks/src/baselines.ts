@@ -36,3 +36,31 @@ export function baselineReturns(
     }
   }
 }
+
+/**
+ * Daily volatility known at the origin, for the interval baselines (naive median 0, Gaussian quantiles σ·√d·z):
+ *   vol60 — sample standard deviation of the last `window` daily log returns up to the origin;
+ *   ewma  — RiskMetrics' exponentially weighted volatility, σ²ₜ = λσ²ₜ₋₁ + (1 − λ)r²ₜ, started from the mean
+ *           square of the first `window` returns.
+ */
+export const VOLATILITY_BASELINES = ['vol60', 'ewma'] as const;
+export type VolatilityBaseline = (typeof VOLATILITY_BASELINES)[number];
+
+export function trailingVolatility(returns: ArrayLike<number>, origin: number, window: number): number {
+  const from = Math.max(0, origin - window + 1);
+  const n = origin - from + 1;
+  if (n < 2) return Math.abs(returns[origin]);
+  let mean = 0;
+  for (let t = from; t <= origin; t++) mean += returns[t] / n;
+  let ss = 0;
+  for (let t = from; t <= origin; t++) ss += (returns[t] - mean) ** 2;
+  return Math.sqrt(ss / (n - 1));
+}
+
+export function ewmaVolatility(returns: ArrayLike<number>, origin: number, lambda: number, window: number): number {
+  const start = Math.min(window, origin + 1);
+  let variance = 0;
+  for (let t = 0; t < start; t++) variance += returns[t] ** 2 / start;
+  for (let t = start; t <= origin; t++) variance = lambda * variance + (1 - lambda) * returns[t] ** 2;
+  return Math.sqrt(variance);
+}

@@ -28,7 +28,8 @@ export const stocksConfigSchema = trainingConfigSchema(
     testFraction: z.number().min(0.01).max(0.9).default(0.2).describe('share of each series tested walk-forward'),
     cell: cellSchema.default('gru').describe('recurrent cell'),
     units: z.array(layerSizeSchema).min(1).default([32]).describe('units per recurrent layer, e.g. 64,32'),
-    loss: z.enum(['mae', 'mse']).default('mae').describe('loss on scaled returns'),
+    loss: z.enum(['pinball', 'mae', 'mse']).default('pinball')
+      .describe('pinball: quantile forecasts of the cumulative return per day (the band is the model\'s own); mae or mse: a point forecast with a band from its walk-forward errors'),
     dropout: z.number().min(0).max(0.9).default(0).describe('input dropout of the recurrent layers'),
     fineTuneEpochs: z.number().int().min(1).default(2)
       .describe('epochs per later fold and for the final model (--epochs and --patience: the first fold)'),
@@ -49,3 +50,12 @@ export const DEMO_CONFIG: Partial<StocksConfig> = {
 /** Fixed settings of the walk-forward (not flags). */
 export const VAL_FRACTION = 0.15;
 export const SMA_WINDOW = 5;
+/**
+ * Quantile levels of the pinball model: pairs for the 50%, 80%, 90% and 95% central intervals and the median.
+ * 0.1/0.9 are the output's low/high and 0.025/0.975 the 95% interval the evaluation checks.
+ */
+export const QUANTILE_LEVELS = [0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975] as const;
+/** Trailing days of the rolling-volatility baseline band. */
+export const VOL_WINDOW = 60;
+/** Decay of the EWMA-volatility baseline band (RiskMetrics' daily value). */
+export const EWMA_LAMBDA = 0.94;

@@ -9,6 +9,7 @@
  */
 import { directionalAccuracy, lineChartSvg, mae, mape, mase, rmse } from '@rnnkit/core';
 import { METHODS, type Backtest, type MethodName, type TickerBacktest } from './backtest.js';
+import { evaluateIntervals, formatIntervals, type IntervalReport } from './intervals.js';
 
 export interface MethodScores {
   rmse: number;
@@ -29,6 +30,8 @@ export interface EvaluationReport {
   perTicker: TickerScores[];
   /** Pooled over every ticker's test days; rmse/mae are NaN there (price units differ between tickers). */
   overall: Record<MethodName, MethodScores>;
+  /** A quantile model's interval scores against the volatility baselines (every forecast day, not only `step`). */
+  intervals?: IntervalReport;
 }
 
 /** The step-th (1-based) forecast day of every origin: actual and forecast returns, and the origin closes. */
@@ -76,10 +79,12 @@ export function evaluateBacktest(backtest: Backtest, step = 1): EvaluationReport
     originClose: slices.flatMap((s) => s.originClose),
     forecasts: Object.fromEntries(METHODS.map((m) => [m, slices.flatMap((s) => s.forecasts[m])])) as Record<MethodName, number[]>,
   };
+  const intervals = evaluateIntervals(backtest);
   return {
     step,
     perTicker: backtest.tickers.map((t, i) => ({ ticker: t.ticker, scores: score(slices[i], true) })),
     overall: score(pooled, false),
+    ...(intervals ? { intervals } : {}),
   };
 }
 
@@ -87,7 +92,10 @@ function fmt(value: number, digits: number): string {
   return Number.isNaN(value) ? '-' : value.toFixed(digits);
 }
 
-/** A plain-text table, followed by a summary that only states what the table shows. */
+/**
+ * A plain-text table, followed by a summary that only states what the table shows (a quantile model's point
+ * forecast is its median), then a quantile model's interval tables.
+ */
 export function formatReport(report: EvaluationReport): string {
   const header = ['ticker', 'method', 'RMSE', 'MAE', 'MAPE%', 'MASE', 'DirAcc%', 'days'];
   const rows: string[][] = [];
@@ -120,21 +128,35 @@ export function formatReport(report: EvaluationReport): string {
     `Directional accuracy overall: model ${dir('model')}, drift ${dir('drift')}, sma ${dir('sma')}, ` +
       `naive ${dir('naive')} (a zero forecast has no direction); best: ${bestDir}.`,
   );
+  if (report.intervals) lines.push('', formatIntervals(report.intervals));
   return lines.join('\n');
 }
 
-/** Actual vs model vs naive closes for the step-1 forecasts of one ticker over its test period, as an SVG. */
-export function backtestChartSvg(t: TickerBacktest): string {
+/**
+ * Actual vs model vs naive closes for the step-1 forecasts of one ticker over its test period, as an SVG; for a
+ * quantile model (`levels` given) also the next-day fan: its 80% and 95% interval bounds.
+ */
+export function backtestChartSvg(t: TickerBacktest, levels?: readonly number[]): string {
   const price = (method: MethodName | 'actual') =>
     t.originClose.map((c, i) => c * Math.exp((method === 'actual' ? t.actual[i] : t.forecasts[method][i])[0]));
+  const fan: { name: string; x: string[]; y: number[]; color: string; dashed: boolean }[] = [];
+  if (t.quantiles && levels) {
+    for (const [p, color] of [[0.025, '#f4a261'], [0.1, '#e76f51'], [0.9, '#e76f51'], [0.975, '#f4a261']] as const) {
+      const k = levels.findIndex((l) => Math.abs(l - p) < 1e-9);
+      if (k >= 0) fan.push({ name: `model ${+(100 * p).toFixed(1)}%`, x: t.targetDates, y: t.originClose.map((c, i) => c * Math.exp(t.quantiles![i][0][k])), color, dashed: true });
+    }
+  }
   return lineChartSvg({
     title: `${t.ticker}: next-day close forecasts over the walk-forward test period`,
+    // Seven legend entries need the room.
+    width: fan.length > 0 ? 1100 : undefined,
     xLabel: 'date',
     yLabel: 'close',
     series: [
       { name: 'actual', x: t.targetDates, y: price('actual') },
-      { name: 'model', x: t.targetDates, y: price('model') },
+      { name: fan.length > 0 ? 'model (median)' : 'model', x: t.targetDates, y: price('model') },
       { name: 'naive (previous close)', x: t.targetDates, y: price('naive') },
+      ...fan,
     ],
   });
 }

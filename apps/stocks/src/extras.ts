@@ -14,6 +14,13 @@ export const forecasterConfigSchema = z.strictObject({
   lookback: z.number().int().min(1),
   numFeatures: z.number().int().min(1),
   horizon: z.number().int().min(1),
+  /**
+   * Quantile levels of a pinball-loss model, whose output is [horizon, levels] cumulative scaled returns (low/high are
+   * its 0.1 and 0.9 quantiles, the forecast its median). Absent: a point model with one return per day.
+   */
+  quantiles: z.array(z.number().gt(0).lt(1)).min(3).optional()
+    .refine((q) => q === undefined || q.every((v, i) => i === 0 || v > q[i - 1]), { message: 'must increase' })
+    .refine((q) => q === undefined || [0.1, 0.5, 0.9].every((p) => q.some((v) => Math.abs(v - p) < 1e-9)), { message: 'must include 0.1, 0.5 and 0.9' }),
 });
 export type ForecasterConfig = z.output<typeof forecasterConfigSchema>;
 
@@ -31,6 +38,8 @@ export const errorBandSchema = z.strictObject({
   high: z.array(z.number()).min(1),
   /** Test origins the band was estimated from. */
   samples: z.number().int().min(0),
+  /** Share of those next-day closes inside the band the predictor shows (the quantile model's own 10%..90%). */
+  coverage: z.number().min(0).max(1).optional(),
 });
 export type ErrorBand = z.output<typeof errorBandSchema>;
 

@@ -1,18 +1,22 @@
 /**
- * Forecasts the next days of one ticker from its recent prices, with an uncertainty band taken from the
- * walk-forward errors: for day d, the 10th and 90th percentiles of (actual − forecast) cumulative log return over
- * d days on the backtest's test origins, applied around the point forecast. No Node APIs (the predictor runs it).
+ * Forecasts the next days of one ticker from its recent prices, with an uncertainty band:
+ * - a quantile model (pinball loss, the default) gives its own quantiles of the cumulative return to each day; the
+ *   band is its 10% and 90% quantile and the forecast its median;
+ * - a point model (--loss mae|mse) gives one path; its band is, for day d, the 10th and 90th percentiles of
+ *   (actual − forecast) cumulative log return over d days on the backtest's test origins, applied around the forecast.
+ * No Node APIs (the predictor runs it).
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { RnnkitError, StandardScaler, runModel } from '@rnnkit/core/browser';
-import type { TickerBacktest } from './backtest.js';
+import { RnnkitError, StandardScaler, centralIntervalIndices, intervalCoverage, runModel } from '@rnnkit/core/browser';
+import type { Backtest, TickerBacktest } from './backtest.js';
 import type { FeatureTable } from './data/features.js';
+import { BAND_PERCENTILES, BAND_SOURCES, describeBand } from './band.js';
 import type { ErrorBand, ForecasterConfig, TickerExtras } from './extras.js';
+import { unscaleCumulative } from './model.js';
 
 export type { ErrorBand };
 
-export const BAND_PERCENTILES = [10, 90] as const;
 
 function percentile(sorted: number[], p: number): number {
   const pos = (p / 100) * (sorted.length - 1);
@@ -40,15 +44,30 @@ export function errorBand(t: TickerBacktest, horizon: number): ErrorBand {
   return { low, high, samples };
 }
 
+/**
+ * Next-day coverage of the band a quantile model shows (its 10%..90% quantiles) on ticker i's walk-forward test
+ * days; undefined for a point model.
+ */
+export function quantileBandCoverage(backtest: Backtest, i: number): number | undefined {
+  const t = backtest.tickers[i];
+  const pair = backtest.quantileLevels && centralIntervalIndices(backtest.quantileLevels, 0.8);
+  if (!t.quantiles || !pair || t.actual.length === 0) return undefined;
+  const [lo, hi] = pair;
+  return intervalCoverage(t.actual.map((a) => a[0]), t.quantiles.map((q) => q[0][lo]), t.quantiles.map((q) => q[0][hi]));
+}
+
 const forecastDaySchema = z.strictObject({
   /** Trading days after the last price (1 = the next one). */
   day: z.number().int().min(1),
+  /** The forecast close (a quantile model's median). */
   close: z.number(),
-  /** The band around `close`: the 10th and 90th percentiles of the walk-forward errors applied to the forecast. */
+  /** The band around `close`: the 10% and 90% quantiles of the close (see the output's band.source). */
   low: z.number(),
   high: z.number(),
   /** The forecast log return of this day (the close is the last close times exp of the cumulative return). */
   logReturn: z.number(),
+  /** The close at each of the output's `quantileLevels`. */
+  quantiles: z.array(z.number()).min(2),
 });
 export type ForecastDay = z.output<typeof forecastDaySchema>;
 
@@ -59,8 +78,19 @@ export const stocksOutputSchema = z.strictObject({
   lastClose: z.number(),
   lastDate: z.string().nullable(),
   days: z.array(forecastDaySchema).min(1),
-  /** Which percentiles of the walk-forward errors the band spans, and on how many test days they were estimated. */
-  band: z.strictObject({ percentiles: z.tuple([z.number(), z.number()]), samples: z.number().int().min(0) }),
+  /** Levels of days[].quantiles: the model's own (quantile model), or 0.1 and 0.9 of its errors (point model). */
+  quantileLevels: z.array(z.number()).min(2),
+  /**
+   * The band's percentiles and where it comes from. samples: the walk-forward test days behind it (the errors'
+   * percentiles, or the days the quantile model was checked on); coverage: share of those next-day closes inside
+   * the quantile model's band.
+   */
+  band: z.strictObject({
+    percentiles: z.tuple([z.number(), z.number()]),
+    samples: z.number().int().min(0),
+    source: z.enum(BAND_SOURCES),
+    coverage: z.number().min(0).max(1).optional(),
+  }),
 });
 export type StocksOutput = z.output<typeof stocksOutputSchema>;
 
@@ -83,20 +113,36 @@ export function forecastFromFeatures(
   }
   const scaler = StandardScaler.fromJSON(saved.scaler, `${table.ticker} scaler`);
   const window = scaler.transform(table.features.slice(-model.lookback));
-  const scaled = tf.tidy(() => runModel(net, tf.tensor3d([window]))[0].arraySync() as number[][])[0];
-  const returns = scaler.inverseTransformColumn(scaled, 0);
+  const unscale = (row: number[]) => scaler.inverseTransformColumn(row, 0);
   const lastClose = table.close[table.close.length - 1];
+  const price = (cumulative: number) => lastClose * Math.exp(cumulative);
   const { band } = saved;
-  let cum = 0;
+  const levels = model.quantiles ?? BAND_PERCENTILES.map((p) => p / 100);
+  // Cumulative log returns per day: the path forecast, and the values at `levels`.
+  let path: number[];
+  let atLevels: number[][];
+  if (model.quantiles) {
+    const scaled = tf.tidy(() => runModel(net, tf.tensor3d([window]))[0].arraySync() as number[][][])[0];
+    atLevels = unscaleCumulative(unscale, scaled);
+    const median = model.quantiles.indexOf(0.5);
+    path = atLevels.map((q) => q[median]);
+  } else {
+    const scaled = tf.tidy(() => runModel(net, tf.tensor3d([window]))[0].arraySync() as number[][])[0];
+    const returns = unscale(scaled);
+    path = returns.map((_, d) => returns.slice(0, d + 1).reduce((a, b) => a + b, 0));
+    atLevels = path.map((cum, d) => [cum + band.low[d], cum + band.high[d]]);
+  }
+  const [lo, hi] = [levels.indexOf(BAND_PERCENTILES[0] / 100), levels.indexOf(BAND_PERCENTILES[1] / 100)];
   const out: ForecastDay[] = [];
   for (let d = 1; d <= days; d++) {
-    cum += returns[d - 1];
+    const q = atLevels[d - 1];
     out.push({
       day: d,
-      close: lastClose * Math.exp(cum),
-      low: lastClose * Math.exp(cum + band.low[d - 1]),
-      high: lastClose * Math.exp(cum + band.high[d - 1]),
-      logReturn: returns[d - 1],
+      close: price(path[d - 1]),
+      low: price(q[lo]),
+      high: price(q[hi]),
+      logReturn: d === 1 ? path[0] : path[d - 1] - path[d - 2],
+      quantiles: q.map(price),
     });
   }
   return {
@@ -104,7 +150,13 @@ export function forecastFromFeatures(
     lastClose,
     lastDate: table.dates[table.dates.length - 1] || null,
     days: out,
-    band: { percentiles: [...BAND_PERCENTILES], samples: band.samples },
+    quantileLevels: [...levels],
+    band: {
+      percentiles: [...BAND_PERCENTILES],
+      samples: band.samples,
+      source: model.quantiles ? 'model-quantiles' : 'walk-forward-errors',
+      ...(band.coverage !== undefined ? { coverage: band.coverage } : {}),
+    },
   };
 }
 
@@ -118,7 +170,7 @@ export function formatForecast(f: StocksOutput): string {
         `+${String(d.day).padEnd(11)} ${d.close.toFixed(2).padStart(8)}  ${`${d.low.toFixed(2)}..${d.high.toFixed(2)}`.padStart(16)}  ` +
         `${d.logReturn >= 0 ? '+' : ''}${d.logReturn.toFixed(5)}`,
     ),
-    `Band: percentiles of the model's cumulative walk-forward errors on ${f.band.samples} test days for this ticker.`,
+    `${describeBand(f.band)[0].toUpperCase()}${describeBand(f.band).slice(1)}.`,
   ];
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 /**
- * stocks' predictor: a ticker's recent daily prices in, the next closes with the walk-forward error band out.
+ * stocks' predictor: a ticker's recent daily prices in, the next closes with their quantiles and band out.
  * It works from the input prices alone; reading price files is the CLI's job (`predict`'s argument, `forecast`).
  * No Node APIs here or in what it imports: a page builds it with `predictorFromArtifacts(await loadModelFromUrl(url))`;
  * Node reads a directory with `loadStocksModel` (load-model.ts). Both go through `stocksFromAppModel`.
@@ -15,6 +15,7 @@ import { normalizeTicker } from './data/tickers.js';
 import { stocksExtrasSchema, type ErrorBand, type ForecasterConfig, type StocksExtras, type TickerExtras } from './extras.js';
 import { exampleInput } from './example.js';
 import { forecastFromFeatures, type StocksOutput } from './forecast.js';
+import { forecasterOutputShape } from './model.js';
 
 export const STOCKS_APP = 'stocks';
 
@@ -48,9 +49,10 @@ export function stocksFromAppModel(loaded: LoadedAppModel<StocksExtras>): Loaded
     }
     const inShape = JSON.stringify(loaded.model.inputs[0]?.shape);
     const outShape = JSON.stringify(loaded.model.outputs[0]?.shape);
-    if (inShape !== JSON.stringify([null, config.lookback, config.numFeatures]) || outShape !== JSON.stringify([null, config.horizon])) {
+    if (inShape !== JSON.stringify([null, config.lookback, config.numFeatures]) || outShape !== JSON.stringify(forecasterOutputShape(config))) {
+      const levels = config.quantiles ? `, ${config.quantiles.length} quantile levels` : '';
       throw new RnnkitError(
-        `${source}: extras.model (lookback ${config.lookback}, ${config.numFeatures} features, horizon ${config.horizon}) ` +
+        `${source}: extras.model (lookback ${config.lookback}, ${config.numFeatures} features, horizon ${config.horizon}${levels}) ` +
           `does not match the network in model.json (input ${inShape}, output ${outShape})`,
       );
     }
@@ -167,7 +169,7 @@ export type { StocksOutput };
 /** A small valid input (example.ts: AAPL's last 50 days in the bundled data). */
 export { exampleInput };
 
-/** The stocks predictor: prices in, the next closes with their 10%..90% walk-forward error band out. */
+/** The stocks predictor: prices in, the next closes with their quantiles and 10%..90% band out. */
 export function stocksPredictor(loaded: LoadedStocks): Predictor<z.output<typeof stocksInputSchema>, StocksOutput> {
   const tickers = Object.keys(loaded.tickers);
   const schema = stocksInputSchemaFor({ lookback: loaded.config.lookback, horizon: loaded.config.horizon, tickers });

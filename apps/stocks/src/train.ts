@@ -11,12 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  arrayBatchSource, concatTypedArrays, fingerprintFiles, lossCurveSvg, meanSquaredError, RnnkitError, saveModelDir, setSeed, takeRows, train,
+  arrayBatchSource, concatTypedArrays, fingerprintFiles, lossCurveSvg, meanSquaredError, pinballLoss, RnnkitError, saveModelDir, setSeed, takeRows, train,
   writeFileAtomic, type BatchSource, type LossFn, type TrainConfig, type TrainContext, type TrainedRun, type TrainResult,
 } from '@rnnkit/core';
-import { BASELINES, baselineReturns } from './baselines.js';
+import { BASELINES, baselineReturns, ewmaVolatility, trailingVolatility } from './baselines.js';
 import { BACKTEST_FILE, type Backtest, type TickerBacktest } from './backtest.js';
-import { SMA_WINDOW, VAL_FRACTION, type StocksConfig } from './config.js';
+import { EWMA_LAMBDA, QUANTILE_LEVELS, SMA_WINDOW, VAL_FRACTION, VOL_WINDOW, type StocksConfig } from './config.js';
 import { buildTickerWindows, originRow, trainEndBefore, unscaleReturns, type TickerWindows } from './data/dataset.js';
 import { computeFeatures, FEATURE_NAMES } from './data/features.js';
 import { loadSeries } from './data/load.js';
@@ -24,8 +24,8 @@ import { normalizeTicker } from './data/tickers.js';
 import type { PriceSeries } from './data/prices.js';
 import { backtestChartSvg, evaluateBacktest, formatReport } from './evaluate.js';
 import type { ForecasterConfig, StocksExtras } from './extras.js';
-import { errorBand } from './forecast.js';
-import { buildForecaster, predictWindows } from './model.js';
+import { errorBand, quantileBandCoverage } from './forecast.js';
+import { buildForecaster, predictWindows, unscaleCumulative } from './model.js';
 
 /** The config fields the walk-forward reads (the rest of StocksConfig is where data and output go). */
 export type WalkForwardConfig = Pick<StocksConfig,
@@ -35,11 +35,19 @@ export type WalkForwardConfig = Pick<StocksConfig,
 /** Mean absolute error over every forecast day of the batch. */
 export const meanAbsoluteError: LossFn = (yTrue, yPred) => tf.tidy(() => tf.mean(tf.abs(tf.sub(yTrue, yPred))) as tf.Scalar);
 
-export function forecasterConfig(cfg: WalkForwardConfig): ForecasterConfig {
+export function forecasterConfig(cfg: Pick<WalkForwardConfig, 'cell' | 'units' | 'dropout' | 'lookback' | 'horizon' | 'loss'>): ForecasterConfig {
   return {
     cell: cfg.cell, units: cfg.units, dropout: cfg.dropout,
     lookback: cfg.lookback, numFeatures: FEATURE_NAMES.length, horizon: cfg.horizon,
+    ...(cfg.loss === 'pinball' ? { quantiles: [...QUANTILE_LEVELS] } : {}),
   };
+}
+
+/** Each row's running sum: a quantile model's targets are the cumulative scaled returns to each forecast day. */
+function cumulativeRows(y: Float32Array, horizon: number): Float32Array {
+  const out = new Float32Array(y.length);
+  for (let i = 0; i < y.length; i++) out[i] = i % horizon === 0 ? y[i] : out[i - 1] + y[i];
+  return out;
 }
 
 /** Window index ranges [start, end) per ticker, pooled into one batch source (or undefined when empty). */
@@ -61,7 +69,8 @@ function batchSource(
   const size = xs.reduce((a, x) => a + x.length / xRow, 0);
   if (size === 0) return undefined;
   const x = concatTypedArrays(xs, new Float32Array(0));
-  const y = concatTypedArrays(ys, new Float32Array(0));
+  const daily = concatTypedArrays(ys, new Float32Array(0));
+  const y = cfg.loss === 'pinball' ? cumulativeRows(daily, cfg.horizon) : daily;
   return arrayBatchSource({
     size,
     batchSize: cfg.batchSize,
@@ -98,10 +107,16 @@ export async function walkForward(data: TickerWindows[], cfg: WalkForwardConfig,
   const log = opts.log ?? (() => {});
   const model = buildForecaster(forecasterConfig(cfg));
   const phases: WalkForwardResult['phases'] = [];
-  const backtest: Backtest = { horizon: cfg.horizon, tickers: data.map((tw) => emptyTickerBacktest(tw.ticker)) };
+  const quantile = cfg.loss === 'pinball';
+  const backtest: Backtest = {
+    horizon: cfg.horizon,
+    ...(quantile ? { quantileLevels: [...QUANTILE_LEVELS] } : {}),
+    tickers: data.map((tw) => emptyTickerBacktest(tw.ticker, quantile)),
+  };
+  const loss = quantile ? pinballLoss(QUANTILE_LEVELS) : cfg.loss === 'mae' ? meanAbsoluteError : meanSquaredError;
 
   const runPhase = async (name: string, trainSource: BatchSource, val: BatchSource | undefined, epochs: number) => {
-    const result = await train(model, { train: trainSource, val }, cfg.loss === 'mae' ? meanAbsoluteError : meanSquaredError, {
+    const result = await train(model, { train: trainSource, val }, loss, {
       ...opts.settings,
       epochs,
       batchSize: cfg.batchSize,
@@ -147,11 +162,18 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-function emptyTickerBacktest(ticker: string): TickerBacktest {
+function emptyTickerBacktest(ticker: string, quantile: boolean): TickerBacktest {
   return {
     ticker, originDates: [], originClose: [], targetDates: [], fold: [], actual: [],
     forecasts: { model: [], naive: [], drift: [], sma: [] },
+    ...(quantile ? { quantiles: [] } : {}),
+    volatility: { vol60: [], ewma: [] },
   };
+}
+
+/** The daily returns of a path of cumulative returns. */
+function dailyReturns(cumulative: number[]): number[] {
+  return cumulative.map((c, d) => (d === 0 ? c : c - cumulative[d - 1]));
 }
 
 /** Forecasts fold f's test windows of one ticker with the model and every baseline. */
@@ -159,7 +181,18 @@ function recordFold(out: TickerBacktest, tw: TickerWindows, f: number, model: tf
   const { start, end } = tw.folds[f];
   const xRow = cfg.lookback * FEATURE_NAMES.length;
   const x = tw.windows.x.subarray(start * xRow, end * xRow);
-  const predicted = unscaleReturns(tw, predictWindows(model, x, end - start, forecasterConfig(cfg)));
+  const fc = forecasterConfig(cfg);
+  let predicted: number[][];
+  let quantiles: number[][][] | undefined;
+  if (fc.quantiles) {
+    // The model's point forecast is its median path.
+    const median = fc.quantiles.indexOf(0.5);
+    const unscale = (row: number[]) => tw.scaler.inverseTransformColumn(row, 0);
+    quantiles = predictWindows<number[][]>(model, x, end - start, fc).map((q) => unscaleCumulative(unscale, q));
+    predicted = quantiles.map((q) => dailyReturns(q.map((levels) => levels[median])));
+  } else {
+    predicted = unscaleReturns(tw, predictWindows(model, x, end - start, fc));
+  }
   const { table } = tw;
   for (let w = start; w < end; w++) {
     const origin = originRow(w, cfg.lookback);
@@ -169,6 +202,9 @@ function recordFold(out: TickerBacktest, tw: TickerWindows, f: number, model: tf
     out.fold.push(f);
     out.actual.push(table.returns.slice(origin + 1, origin + 1 + cfg.horizon));
     out.forecasts.model.push(predicted[w - start]);
+    if (quantiles) out.quantiles!.push(quantiles[w - start]);
+    out.volatility.vol60.push(trailingVolatility(table.returns, origin, VOL_WINDOW));
+    out.volatility.ewma.push(ewmaVolatility(table.returns, origin, EWMA_LAMBDA, VOL_WINDOW));
     for (const name of BASELINES) out.forecasts[name].push(baselineReturns(name, table, origin, cfg.horizon, SMA_WINDOW));
   }
 }
@@ -195,12 +231,19 @@ export function stocksExtras(data: TickerWindows[], cfg: WalkForwardConfig, sour
         {
           scaler: tw.scaler.toJSON() as StocksExtras['tickers'][string]['scaler'],
           lastDate: tw.table.dates[tw.table.dates.length - 1],
-          ...(backtest ? { band: errorBand(backtest.tickers[i], cfg.horizon) } : {}),
+          ...(backtest ? { band: tickerBand(backtest, i, cfg.horizon) } : {}),
         },
       ]),
     ),
     data: source,
   };
+}
+
+/** The saved band of one ticker: its walk-forward error percentiles and, for a quantile model, its own coverage. */
+function tickerBand(backtest: Backtest, i: number, horizon: number): StocksExtras['tickers'][string]['band'] {
+  const band = errorBand(backtest.tickers[i], horizon);
+  const coverage = quantileBandCoverage(backtest, i);
+  return coverage === undefined ? band : { ...band, coverage };
 }
 
 export interface StocksRun extends TrainedRun {
@@ -268,6 +311,6 @@ export async function writeBacktestPlot(file: string, backtest: Backtest, ticker
   const t = ticker ? backtest.tickers.find((b) => b.ticker === normalizeTicker(ticker)) : backtest.tickers[0];
   if (!t) throw new RnnkitError(`${flag} ${ticker}: not in this backtest (${backtest.tickers.map((b) => b.ticker).join(', ')})`);
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  await writeFileAtomic(file, backtestChartSvg(t));
+  await writeFileAtomic(file, backtestChartSvg(t, backtest.quantileLevels));
   return `wrote ${file} (${t.ticker})`;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { baselineReturns, evaluateBacktest, formatReport, type Backtest, type FeatureTable, type TickerBacktest } from '../src/index.js';
+import {
+  baselineReturns, evaluateBacktest, evaluateIntervals, ewmaVolatility, formatReport, trailingVolatility, type Backtest, type FeatureTable,
+  type TickerBacktest,
+} from '../src/index.js';
 
 // Four next-day forecasts, numbers small enough to check by hand.
 //   origin closes C = 100, 110, 105, 120;  actual next closes A = 110, 99, 105, 123;  model P = 105, 100, 110, 118
@@ -17,6 +20,7 @@ function ticker(name: string, model = P): TickerBacktest {
     fold: [0, 0, 1, 1],
     actual: ret(A),
     forecasts: { model: ret(model), naive: C.map(() => [0]), drift: C.map(() => [0.01]), sma: C.map(() => [-0.01]) },
+    volatility: { vol60: C.map(() => 0.01), ewma: C.map(() => 0.02) },
   };
 }
 
@@ -82,5 +86,64 @@ describe('baselines', () => {
     const sma = baselineReturns('sma', table, 3, 2, 2);
     expect(sma[0]).toBeCloseTo(Math.log(10.5 / 9), 12);
     expect(sma[1]).toBe(0);
+  });
+});
+
+describe('interval forecasts against hand-computed values', () => {
+  const levels = [0.025, 0.1, 0.5, 0.9, 0.975];
+  // Two next-day origins: actual returns 0.01 and −0.03; the model's quantiles are the same both days.
+  const q = [-0.02, -0.01, 0, 0.01, 0.02];
+  const t: TickerBacktest = {
+    ticker: 'AAA', originDates: ['d0', 'd1'], originClose: [100, 101], targetDates: ['d1', 'd2'], fold: [0, 0],
+    actual: [[0.01], [-0.03]],
+    forecasts: { model: [[0], [0]], naive: [[0], [0]], drift: [[0], [0]], sma: [[0], [0]] },
+    quantiles: [[q], [q]],
+    volatility: { vol60: [0.01, 0.01], ewma: [0.02, 0.02] },
+  };
+  const report = evaluateIntervals({ horizon: 1, quantileLevels: levels, tickers: [t] })!;
+  const next = report.perDay[0];
+
+  it('coverage of the 80% and 95% intervals (bounds count as inside)', () => {
+    expect(next.model.coverage).toEqual([0.5, 0.5]); // 0.01 sits on the 90% quantile; −0.03 is outside both
+    expect(next.vol60.coverage).toEqual([0.5, 0.5]); // ±1.28·0.01, ±1.96·0.01
+    expect(next.ewma.coverage).toEqual([0.5, 1]); // ±1.96·0.02 holds −0.03
+  });
+
+  it('pinball and CRPS of the model', () => {
+    // Pinball per level, y = 0.01: 0.00075, 0.002, 0.005, 0, 0.00025; y = −0.03: 0.00975, 0.018, 0.015, 0.004, 0.00125.
+    expect(next.model.pinball).toBeCloseTo(0.056 / 10, 12);
+    // Level weights 0.0625, 0.2375, 0.4, 0.2375, 0.0625: CRPS 2·0.0025375 and 2·0.0119125.
+    expect(next.model.crps).toBeCloseTo((0.005075 + 0.023825) / 2, 12);
+    expect(report.perTicker[0].scores.model.crps).toBe(next.model.crps);
+    expect(formatReport({ ...evaluateBacktest({ horizon: 1, quantileLevels: levels, tickers: [t] }) })).toMatch(
+      /the model's 80% interval covers 50\.0% \(outside ±3 points\); 95% interval covers 50\.0% \(outside ±3 points\)/,
+    );
+  });
+
+  it('later days score the cumulative return, and the baselines widen with √d', () => {
+    const two: TickerBacktest = { ...t, actual: [[0.01, 0.01]], quantiles: [[q, q]], volatility: { vol60: [0.0125], ewma: [0.0125] } };
+    for (const key of ['originDates', 'originClose', 'targetDates', 'fold'] as const) (two[key] as unknown[]) = t[key].slice(0, 1);
+    two.forecasts = { model: [[0, 0]], naive: [[0, 0]], drift: [[0, 0]], sma: [[0, 0]] };
+    const r = evaluateIntervals({ horizon: 2, quantileLevels: levels, tickers: [two] })!;
+    // Day 2's target is 0.02: inside ±1.2816·0.0125·√2 = ±0.0227, outside ±0.016 (no √2).
+    expect(r.perDay[1].vol60.coverage[0]).toBe(1);
+    expect(r.perDay[1].model.coverage[0]).toBe(0); // the model's [−0.01, 0.01]
+    expect(r.allDays.model.count).toBe(2);
+  });
+
+  it('a point model has no interval report', () => {
+    expect(evaluateIntervals({ horizon: 1, tickers: [ticker('AAA')] })).toBeUndefined();
+  });
+});
+
+describe('volatility baselines', () => {
+  const returns = [0.01, -0.01, 0.02, 0, -0.02];
+  it('trailing volatility is the sample std of the window; EWMA starts from the mean square', () => {
+    // Last 3 up to origin 4: 0.02, 0, −0.02 → mean 0, sample variance 0.0008 / 2.
+    expect(trailingVolatility(returns, 4, 3)).toBeCloseTo(Math.sqrt(0.0004), 12);
+    // Start: mean square of the first 2 = 0.0001; then 0.9·0.0001 + 0.1·0.0004, then · 0.9 + 0.1·0, then + 0.1·0.0004.
+    let v = 0.0001;
+    for (const r of [0.02, 0, -0.02]) v = 0.9 * v + 0.1 * r * r;
+    expect(ewmaVolatility(returns, 4, 0.9, 2)).toBeCloseTo(Math.sqrt(v), 12);
   });
 });

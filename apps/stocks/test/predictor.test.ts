@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, saveModelDir, setSeed, StandardScaler } from '@rnnkit/core';
 import {
   APP_VERSION, buildForecaster, computeFeatures, exampleInput, FEATURE_NAMES, inputFromSeries, loadStocksModel, stocksApp,
-  stocksInputSchema, stocksOutputSchema, WARMUP, type ForecasterConfig, type PriceSeries, type StocksExtras,
+  formatForecast, stocksInputSchema, stocksOutputSchema, WARMUP, type ForecasterConfig, type PriceSeries, type StocksExtras,
 } from '../src/index.js';
 import { dates, tempDir, wavyCloses } from './fixtures.js';
 
@@ -65,7 +65,8 @@ describe('stocks predictor', () => {
     expect(output.ticker).toBe('AAA');
     expect(output.lastClose).toBe(last);
     expect(output.lastDate).toBe(aaa.dates[aaa.dates.length - 1]);
-    expect(output.band).toEqual({ percentiles: [10, 90], samples: 50 });
+    expect(output.band).toEqual({ percentiles: [10, 90], samples: 50, source: 'walk-forward-errors' });
+    expect(output.quantileLevels).toEqual([0.1, 0.9]);
     expect(output.days).toHaveLength(config.horizon);
     let cum = 0;
     output.days.forEach((d, i) => {
@@ -75,7 +76,45 @@ describe('stocks predictor', () => {
       expect(d.close).toBeCloseTo(last * Math.exp(cum), 4);
       expect(d.low).toBeCloseTo(last * Math.exp(cum + band.low[i]), 4);
       expect(d.high).toBeCloseTo(last * Math.exp(cum + band.high[i]), 4);
+      expect(d.quantiles).toEqual([d.low, d.high]);
     });
+    expect(formatForecast(output)).toMatch(/Band: 10th\.\.90th percentiles of the model's cumulative walk-forward errors on 50 test days\./);
+  });
+
+  it("a quantile model's band and quantiles are its own outputs (cumulative scaled returns, unscaled per day)", async () => {
+    const levels = [0.025, 0.1, 0.5, 0.9, 0.975];
+    const qConfig: ForecasterConfig = { ...config, quantiles: levels };
+    const qNet = buildForecaster(qConfig);
+    const modelDir = join(dir, 'quantile');
+    const qExtras = { ...structuredClone(extras), model: qConfig, tickers: { AAA: { ...extras.tickers.AAA, band: { ...band, coverage: 0.8125 } } } };
+    await saveModelDir(modelDir, qNet, { app: { name: 'stocks', version: APP_VERSION }, extras: qExtras });
+    const predictor = await stocksApp.loadPredictor(modelDir);
+    const output = await predictor.predict(inputFromSeries(aaa));
+    predictor.dispose();
+    expect(stocksOutputSchema.parse(output)).toEqual(output);
+
+    // By hand: [horizon, levels] scaled cumulative returns; the sum of d scaled returns s is d·mean + s·std.
+    const table = computeFeatures(aaa);
+    const scaler = extras.tickers.AAA.scaler;
+    const [mean, std] = [scaler.a[0], scaler.b[0]];
+    const window = StandardScaler.fromJSON(scaler).transform(table.features.slice(-config.lookback));
+    const scaled = tf.tidy(() => (qNet.predict(tf.tensor3d([window])) as tf.Tensor).arraySync() as number[][][])[0];
+    qNet.dispose();
+    const last = aaa.close[aaa.close.length - 1];
+    expect(output.quantileLevels).toEqual(levels);
+    expect(output.band).toEqual({ percentiles: [10, 90], samples: 50, source: 'model-quantiles', coverage: 0.8125 });
+    let previous = 0;
+    output.days.forEach((d, i) => {
+      const cumulative = scaled[i].map((s) => (i + 1) * mean + s * std);
+      cumulative.forEach((c, k) => expect(d.quantiles[k]).toBeCloseTo(last * Math.exp(c), 4));
+      for (let k = 1; k < levels.length; k++) expect(d.quantiles[k]).toBeGreaterThanOrEqual(d.quantiles[k - 1]);
+      expect(d.close).toBe(d.quantiles[2]);
+      expect(d.low).toBe(d.quantiles[1]);
+      expect(d.high).toBe(d.quantiles[3]);
+      expect(d.logReturn).toBeCloseTo(cumulative[2] - previous, 6);
+      previous = cumulative[2];
+    });
+    expect(formatForecast(output)).toMatch(/Band: the model's own 10% and 90% quantiles \(an 80% interval; it held 81\.3% of 50 walk-forward next-day closes\)\./);
   });
 
   it('needs only the last lookback + warm-up rows: the full history gives the same forecast', async () => {
@@ -148,6 +187,9 @@ describe('saved extras are validated (model config, scaler, band)', () => {
     ['other features', (e) => ({ ...e, features: [...e.features].reverse() }), /field "extras\.features": the model was trained on features closeVsSma20,/],
     ['a lookback the network does not have', (e) => ({ ...e, model: { ...e.model, lookback: 12 } }),
       /extras\.model \(lookback 12, 9 features, horizon 3\) does not match the network in model\.json \(input \[null,10,9\], output \[null,3\]\)/],
+    ['quantile levels the network does not have', (e) => ({ ...e, model: { ...e.model, quantiles: [0.1, 0.5, 0.9] } }),
+      /extras\.model \(lookback 10, 9 features, horizon 3, 3 quantile levels\) does not match the network in model\.json \(input \[null,10,9\], output \[null,3\]\)/],
+    ['quantile levels without the median', (e) => ({ ...e, model: { ...e.model, quantiles: [0.1, 0.4, 0.9] } }), /field "model\.quantiles": must include 0\.1, 0\.5 and 0\.9/],
   ];
   it.each(cases)('refuses %s, naming the field', async (name, over, message) => {
     const modelDir = await save(name.replace(/\W+/g, '-'), over);

@@ -22,8 +22,8 @@ import { launchChromium, openPage, serveStatic } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB = resolve(import.meta.dirname, '..');
-/** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers). */
-const PLAIN_APPS = ['textgen', 'mnist-rows'];
+/** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers; stocks' quantile head is stock layers). */
+const PLAIN_APPS = ['textgen', 'mnist-rows', 'stocks'];
 const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp, sentiment: sentimentApp };
 
 let tmp: string;
@@ -149,6 +149,8 @@ describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
     const { ticker: name, ...rows } = prices.series.find((s) => s.ticker === ticker) as Record<string, unknown>;
     const node = (await nodePredictors.get('stocks')!.predict({ ticker: name, ...rows })) as { days: { close: number; low: number; high: number }[] };
     const shown = await page.evaluate(() => (window as unknown as { rnnkitLastOutput?: { days: { close: number; low: number; high: number }[] } }).rnnkitLastOutput);
+    // The tiny model is a quantile model (the default --loss pinball): the label names that source, not backtest errors.
+    expect(await page.locator('#forecast-summary').textContent()).toMatch(/band: the model's own 10% and 90% quantiles \(an 80% interval; it held [\d.]+% of \d+ walk-forward next-day closes\)/);
     const flat = (o: { days: { close: number; low: number; high: number }[] }) => o.days.flatMap((d) => [d.close, d.low, d.high]);
     // Prices are in dollars: compare relative to the price level.
     expect(maxAbsDiff(flat(shown!), flat(node)) / Math.max(...flat(node))).toBeLessThan(tolerance());

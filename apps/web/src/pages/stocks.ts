@@ -1,8 +1,10 @@
 import { lineChartSvg } from '@rnnkit/core/charts';
+import { describeBand, type BandInfo } from '@rnnkit/stocks/band';
 import { byId, el, startPage } from '../page.js';
 
-// Stock forecast: a ticker's recent prices, the model's next closes with their walk-forward error band, and the
-// naive forecast (tomorrow's close = today's) that any forecaster must beat.
+// Stock forecast: a ticker's recent prices, the model's next closes with their band (a quantile model's own 10% and 90%
+// quantiles, or a point model's walk-forward error percentiles; the label says which), and the naive forecast
+// (tomorrow's close = today's) that any forecaster must beat.
 
 interface PriceRows {
   ticker: string;
@@ -19,7 +21,7 @@ interface ForecastOutput {
   lastClose: number;
   lastDate: string | null;
   days: { day: number; close: number; low: number; high: number }[];
-  band: { percentiles: [number, number]; samples: number };
+  band: BandInfo;
 }
 
 /** Closes shown before the forecast. */
@@ -44,7 +46,7 @@ function nextWeekdays(date: string, n: number): string[] {
   return out;
 }
 
-const page = await startPage('stocks.html', 'A GRU reads the last weeks of a stock’s prices and forecasts the next closes; the band is the 10th–90th percentile of its errors in the walk-forward backtest.');
+const page = await startPage('stocks.html', 'A GRU reads the last weeks of a stock’s prices and forecasts the next closes with a 10%–90% band: the model’s own quantiles (pinball-loss model) or the percentiles of its walk-forward errors (point model).');
 const prices = (await fetch('./data/stocks.json').then((r) => {
   if (!r.ok) throw new Error(`data/stocks.json: HTTP ${r.status}; build the site with npm run web`);
   return r.json();
@@ -82,7 +84,7 @@ async function run(): Promise<void> {
         el('tr', {}, ...[String(d.day), future[i], d.close.toFixed(2), d.low.toFixed(2), d.high.toFixed(2), output.lastClose.toFixed(2)].map((v) => el('td', { textContent: v }))),
       ),
     );
-    summary.textContent = `last close ${output.lastClose.toFixed(2)} on ${output.lastDate ?? 'the last day'}; band from ${output.band.samples} backtest days; ${ms.toFixed(1)} ms on ${page.info.backend}`;
+    summary.textContent = `last close ${output.lastClose.toFixed(2)} on ${output.lastDate ?? 'the last day'}; ${describeBand(output.band)}; ${ms.toFixed(1)} ms on ${page.info.backend}`;
     page.status('ready');
   } catch (err) {
     page.fail(err);

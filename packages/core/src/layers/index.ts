@@ -5,3 +5,4 @@ export { runRecurrent, CELLS, CELL_TYPES, isCellType } from './recurrent-kernel.
 export type { RecurrentSequenceArgs, RecurrentSequenceResult, CellDescriptor } from './recurrent-kernel.js';
 export { useFusedKernels, fusedKernelsActive } from './fused-kernels.js';
 export type { FusedKernelModule } from './fused-kernels.js';
+export * from './quantile-head.js';

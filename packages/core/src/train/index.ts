@@ -14,7 +14,7 @@ export type {
 } from './types.js';
 export { train } from './trainer.js';
 export { adamOptimizer, FusedAdamOptimizer } from './adam.js';
-export { sparseCategoricalCrossentropy, meanSquaredError } from './losses.js';
+export { sparseCategoricalCrossentropy, meanSquaredError, pinballLoss } from './losses.js';
 export type { SparseCrossentropyOptions } from './losses.js';
 export { clipByGlobalNorm, clipByValue } from './clip.js';
 export { stepDecay, exponentialDecay, reduceOnPlateau } from './schedules.js';

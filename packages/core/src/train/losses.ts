@@ -90,3 +90,34 @@ export function meanSquaredError(yTrue: tf.Tensor, yPred: tf.Tensor, weights?: t
   }
   return tf.tidy(() => weightedMean(tf.squaredDifference(yPred, yTrue.toFloat()), weights, name));
 }
+
+/**
+ * Pinball (quantile) loss for forecasts of several quantiles at once: `yPred` is [..., Q] (the values at the Q
+ * increasing `levels`), `yTrue` the targets of shape [...]. Averages τ·(y − q) or (τ − 1)·(y − q) over every
+ * position and level; `weights` is a leading prefix of `yTrue`'s shape. Its minimiser is the conditional
+ * τ-quantile of each level, so the trained outputs are quantile forecasts (not a point and an error bar).
+ */
+export function pinballLoss(levels: readonly number[]): (yTrue: tf.Tensor, yPred: tf.Tensor, weights?: tf.Tensor) => tf.Scalar {
+  const name = 'pinballLoss';
+  if (levels.length === 0) throw new RnnkitError(`${name}: no quantile levels given`);
+  levels.forEach((level, k) => {
+    if (!(level > 0 && level < 1)) throw new RnnkitError(`${name}: quantile level ${level} (levels[${k}]) must lie strictly between 0 and 1`);
+    if (k > 0 && !(level > levels[k - 1])) throw new RnnkitError(`${name}: quantile levels must increase, but levels[${k}] = ${level} follows ${levels[k - 1]}`);
+  });
+  return (yTrue, yPred, weights) => {
+    const fits = yPred.rank === yTrue.rank + 1 && yTrue.shape.every((d, i) => d === yPred.shape[i]) && yPred.shape[yPred.rank - 1] === levels.length;
+    if (!fits) {
+      throw new RnnkitError(
+        `${name}: targets shape ${fmt(yTrue.shape)} does not fit predictions shape ${fmt(yPred.shape)} ` +
+          `(expected predictions of the targets' shape plus a last axis of ${levels.length} quantile levels)`,
+      );
+    }
+    return tf.tidy(() => {
+      const tau = tf.tensor1d(levels as number[]);
+      const diff = tf.sub(tf.expandDims(yTrue.toFloat(), -1), yPred);
+      // max(τ·d, (τ − 1)·d) is the pinball loss of either sign of d.
+      const loss = tf.maximum(tf.mul(tau, diff), tf.mul(tf.sub(tau, 1), diff));
+      return weightedMean(loss, weights, name);
+    });
+  };
+}
