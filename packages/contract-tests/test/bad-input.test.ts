@@ -918,6 +918,69 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       },
     ],
   },
+  'spoken-digits': {
+    spec: {
+      dataExt: '',
+      dataIsFolder: true,
+      hugeExtras: { edit: (e) => (e.model.units = [1e9]), field: 'extras.model.units', names: 'extras.*model\\.units' },
+      wrongType: (x) => ({ ...x, samples: 'loud' }),
+      empty: (x) => ({ ...x, samples: [] }),
+      // 30.001 s at 1 kHz: over the 30 s a prediction reads, without a 5-million-number document.
+      huge: () => ({ samples: new Array(30_001).fill(0), sampleRate: 1000 }),
+      field: 'samples',
+    },
+    rows: (() => {
+      const recording = () => readFileSync(join(process.env.RNNKIT_DATA_DIR!, 'spoken-digits', 'recordings', '0_george_0.wav'));
+      /** The same recording with its format tag set to 3 (IEEE float). */
+      const floatWav = () => {
+        const b = Buffer.from(recording());
+        b.writeUInt16LE(3, 20);
+        return b;
+      };
+      const train = (c: Ctx, dir: string) => ['train', '--data', join(c.work, dir), '--out', join(c.work, 'run'), ...c.tiny];
+      return [
+        {
+          what: 'train --data: a WAV whose name is not digit_speaker_index.wav',
+          args: (c) => {
+            c.file('wavs/0_george_0.wav', recording());
+            c.file('wavs/hello.wav', recording());
+            return train(c, 'wavs');
+          },
+          expect: (c) => new RegExp(`${esc(join(c.work, 'wavs', 'hello.wav'))}: file name is not`),
+        },
+        {
+          what: 'train --data: a float WAV among the recordings (wrong format)',
+          args: (c) => {
+            c.file('wavs/0_george_0.wav', recording());
+            c.file('wavs/0_george_5.wav', floatWav());
+            return train(c, 'wavs');
+          },
+          expect: (c) => new RegExp(`${esc(join(c.work, 'wavs', '0_george_5.wav'))}: WAV format tag 3 is not supported`),
+        },
+        {
+          what: 'train --data: a truncated WAV',
+          args: (c) => {
+            c.file('wavs/0_george_0.wav', recording());
+            c.file('wavs/0_george_5.wav', recording().subarray(0, 30));
+            return train(c, 'wavs');
+          },
+          expect: (c) => new RegExp(`${esc(join(c.work, 'wavs', '0_george_5.wav'))}: `),
+        },
+        { what: 'train --test-speaker nobody', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--test-speaker', 'nobody'], expect: () => /speaker nobody: no test recordings/ },
+        { what: 'predict: a text file named .wav', args: (c) => ['predict', '--model', c.run, c.file('text.wav', 'hello')], expect: (c) => new RegExp(`${esc(join(c.work, 'text.wav'))}: not a readable WAV file`) },
+        { what: 'predict: a float WAV', args: (c) => ['predict', '--model', c.run, c.file('float.wav', floatWav())], expect: (c) => new RegExp(`${esc(join(c.work, 'float.wav'))}: WAV format tag 3`) },
+        { what: 'predict: a missing WAV', args: (c) => ['predict', '--model', c.run, join(c.work, 'nope.wav')], expect: (c) => new RegExp(`${esc(join(c.work, 'nope.wav'))}: cannot read`) },
+        { what: 'predict - --rate 0', args: (c) => ['predict', '-', '--model', c.run, '--rate', '0', '--duration', '1'], expect: () => /--rate/ },
+        { what: 'predict - --rate 4000.5', args: (c) => ['predict', '-', '--model', c.run, '--rate', '4000.5', '--duration', '1'], expect: () => /--rate must be an integer/ },
+        { what: 'evaluate --split bogus', args: (c) => ['evaluate', '--model', c.run, '--split', 'bogus'], expect: () => /--split/ },
+        {
+          what: 'evaluate --split loso --speakers nobody',
+          args: (c) => ['evaluate', '--model', c.run, '--split', 'loso', '--speakers', 'nobody', '--no-baselines'],
+          expect: () => /--speakers: no speaker "nobody"/,
+        },
+      ] satisfies Row[];
+    })(),
+  },
 };
 
 function rowsOf(name: string): Row[] {

@@ -10,4 +10,5 @@ export const TINY: Record<string, { train: string[]; evaluate: string[] }> = {
   stocks: { train: ['--tickers', 'AAPL,MSFT', '--units', '4', '--folds', '2', '--fine-tune-epochs', '1'], evaluate: [] },
   translate: { train: ['--units', '8', '--embed-dim', '8', '--batch-size', '32', '--max-train-pairs', '200', '--epochs', '1'], evaluate: ['--limit', '20', '--max-beam', '3'] },
   sentiment: { train: ['--cell', 'gru', '--units', '8', '--embed-dim', '8', '--attention-units', '4', '--max-train', '500', '--no-baselines'], evaluate: ['--no-baselines'] },
+  'spoken-digits': { train: ['--units', '8', '--max-train', '200', '--no-baselines'], evaluate: ['--no-baselines'] },
 };

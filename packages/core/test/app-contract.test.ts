@@ -297,6 +297,26 @@ describe('the generated train command', () => {
     await expect(run('predict', '--model', out, '--input-json', '{"x":', '--quiet')).rejects.toThrow(/^--input-json: invalid JSON/);
   });
 
+  it('predict - hands stdin to the app\'s fromStream with the loaded predictor; apps without it read "-" as text', async () => {
+    const out = path.join(root, 'run');
+    const seenStreams: unknown[] = [];
+    const streaming: typeof app = {
+      ...app,
+      predict: {
+        ...app.predict,
+        fromStream: async (input, predictor, _flags, ctx) => {
+          seenStreams.push(input);
+          ctx.out(`streamed y = ${(await predictor.predict({ x: [1, 2, 3] })).y}`);
+        },
+      },
+    };
+    await buildAppProgram(streaming).parseAsync(['node', 'rnnkit-toy', 'predict', '-', '--model', out, '--quiet']);
+    expect(seenStreams).toEqual([process.stdin]);
+    expect(printed()).toMatch(/^streamed y = -?\d/);
+    // Without the hook "-" is the text input itself: the toy app turns it into [NaN], which its schema refuses.
+    await expect(run('predict', '-', '--model', out, '--quiet')).rejects.toThrow(/^input: field "x/);
+  });
+
   it('refuses to train in a run directory another live process holds', async () => {
     const out = path.join(root, 'locked');
     fs.mkdirSync(out);

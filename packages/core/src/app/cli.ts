@@ -244,6 +244,18 @@ function predictCommand(app: AnyApp, h: CommandHelpers): Command {
   return h.action<Record<string, unknown> & { model: string; file?: string; inputJson?: boolean }>(cmd, async (flags, ctx, args) => {
     const [arg] = args;
     if (arg !== undefined && flags.file !== undefined) throw new RnnkitError('give the input as an argument or with --file, not both');
+    if (arg === '-' && app.predict.fromStream && !flags.inputJson) {
+      const dir = await checkModelApp(flags.model, app.name);
+      const predictor = await app.loadPredictor(dir);
+      try {
+        await app.predict.fromStream(process.stdin, predictor, flags, ctx);
+      } finally {
+        predictor.dispose();
+        // The stream may still be open (a pipe that never ends): stop reading so the process can exit.
+        process.stdin.destroy();
+      }
+      return;
+    }
     const fromPath = app.predict.inputIsPath === true && !flags.inputJson;
     let text: string;
     if (arg !== undefined) text = arg;

@@ -49,6 +49,12 @@ export interface AppDefinition<C extends CommonTrainingConfig = CommonTrainingCo
     after?(output: O, flags: Record<string, unknown>, ctx: CommandContext): Promise<void> | void;
     /** A small valid input: for the help, docs, the server's OpenAPI example and the contract test. */
     example: I;
+    /**
+     * `predict -` reads stdin as a stream (raw audio from a microphone pipe, say) instead of one text: the app reads
+     * `input` chunk by chunk, predicts with `predictor` and prints results as they come. Returns when it is done
+     * reading (its own bounds: a stream that never ends must not hang the command).
+     */
+    fromStream?(input: AsyncIterable<Uint8Array>, predictor: Predictor<I, O>, flags: Record<string, unknown>, ctx: CommandContext): Promise<void>;
   };
   demo?: {
     description: string;
