@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import {
   addDecodeFlags, decodeFromFlags, encodingOption, evaluateEncodingOption, heatmapSvg, intOption, parseTextEncoding, printJson, RnnkitError, writeFileAtomic,
-  type AppDefinition, type CommandContext, type DecodingRequest, type TextEncoding,
+  type AppDefinition, type CommandContext, type TextEncoding,
 } from '@rnnkit/core';
 import { DEMO_CONFIG, summarizeConfigSchema, type SummarizeConfig } from './config.js';
 import { DATA_RELATIVE_PATH, DEFAULT_DATA_CONFIG, TASKS, type Task } from './data/index.js';
@@ -11,7 +11,9 @@ import { loadSummarizeModel } from './load-model.js';
 import {
   SUMMARIZE_APP, exampleInput, summarizePredictor, type SummarizeInput, type SummarizeOutput,
 } from './predictor.js';
-import { DEFAULT_DECODE_SETTINGS, DEFAULT_TEMPERATURE, decodeSettings, summarizeDecodeSchema } from './summarize.js';
+import {
+  DEFAULT_DECODE_SETTINGS, DEFAULT_TEMPERATURE, decodeSettings, summarizeDecodeSchema, type SummarizeDecodeRequest,
+} from './summarize.js';
 import { loadSummarizeData, trainSummarize } from './train.js';
 import { APP_VERSION } from './version.js';
 
@@ -22,11 +24,13 @@ const DECODE_FIELDS = ['strategy', 'beamWidth', 'lengthPenalty', 'maxLen', 'minL
 const DECODE_HELP = `
 Decoding: beam search with ${DEFAULT_DECODE_SETTINGS.beamWidth} beams unless --strategy says otherwise. Without --strategy, --beam-width 1
 means greedy decoding, and --temperature > 0, --top-k or --top-p sampling (at temperature ${DEFAULT_TEMPERATURE} unless given).
---temperature, --top-k, --top-p and --seed are for sampling only.`;
+--temperature, --top-k, --top-p and --seed are for sampling only. --word-block on (the default) never lets a
+summary use a content word twice (stop words and punctuation may repeat).`;
 const decodeFlags = (cmd: Command) =>
   // --beam-width and --temperature get no value by default (which one is given implies the strategy); their help
   // shows the defaults the predictor applies.
-  addDecodeFlags(cmd, [...DECODE_FIELDS], {
+  addDecodeFlags(cmd.addOption(new Option('--word-block <on|off>', 'block repeated content words in a summary (stop words and punctuation may repeat)')
+    .choices(['on', 'off']).default(DEFAULT_DECODE_SETTINGS.noRepeatWords ? 'on' : 'off')), [...DECODE_FIELDS], {
     lengthPenalty: DEFAULT_DECODE_SETTINGS.lengthPenalty,
     maxLen: DEFAULT_DECODE_SETTINGS.maxLen,
     minLen: DEFAULT_DECODE_SETTINGS.minLen,
@@ -36,11 +40,12 @@ const decodeFlags = (cmd: Command) =>
 const DECODE_FLAG_NAMES: Record<string, string> = {
   strategy: '--strategy', temperature: '--temperature', topK: '--top-k', topP: '--top-p', beamWidth: '--beam-width',
   lengthPenalty: '--length-penalty', maxLen: '--max-len', minLen: '--min-len', noRepeatNgram: '--ngram-block', seed: '--seed',
+  noRepeatWords: '--word-block',
 };
 
 /** The decoding request of the decoding flags, checked as a request is (an error names the flag). */
-function decodeFromCli(flags: Record<string, unknown>): DecodingRequest {
-  const decode = decodeFromFlags(flags);
+function decodeFromCli(flags: Record<string, unknown>): SummarizeDecodeRequest {
+  const decode: SummarizeDecodeRequest = { ...decodeFromFlags(flags), ...(flags.wordBlock !== undefined ? { noRepeatWords: flags.wordBlock === 'on' } : {}) };
   const checked = summarizeDecodeSchema.safeParse(decode);
   if (!checked.success) {
     const issue = checked.error.issues[0];

@@ -1,17 +1,24 @@
-import { corpusRouge, RnnkitError, type RougeScores, type Vocab } from '@rnnkit/core';
+import { corpusRouge, repeatedContentWordShare, RnnkitError, type RougeScores, type Vocab } from '@rnnkit/core';
 import { leadN, TfIdfSentencePicker, words } from './baselines.js';
 import { median, type Example } from './data/index.js';
 import type { Summarizer } from './model.js';
 import { describeDecoding, summarizeTokens, type DecodeSettings } from './summarize.js';
 
 /**
- * ROUGE-1/2/L F1 on test rows for the model and, on the same rows, the lead-N and TF-IDF sentence baselines.
- * ROUGE is core's (js-rouge with core's tokenizer: lowercased words and numbers, punctuation ignored).
+ * ROUGE-1/2/L F1 on test rows for the model and, on the same rows, the lead-N and TF-IDF sentence baselines, and how
+ * many of each system's outputs repeat a content word. ROUGE is core's (js-rouge with core's tokenizer: lowercased
+ * words and numbers, punctuation ignored).
  */
 
 export interface SystemScores {
   name: string;
   scores: RougeScores;
+  /** Share (0..1) of the outputs that use some content word twice (stop words and punctuation not counted). */
+  repeatedContentWord: number;
+}
+
+function system(name: string, outputs: string[], references: string[]): SystemScores {
+  return { name, scores: corpusRouge(outputs, references), repeatedContentWord: repeatedContentWordShare(outputs) };
 }
 
 export interface EvalReport {
@@ -43,8 +50,8 @@ export function evaluate(rows: Example[], opts: EvalOptions, model?: { summarize
   const picker = new TfIdfSentencePicker(opts.trainSources);
   const tfidf = rows.map((r) => picker.pick(r.source));
   const systems: SystemScores[] = [
-    { name: `lead-${n}`, scores: corpusRouge(lead, references) },
-    { name: 'tf-idf sentence', scores: corpusRouge(tfidf, references) },
+    system(`lead-${n}`, lead, references),
+    system('tf-idf sentence', tfidf, references),
   ];
   let outputs: string[] | undefined;
   let unkReplaced: number | undefined;
@@ -60,7 +67,7 @@ export function evaluate(rows: Example[], opts: EvalOptions, model?: { summarize
     outputs = results.map((r) => r.text);
     unkReplaced = results.reduce((s, r) => s + r.replacedUnk, 0);
     const name = `model (${describeDecoding(model.settings)})`;
-    systems.unshift({ name, scores: corpusRouge(outputs, references) });
+    systems.unshift(system(name, outputs, references));
   }
   const samples = rows.slice(0, opts.samples ?? 3).map((r, i) => ({
     source: r.source,
@@ -76,8 +83,8 @@ export function formatReport(report: EvalReport): string {
   const pct = (x: number) => (100 * x).toFixed(2).padStart(7);
   const lines = [
     `ROUGE F1 (%) on ${report.rows} test rows (lead-N: N = ${report.leadWords}, the median reference length in words)`,
-    `${'system'.padEnd(22)}${'R-1'.padStart(7)}${'R-2'.padStart(7)}${'R-L'.padStart(7)}`,
-    ...report.systems.map((s) => `${s.name.padEnd(22)}${pct(s.scores.rouge1)}${pct(s.scores.rouge2)}${pct(s.scores.rougeL)}`),
+    `${'system'.padEnd(22)}${'R-1'.padStart(7)}${'R-2'.padStart(7)}${'R-L'.padStart(7)}  repeats a content word`,
+    ...report.systems.map((s) => `${s.name.padEnd(22)}${pct(s.scores.rouge1)}${pct(s.scores.rouge2)}${pct(s.scores.rougeL)}  ${pct(s.repeatedContentWord).trim()}%`),
   ];
   if (report.decodeSeconds !== undefined) lines.push(`decoding took ${report.decodeSeconds.toFixed(1)} s; UNK replaced by copying: ${report.unkReplaced}`);
   for (const s of report.samples) {

@@ -82,9 +82,21 @@ describe('rnnkit-summarize CLI', () => {
   });
 
   it('evaluate --json scores the model and the baselines; baselines --json needs no model', () => {
-    const report = json(cli(['evaluate', '--model', run, '--json', '--limit', '4', '--strategy', 'greedy']));
-    expect(report.rows).toBe(4);
-    expect((report.systems as { name: string }[]).map((s) => s.name)).toEqual(['model (greedy)', 'lead-9', 'tf-idf sentence']);
+    type Systems = { name: string; repeatedContentWord: number }[];
+    // No trigram blocking, so that only word blocking stands between the tiny model and its repeats.
+    const report = json(cli(['evaluate', '--model', run, '--json', '--limit', '20', '--strategy', 'greedy', '--ngram-block', '0', '--min-len', '10', '--max-len', '10']));
+    expect(report.rows).toBe(20);
+    const systems = report.systems as Systems;
+    expect(systems.map((s) => s.name)).toEqual(['model (greedy)', 'lead-9', 'tf-idf sentence']);
+    // Word blocking is on by default; off, the tiny model repeats its favourite words (mostly stop words and
+    // punctuation, which do not count; "power power power ..." does).
+    expect(systems[0].repeatedContentWord).toBe(0);
+    const free = json(cli(['evaluate', '--model', run, '--json', '--limit', '20', '--strategy', 'greedy', '--ngram-block', '0', '--min-len', '10', '--max-len', '10', '--word-block', 'off'])).systems as Systems;
+    expect(free[0].repeatedContentWord).toBeGreaterThan(0);
+    expect(free.slice(1)).toEqual(systems.slice(1));
+    const bad = cli(['evaluate', '--model', run, '--word-block', 'maybe']);
+    expect(bad.status).toBe(1);
+    expect(errorLines(bad.stderr)).toEqual([expect.stringContaining("'--word-block <on|off>' argument 'maybe' is invalid")]);
     const baselines = json(cli(['baselines', '--json', '--limit', '20']));
     expect((baselines.systems as { name: string }[]).map((s) => s.name)).toEqual([expect.stringMatching(/^lead-\d+$/), 'tf-idf sentence']);
   });

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandContext, initBackend, saveModelDir, Vocab } from '@rnnkit/core';
+import { commandContext, decodeShared, initBackend, repeatedContentWord, saveModelDir, Vocab } from '@rnnkit/core';
 import {
   APP_VERSION, DEFAULT_DATA_CONFIG, DEFAULT_DECODE_SETTINGS, buildSummarizer, decodeSettings, describeDecoding, disposeSummarizer, encodeSource, exampleInput,
-  loadSummarizeModel, summarizeApp, summarizeInputSchema, summarizePredictor, summarizeTokens, trainSummarizer,
+  loadSummarizeModel, sharedStepFunction, summarizeApp, summarizeInputSchema, summarizePredictor, summarizeTokens, summaryRow, trainSummarizer,
   type SummarizeExtras, type SummarizeOutput,
 } from '../src/index.js';
 import { copyTask } from './fixtures.js';
@@ -150,10 +150,53 @@ describe('summarize predictor', () => {
     output.setWeights([kernel, tf.tensor1d(biased)]);
     const articles = [['zed', 'said', 'hello', 'to', 'all']];
     const streamed: string[] = [];
-    const [out] = summarizeTokens(s, vocab, articles, { ...DEFAULT_DECODE_SETTINGS, beamWidth: 1, noRepeatNgram: 0, maxLen: 4, minLen: 4, onPiece: (p) => streamed.push(p) });
+    // Word blocking bans UNK (see summaryDecodeLimits), so this is with it off.
+    const settings = { ...DEFAULT_DECODE_SETTINGS, beamWidth: 1, noRepeatNgram: 0, noRepeatWords: false, maxLen: 4, minLen: 4 };
+    const [out] = summarizeTokens(s, vocab, articles, { ...settings, onPiece: (p) => streamed.push(p) });
     expect(out.replacedUnk).toBeGreaterThan(0);
+    const [blocked] = summarizeTokens(s, vocab, articles, { ...settings, noRepeatWords: true });
+    expect(blocked.replacedUnk).toBe(0);
+    expect(blocked.tokens).not.toContain('<unk>');
     expect(out.tokens.every((t) => articles[0].includes(t))).toBe(true);
     expect(streamed.join('')).toBe(out.text);
+    disposeSummarizer(s);
+  });
+
+  it('noRepeatWords: no content word twice in greedy, beam, sampled and shared-step summaries; stop words may repeat', () => {
+    // An untrained model biased to say "hello" (a content word) first, then "the" (a stop word).
+    const s = buildSummarizer(small, vocab.size, 1);
+    const output = s.train.getLayer('output');
+    const [kernel, bias] = output.getWeights();
+    const biased = bias.arraySync() as number[];
+    biased[vocab.idOf('hello')] = 30;
+    biased[vocab.idOf('the')] = 29;
+    output.setWeights([kernel, tf.tensor1d(biased)]);
+    const articles = [['zed', 'said', 'hello', 'to', 'all'], ['all', 'spoke', 'to', 'zed', '.']];
+    const base = { ...DEFAULT_DECODE_SETTINGS, noRepeatNgram: 0, maxLen: 5, minLen: 5 };
+    const modes = [{ beamWidth: 1 }, { beamWidth: 3 }, { beamWidth: 1, sampling: { temperature: 1, rng: () => 0.5 } }];
+    for (const mode of modes) {
+      const free = summarizeTokens(s, vocab, articles, { ...base, ...mode, noRepeatWords: false });
+      expect(free[0].tokens.filter((t) => t === 'hello').length, JSON.stringify(mode)).toBeGreaterThan(1);
+      const blocked = summarizeTokens(s, vocab, articles, { ...base, ...mode, noRepeatWords: true });
+      for (const out of blocked) {
+        expect(repeatedContentWord(out.tokens), `${JSON.stringify(mode)}: ${out.text}`).toBeUndefined();
+        expect(out.tokens).toHaveLength(5);
+      }
+      // "hello" once, then the stop word "the" fills the rest.
+      expect(blocked[0].tokens[0]).toBe('hello');
+      expect(blocked[0].tokens.filter((t) => t === 'the').length).toBeGreaterThan(1);
+    }
+    // Shared-step decoding (a server's batch): each row as decoded alone.
+    const shared = sharedStepFunction(s, vocab, 8);
+    const greedy = { ...base, beamWidth: 1, noRepeatWords: true };
+    const rows = articles.map((a) => summaryRow(s, vocab, shared.extSize, a, greedy));
+    const results = decodeShared(shared, rows.map((r) => r.row));
+    const alone = summarizeTokens(s, vocab, articles, greedy);
+    expect(results.map((r, i) => rows[i].finish(r).tokens)).toEqual(alone.map((o) => o.tokens));
+    // The request field: a boolean, default on.
+    expect(decodeSettings().noRepeatWords).toBe(true);
+    expect(decodeSettings(summarizeInputSchema.parse({ text: 'a b', decode: { noRepeatWords: false } }).decode).noRepeatWords).toBe(false);
+    expect(summarizeInputSchema.safeParse({ text: 'a b', decode: { noRepeatWords: 'yes' } }).success).toBe(false);
     disposeSummarizer(s);
   });
 

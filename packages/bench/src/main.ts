@@ -12,13 +12,25 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { adamOptimizer, beamSearch, encodeForDecoding, initBackend, rng, runModel, sampleDecode, seq2seqStepFunction, setSeed } from '@rnnkit/core';
+import {
+  adamOptimizer,
+  beamSearch,
+  encodeForDecoding,
+  initBackend,
+  median,
+  rng,
+  runModel,
+  sampleDecode,
+  seq2seqStepFunction,
+  setSeed,
+  spread,
+} from '@rnnkit/core';
 import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
 import { findTorchPython, PytorchSession, runPytorch, type PytorchRun } from './pytorch.js';
-import { median, pairedRatios, round, roundSpread, spread } from './stats.js';
+import { pairedRatios, round, roundSpread } from './stats.js';
 import { formatTable, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
 

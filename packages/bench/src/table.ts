@@ -1,6 +1,6 @@
 // The markdown table `npm run bench` prints at the end (stderr), in the shape the README keeps: each time as
 // median [interquartile range] (min–max), so the noise of a shared machine stays visible next to the figure.
-import type { Spread } from './stats.js';
+import type { Spread } from '@rnnkit/core';
 
 export interface SideFigures {
   train: Spread;

@@ -22,6 +22,7 @@ export * from './decode/index.js';
 export * from './metrics/index.js';
 export * from './data/vocab.js';
 export * from './data/tokenize.js';
+export * from './data/stopwords.js';
 export * from './data/pad.js';
 export * from './data/batches.js';
 // Types only (the training loop stays in the Node entry): what arrayBatchSource returns, and the shape of a loss,

@@ -47,8 +47,8 @@ describe('the browser entry bundles for a web page', () => {
       expect(inputs).toContain(expected);
     }
     expect(inputs.some((p) => p.includes('node_modules/@tensorflow/tfjs-backend-webgl/'))).toBe(true);
-    // The tokenizers are natural's, with the util polyfill's inherits in place of Node's util.
-    for (const expected of ['natural/lib/natural/tokenizers/regexp_tokenizer.js', 'natural/lib/natural/tokenizers/treebank_word_tokenizer.js', 'node_modules/util/util.js']) {
+    // The tokenizers and the stop list are natural's, with the util polyfill's inherits in place of Node's util.
+    for (const expected of ['natural/lib/natural/tokenizers/regexp_tokenizer.js', 'natural/lib/natural/tokenizers/treebank_word_tokenizer.js', 'natural/lib/natural/util/stopwords.js', 'node_modules/util/util.js']) {
       expect(inputs.some((p) => p.endsWith(expected)), expected).toBe(true);
     }
     const gzip = gzipSync(full.code).byteLength;

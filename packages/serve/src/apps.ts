@@ -8,7 +8,7 @@ export type AnyApp = AppDefinition<any, any, any>;
  * AppDefinition its package exports, the same way the contract test discovers apps; a package that does not export
  * one yet is skipped. Packages are imported only when a model of theirs is asked for (stocks pulls in danfojs).
  */
-export const APP_PACKAGES = ['@rnnkit/textgen', '@rnnkit/chatbot', '@rnnkit/summarize', '@rnnkit/mnist-rows', '@rnnkit/stocks', '@rnnkit/sentiment', '@rnnkit/translate'] as const;
+export const APP_PACKAGES = ['@rnnkit/textgen', '@rnnkit/chatbot', '@rnnkit/summarize', '@rnnkit/mnist-rows', '@rnnkit/stocks', '@rnnkit/sentiment', '@rnnkit/translate', '@rnnkit/spoken-digits'] as const;
 
 export function isAppDefinition(value: unknown): value is AnyApp {
   const v = value as Partial<AnyApp> | null;

@@ -1,4 +1,4 @@
-// The only place core touches `natural`. Its package entry loads database drivers and prints banners, and its
+// Core touches `natural` here and in stopwords.ts (a data file). Its package entry loads database drivers and prints banners, and its
 // tokenizers/index.js loads every tokenizer (the Japanese one included), so each tokenizer is imported by its file:
 // regexp_tokenizer.js needs tokenizer.js, orthography_matchers.js and underscore; treebank_word_tokenizer.js needs
 // those and `util` (for util.inherits), which a browser bundler resolves to the `util` polyfill package, a dependency

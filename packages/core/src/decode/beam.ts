@@ -173,7 +173,7 @@ export function beamSearchBatch(stepFn: StepFunction, initStates: tf.Tensor[], o
   }
   return searches.map(({ finished }, i) => {
     if (finished.length === 0) {
-      throw new RnnkitError(`beamSearch: every continuation was forbidden${batch > 1 ? ` (input ${i})` : ''} (check minLen/noRepeatNgram)`);
+      throw new RnnkitError(`beamSearch: every continuation was forbidden${batch > 1 ? ` (input ${i})` : ''} (check minLen/noRepeatNgram/noRepeatTokens)`);
     }
     finished.sort((x, y) => y.score - x.score || y.logProb - x.logProb);
     return finished.slice(0, numReturn);

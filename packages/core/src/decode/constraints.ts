@@ -16,6 +16,9 @@ export function checkDecodeOptions(opts: DecodeOptions, where: string): number[]
   for (const t of opts.bannedTokens ?? []) {
     if (!Number.isInteger(t) || t < 0) throw new RnnkitError(`${where}: bannedTokens must be token ids, got ${t}`);
   }
+  if (opts.repeatableTokens !== undefined && !opts.noRepeatTokens) {
+    throw new RnnkitError(`${where}: repeatableTokens is given but noRepeatTokens is off`);
+  }
   return prompt;
 }
 
@@ -27,6 +30,14 @@ export function checkDecodeOptions(opts: DecodeOptions, where: string): number[]
 export function applyConstraints(row: Float32Array, history: readonly number[], generated: number, opts: DecodeOptions): void {
   if (opts.eos !== undefined && generated < (opts.minLen ?? 0)) row[opts.eos] = -Infinity;
   for (const t of opts.bannedTokens ?? []) row[t] = -Infinity;
+  if (opts.noRepeatTokens) {
+    // Only generated tokens count: a char LM's priming text or a decoder's BOS is not output to avoid repeating.
+    const repeatable = opts.repeatableTokens;
+    for (let i = history.length - generated; i < history.length; i++) {
+      const t = history[i];
+      if (t !== opts.eos && !repeatable?.has(t)) row[t] = -Infinity;
+    }
+  }
   const n = opts.noRepeatNgram ?? 0;
   if (n < 1 || history.length < n - 1) return;
   // Every earlier n-gram whose first n-1 tokens equal the last n-1 tokens of the history bans its last token.

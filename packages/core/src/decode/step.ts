@@ -35,6 +35,13 @@ export interface DecodeOptions {
   /** Tokens never to generate (e.g. PAD, BOS, UNK). */
   bannedTokens?: number[];
   /**
+   * Forbid generating a token already generated in this sequence (the prompt does not count), unless it is in
+   * `repeatableTokens`. Blocks the unigram repeats ("delhi delhi delhi") that n-gram blocking lets through.
+   */
+  noRepeatTokens?: boolean;
+  /** With `noRepeatTokens`: tokens that may repeat (stop words, punctuation, EOS need not be listed). */
+  repeatableTokens?: ReadonlySet<number>;
+  /**
    * Greedy/sampling only: called with each generated token (EOS excluded) as soon as it is chosen, for streaming,
    * with its row of the step's `extras` when the step function gives them (a copy-attention's weights).
    */

@@ -1,4 +1,5 @@
 import { l as rougeL, n as rougeN } from 'js-rouge';
+import { repeatedContentWord } from '../data/stopwords.js';
 import { wordTokenize } from '../data/tokenize.js';
 import { RnnkitError } from '../errors.js';
 import { checkPair } from './validate.js';
@@ -203,4 +204,14 @@ export function distinctN(sequences: readonly (readonly Token[])[], n: number): 
     }
   }
   return total === 0 ? 0 : distinct.size / total;
+}
+
+/**
+ * Share of texts (0..1) that use some content word twice (stop words and punctuation not counted; words compared
+ * lowercased, as core's tokenizer splits them): how often a generator repeats itself ("delhi delhi saved power").
+ */
+export function repeatedContentWordShare(texts: readonly string[]): number {
+  if (texts.length === 0) throw new RnnkitError('repeatedContentWordShare: no texts given');
+  const repeating = texts.filter((t) => repeatedContentWord(wordTokenize(t, { lowercase: true })) !== undefined).length;
+  return repeating / texts.length;
 }
