@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RnnkitError, Vocab, seededRng, shuffledIndices } from '@rnnkit/core';
+import { RnnkitError, Vocab, seededRng, shuffledIndices } from '@rnnkit/core/browser';
 import type { ParsedCorpus, TatoebaPair } from './corpus.js';
 import { tokenizeChinese, tokenizeEnglish } from './text.js';
 
