@@ -1,5 +1,6 @@
 import { heatmapSvg } from '@rnnkit/core/charts';
 import type { AppInput, AppOutput } from '@rnnkit/translate/predictor';
+import { latestOnly } from '../latest.js';
 import { byId, el, startPage } from '../page.js';
 
 // Translation: English in, Chinese out. The sentence is translated again after each pause in typing (or with the
@@ -92,70 +93,43 @@ function show(output: AppOutput, ms: number, label: string): void {
   }
 }
 
-let running = false;
-let changed = false;
-let timer: ReturnType<typeof setTimeout> | undefined;
-
-/** Translates the current sentence; edits made while a call runs are translated right after it (the last always is). */
-async function translate(): Promise<void> {
-  if (running) {
-    changed = true;
+/** Translates the current sentence with the current settings (the last ones always are; see latest.ts). */
+const translate = latestOnly(async (stale) => {
+  const current = text.value;
+  const wanted = decoding();
+  if (current.trim() === '' || typeof wanted === 'string') {
+    translation.textContent = '';
+    nBest.replaceChildren();
+    heatmapNote.textContent = '';
+    heatmap.replaceChildren();
+    meta.textContent = typeof wanted === 'string' ? wanted : 'Type an English sentence.';
+    page.status('ready');
     return;
   }
-  running = true;
-  run.disabled = true;
-  try {
-    do {
-      changed = false;
-      const current = text.value;
-      const wanted = decoding();
-      if (current.trim() === '' || typeof wanted === 'string') {
-        translation.textContent = '';
-        nBest.replaceChildren();
-        heatmap.replaceChildren();
-        meta.textContent = typeof wanted === 'string' ? wanted : 'Type an English sentence.';
-        page.status('ready');
-        continue;
-      }
-      page.status('translating…');
-      const { output, ms } = await page.client.predict<AppOutput>({ text: current, decode: wanted.decode, attention: true } satisfies AppInput);
-      // A newer sentence or setting is waiting: skip drawing this one.
-      if (changed) continue;
-      show(output, ms, wanted.label);
-      // What the shown result answers (the browser tests wait for it).
-      translation.dataset.text = current;
-      translation.dataset.decode = wanted.label;
-      page.status('ready');
-    } while (changed);
-  } catch (err) {
-    page.fail(err);
-  } finally {
-    running = false;
-    run.disabled = false;
-  }
-}
-
-function later(): void {
-  clearTimeout(timer);
-  timer = setTimeout(() => void translate(), PAUSE_MS);
-}
+  page.status('translating…');
+  const { output, ms } = await page.client.predict<AppOutput>({ text: current, decode: wanted.decode, attention: true } satisfies AppInput);
+  // A newer sentence or setting is waiting: skip drawing this one.
+  if (stale()) return;
+  show(output, ms, wanted.label);
+  // What the shown result answers (the browser tests wait for it).
+  translation.dataset.text = current;
+  translation.dataset.decode = wanted.label;
+  page.status('ready');
+}, (err) => page.fail(err));
 
 text.addEventListener('input', () => {
   reference.textContent = '';
-  later();
+  translate.after(PAUSE_MS);
 });
 for (const control of [greedy, beam, penalty]) {
-  control.addEventListener('input', later);
-  control.addEventListener('change', later);
+  control.addEventListener('input', () => translate.after(PAUSE_MS));
+  control.addEventListener('change', () => translate.after(PAUSE_MS));
 }
 greedy.addEventListener('change', () => {
   beam.disabled = greedy.checked;
   penalty.disabled = greedy.checked;
 });
-run.onclick = () => {
-  clearTimeout(timer);
-  void translate();
-};
+run.onclick = () => void translate.now();
 run.disabled = false;
 
 // Sentences from the test split of this model's data (written next to the models by `npm run web`): never trained on.
@@ -172,11 +146,10 @@ if (sets && sets.examples.length > 0) {
         reference.replaceChildren(
           ...example.references.flatMap((r) => [el('span', { lang: 'zh-Hans', textContent: `Reference: ${r.zh}` }), ` — ${r.attribution}`, el('br')]),
         );
-        clearTimeout(timer);
-        void translate();
+        void translate.now();
       };
       return button;
     }),
   );
 }
-await translate();
+await translate.now();
