@@ -39,6 +39,13 @@ const ACTIONS = {
     await page.locator('#text').pressSequentially(text, { delay: 30 });
     await page.waitForFunction((t) => document.getElementById('highlight')?.dataset.text === t, text, { timeout: 180_000 });
   },
+  'translate.html': async (page) => {
+    // The first held-out Tatoeba sentence (its reference and attribution show under it), by beam search.
+    const example = page.locator('#examples button.sample').first();
+    const text = await example.textContent();
+    await example.click();
+    await page.waitForFunction((t) => document.getElementById('translation')?.dataset.text === t && document.getElementById('status')?.textContent === 'ready', text, { timeout: 180_000 });
+  },
   'chat.html': async (page) => {
     for (const [i, message] of ['hello', 'what is your name?', 'do you like music?'].entries()) {
       await page.fill('#message', message);
