@@ -6,7 +6,7 @@ import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
 /** translate's training config: core's common fields plus the data pipeline, the network and the loss. */
 export const configSchema = trainingConfigSchema(
   {
-    out: 'runs/translate', epochs: 30, batchSize: 64, lr: 3e-3, clipNorm: 5, patience: 3, seed: 1,
+    out: 'runs/translate', epochs: 30, batchSize: 32, lr: 3e-3, clipNorm: 5, patience: 3, seed: 1,
     dataHelp: "Tatoeba's cmn.txt(.gz) (default $RNNKIT_DATA_DIR/translation/cmn.txt.gz; nothing is downloaded)",
   },
   {
@@ -15,7 +15,7 @@ export const configSchema = trainingConfigSchema(
     cell: z.enum(['gru', 'lstm']).default(DEFAULT_MODEL_CONFIG.cell).describe('recurrent cell of encoder and decoder'),
     attention: z.enum(['dot', 'general', 'bahdanau']).default(DEFAULT_MODEL_CONFIG.attention).describe('attention score'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL_CONFIG.dropout).describe('dropout on embeddings and the attentional vector'),
-    lrDecay: lrDecaySchema(1),
+    lrDecay: lrDecaySchema(0.7),
     labelSmoothing: z.number().min(0).max(0.5).default(0.1).describe('label smoothing of the training loss (0 = plain cross-entropy)'),
     maxSrcLen: z.number().int().min(1).max(1000).default(DEFAULT_DATA_CONFIG.maxSrcLen).describe('longest English sentence (words) trained on'),
     maxTgtLen: z.number().int().min(1).max(1000).default(DEFAULT_DATA_CONFIG.maxTgtLen).describe('longest Chinese sentence (characters) trained on'),

@@ -18,7 +18,9 @@ export const modelConfigSchema = z.strictObject({
 });
 export type ModelConfig = z.output<typeof modelConfigSchema>;
 
-export const DEFAULT_MODEL_CONFIG: ModelConfig = { embedDim: 128, units: 192, cell: 'gru', attention: 'general', dropout: 0.2 };
+// The long run of the README: units 128 beat 96 per wall-clock second in the ablations (192 ran at half the speed of
+// 96), and dropout 0.1 learned a little faster than 0.2 within the few epochs a run gets here.
+export const DEFAULT_MODEL_CONFIG: ModelConfig = { embedDim: 128, units: 128, cell: 'gru', attention: 'general', dropout: 0.1 };
 
 export function seq2seqConfig(cfg: ModelConfig, srcVocab: number, tgtVocab: number, seed?: number): Seq2SeqConfig {
   return {

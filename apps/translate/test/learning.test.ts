@@ -24,7 +24,7 @@ const perToken = ({ nll, tokens }: { nll: number; tokens: number }) => nll / tok
 describe.skipIf(!process.env.RNNKIT_DATA_DIR)('translate on Tatoeba (small budget)', () => {
   it('learns to use the English: validation NLL with the right sources well below that with swapped sources', async () => {
     const config = configSchema.parse({
-      out: join(dir, 'run'), maxTrainPairs: 3000, epochs: 3, units: 48, embedDim: 48, batchSize: 32, lr: 1e-2, dropout: 0, labelSmoothing: 0,
+      out: join(dir, 'run'), maxTrainPairs: 3000, epochs: 3, units: 48, embedDim: 48, batchSize: 32, lr: 1e-2, lrDecay: 1, dropout: 0, labelSmoothing: 0,
       maxSrcLen: 6, maxTgtLen: 12, patience: 0, seed: 3,
     });
     const run = (await runTraining(app, config, false, commandContext({ quiet: true }))) as TranslateRun;
