@@ -1,4 +1,4 @@
-import { trainingConfigSchema, layerSizeSchema } from '@rnnkit/core';
+import { trainingConfigSchema, layerSizeSchema, lrDecaySchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_SPLIT } from './data.js';
 import { DATASETS } from './datasets.js';
@@ -25,7 +25,7 @@ export const mnistConfigSchema = trainingConfigSchema(
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.dropout).describe('input dropout of the recurrent layers'),
     augment: z.enum(AUGMENTATIONS).optional()
       .describe('redraw each training image through a random transform every epoch: off, affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble); default elastic for mnist, off for fashion-mnist'),
-    lrDecay: z.number().gt(0).max(1).default(0.95).describe('multiply the learning rate by this after every epoch (1 = constant)'),
+    lrDecay: lrDecaySchema(0.95),
     valFraction: z.number().min(0.001).max(0.5).default(DEFAULT_SPLIT.valFraction)
       .describe('part of the training images held out for validation (--patience watches its accuracy)'),
     testFraction: z.number().min(0.01).max(0.9).default(DEFAULT_SPLIT.testFraction)

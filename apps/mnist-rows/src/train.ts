@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   accuracy,
-  exponentialDecay,
+  lrDecaySchedule,
   fingerprintFiles,
   imageGridPng,
   saveModelDir,
@@ -132,7 +132,7 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     // The extras name the folder, not its content: resuming on other IDX files is refused by their fingerprint.
     dataFingerprint: fingerprintFiles(Object.values(resolved.files).filter((f) => f !== undefined).sort()),
     lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
-    ...(cfg.lrDecay < 1 ? { schedule: exponentialDecay({ decayRate: cfg.lrDecay }) } : {}),
+    ...lrDecaySchedule(cfg.lrDecay),
   }, augment);
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);

@@ -1,4 +1,4 @@
-import { cellSchema, embeddingSizeSchema, layerSizeSchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, embeddingSizeSchema, layerSizeSchema, lrDecaySchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DATASETS } from './datasets.js';
 import { POOLINGS } from './model.js';
@@ -33,7 +33,7 @@ export const sentimentConfigSchema = trainingConfigSchema(
       .describe('GloVe-format text file of pretrained vectors (of --embed-dim values) to initialize the embeddings; never downloaded'),
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
-    lrDecay: z.number().gt(0).max(1).default(1).describe('multiply the learning rate by this after every epoch (1 = constant)'),
+    lrDecay: lrDecaySchema(1),
     baselines: z.boolean().default(true).describe('also fit and score the baselines (majority, AFINN for English, naive Bayes, logistic regression)'),
   },
 );

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, UNK, Vocab, padSequences, seededRng, shuffledIndices, type BatchSource } from '@rnnkit/core/browser';
+import {
+  RnnkitError, UNK, Vocab, lengthBucketedBatches, lengthSortedBatches as coreLengthSortedBatches, padSequences, seededRng, type BatchSource,
+} from '@rnnkit/core/browser';
 import type { LabeledText } from './formats.js';
 
 /**
@@ -53,26 +55,12 @@ const POOL_BATCHES = 50;
 
 /** Indices sorted by length (stable), cut into batches of `batchSize`: the cheapest order for a pass without training. */
 export function lengthSortedBatches(set: Pick<EncodedSet, 'ids'>, batchSize: number): Int32Array[] {
-  const order = Array.from(set.ids.keys()).sort((a, b) => set.ids[a].length - set.ids[b].length || a - b);
-  const batches: Int32Array[] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(Int32Array.from(order.slice(i, i + batchSize)));
-  return batches;
+  return coreLengthSortedBatches(set.ids.map((s) => s.length), batchSize);
 }
 
 /** The batches of one training epoch: a function of (seed, epoch) only, so a resumed run sees the same ones. */
 export function bucketedEpoch(set: Pick<EncodedSet, 'ids'>, batchSize: number, seed: number, epoch: number): Int32Array[] {
-  const n = set.ids.length;
-  const rng = seededRng(seed * 100_003 + epoch);
-  const order = shuffledIndices(n, rng);
-  const batches: Int32Array[] = [];
-  const pool = batchSize * POOL_BATCHES;
-  for (let start = 0; start < n; start += pool) {
-    const members = Array.from(order.subarray(start, Math.min(n, start + pool)));
-    members.sort((a, b) => set.ids[a].length - set.ids[b].length);
-    for (let i = 0; i < members.length; i += batchSize) batches.push(Int32Array.from(members.slice(i, i + batchSize)));
-  }
-  const batchOrder = shuffledIndices(batches.length, rng);
-  return Array.from(batchOrder, (b) => batches[b]);
+  return lengthBucketedBatches(set.ids.map((s) => s.length), batchSize, seededRng(seed * 100_003 + epoch), POOL_BATCHES);
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  Vocab, accuracy, exponentialDecay, fingerprintFiles, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun,
+  Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
@@ -152,7 +152,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
       // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
       dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
       earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
-      ...(cfg.lrDecay < 1 ? { schedule: exponentialDecay({ decayRate: cfg.lrDecay }) } : {}),
+      ...lrDecaySchedule(cfg.lrDecay),
       validate: async (m) => ({ val_acc: setAccuracy(m, data.val.encoded) }),
       lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
     },

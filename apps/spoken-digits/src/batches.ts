@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededRng, shuffledIndices, type Batch, type BatchSource } from '@rnnkit/core';
+import { lengthBucketedBatches, seededRng, type Batch, type BatchSource } from '@rnnkit/core';
 import type { FeatureMatrix } from './features.js';
 import { framesTensor } from './model.js';
 
@@ -26,15 +26,8 @@ export function bucketedBatches(mats: readonly FeatureMatrix[], labels: ArrayLik
         for (let b = 0; b < numBatches; b++) yield makeBatch(Array.from({ length: Math.min(batchSize, n - b * batchSize) }, (_, i) => b * batchSize + i));
         return;
       }
-      const rng = seededRng(opts.seed * 100_003 + epoch);
-      const order = Array.from(shuffledIndices(n, rng));
-      const window = batchSize * 16;
-      const groups: number[][] = [];
-      for (let s = 0; s < n; s += window) {
-        const part = order.slice(s, s + window).sort((a, b) => mats[a].frames - mats[b].frames);
-        for (let b = 0; b < part.length; b += batchSize) groups.push(part.slice(b, b + batchSize));
-      }
-      for (const g of shuffledIndices(groups.length, rng)) yield makeBatch(groups[g]);
+      const lengths = mats.map((m) => m.frames);
+      for (const g of lengthBucketedBatches(lengths, batchSize, seededRng(opts.seed * 100_003 + epoch), 16)) yield makeBatch(g);
     },
   };
 }

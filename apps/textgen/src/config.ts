@@ -1,4 +1,4 @@
-import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema, textEncodingSchema } from '@rnnkit/core';
+import { cellSchema, trainingConfigSchema, layerSizeSchema, embeddingSizeSchema, lrDecaySchema, textEncodingSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { TINY_SHAKESPEARE } from './data.js';
 
@@ -14,6 +14,7 @@ export const textgenConfigSchema = trainingConfigSchema(
     embedDim: embeddingSizeSchema.default(64).describe('character embedding size'),
     dropout: z.number().min(0).max(0.95).default(0.2).describe('dropout on recurrent inputs and outputs'),
     seqLen: z.number().int().min(1).max(10_000).default(100).describe('characters per training window (truncated BPTT length)'),
+    lrDecay: lrDecaySchema(1),
     encoding: textEncodingSchema,
     sampleLength: z.number().int().min(0).max(100_000).default(200).describe('characters sampled after each epoch (0: none)'),
   },

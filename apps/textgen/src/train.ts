@@ -5,6 +5,7 @@ import {
   bitsPerChar,
   fingerprintFiles,
   forkRng,
+  lrDecaySchedule,
   resolveDataPath,
   saveModelDir,
   setSeed,
@@ -63,6 +64,7 @@ export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<Textgen
   const sampleRng = forkRng();
   const result = await train(model, data, nextCharLoss, {
     ...ctx.trainSettings(extras),
+    ...lrDecaySchedule(cfg.lrDecay),
     dataFingerprint: fingerprintFiles([dataPath]),
     lossChart: { path: join(ctx.runDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
     callbacks: {

@@ -12,6 +12,8 @@ import {
   loadTextgenModel,
   streamLoss,
   coldWindowLoss,
+  charWindowSource,
+  nextCharLoss,
   zeroStates,
   type TextgenModelConfig,
 } from '../src/index.js';
@@ -82,6 +84,23 @@ describe.each(['lstm', 'gru'] as const)('%s step model', (cell) => {
     // Carrying the state across windows would change the figure (the test catches a missing reset).
     expect(streamLoss(step, config, ids.subarray(0, 37), { streams: 1 })).not.toBeCloseTo(expected, 5);
     expect(() => coldWindowLoss(step, config, ids.subarray(0, 9), 9)).toThrow(/at least 10 characters/);
+  });
+
+  it('with --seq-len equal to the window, the validation loss train() watches is the cold-window figure', () => {
+    const { config, model } = tinyModel(cell);
+    const step = buildStepModel(config, model);
+    const ids = encodeText(vocab, TINY_TEXT.slice(0, 40));
+    // train() scores each validation batch with nextCharLoss (a mean) and weights it by its size.
+    let sum = 0;
+    let windows = 0;
+    for (const b of charWindowSource(ids, { seqLen: 9, batchSize: 3, shuffle: false }).batches(0)) {
+      const [xs, ys] = [b.xs as tf.Tensor, b.ys as tf.Tensor];
+      sum += tf.tidy(() => nextCharLoss(ys, model.predict(xs) as tf.Tensor).dataSync()[0]) * b.size;
+      windows += b.size;
+      tf.dispose([xs, ys]);
+    }
+    expect(windows).toBe(4);
+    expect(sum / windows).toBeCloseTo(coldWindowLoss(step, config, ids, 9, 3), 5);
   });
 });
 

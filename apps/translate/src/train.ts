@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  arrayBatchSource, disposeSeq2Seq, fingerprintFiles, formatTrainResult, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy,
+  bucketedBatchSource, disposeSeq2Seq, fingerprintFiles, formatTrainResult, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy,
   teacherForcingBatch, train, type BatchSource, type TrainCallbacks, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import { dataConfigOf, modelConfigOf, type AppConfig } from './config.js';
@@ -15,9 +15,15 @@ export interface TranslateRun extends TrainedRun {
   dataset: TranslationDataset;
 }
 
+/**
+ * Teacher-forcing batches of pairs of similar length (core's bucketedBatchSource): sorted by Chinese length, then
+ * English length. Random batches were padded to their longest pair, about twice the mean length, and the decoder,
+ * the attention and the softmax over every Chinese character ran over all of that padding.
+ */
 export function pairBatchSource(pairs: readonly EncodedPair[], batchSize: number, shuffle: boolean, seed?: number): BatchSource {
-  return arrayBatchSource({
-    size: pairs.length, batchSize, shuffle, seed,
+  const srcSpan = pairs.reduce((m, p) => Math.max(m, p.srcIds.length), 0) + 1;
+  return bucketedBatchSource({
+    lengths: pairs.map((p) => p.tgtIds.length + p.srcIds.length / srcSpan), batchSize, shuffle, seed,
     makeBatch: (idx) => {
       const chosen = Array.from(idx, (i) => pairs[i]);
       return teacherForcingBatch(chosen.map((p) => p.srcIds), chosen.map((p) => p.tgtIds));

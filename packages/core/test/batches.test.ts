@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { arrayBatchSource, concatTypedArrays, padSequences, shuffledIndices, takeRows } from '../src/data/index.js';
+import {
+  arrayBatchSource, bucketedBatchSource, concatTypedArrays, lengthBucketedBatches, lengthSortedBatches, padSequences, shuffledIndices, takeRows,
+} from '../src/data/index.js';
 
 describe('padSequences', () => {
   it('pads post and truncates post by default', () => {
@@ -87,6 +89,58 @@ describe('arrayBatchSource', () => {
 
   it('rejects an empty dataset', () => {
     expect(() => arrayBatchSource({ size: 0, batchSize: 2, makeBatch: () => { throw new Error(); } })).toThrow(/empty/);
+  });
+});
+
+describe('length-bucketed batches', () => {
+  // 1,000 examples of lengths 1..40 in a scrambled order.
+  const lengths = Array.from({ length: 1000 }, (_, i) => 1 + ((i * 37) % 40));
+  const span = (b: Int32Array) => Math.max(...Array.from(b, (i) => lengths[i])) - Math.min(...Array.from(b, (i) => lengths[i]));
+
+  it('covers every example exactly once, in batches of similar length', () => {
+    const batches = lengthBucketedBatches(lengths, 16, seedrandom.alea('1'), 10);
+    expect(batches).toHaveLength(Math.ceil(1000 / 16));
+    const seen = batches.flatMap((b) => Array.from(b)).sort((a, b) => a - b);
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    // Random batches of 16 span most of the 1..40 range; sorted pools of 160 leave a few lengths per batch.
+    const meanSpan = batches.reduce((s, b) => s + span(b), 0) / batches.length;
+    expect(meanSpan).toBeLessThan(5);
+    const random = Array.from({ length: 62 }, (_, k) => shuffledIndices(1000, seedrandom.alea('2')).subarray(k * 16, k * 16 + 16));
+    expect(random.reduce((s, b) => s + span(b), 0) / random.length).toBeGreaterThan(25);
+  });
+
+  it('is a function of the generator: same seed same batches, another seed others', () => {
+    const a = lengthBucketedBatches(lengths, 16, seedrandom.alea('1'), 10).map((b) => Array.from(b));
+    expect(lengthBucketedBatches(lengths, 16, seedrandom.alea('1'), 10).map((b) => Array.from(b))).toEqual(a);
+    expect(lengthBucketedBatches(lengths, 16, seedrandom.alea('3'), 10).map((b) => Array.from(b))).not.toEqual(a);
+    expect(() => lengthBucketedBatches(lengths, 0, seedrandom.alea('1'), 10)).toThrow(/batchSize/);
+    expect(() => lengthBucketedBatches(lengths, 4, seedrandom.alea('1'), 0)).toThrow(/poolBatches/);
+  });
+
+  it('lengthSortedBatches cuts the examples in length order, ties by index', () => {
+    const batches = lengthSortedBatches([3, 1, 2, 1], 3).map((b) => Array.from(b));
+    expect(batches).toEqual([[1, 3, 2], [0]]);
+  });
+
+  it('bucketedBatchSource: reproducible per (seed, epoch), new order each epoch, length-sorted without shuffle', () => {
+    const ids = (source: ReturnType<typeof bucketedBatchSource>, epoch: number) =>
+      Array.from(source.batches(epoch), (b) => {
+        const values = Array.from((b.xs as tf.Tensor).dataSync());
+        tf.dispose([b.xs as tf.Tensor, b.ys as tf.Tensor]);
+        return values;
+      });
+    const make = (shuffle: boolean) => bucketedBatchSource({
+      lengths, batchSize: 50, shuffle, seed: 5, poolBatches: 4,
+      makeBatch: (idx) => ({ xs: tf.tensor1d(idx, 'int32'), ys: tf.tensor1d(idx, 'int32'), size: idx.length }),
+    });
+    const source = make(true);
+    expect(source.numBatches()).toBe(20);
+    const e0 = ids(source, 0);
+    expect(ids(make(true), 0)).toEqual(e0);
+    expect(ids(source, 1)).not.toEqual(e0);
+    const sorted = ids(make(false), 0).flat();
+    expect(sorted.map((i) => lengths[i])).toEqual([...lengths].sort((a, b) => a - b));
+    expect(() => bucketedBatchSource({ lengths: [], batchSize: 2, makeBatch: () => { throw new Error('unused'); } })).toThrow(/empty/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricTracker } from '../src/train/early-stopping.js';
-import { exponentialDecay, reduceOnPlateau, stepDecay } from '../src/train/schedules.js';
+import { exponentialDecay, lrDecaySchedule, reduceOnPlateau, stepDecay } from '../src/train/schedules.js';
 import type { EpochLog } from '../src/train/types.js';
 
 const log = (epoch: number, val_loss: number): EpochLog => ({ epoch, loss: 1, val_loss, lr: 0, steps: 1, elapsed_s: 0 });
@@ -17,6 +17,12 @@ describe('learning-rate schedules', () => {
     expect(smooth.lrForEpoch(4, 1)).toBeCloseTo(0.25, 10);
     const stairs = exponentialDecay({ decayRate: 0.5, decayEpochs: 2, staircase: true });
     expect([0, 1, 2, 3].map((e) => stairs.lrForEpoch(e, 1))).toEqual([1, 1, 0.5, 0.5]);
+  });
+
+  it('lrDecaySchedule: lr · rate^epoch below 1, no schedule at 1 (an app\'s --lr-decay)', () => {
+    const { schedule } = lrDecaySchedule(0.9);
+    expect([0, 1, 2].map((e) => schedule!.lrForEpoch(e, 2e-3))).toEqual([2e-3, 2e-3 * 0.9, 2e-3 * 0.9 ** 2]);
+    expect(lrDecaySchedule(1)).toEqual({});
   });
 
   it('reduceOnPlateau cuts the rate after `patience` epochs without improvement, down to minLr', () => {

@@ -76,6 +76,73 @@ describe('sparseCategoricalCrossentropy', () => {
   });
 });
 
+/** Label-smoothed cross-entropy composed from tf ops: the reference the cpu backend's fused pass must match. */
+function smoothedReference(ids: tf.Tensor, probs: tf.Tensor, weights: tf.Tensor | undefined, eps: number): tf.Scalar {
+  const logP = tf.log(tf.clipByValue(probs, 1e-7, 1));
+  const picked = tf.sum(tf.mul(tf.oneHot(ids.toInt(), probs.shape[probs.rank - 1]), logP), -1);
+  const perPosition = tf.add(tf.mul(tf.neg(picked), 1 - eps), tf.mul(tf.neg(tf.mean(logP, -1)), eps));
+  if (!weights) return tf.mean(perPosition);
+  let w = weights;
+  while (w.rank < perPosition.rank) w = w.expandDims(-1);
+  const full = tf.broadcastTo(w, perPosition.shape);
+  return tf.div(tf.sum(tf.mul(perPosition, full)), tf.maximum(tf.sum(full), 1e-12));
+}
+
+describe('label-smoothed cross-entropy: the fused cpu pass', () => {
+  // Probabilities from a softmax of spread-out logits, so some fall below the 1e-7 clip (no gradient there).
+  const make = () => {
+    const logits = tf.mul(tf.randomNormal([3, 5, 40], 0, 1, 'float32', 7), tf.linspace(0.5, 9, 40));
+    const probs = tf.softmax(logits);
+    logits.dispose();
+    return probs;
+  };
+
+  it('runs on the cpu backend here (so the test below checks the fused pass, not the reference against itself)', () => {
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('gives the value and gradient of the tf-ops loss: no weights, [B, T] mask with padding, [B] weights', () => {
+    const probs = make();
+    expect(probs.min().dataSync()[0]).toBeLessThan(1e-7);
+    const ids = tf.tensor2d(Array.from({ length: 15 }, (_, i) => (i * 7) % 40), [3, 5], 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]]);
+    const perExample = tf.tensor1d([0.5, 2, 0]);
+    for (const weights of [undefined, mask, perExample]) {
+      for (const eps of [0.1, 0.3]) {
+        const fused = tf.grad((p: tf.Tensor) => sparseCategoricalCrossentropy(ids, p, weights, { labelSmoothing: eps }));
+        const reference = tf.grad((p: tf.Tensor) => smoothedReference(ids, p, weights, eps));
+        expect(value(sparseCategoricalCrossentropy(ids, probs, weights, { labelSmoothing: eps })))
+          .toBeCloseTo(value(smoothedReference(ids, probs, weights, eps)), 5);
+        const [g, gRef] = [fused(probs), reference(probs)];
+        const scale = gRef.abs().max().dataSync()[0];
+        expect(tf.max(tf.abs(tf.sub(g, gRef))).dataSync()[0]).toBeLessThan(1e-5 * scale);
+        tf.dispose([g, gRef]);
+      }
+    }
+    tf.dispose([probs, ids, mask, perExample]);
+  });
+
+  it('leaves no tensors behind across repeated gradient steps', () => {
+    const probs = make();
+    const ids = tf.zeros([3, 5], 'int32');
+    const mask = tf.ones([3, 5]);
+    const step = () => tf.tidy(() => tf.grad((p: tf.Tensor) => sparseCategoricalCrossentropy(ids, p, mask, { labelSmoothing: 0.1 }))(probs).dataSync());
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([probs, ids, mask]);
+  });
+
+  it('rejects a weights shape that is not a prefix of the targets', () => {
+    const probs = make();
+    const ids = tf.zeros([3, 5], 'int32');
+    const bad = tf.ones([5]);
+    expect(() => sparseCategoricalCrossentropy(ids, probs, bad, { labelSmoothing: 0.1 })).toThrow(/weights\/mask shape \[5\] does not match the loss shape \[3,5\]/);
+    tf.dispose([probs, ids, bad]);
+  });
+});
+
 describe('meanSquaredError', () => {
   it('is the (weighted) mean of squared differences', () => {
     const yTrue = tf.tensor2d([[1, 2], [3, 4]]);

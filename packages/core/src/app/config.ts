@@ -56,6 +56,14 @@ export const layerSizeSchema = z.number().int().min(1).max(8192);
 export const embeddingSizeSchema = z.number().int().min(1).max(4096);
 
 /**
+ * The `lrDecay` field (`--lr-decay`) of apps whose Adam learning rate decays exponentially by epoch: the rate of
+ * epoch e is lr · lrDecay^e (core's `exponentialDecay`; `lrDecaySchedule` turns the field into the trainer option).
+ */
+export function lrDecaySchema(defaultRate: number) {
+  return z.number().gt(0).max(1).default(defaultRate).describe('multiply the learning rate by this after every epoch (1 = constant)');
+}
+
+/**
  * The `encoding` field of apps that train on text files (`--encoding`): how the data's bytes are decoded. Optional,
  * so that runs that never set it keep UTF-8 and their saved configs stay valid; a file that is not valid in it stops
  * with one line naming the file, line and byte offset (core's readTextFile).

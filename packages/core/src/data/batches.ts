@@ -96,3 +96,68 @@ export function concatTypedArrays<T extends Float32Array | Int32Array | Uint8Arr
   }
   return out;
 }
+
+/**
+ * One epoch's batches of examples of similar length: the examples are shuffled by `rng`, cut into pools of
+ * `poolBatches` batches, each pool is sorted by length (stably, so equal lengths keep the shuffled order) and cut
+ * into batches, and the batch order is shuffled by `rng` too. A recurrent layer (and a softmax over every target
+ * position) computes every padded step, so a batch as long as its longest member costs up to twice what its real
+ * tokens need; the pools keep the batches random enough for SGD. Seed `rng` by (seed, epoch) so a resumed run sees
+ * the same batches.
+ */
+export function lengthBucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng, poolBatches: number): Int32Array[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnkitError(`lengthBucketedBatches: batchSize must be an integer >= 1, got ${batchSize}`);
+  if (!Number.isInteger(poolBatches) || poolBatches < 1) {
+    throw new RnnkitError(`lengthBucketedBatches: poolBatches must be an integer >= 1, got ${poolBatches}`);
+  }
+  const n = lengths.length;
+  const order = shuffledIndices(n, rng);
+  const batches: Int32Array[] = [];
+  const pool = batchSize * poolBatches;
+  for (let start = 0; start < n; start += pool) {
+    const members = Array.from(order.subarray(start, Math.min(n, start + pool)));
+    members.sort((a, b) => lengths[a] - lengths[b]);
+    for (let i = 0; i < members.length; i += batchSize) batches.push(Int32Array.from(members.slice(i, i + batchSize)));
+  }
+  return Array.from(shuffledIndices(batches.length, rng), (b) => batches[b]);
+}
+
+/** Batches of consecutive examples in length order (ties by index): the least padding, for evaluation. */
+export function lengthSortedBatches(lengths: ArrayLike<number>, batchSize: number): Int32Array[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnkitError(`lengthSortedBatches: batchSize must be an integer >= 1, got ${batchSize}`);
+  const order = Array.from({ length: lengths.length }, (_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: Int32Array[] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(Int32Array.from(order.slice(i, i + batchSize)));
+  return batches;
+}
+
+export interface BucketedBatchSourceOptions {
+  /** Length of each example (the sort key: any number, e.g. a combined source and target length). */
+  lengths: ArrayLike<number>;
+  batchSize: number;
+  makeBatch: (indices: Int32Array, at: BatchPosition) => Batch;
+  /** true: lengthBucketedBatches, new each epoch; false: lengthSortedBatches. Default true. */
+  shuffle?: boolean;
+  /** Seed of the per-epoch orders; default: drawn from the global seeded generator (see setSeed). */
+  seed?: number;
+  /** Batches per sorted pool (default 50). */
+  poolBatches?: number;
+}
+
+/** A BatchSource of length-bucketed batches (see lengthBucketedBatches); epoch e's order depends on (seed, e) only. */
+export function bucketedBatchSource(opts: BucketedBatchSourceOptions): BatchSource {
+  const { lengths, batchSize, makeBatch } = opts;
+  if (lengths.length < 1) throw new RnnkitError('bucketedBatchSource: the dataset is empty');
+  const shuffle = opts.shuffle ?? true;
+  const seed = opts.seed ?? nextSeed();
+  const poolBatches = opts.poolBatches ?? 50;
+  const fixed = shuffle ? null : lengthSortedBatches(lengths, batchSize);
+  const numBatches = Math.ceil(lengths.length / batchSize);
+  return {
+    numBatches: () => numBatches,
+    *batches(epoch: number): Iterable<Batch> {
+      const batches = fixed ?? lengthBucketedBatches(lengths, batchSize, seedrandom.alea(`${seed}:${epoch}`), poolBatches);
+      for (let b = 0; b < batches.length; b++) yield makeBatch(batches[b], { epoch, batch: b });
+    },
+  };
+}

@@ -17,7 +17,7 @@ export { adamOptimizer, FusedAdamOptimizer } from './adam.js';
 export { sparseCategoricalCrossentropy, meanSquaredError, pinballLoss } from './losses.js';
 export type { SparseCrossentropyOptions } from './losses.js';
 export { clipByGlobalNorm, clipByValue } from './clip.js';
-export { stepDecay, exponentialDecay, reduceOnPlateau } from './schedules.js';
+export { stepDecay, exponentialDecay, reduceOnPlateau, lrDecaySchedule } from './schedules.js';
 export type { ReduceOnPlateauOptions } from './schedules.js';
 export { MetricTracker, WeightSnapshot } from './early-stopping.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, TRAIN_STATE_JSON } from './checkpoint.js';

@@ -3,6 +3,8 @@ import { RnnkitError } from '../errors.js';
 
 /** Probabilities are clipped here before the log so that a confident wrong prediction gives a large finite loss. */
 const PROB_EPSILON = 1e-7;
+/** Probabilities multiplied together before one log in the fused smoothed loss (see smoothedCrossentropyFused). */
+const LOG_CHUNK = 32;
 
 const fmt = (shape: number[]) => `[${shape.join(',')}]`;
 
@@ -12,19 +14,87 @@ const fmt = (shape: number[]) => `[${shape.join(',')}]`;
  */
 function weightedMean(values: tf.Tensor, weights: tf.Tensor | undefined, lossName: string): tf.Scalar {
   if (!weights) return tf.mean(values) as tf.Scalar;
-  const prefixOk =
-    weights.rank <= values.rank && weights.shape.every((d, i) => d === values.shape[i]);
-  if (!prefixOk) {
-    throw new RnnkitError(
-      `${lossName}: weights/mask shape ${fmt(weights.shape)} does not match the loss shape ${fmt(values.shape)} ` +
-        '(expected the same shape or a leading prefix of it, e.g. [B] or [B,T])',
-    );
-  }
+  checkedWeights(values.shape, weights, lossName);
   let w = weights.toFloat();
   while (w.rank < values.rank) w = w.expandDims(-1);
   const full = tf.broadcastTo(w, values.shape);
   // Dividing by max(sum, tiny) makes a fully masked batch contribute 0 instead of NaN.
   return tf.div(tf.sum(tf.mul(values, full)), tf.maximum(tf.sum(full), 1e-12)) as tf.Scalar;
+}
+
+/** `weights` itself, after checking that its shape is `lossShape` or a leading prefix of it. */
+function checkedWeights(lossShape: number[], weights: tf.Tensor, lossName: string): tf.Tensor {
+  const prefixOk = weights.rank <= lossShape.length && weights.shape.every((d, i) => d === lossShape[i]);
+  if (!prefixOk) {
+    throw new RnnkitError(
+      `${lossName}: weights/mask shape ${fmt(weights.shape)} does not match the loss shape ${fmt(lossShape)} ` +
+        '(expected the same shape or a leading prefix of it, e.g. [B] or [B,T])',
+    );
+  }
+  return weights;
+}
+
+/**
+ * Label-smoothed cross-entropy on probabilities in one pass over the [N, V] rows, with its gradient in a second:
+ * the same loss as the tf-ops path below (probabilities clipped to [PROB_EPSILON, 1] before the log, no gradient
+ * where the clip bites), summed in float64. The tf-ops path builds about ten whole-[N, V] tensors (clip, log, mean
+ * and their gradients); for translate's 2,374-character softmax that was a third of a training step.
+ * Rows with weight 0 (padding) are skipped in both passes; their gradient is 0, as in the tf-ops path.
+ */
+function smoothedCrossentropyFused(ids: tf.Tensor, probs: tf.Tensor, weights: tf.Tensor | undefined, smoothing: number): tf.Scalar {
+  const classes = probs.shape[probs.rank - 1];
+  const rows = ids.size;
+  const target = ids.dataSync();
+  // weights of shape [B] (a prefix) weigh all rows of an example alike.
+  const w = weights ? weights.toFloat().dataSync() : null;
+  const rowsPerWeight = w ? rows / w.length : 1;
+  const weightOf = (r: number) => (w ? w[Math.floor(r / rowsPerWeight)] : 1);
+  let weightSum = 0;
+  for (let r = 0; r < rows; r++) weightSum += weightOf(r);
+  const denom = Math.max(weightSum, 1e-12);
+  const lossOf = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const yPred = inputs[0] as tf.Tensor;
+    const p = yPred.dataSync();
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      const wr = weightOf(r);
+      if (wr === 0) continue;
+      const row = r * classes;
+      // Σ log p as the log of products of LOG_CHUNK clipped probabilities (each >= 1e-7, so a product stays
+      // above 1e-224, far from float64 underflow): one Math.log per chunk instead of one per class.
+      let logSum = 0;
+      for (let v = 0; v < classes; v += LOG_CHUNK) {
+        let product = 1;
+        const stop = Math.min(classes, v + LOG_CHUNK);
+        for (let k = row + v; k < row + stop; k++) {
+          const x = p[k];
+          product *= x < PROB_EPSILON ? PROB_EPSILON : x > 1 ? 1 : x;
+        }
+        logSum += Math.log(product);
+      }
+      const pt = p[row + target[r]];
+      total += wr * (-(1 - smoothing) * Math.log(pt < PROB_EPSILON ? PROB_EPSILON : pt > 1 ? 1 : pt) - (smoothing * logSum) / classes);
+    }
+    const gradFunc = (dy: tf.Tensor): tf.Tensor => {
+      const scale = dy.dataSync()[0] / denom;
+      const grad = new Float32Array(rows * classes);
+      for (let r = 0; r < rows; r++) {
+        const c = scale * weightOf(r);
+        if (c === 0) continue;
+        const row = r * classes;
+        const spread = -(c * smoothing) / classes;
+        for (let k = row; k < row + classes; k++) {
+          const x = p[k];
+          if (x >= PROB_EPSILON && x <= 1) grad[k] = spread / x;
+        }
+        const k = row + target[r];
+        if (p[k] >= PROB_EPSILON && p[k] <= 1) grad[k] -= (c * (1 - smoothing)) / p[k];
+      }
+      return tf.tensor(grad, yPred.shape, 'float32');
+    };
+    return { value: tf.scalar(total / denom), gradFunc };
+  });
+  return lossOf(probs) as tf.Scalar;
 }
 
 export interface SparseCrossentropyOptions {
@@ -75,7 +145,11 @@ export function sparseCategoricalCrossentropy(
       ? pickFrom(tf.logSoftmax(yPred))
       : tf.log(tf.clipByValue(pickFrom(yPred), PROB_EPSILON, 1));
     if (smoothing === 0) return weightedMean(tf.neg(picked), weights, name);
-    // The smoothing term needs every class's log-probability (the cost the plain loss avoids above).
+    // The smoothing term needs every class's log-probability (the cost the plain loss avoids above). On the cpu
+    // backend one fused pass computes it (and its gradient) instead of a chain of whole-[N, V] tensors.
+    if (!options.fromLogits && tf.getBackend() === 'cpu' && yPred.dtype === 'float32') {
+      return smoothedCrossentropyFused(ids, yPred, weights ? checkedWeights(yPred.shape.slice(0, -1), weights, name) : undefined, smoothing);
+    }
     const logAll = options.fromLogits ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, PROB_EPSILON, 1));
     const uniform = tf.neg(tf.mean(logAll, -1));
     return weightedMean(tf.add(tf.mul(tf.neg(picked), 1 - smoothing), tf.mul(uniform, smoothing)), weights, name);

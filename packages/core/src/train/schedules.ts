@@ -31,6 +31,14 @@ export function exponentialDecay(opts: { decayRate: number; decayEpochs?: number
   };
 }
 
+/**
+ * The trainer option of an app's `lrDecay` field (core's `lrDecaySchema`): exponential decay by `rate` per epoch, or
+ * no schedule at all when the rate is 1 (constant rate), to spread into the trainer's settings.
+ */
+export function lrDecaySchedule(rate: number): { schedule?: LrSchedule } {
+  return rate < 1 ? { schedule: exponentialDecay({ decayRate: rate }) } : {};
+}
+
 export interface ReduceOnPlateauOptions {
   /** Multiply the rate by this when the metric plateaus. Default 0.5. */
   factor?: number;
