@@ -17,6 +17,7 @@
         "native/attention.cc",
         "native/elementwise.cc",
         "native/gemm.cc",
+        "native/gemm-kernels.cc",
         "native/optimizer.cc",
         "native/recurrent.cc",
         "native/threadpool.cc"

@@ -39,6 +39,13 @@ const ACTIONS = {
     await page.locator('#text').pressSequentially(text, { delay: 30 });
     await page.waitForFunction((t) => document.getElementById('highlight')?.dataset.text === t, text, { timeout: 180_000 });
   },
+  'translate.html': async (page) => {
+    // The first held-out Tatoeba sentence (its reference and attribution show under it), by beam search.
+    const example = page.locator('#examples button.sample').first();
+    const text = await example.textContent();
+    await example.click();
+    await page.waitForFunction((t) => document.getElementById('translation')?.dataset.text === t && document.getElementById('status')?.textContent === 'ready', text, { timeout: 180_000 });
+  },
   'speech.html': async (page) => {
     // Three test-split recordings, played through the model (the microphone needs a person, or the fake capture of
     // the page's test).

@@ -2,20 +2,20 @@
 //   1. copies the built playground (apps/web/dist, from `vite build`) to the site folder (default runs/web/),
 //   2. exports each app's model for the web into <site>/models/<app>/ (`rnnkit-<app> export --web`) from the
 //      models folder (default runs/demo/, what `npm run demo` trained; `--models DIR` for your own, one sub-folder
-//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot, sentiment, spoken-digits),
-//   3. writes the sample inputs the pages offer (MNIST / Fashion-MNIST test images, recent stock prices, spoken-digit
-//      test recordings) from $RNNKIT_DATA_DIR into <site>/data/,
+//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot, sentiment, translate, spoken-digits),
+//   3. writes the sample inputs the pages offer (MNIST / Fashion-MNIST test images, recent stock prices, held-out
+//      Tatoeba sentences with their attribution, spoken-digit test recordings) from $RNNKIT_DATA_DIR into <site>/data/,
 //   4. serves the site on http://127.0.0.1:<port>/ until Ctrl-C (`--no-serve` stops after writing it).
 // The site folder is static: publish it on any static host as it is.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 const WEB = resolve(import.meta.dirname, '..');
 const ROOT = resolve(WEB, '../..');
-const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'spoken-digits'];
+const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'translate', 'spoken-digits'];
 
 function fail(message) {
   process.stderr.write(`web: ${message}\n`);
@@ -97,6 +97,15 @@ if (existsSync(priceDir)) {
   }
 }
 writeFileSync(join(staging, 'data', 'stocks.json'), JSON.stringify({ series }));
+const translate = await import(pathToFileURL(join(ROOT, 'apps', 'translate', 'dist', 'index.js')).href);
+const corpusFile = join(data, translate.DEFAULT_DATA_PATH);
+if (existsSync(corpusFile)) {
+  // Test-split sentences of the published model's own split (its recorded seed and fractions), so the page never
+  // offers a sentence the model was trained on; without a model, the app's default split.
+  const card = join(staging, 'models', 'translate', 'rnnkit.json');
+  const split = existsSync(card) ? JSON.parse(readFileSync(card, 'utf8')).extras.text : translate.DEFAULT_DATA_CONFIG;
+  writeFileSync(join(staging, 'data', 'translate.json'), JSON.stringify(translate.heldOutExamples(translate.readTatoeba(corpusFile), split, 12)));
+}
 const speech = await import(pathToFileURL(join(ROOT, 'apps', 'spoken-digits', 'dist', 'index.js')).href);
 const recordings = [];
 const recordingsDir = join(data, 'spoken-digits', 'recordings');

@@ -25,7 +25,7 @@ it('bundles every page and the worker without a Node built-in', async () => {
   for (const marker of ['__vite-browser-external', '"@tensorflow/tfjs-node"', 'danfojs', 'pngjs', '@resvg']) {
     expect(code.filter((c) => c.includes(marker)).map((c) => c.slice(Math.max(0, c.indexOf(marker) - 120), c.indexOf(marker) + 60)), marker).toEqual([]);
   }
-  for (const page of ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'speech']) expect(readdirSync(out)).toContain(`${page}.html`);
+  for (const page of ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'translate', 'speech']) expect(readdirSync(out)).toContain(`${page}.html`);
   const worker = assets.find((f) => f.startsWith('worker-'));
   expect(worker).toBeDefined();
   // tfjs (its kernel names) only in the worker: a page script that pulled it in (say through @rnnkit/core/browser

@@ -4,7 +4,11 @@
 // measurement on stdout and, at the end, a markdown table on stderr; progress goes to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--rounds 5] [--steps 3] [--warmup 2] [--native on|off] [--skip-pytorch]
-//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5]
+//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5] [--versus pytorch|gemm]
+//
+// `--versus gemm` measures the native addon's portable GEMM against its OpenBLAS GEMM instead of PyTorch (both
+// rnnkit, same process, alternating rounds; needs an addon built with OpenBLAS): the ratio is portable / OpenBLAS,
+// what a user without libopenblas-dev gets relative to one with it.
 //
 // Per workload and side: median, interquartile range and min-max of the wall ms of every timed step, the median
 // process CPU ms (all threads), and the per-round ratios rnnkit / PyTorch (round medians); with the workload's FLOP
@@ -25,6 +29,7 @@ import {
   setSeed,
   spread,
 } from '@rnnkit/core';
+import { nativeAvailable, nativeDetails, useGemm } from '@rnnkit/native';
 import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
@@ -45,6 +50,7 @@ const { values: opts } = parseArgs({
     'pytorch-threads': { type: 'string', default: '2' },
     'sampling-chars': { type: 'string', default: '2000' },
     replies: { type: 'string', default: '5' },
+    versus: { type: 'string', default: 'pytorch' },
   },
 });
 
@@ -61,6 +67,8 @@ const samplingChars = positiveInt('sampling-chars', opts['sampling-chars']);
 const replies = positiveInt('replies', opts.replies);
 const pytorchThreads = Math.max(1, positiveInt('pytorch-threads', opts['pytorch-threads']));
 if (opts.native !== 'on' && opts.native !== 'off') throw new Error(`--native must be 'on' or 'off', got '${opts.native}'`);
+if (opts.versus !== 'pytorch' && opts.versus !== 'gemm') throw new Error(`--versus must be 'pytorch' or 'gemm', got '${opts.versus}'`);
+const versusGemm = opts.versus === 'gemm';
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -136,6 +144,26 @@ interface Machine {
   gemmGflops: number;
 }
 
+/** Per-round ratio line of two alternating sides (`ours` over `theirs`). */
+function ratioLine(w: Workload, of: string, ours: SideSamples, theirs: SideSamples, flopLine: Record<string, number>, m: Machine) {
+  const trainRatios = pairedRatios(ours.roundTrainMs, theirs.roundTrainMs);
+  const inferRatios = pairedRatios(ours.roundInferMs, theirs.roundInferMs);
+  emit({
+    metric: 'ratio',
+    workload: w.name,
+    of,
+    train_ratios: trainRatios.map((x) => round(x, 3)),
+    train_ratio: roundSpread(spread(trainRatios), 3),
+    infer_ratios: inferRatios.map((x) => round(x, 3)),
+    infer_ratio: roundSpread(spread(inferRatios), 3),
+    ...flopLine,
+    gemm_peak_gflops: round(m.gemmGflops),
+  });
+  return { train: spread(trainRatios), infer: spread(inferRatios) };
+}
+
+const figures = (side: SideSamples) => ({ train: spread(side.trainMs), trainCpu: median(side.trainCpuMs), infer: spread(side.inferMs) });
+
 async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promise<BenchCase> {
   const lengths = w.kind === 'sequence' && w.masked ? maskedLengths(w) : undefined;
   const flops = workloadFlops(w, lengths);
@@ -145,15 +173,25 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   const optimizer = adamOptimizer(1e-3);
   const train = trainStep(c, optimizer);
   const infer = inferStep(c);
-  const session = m.python ? new PytorchSession({ python: m.python, workloadsFile: loadWorkloads().file, threads: pytorchThreads }, w.name, lengths) : null;
+  const session = m.python && !versusGemm ? new PytorchSession({ python: m.python, workloadsFile: loadWorkloads().file, threads: pytorchThreads }, w.name, lengths) : null;
   const torchInfo = session ? await session.ready() : null;
   const ours = emptySide();
   const theirs = emptySide();
+  const rnnkitRound = (side: SideSamples, warm: number) => addRound(side, timeCalls(train, warm, steps), timeCalls(infer, Math.min(warm, 1), steps));
   for (let r = 0; r < rounds; r++) {
     // Warm-up in the first round only: later rounds alternate with the other side, so both start equally cold.
     const warm = r === 0 ? warmup : 0;
+    if (versusGemm) {
+      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, portable GEMM`);
+      useGemm('portable');
+      rnnkitRound(ours, warm);
+      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, OpenBLAS GEMM`);
+      useGemm('openblas');
+      rnnkitRound(theirs, warm);
+      continue;
+    }
     progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
-    addRound(ours, timeCalls(train, warm, steps), timeCalls(infer, Math.min(warm, 1), steps));
+    rnnkitRound(ours, warm);
     if (session) {
       progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
       const t = await session.round(warm, steps);
@@ -162,41 +200,32 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   }
   optimizer.dispose();
   const flopLine = { train_gflop: round(flops.train / 1e9, 2), floor_train_ms: round(floorMs(flops.train, m.gemmGflops)) };
-  emit(sideLine(w, m.backend, m.native, ours, samplePeakRss() / 2 ** 20, lengths ? { lengths_min: Math.min(...lengths), lengths_max: Math.max(...lengths) } : {}));
-  const row: TableRow = {
-    workload: w.name,
-    trainGflop: flops.train / 1e9,
-    floorMs: floorMs(flops.train, m.gemmGflops),
-    rnnkit: { train: spread(ours.trainMs), trainCpu: median(ours.trainCpuMs), infer: spread(ours.inferMs) },
-  };
-  if (session && torchInfo) {
-    const rss = await session.peakRssMb();
-    session.close();
-    emit(sideLine(w, 'pytorch-cpu', null, theirs, rss, { threads: torchInfo.threads, torch: torchInfo.torch }));
-    const trainRatios = pairedRatios(ours.roundTrainMs, theirs.roundTrainMs);
-    const inferRatios = pairedRatios(ours.roundInferMs, theirs.roundInferMs);
-    emit({
-      metric: 'ratio',
-      workload: w.name,
-      of: 'rnnkit / pytorch-cpu, per round (round medians)',
-      train_ratios: trainRatios.map((x) => round(x, 3)),
-      train_ratio: roundSpread(spread(trainRatios), 3),
-      infer_ratios: inferRatios.map((x) => round(x, 3)),
-      infer_ratio: roundSpread(spread(inferRatios), 3),
-      ...flopLine,
-      gemm_peak_gflops: round(m.gemmGflops),
-    });
-    row.pytorch = { train: spread(theirs.trainMs), trainCpu: median(theirs.trainCpuMs), infer: spread(theirs.inferMs) };
-    row.trainRatio = spread(trainRatios);
-    row.inferRatio = spread(inferRatios);
+  const rss = samplePeakRss() / 2 ** 20;
+  const lengthRange = lengths ? { lengths_min: Math.min(...lengths), lengths_max: Math.max(...lengths) } : {};
+  const row: TableRow = { workload: w.name, trainGflop: flops.train / 1e9, floorMs: floorMs(flops.train, m.gemmGflops), rnnkit: figures(ours) };
+  if (versusGemm) {
+    // One process runs both GEMMs, so peak RSS is shared and reported once per side alike.
+    emit(sideLine(w, m.backend, m.native, ours, rss, { gemm: 'portable', ...lengthRange }));
+    emit(sideLine(w, m.backend, m.native, theirs, rss, { gemm: 'openblas', ...lengthRange }));
+    const ratios = ratioLine(w, 'portable / openblas GEMM, per round (round medians)', ours, theirs, flopLine, m);
+    Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
   } else {
-    emit({ metric: 'flops', workload: w.name, ...flopLine, gemm_peak_gflops: round(m.gemmGflops) });
+    emit(sideLine(w, m.backend, m.native, ours, rss, lengthRange));
+    if (session && torchInfo) {
+      const torchRss = await session.peakRssMb();
+      session.close();
+      emit(sideLine(w, 'pytorch-cpu', null, theirs, torchRss, { threads: torchInfo.threads, torch: torchInfo.torch }));
+      const ratios = ratioLine(w, 'rnnkit / pytorch-cpu, per round (round medians)', ours, theirs, flopLine, m);
+      Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
+    } else {
+      emit({ metric: 'flops', workload: w.name, ...flopLine, gemm_peak_gflops: round(m.gemmGflops) });
+    }
   }
   rows.push(row);
   return c;
 }
 
-function measureSampling(w: RecurrentWorkload, backend: string, native: boolean): void {
+function measureSampling(w: RecurrentWorkload, backend: string, native: boolean, extra: Record<string, unknown>): void {
   const lm = charStepFunction(w);
   const decode = (n: number) => {
     const states = lm.initialStates();
@@ -210,11 +239,11 @@ function measureSampling(w: RecurrentWorkload, backend: string, native: boolean)
     decode(samplingChars);
     return (performance.now() - start) / 1000;
   }));
-  emit({ metric: 'char-sampling', workload: w.name, backend, native, chars_per_s: round(samplingChars / seconds) });
+  emit({ metric: 'char-sampling', workload: w.name, backend, native, ...extra, chars_per_s: round(samplingChars / seconds) });
   lm.dispose();
 }
 
-function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native: boolean): void {
+function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native: boolean, extra: Record<string, unknown>): void {
   const models = c.seq2seq;
   if (!models) return;
   const step = seq2seqStepFunction(models);
@@ -233,7 +262,7 @@ function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native:
     reply();
     samples.push(performance.now() - start);
   }
-  emit({ metric: 'seq2seq-reply', workload: w.name, backend, native, beam: 4, tokens: 12, reply_ms: round(median(samples)) });
+  emit({ metric: 'seq2seq-reply', workload: w.name, backend, native, ...extra, beam: 4, tokens: 12, reply_ms: round(median(samples)) });
 }
 
 async function main(): Promise<void> {
@@ -242,42 +271,58 @@ async function main(): Promise<void> {
   setSeed(1234);
   const info = await initBackend({ backend: 'cpu', native: opts.native === 'on' });
   const backend = `tfjs-${info.name}`;
-  const python = opts['skip-pytorch'] ? null : findTorchPython();
-  if (!opts['skip-pytorch'] && !python) progress('no python3 with torch found (set RNNKIT_BENCH_PYTHON); skipping PyTorch');
+  if (versusGemm && !(nativeAvailable() && nativeDetails().openblas)) {
+    throw new Error('--versus gemm needs the native addon built with OpenBLAS (install libopenblas-dev, then `npm rebuild @rnnkit/native`)');
+  }
+  const python = opts['skip-pytorch'] || versusGemm ? null : findTorchPython();
+  if (!opts['skip-pytorch'] && !versusGemm && !python) progress('no python3 with torch found (set RNNKIT_BENCH_PYTHON); skipping PyTorch');
   progress(`${workloads.length} workload(s) from ${file}; ${rounds} alternating rounds of ${steps} timed steps, ${warmup} warm-up`);
   emit({ metric: 'machine', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version });
 
   // GEMM peak: the better of rnnkit's GEMM and PyTorch's BLAS on a 1024³ product (best of 10 each).
-  const ourGemm = gemmPeakGflops();
-  emit({ metric: 'gemm-peak', backend, native: info.native, n: 1024, gflops: round(ourGemm) });
-  let gemmGflops = ourGemm;
+  let gemmGflops = 0;
+  for (const gemm of versusGemm ? (['portable', 'openblas'] as const) : [null]) {
+    if (gemm) useGemm(gemm);
+    const gflops = gemmPeakGflops();
+    emit({ metric: 'gemm-peak', backend, native: info.native, ...(gemm ? { gemm } : {}), n: 1024, gflops: round(gflops) });
+    gemmGflops = Math.max(gemmGflops, gflops);
+  }
   if (python) {
     const probe = new PytorchSession({ python, workloadsFile: file, threads: pytorchThreads }, workloads[0].name);
     await probe.ready();
     const theirGemm = await probe.gemmGflops();
     probe.close();
     emit({ metric: 'gemm-peak', backend: 'pytorch-cpu', threads: pytorchThreads, n: 1024, gflops: round(theirGemm) });
-    gemmGflops = Math.max(ourGemm, theirGemm);
+    gemmGflops = Math.max(gemmGflops, theirGemm);
   }
 
   const machine: Machine = { backend, native: info.native, python, gemmGflops };
   const rows: TableRow[] = [];
   const run: PytorchRun | null = python ? { python, workloadsFile: file, warmup, steps, threads: pytorchThreads } : null;
+  // Decoding once per side: with --versus gemm, once per GEMM.
+  const decodingSides = versusGemm ? (['portable', 'openblas'] as const) : [null];
   for (const w of workloads) {
     const c = await measureWorkload(w, machine, rows);
     if (replies > 0 && w.kind === 'seq2seq') {
-      measureReply(w, c, backend, info.native);
+      for (const gemm of decodingSides) {
+        if (gemm) useGemm(gemm);
+        measureReply(w, c, backend, info.native, gemm ? { gemm } : {});
+      }
       if (run) emit(runPytorch(run, w.name, { replies }));
     }
     if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
-      measureSampling(w, backend, info.native);
+      for (const gemm of decodingSides) {
+        if (gemm) useGemm(gemm);
+        measureSampling(w, backend, info.native, gemm ? { gemm } : {});
+      }
       if (run) emit(runPytorch(run, w.name, { samplingChars }));
     }
     c.model.dispose();
     tf.dispose([...c.inputs, c.targets]);
   }
   emit({ metric: 'machine-end', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)) });
-  process.stderr.write(`\n${formatTable(rows, { gemmGflops })}\n`);
+  const labels = versusGemm ? { ours: 'portable', theirs: 'OpenBLAS' } : { ours: 'rnnkit', theirs: 'PyTorch' };
+  process.stderr.write(`\n${formatTable(rows, { gemmGflops }, labels)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -24,11 +24,18 @@ export function formatSpread(s: Spread, digits = 1): string {
   return `${f(s.median)} [${f(s.q1)}–${f(s.q3)}] (${f(s.min)}–${f(s.max)})`;
 }
 
-export function formatTable(rows: TableRow[], machine: { gemmGflops: number }): string {
+/** Names of the two sides in the header: rnnkit vs PyTorch, or (`--versus gemm`) the portable vs the OpenBLAS GEMM. */
+export interface SideLabels {
+  ours: string;
+  theirs: string;
+}
+
+export function formatTable(rows: TableRow[], machine: { gemmGflops: number }, labels: SideLabels = { ours: 'rnnkit', theirs: 'PyTorch' }): string {
+  const { ours: a, theirs: b } = labels;
   const lines = [
     `GEMM peak ${machine.gemmGflops.toFixed(1)} GFLOP/s (floor = train GFLOP / peak). Times: ms per step, median [IQR] (min–max); CPU: median ms of process CPU per step.`,
     '',
-    '| workload | train GFLOP | floor ms | rnnkit train | rnnkit CPU | PyTorch train | PyTorch CPU | train ratio rnnkit/PyTorch | rnnkit infer | PyTorch infer | infer ratio |',
+    `| workload | train GFLOP | floor ms | ${a} train | ${a} CPU | ${b} train | ${b} CPU | train ratio ${a}/${b} | ${a} infer | ${b} infer | infer ratio |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {

@@ -7,6 +7,7 @@
 
 #include "addon-args.h"
 #include "addon.h"
+#include "gemm-kernels.h"
 #include "gemm.h"
 #include "threadpool.h"
 
@@ -32,7 +33,20 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   obj.Set("openblas", rnnkit::openblasCompiledIn());
   obj.Set("threads", rnnkit::pool().size());
   obj.Set("simd", simdLevel());
+  obj.Set("kernel", rnnkit::microKernel().name);
+  const char* names[4];
+  const int n = rnnkit::supportedMicroKernels(names, 4);
+  auto kernels = Napi::Array::New(env, n);
+  for (int i = 0; i < n; ++i) kernels.Set(i, names[i]);
+  obj.Set("kernels", kernels);
   return obj;
+}
+
+// setGemmKernel('avx512' | 'avx2' | 'generic') → boolean (false if unknown or unsupported by this CPU):
+// tests run the portable GEMM's every micro-kernel the machine has against the same reference.
+Napi::Value SetGemmKernel(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Boolean::New(info.Env(), rnnkit::setMicroKernel(name.c_str()));
 }
 
 // setGemm('openblas' | 'portable') → boolean (false if not compiled in). Used by tests and benches.
@@ -101,7 +115,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterGemm(Napi::Env env, Napi::Object exports) {
-  exportMethods(env, exports, {{"info", Info}, {"setGemm", SetGemm}, {"matmul", Matmul}});
+  exportMethods(env, exports, {{"info", Info}, {"setGemm", SetGemm}, {"setGemmKernel", SetGemmKernel}, {"matmul", Matmul}});
 }
 
 }  // namespace rnnkit::binding

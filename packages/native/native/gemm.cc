@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm-kernels.h"
 #include "simd.h"
 #include "threadpool.h"
 
@@ -28,30 +29,10 @@ struct OpenblasThreads {
 GemmImpl current = GemmImpl::Portable;
 #endif
 
-// Register tile of the micro-kernel: MR rows of A times NR columns of B stay in vector registers
-// for the whole KC-long inner product (6 x 16 floats: 6 AVX-512 or 12 AVX2 registers, leaving room
-// for the B row and the broadcast; enough independent accumulators to hide FMA latency).
-constexpr int MR = 6;
+// The few-row path below works on 16-float vectors (one zmm, two ymm or four xmm depending on the
+// target_clones clone), so the compiler keeps each row's sums in registers.
 constexpr int NR = 16;
-// KC x NR panels of B (16 KB at KC=256) stay in L1 while a tile row of A streams through.
-constexpr int KC = 256;
-// Column panels handed to one task; small enough to give both cores work on narrow products.
-constexpr int PANELS_PER_TASK = 4;
-
-// NR floats as one GCC/Clang vector (one zmm, two ymm or four xmm depending on the clone), so the
-// compiler keeps the accumulators in registers instead of shuffling scalars.
 typedef float RowVec __attribute__((vector_size(NR * sizeof(float))));
-
-RNNKIT_SIMD void microKernel(int kc, const float* ap, const float* bp, float* out) {
-  RowVec acc[MR] = {};
-  for (int k = 0; k < kc; ++k) {
-    RowVec b;
-    std::memcpy(&b, bp + static_cast<long>(k) * NR, sizeof b);
-    const float* a = ap + static_cast<long>(k) * MR;
-    for (int i = 0; i < MR; ++i) acc[i] += a[i] * b;
-  }
-  std::memcpy(out, acc, sizeof acc);
-}
 
 inline float elemA(bool trans, const float* A, int lda, int i, int k) {
   return trans ? A[static_cast<long>(k) * lda + i] : A[static_cast<long>(i) * lda + k];
@@ -158,95 +139,192 @@ void fewRowsGemm(bool transA, int M, int N, int K, float alpha, const float* A, 
   threads.parallelFor(parts, [&](int p) { run(blocks * p / parts, blocks * (p + 1) / parts); });
 }
 
-void gemmBlocked(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-                 const float* B, int ldb, float beta, float* C, int ldc, bool allowThreads) {
-  if (M <= 0 || N <= 0) return;
-  scaleC(M, N, beta, C, ldc);
-  if (K <= 0 || alpha == 0.0f) return;
-  if (fewRowsProduct(M, transB)) {
-    fewRowsGemm(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc, allowThreads);
+// ---- The portable blocked GEMM (Goto / BLIS loop order) ----
+// A KC x NR sliver of packed B stays in L1 while the MR-row slivers of an MC x KC block of packed A
+// (in L2) stream past it; a KC x NC block of packed B serves every MC block of rows. The register
+// tile MR x NR is the micro-kernel's (gemm-kernels.h), picked for the CPU at load time.
+constexpr int KC = 256;
+constexpr int MC = 144;   // a multiple of every kernel's MR (4, 6, 8)
+constexpr int NC = 2048;  // a multiple of every kernel's NR (16, 32)
+
+inline long roundUp(long x, long m) { return (x + m - 1) / m * m; }
+
+// Rows [i0, i0 + rows) x depth [k0, k0 + kc) of op(A) as MR-row slivers, k-major (sliver s holds
+// a[k * MR + i] at dst + s * MR * kc), rows past the end zero.
+void packA(int mr, bool transA, const float* A, int lda, int i0, int rows, int k0, int kc, float* dst) {
+  for (int t = 0; t < rows; t += mr) {
+    const int r = std::min(mr, rows - t);
+    float* d = dst + static_cast<long>(t) * kc;
+    if (transA) {
+      // op(A)[i][k] = A[k][i]: the sliver's MR values are contiguous for each k.
+      for (int k = 0; k < kc; ++k) {
+        const float* src = A + static_cast<long>(k0 + k) * lda + i0 + t;
+        float* dk = d + static_cast<long>(k) * mr;
+        for (int ii = 0; ii < r; ++ii) dk[ii] = src[ii];
+        for (int ii = r; ii < mr; ++ii) dk[ii] = 0.0f;
+      }
+    } else {
+      for (int ii = 0; ii < r; ++ii) {
+        const float* src = A + static_cast<long>(i0 + t + ii) * lda + k0;
+        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * mr + ii] = src[k];
+      }
+      for (int ii = r; ii < mr; ++ii) {
+        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * mr + ii] = 0.0f;
+      }
+    }
+  }
+}
+
+// Depth [k0, k0 + kc) x columns [j0, j0 + cols) of op(B) as NR-column panels, k-major (panel q holds
+// b[k * NR + j] at dst + q * NR * kc), columns past the end zero.
+void packB(int nr, bool transB, const float* B, int ldb, int k0, int kc, int j0, int cols, float* dst) {
+  for (int p = 0; p < cols; p += nr) {
+    const int w = std::min(nr, cols - p);
+    float* d = dst + static_cast<long>(p) * kc;
+    if (!transB) {
+      for (int k = 0; k < kc; ++k) {
+        float* dk = d + static_cast<long>(k) * nr;
+        std::memcpy(dk, B + static_cast<long>(k0 + k) * ldb + j0 + p, sizeof(float) * w);
+        for (int jj = w; jj < nr; ++jj) dk[jj] = 0.0f;
+      }
+    } else {
+      // op(B)[k][j] = B[j][k]: read each of the panel's rows of B contiguously, write strided (in L1).
+      for (int jj = 0; jj < w; ++jj) {
+        const float* src = B + static_cast<long>(j0 + p + jj) * ldb + k0;
+        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = src[k];
+      }
+      for (int jj = w; jj < nr; ++jj) {
+        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = 0.0f;
+      }
+    }
+  }
+}
+
+// C[0:mc, 0:nc] = alpha * packedA * packedB + beta * C, panel by panel (the B sliver stays in L1).
+void macroKernel(const MicroKernel& uk, int mc, int nc, int kc, const float* aPacked, const float* bPacked, float* C,
+                 int ldc, float alpha, float beta) {
+  for (int p = 0; p < nc; p += uk.nr) {
+    const int cols = std::min(uk.nr, nc - p);
+    const float* bp = bPacked + static_cast<long>(p) * kc;
+    for (int t = 0; t < mc; t += uk.mr) {
+      uk.run(kc, aPacked + static_cast<long>(t) * kc, 1, uk.mr, bp, C + static_cast<long>(t) * ldc + p, ldc,
+             std::min(uk.mr, mc - t), cols, alpha, beta);
+    }
+  }
+}
+
+// One MC x KC block of rows times one packed KC x nc block of B. Narrow blocks (one or two panels)
+// read A in place: each A sliver then meets at most two panels, so packing it would cost about as
+// much as the product (mnist's dx, [3584, 512] x [512, 28], ran at half speed). Only a ragged last
+// sliver is packed, since the in-place kernel reads all MR rows.
+void blockProduct(const MicroKernel& uk, bool transA, const float* A, int lda, int ic, int mc, int pc, int kc,
+                  const float* bPacked, int nc, float* C, int ldc, float alpha, float beta, float* aPacked) {
+  if (nc > 2 * uk.nr) {
+    packA(uk.mr, transA, A, lda, ic, mc, pc, kc, aPacked);
+    macroKernel(uk, mc, nc, kc, aPacked, bPacked, C, ldc, alpha, beta);
     return;
   }
-
-  const int panels = (N + NR - 1) / NR;
-  const int rowTiles = (M + MR - 1) / MR;
-  const int panelGroups = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
-  std::vector<float> bPacked(static_cast<size_t>(panels) * KC * NR);
-  ThreadPool& threads = pool();
-  const long work = static_cast<long>(M) * N * K;
-  const bool parallel = allowThreads && work >= 32L * 32 * 32 && threads.size() > 1;
-
-  for (int k0 = 0; k0 < K; k0 += KC) {
-    const int kc = std::min(KC, K - k0);
-    // Pack op(B)[k0:k0+kc, :] into NR-wide panels, zero-padded on the right edge.
-    for (int p = 0; p < panels; ++p) {
-      float* dst = bPacked.data() + static_cast<size_t>(p) * KC * NR;
-      const int j0 = p * NR;
-      const int cols = std::min(NR, N - j0);
-      for (int k = 0; k < kc; ++k) {
-        float* d = dst + k * NR;
-        if (!transB) {
-          std::memcpy(d, B + static_cast<long>(k0 + k) * ldb + j0, sizeof(float) * cols);
-        } else {
-          for (int jj = 0; jj < cols; ++jj) d[jj] = B[static_cast<long>(j0 + jj) * ldb + k0 + k];
-        }
-        for (int jj = cols; jj < NR; ++jj) d[jj] = 0.0f;
-      }
+  const long rs = transA ? 1 : lda, ks = transA ? lda : 1;
+  const int full = mc / uk.mr * uk.mr;
+  if (full < mc) packA(uk.mr, transA, A, lda, ic + full, mc - full, pc, kc, aPacked);
+  for (int p = 0; p < nc; p += uk.nr) {
+    const int cols = std::min(uk.nr, nc - p);
+    const float* bp = bPacked + static_cast<long>(p) * kc;
+    for (int t = 0; t < full; t += uk.mr) {
+      const int i = ic + t;
+      const float* a = transA ? A + static_cast<long>(pc) * lda + i : A + static_cast<long>(i) * lda + pc;
+      uk.runStrided(kc, a, rs, ks, bp, C + static_cast<long>(t) * ldc + p, ldc, uk.mr, cols, alpha, beta);
     }
-    auto task = [&](int t) {
-      const int tile = t / panelGroups;
-      const int group = t % panelGroups;
-      const int i0 = tile * MR;
-      alignas(64) float aPacked[KC * MR];
-      alignas(64) float out[MR * NR];
-      const int rows = std::min(MR, M - i0);
-      for (int ii = 0; ii < MR; ++ii) {
-        if (ii >= rows) {
-          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = 0.0f;
-        } else if (!transA) {
-          const float* src = A + static_cast<long>(i0 + ii) * lda + k0;
-          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = src[k];
-        } else {
-          for (int k = 0; k < kc; ++k) aPacked[k * MR + ii] = A[static_cast<long>(k0 + k) * lda + i0 + ii];
-        }
+    if (full < mc) uk.run(kc, aPacked, 1, uk.mr, bp, C + static_cast<long>(full) * ldc + p, ldc, mc - full, cols, alpha, beta);
+  }
+}
+
+// Per-thread packing buffers, grown on demand and kept: the per-timestep products of the recurrent
+// kernels would otherwise allocate on every step.
+float* scratch(std::vector<float>& buffer, size_t floats) {
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+thread_local std::vector<float> aScratch;
+thread_local std::vector<float> bScratch;
+
+// Single-threaded blocked product (callers split work across the pool).
+void gemmBlockedSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                       const float* B, int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    scaleC(M, N, beta, C, ldc);
+    return;
+  }
+  const MicroKernel& uk = microKernel();
+  float* aPacked = scratch(aScratch, static_cast<size_t>(MC) * KC);
+  float* bPacked = scratch(bScratch, static_cast<size_t>(roundUp(std::min(N, NC), uk.nr)) * KC);
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const float blockBeta = pc == 0 ? beta : 1.0f;  // later depth blocks accumulate
+      packB(uk.nr, transB, B, ldb, pc, kc, jc, nc, bPacked);
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        blockProduct(uk, transA, A, lda, ic, mc, pc, kc, bPacked, nc, C + static_cast<long>(ic) * ldc + jc, ldc, alpha,
+                     blockBeta, aPacked);
       }
-      const int pEnd = std::min(panels, (group + 1) * PANELS_PER_TASK);
-      for (int p = group * PANELS_PER_TASK; p < pEnd; ++p) {
-        microKernel(kc, aPacked, bPacked.data() + static_cast<size_t>(p) * KC * NR, out);
-        const int cols = std::min(NR, N - p * NR);
-        for (int ii = 0; ii < rows; ++ii) {
-          float* c = C + static_cast<long>(i0 + ii) * ldc + p * NR;
-          for (int jj = 0; jj < cols; ++jj) c[jj] += alpha * out[ii * NR + jj];
-        }
-      }
-    };
-    const int tasks = rowTiles * panelGroups;
-    if (parallel) {
-      threads.parallelFor(tasks, task);
-    } else {
-      for (int t = 0; t < tasks; ++t) task(t);
     }
   }
+}
+
+// Splits C into one block of rows (or columns) per pool thread and runs `serial` on each: every part
+// is an independent product, so the result does not depend on which thread ran which part. Split
+// points fall on multiples of `align` so each part keeps whole register tiles.
+template <typename Serial>
+void splitAcrossPool(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                     const float* B, int ldb, float beta, float* C, int ldc, int align, Serial serial) {
+  ThreadPool& threads = pool();
+  const long work = static_cast<long>(M) * N * (K > 0 ? K : 1);
+  const int parts = threads.size();
+  if (parts == 1 || work < 64L * 64 * 64) {
+    serial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  const bool byRows = M >= 16 * parts || M >= N;
+  const int extent = byRows ? M : N;
+  auto bound = [&](int p) {
+    if (p >= parts) return extent;
+    const long raw = static_cast<long>(extent) * p / parts;
+    return static_cast<int>(std::min<long>(extent, roundUp(raw, align)));
+  };
+  threads.parallelFor(parts, [&](int p) {
+    const int lo = bound(p), hi = bound(p + 1);
+    if (hi <= lo) return;
+    if (byRows) {
+      const float* a = transA ? A + lo : A + static_cast<long>(lo) * lda;
+      serial(transA, transB, hi - lo, N, K, alpha, a, lda, B, ldb, beta, C + static_cast<long>(lo) * ldc, ldc);
+    } else {
+      const float* b = transB ? B + static_cast<long>(lo) * ldb : B + lo;
+      serial(transA, transB, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc);
+    }
+  });
 }
 
 }  // namespace
 
-void sgemmPortable(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
-                   int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-  gemmBlocked(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
-}
-
 void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                  int lda, const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
+  if (fewRowsProduct(M, transB)) {
+    scaleC(M, N, beta, C, ldc);
+    if (K > 0 && alpha != 0.0f) fewRowsGemm(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc, false);
+    return;
+  }
 #ifdef RNNKIT_USE_OPENBLAS
-  if (current == GemmImpl::OpenBLAS && K > 0 && !fewRowsProduct(M, transB)) {
+  if (current == GemmImpl::OpenBLAS && K > 0) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 #endif
-  gemmBlocked(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+  gemmBlockedSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 bool openblasCompiledIn() {
@@ -270,33 +348,46 @@ const char* gemmName(GemmImpl impl) { return impl == GemmImpl::OpenBLAS ? "openb
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-  if (current == GemmImpl::Portable || fewRowsProduct(M, transB)) {
-    sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (fewRowsProduct(M, transB)) {
+    scaleC(M, N, beta, C, ldc);
+    if (K > 0 && alpha != 0.0f) fewRowsGemm(transA, M, N, K, alpha, A, lda, B, ldb, C, ldc, true);
     return;
   }
-  // OpenBLAS runs single-threaded (see OpenblasThreads); split large products across our pool:
-  // by rows when there are enough, else by columns. Each part is an independent serial GEMM.
-  ThreadPool& threads = pool();
-  const long work = static_cast<long>(M) * N * (K > 0 ? K : 1);
-  const int parts = threads.size();
-  if (parts == 1 || work < 64L * 64 * 64) {
-    sgemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  // Both GEMMs run single-threaded per part (OpenBLAS: see OpenblasThreads); large products are split
+  // across our pool by rows when there are enough, else by columns.
+  const MicroKernel& uk = microKernel();
+  const int align = current == GemmImpl::Portable ? std::max(uk.mr, uk.nr) : 1;
+  splitAcrossPool(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, align, sgemmSerial);
+}
+
+// ---- Pre-packed right operand ----
+
+PackedMatrix::PackedMatrix(bool transB, int K, int N, const float* B, int ldb)
+    : kernel_(&microKernel()), K_(K), N_(N), paddedN_(static_cast<int>(roundUp(N, kernel_->nr))) {
+  data_.resize(static_cast<size_t>(paddedN_) * (K > 0 ? K : 0));
+  for (int pc = 0; pc < K; pc += KC) {
+    packB(kernel_->nr, transB, B, ldb, pc, std::min(KC, K - pc), 0, N, data_.data() + static_cast<size_t>(pc) * paddedN_);
+  }
+}
+
+void PackedMatrix::multiply(bool transA, int M, float alpha, const float* A, int lda, float beta, float* C,
+                            int ldc) const {
+  if (M <= 0 || N_ <= 0) return;
+  if (K_ <= 0 || alpha == 0.0f) {
+    scaleC(M, N_, beta, C, ldc);
     return;
   }
-  const bool byRows = M >= 16 * parts || M >= N;
-  const int extent = byRows ? M : N;
-  threads.parallelFor(parts, [&](int p) {
-    const int lo = static_cast<int>(static_cast<long>(extent) * p / parts);
-    const int hi = static_cast<int>(static_cast<long>(extent) * (p + 1) / parts);
-    if (hi <= lo) return;
-    if (byRows) {
-      const float* a = transA ? A + lo : A + static_cast<long>(lo) * lda;
-      sgemmSerial(transA, transB, hi - lo, N, K, alpha, a, lda, B, ldb, beta, C + static_cast<long>(lo) * ldc, ldc);
-    } else {
-      const float* b = transB ? B + static_cast<long>(lo) * ldb : B + lo;
-      sgemmSerial(transA, transB, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc);
+  const MicroKernel& uk = *kernel_;
+  float* aPacked = scratch(aScratch, static_cast<size_t>(MC) * KC);
+  for (int pc = 0; pc < K_; pc += KC) {
+    const int kc = std::min(KC, K_ - pc);
+    const float* bPacked = data_.data() + static_cast<size_t>(pc) * paddedN_;
+    for (int ic = 0; ic < M; ic += MC) {
+      const int mc = std::min(MC, M - ic);
+      blockProduct(uk, transA, A, lda, ic, mc, pc, kc, bPacked, N_, C + static_cast<long>(ic) * ldc, ldc, alpha,
+                   pc == 0 ? beta : 1.0f, aPacked);
     }
-  });
+  }
 }
 
 }  // namespace rnnkit

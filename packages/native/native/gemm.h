@@ -2,8 +2,11 @@
 // op(X) = X or X^T. Backed by OpenBLAS's cblas_sgemm when the addon was built against it,
 // otherwise (or when forced, for tests) by the portable blocked kernel in gemm.cc.
 #pragma once
+#include <vector>
 
 namespace rnnkit {
+
+struct MicroKernel;
 
 enum class GemmImpl { OpenBLAS, Portable };
 
@@ -16,13 +19,26 @@ const char* gemmName(GemmImpl impl);
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
 
-void sgemmPortable(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
-                   int lda, const float* B, int ldb, float beta, float* C, int ldc);
-
-// Single-threaded portable GEMM for callers that already run on a pool thread (the recurrent
+// Single-threaded GEMM for callers that already run on a pool thread (the recurrent
 // kernels split the batch across cores and run each half's per-step products here; calling a
 // multi-threaded BLAS from two threads at once would serialize or oversubscribe the cores).
 void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                  int lda, const float* B, int ldb, float beta, float* C, int ldc);
+
+// A right operand op(B) [K, N] packed once for many products: the recurrent kernels multiply the
+// same recurrent weights by a new state at every timestep, and packing them on every step cost as
+// much as the product. Packed for the micro-kernel in use when constructed (portable GEMM only;
+// OpenBLAS packs inside each call).
+class PackedMatrix {
+ public:
+  PackedMatrix(bool transB, int K, int N, const float* B, int ldb);
+  // C[M, N] = alpha * op(A) * B + beta * C, single-threaded (callers run on pool threads).
+  void multiply(bool transA, int M, float alpha, const float* A, int lda, float beta, float* C, int ldc) const;
+
+ private:
+  const MicroKernel* kernel_;
+  int K_, N_, paddedN_;
+  std::vector<float> data_;
+};
 
 }  // namespace rnnkit

@@ -163,9 +163,55 @@ size_t savedSize(Cell cell, const RnnShape& s) {
 
 namespace {
 
+// The recurrent weights packed once per sequence for the per-timestep products (gemm.h
+// PackedMatrix): forward h * R (GRU: the [z r] columns and the candidate columns separately, since
+// the candidate's left operand r*h needs r first), backward dA * R^T (GRU likewise in two parts).
+// A single step (recurrentStep's decoding calls, T = 1) leaves both null: packing would cost more than
+// the one product, which then runs unpacked (sgemmSerial).
+struct StepWeights {
+  std::unique_ptr<PackedMatrix> first;   // forward: R[:, 0:G*U] (GRU: 0:2U); backward: its transpose
+  std::unique_ptr<PackedMatrix> second;  // GRU only: R[:, 2U:3U] (backward: its transpose)
+};
+
+// C[M, N] = A[M, K] * op(B), with B pre-packed when `packed` is set.
+void stepProduct(const PackedMatrix* packed, bool transB, int M, int N, int K, const float* A, int lda, const float* B,
+                 int ldb, float* C, int ldc) {
+  if (packed) {
+    packed->multiply(false, M, 1.0f, A, lda, 0.0f, C, ldc);
+  } else {
+    sgemmSerial(false, transB, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+  }
+}
+
+StepWeights packForward(const RnnInputs& in) {
+  const int U = in.s.U, GU = gateCount(in.cell) * U;
+  StepWeights w;
+  if (in.s.T <= 1) return w;
+  if (in.cell == Cell::GRU) {
+    w.first = std::make_unique<PackedMatrix>(false, U, 2 * U, in.recurrentKernel, GU);
+    w.second = std::make_unique<PackedMatrix>(false, U, U, in.recurrentKernel + 2 * U, GU);
+  } else {
+    w.first = std::make_unique<PackedMatrix>(false, U, GU, in.recurrentKernel, GU);
+  }
+  return w;
+}
+
+StepWeights packBackward(const RnnInputs& in) {
+  const int U = in.s.U, GU = gateCount(in.cell) * U;
+  StepWeights w;
+  if (in.s.T <= 1) return w;
+  if (in.cell == Cell::GRU) {
+    w.first = std::make_unique<PackedMatrix>(true, 2 * U, U, in.recurrentKernel, GU);
+    w.second = std::make_unique<PackedMatrix>(true, U, U, in.recurrentKernel + 2 * U, GU);
+  } else {
+    w.first = std::make_unique<PackedMatrix>(true, GU, U, in.recurrentKernel, GU);
+  }
+  return w;
+}
+
 // Rows of the batch are independent through time, so each core runs the whole recurrence for its
 // own slice of rows: one fork/join per sequence instead of one per timestep, and every per-step
-// product stays single-threaded (sgemmSerial). Slices below this many rows are not worth a thread.
+// product stays single-threaded (stepProduct). Slices below this many rows are not worth a thread.
 constexpr int MIN_ROWS_PER_THREAD = 8;
 
 void forEachRowSlice(int B, const std::function<void(int, int)>& body) {
@@ -183,7 +229,8 @@ void forEachRowSlice(int B, const std::function<void(int, int)>& body) {
 }
 
 // Forward recurrence for batch rows [b0, b1) over all timesteps.
-void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, const SavedView& sv, int b0, int b1) {
+void forwardRows(const RnnInputs& in, const StepWeights& w, const RnnOutputs& out, const float* xp, const SavedView& sv,
+                 int b0, int b1) {
   const int T = in.s.T, U = in.s.U;
   const int GU = gateCount(in.cell) * U;
   const int nb = b1 - b0;
@@ -214,7 +261,7 @@ void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, co
       }
     }
     if (in.cell == Cell::LSTM) {
-      sgemmSerial(false, false, nb, GU, U, 1.0f, h, U, in.recurrentKernel, GU, 0.0f, rec.data(), GU);
+      stepProduct(w.first.get(), false, nb, GU, U, h, U, in.recurrentKernel, GU, rec.data(), GU);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         lstmForwardRow(U, rec.data() + static_cast<size_t>(r) * GU, xpRow(r), c + o, gatesRow(r), cNew.data() + o,
@@ -222,20 +269,20 @@ void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, co
       }
     } else if (in.cell == Cell::GRU) {
       // [z r] pre-activations from h; the candidate needs r first, so it is a second product.
-      sgemmSerial(false, false, nb, 2 * U, U, 1.0f, h, U, in.recurrentKernel, GU, 0.0f, rec.data(), 2 * U);
+      stepProduct(w.first.get(), false, nb, 2 * U, U, h, U, in.recurrentKernel, GU, rec.data(), 2 * U);
       for (int r = 0; r < nb; ++r) {
         gruGatesRow(U, rec.data() + static_cast<size_t>(r) * 2 * U, xpRow(r), h + static_cast<size_t>(r) * U,
                     gatesRow(r), unitRow(sv.rh, rh, r));
       }
       const float* rhStep = out.saved ? sv.rh + row0 * U : rh.data();
       const int ldRh = out.saved ? T * U : U;
-      sgemmSerial(false, false, nb, U, U, 1.0f, rhStep, ldRh, in.recurrentKernel + 2 * U, GU, 0.0f, recH.data(), U);
+      stepProduct(w.second.get(), false, nb, U, U, rhStep, ldRh, in.recurrentKernel + 2 * U, GU, recH.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         gruCandidateRow(U, recH.data() + o, xpRow(r), h + o, gatesRow(r), hNew.data() + o);
       }
     } else {
-      sgemmSerial(false, false, nb, U, U, 1.0f, h, U, in.recurrentKernel, U, 0.0f, rec.data(), U);
+      stepProduct(w.first.get(), false, nb, U, U, h, U, in.recurrentKernel, U, rec.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         simpleForwardRow(U, rec.data() + o, xpRow(r), gatesRow(r), hNew.data() + o);
@@ -257,7 +304,7 @@ void forwardRows(const RnnInputs& in, const RnnOutputs& out, const float* xp, co
 
 // Backpropagation through time for batch rows [b0, b1): fills their rows of dA (gate
 // pre-activation gradients, rows b*T + t) and their rows of dh0 / dc0.
-void backwardRows(const RnnInputs& in, const SavedView& sv, const float* dOutputs, const float* dH,
+void backwardRows(const RnnInputs& in, const StepWeights& w, const SavedView& sv, const float* dOutputs, const float* dH,
                   const float* dC, float* dA, const RnnGradients& grads, int b0, int b1) {
   const int T = in.s.T, U = in.s.U;
   const int GU = gateCount(in.cell) * U;
@@ -297,8 +344,7 @@ void backwardRows(const RnnInputs& in, const SavedView& sv, const float* dOutput
 
     if (in.cell == Cell::GRU) {
       // d(r*h) = da_hh Uh^T, then finish the reset gate and [z r] paths.
-      sgemmSerial(false, true, nb, U, U, 1.0f, dAStep + 2 * U, ldaStep, in.recurrentKernel + 2 * U, GU, 0.0f,
-                  dRh.data(), U);
+      stepProduct(w.second.get(), true, nb, U, U, dAStep + 2 * U, ldaStep, in.recurrentKernel + 2 * U, GU, dRh.data(), U);
       for (int r = 0; r < nb; ++r) {
         const int b = b0 + r;
         if (carried(in.mask, T, b, t)) continue;
@@ -307,9 +353,9 @@ void backwardRows(const RnnInputs& in, const SavedView& sv, const float* dOutput
         gruBackwardRow2(U, sv.gates + row * GU, sv.hPrev + row * U, dRh.data() + o, dA + row * GU,
                         dhDirect.data() + o);
       }
-      sgemmSerial(false, true, nb, U, 2 * U, 1.0f, dAStep, ldaStep, in.recurrentKernel, GU, 0.0f, dhPrev.data(), U);
+      stepProduct(w.first.get(), true, nb, U, 2 * U, dAStep, ldaStep, in.recurrentKernel, GU, dhPrev.data(), U);
     } else {
-      sgemmSerial(false, true, nb, U, GU, 1.0f, dAStep, ldaStep, in.recurrentKernel, GU, 0.0f, dhPrev.data(), U);
+      stepProduct(w.first.get(), true, nb, U, GU, dAStep, ldaStep, in.recurrentKernel, GU, dhPrev.data(), U);
     }
     for (int r = 0; r < nb; ++r) {
       const size_t o = static_cast<size_t>(r) * U;
@@ -353,7 +399,8 @@ void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   }
   SavedView sv{};
   if (out.saved) sv = viewSaved(in.cell, in.s, out.saved);
-  forEachRowSlice(B, [&](int b0, int b1) { forwardRows(in, out, xp, sv, b0, b1); });
+  const StepWeights weights = packForward(in);
+  forEachRowSlice(B, [&](int b0, int b1) { forwardRows(in, weights, out, xp, sv, b0, b1); });
 }
 
 void rnnBackward(const RnnInputs& in, const float* saved, const float* dOutputs, const float* dH,
@@ -367,7 +414,8 @@ void rnnBackward(const RnnInputs& in, const float* saved, const float* dOutputs,
   // backwardRows writes every row (zeros for masked steps), so the buffer is not zero-filled first.
   std::unique_ptr<float[]> dABuffer(new float[rows * GU]);
   float* dA = dABuffer.get();
-  forEachRowSlice(B, [&](int b0, int b1) { backwardRows(in, sv, dOutputs, dH, dC, dA, grads, b0, b1); });
+  const StepWeights weights = packBackward(in);
+  forEachRowSlice(B, [&](int b0, int b1) { backwardRows(in, weights, sv, dOutputs, dH, dC, dA, grads, b0, b1); });
 
   // Weight and input gradients for all steps at once.
   sgemm(false, true, static_cast<int>(rows), D, GU, 1.0f, dA, GU, in.kernel, GU, 0.0f, grads.dx, D);

@@ -5,16 +5,24 @@ import { createRequire } from 'node:module';
 
 export type GemmName = 'openblas' | 'portable';
 
+/** The portable GEMM's register-blocked micro-kernels, by instruction set. */
+export type GemmKernelName = 'avx512' | 'avx2' | 'generic';
+
 export interface AddonInfo {
   gemm: GemmName;
   openblas: boolean;
   threads: number;
   simd: string;
+  /** The portable GEMM's micro-kernel in use (the best the CPU supports unless useGemmKernel chose another). */
+  kernel: GemmKernelName;
+  /** Every micro-kernel this CPU can run, best first. */
+  kernels: GemmKernelName[];
 }
 
 export interface NativeBinding {
   info(): AddonInfo;
   setGemm(name: GemmName): boolean;
+  setGemmKernel(name: GemmKernelName): boolean;
   matmul(
     a: Float32Array,
     b: Float32Array,
@@ -151,4 +159,13 @@ export function nativeDetails(): AddonInfo {
  */
 export function useGemm(name: GemmName): boolean {
   return addon().setGemm(name);
+}
+
+/**
+ * Chooses the portable GEMM's micro-kernel (tests run every one the CPU supports against the same
+ * reference). Returns false when the CPU lacks it. Recurrent weights packed for one kernel keep it
+ * for the rest of that call.
+ */
+export function useGemmKernel(name: GemmKernelName): boolean {
+  return addon().setGemmKernel(name);
 }

@@ -1,6 +1,6 @@
 // @rnnkit/native: native GEMM and fused recurrent kernels for the TensorFlow.js cpu backend.
-export { nativeAvailable, nativeInfo, nativeDetails, nativeLoadError, useGemm } from './addon.js';
-export type { AddonInfo, GemmName } from './addon.js';
+export { nativeAvailable, nativeInfo, nativeDetails, nativeLoadError, useGemm, useGemmKernel } from './addon.js';
+export type { AddonInfo, GemmKernelName, GemmName } from './addon.js';
 export { installNativeKernels } from './kernels.js';
 export { fusedRecurrentSequence, recurrentStep } from './recurrent.js';
 export type { CellType, FusedRecurrentArgs, FusedRecurrentResult, RecurrentStepArgs } from './recurrent.js';

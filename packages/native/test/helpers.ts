@@ -2,7 +2,7 @@
 // recurrent layer written with plain tf ops (the semantics the native kernels must reproduce).
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { nativeAvailable, nativeLoadError, type FusedRecurrentArgs } from '../src/index.js';
+import { nativeAvailable, nativeDetails, nativeLoadError, useGemm, useGemmKernel, type FusedRecurrentArgs, type GemmKernelName, type GemmName } from '../src/index.js';
 
 /**
  * The addon is required unless explicitly opted out with RNNKIT_NATIVE=0: CI builds it, so a
@@ -12,6 +12,29 @@ export const optedOut = process.env.RNNKIT_NATIVE === '0';
 
 export function expectAddonLoaded(): void {
   expect(nativeAvailable(), `native addon missing: ${nativeLoadError()}`).toBe(true);
+}
+
+/** One GEMM configuration of the loaded addon: OpenBLAS, or the portable GEMM with one micro-kernel. */
+export interface GemmConfig {
+  label: string;
+  gemm: GemmName;
+  kernel: GemmKernelName | null;
+}
+
+/**
+ * Every configuration this build and CPU can run, the default (best) one first: parity tests run
+ * each, so the micro-kernels the machine does not pick by default are checked too.
+ */
+export function gemmConfigs(): GemmConfig[] {
+  if (!nativeAvailable()) return [];
+  const info = nativeDetails();
+  const portable = info.kernels.map((kernel) => ({ label: `portable/${kernel}`, gemm: 'portable' as const, kernel }));
+  return info.openblas ? [{ label: 'openblas', gemm: 'openblas', kernel: info.kernels[0] }, ...portable] : portable;
+}
+
+export function useGemmConfig(config: GemmConfig): void {
+  expect(useGemm(config.gemm), `select ${config.gemm}`).toBe(true);
+  if (config.kernel) expect(useGemmKernel(config.kernel), `select ${config.kernel}`).toBe(true);
 }
 
 /** Small seeded PRNG (mulberry32) so fixtures are reproducible without extra dependencies. */

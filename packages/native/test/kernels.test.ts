@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installNativeKernels, nativeDetails, useGemm, type GemmName } from '../src/index.js';
-import { expectAddonLoaded, expectClose, optedOut, randomTensor } from './helpers.js';
+import { installNativeKernels, nativeDetails, useGemm } from '../src/index.js';
+import { expectAddonLoaded, expectClose, gemmConfigs, optedOut, randomTensor, useGemmConfig } from './helpers.js';
 
 interface MatmulCase {
   a: number[];
@@ -12,7 +12,9 @@ interface MatmulCase {
   activation?: 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'leakyrelu' | 'prelu';
 }
 
-// Sizes straddle the portable kernel's 6x16 register tile and its 256-deep K blocks.
+// Sizes straddle the portable GEMM's register tiles (avx512 8x32, avx2 6x16, generic 4x16 or 6x16),
+// its 256-deep K blocks, 144-row M blocks and 2048-column N blocks, and its narrow-product path
+// that reads A in place (at most two panels of B) with a packed ragged last sliver.
 const CASES: MatmulCase[] = [
   { a: [1, 1], b: [1, 1], transposeA: false, transposeB: false },
   { a: [7, 5], b: [5, 3], transposeA: false, transposeB: false },
@@ -33,6 +35,12 @@ const CASES: MatmulCase[] = [
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [10, 30], activation: 'relu6' },
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, bias: [30], activation: 'prelu' },
   { a: [10, 20], b: [20, 30], transposeA: false, transposeB: false, activation: 'linear' },
+  { a: [151, 513], b: [28, 513], transposeA: false, transposeB: true },
+  { a: [513, 147], b: [513, 40], transposeA: true, transposeB: false },
+  { a: [150, 300], b: [300, 70], transposeA: false, transposeB: false },
+  { a: [300, 20], b: [20, 2100], transposeA: false, transposeB: false },
+  { a: [29, 9], b: [2049, 29], transposeA: true, transposeB: true },
+  { a: [200, 5], b: [5, 3], transposeA: false, transposeB: false, bias: [3], activation: 'relu' },
   // Few-row products (decoding): one to eight rows, B streamed in 64-column blocks with a ragged last block,
   // split across threads when large.
   { a: [1, 128], b: [128, 512], transposeA: false, transposeB: false },
@@ -86,27 +94,33 @@ describe.skipIf(optedOut)('native BatchMatMul / _FusedMatMul kernels', () => {
     expect(tf.getKernel('BatchMatMul', 'cpu')?.kernelFunc).toBe(installed);
   });
 
-  const gemms: GemmName[] = ['portable', 'openblas'];
-  for (const gemm of gemms) {
-    describe(`with the ${gemm} GEMM`, () => {
-      beforeAll(() => {
-        if (gemm === 'openblas' && !nativeDetails().openblas) return;
-        expect(useGemm(gemm)).toBe(true);
-      });
+  // Every GEMM the build has: OpenBLAS (when linked) and the portable GEMM with each micro-kernel the CPU runs.
+  for (const config of gemmConfigs()) {
+    describe(`with the ${config.label} GEMM`, () => {
+      beforeAll(() => useGemmConfig(config));
 
       CASES.forEach((c, i) => {
         const label = `${c.a} x ${c.b}${c.transposeA ? ' tA' : ''}${c.transposeB ? ' tB' : ''}${c.bias ? ` bias ${c.bias}` : ''}${c.activation ? ` ${c.activation}` : ''}`;
-        it.skipIf(gemm === 'openblas' && !nativeDetails().openblas)(`matches tfjs: ${label}`, () => {
+        it(`matches tfjs: ${label}`, () => {
           expectClose(run(c, 10 * i), expected[i], 1e-5, label);
         });
       });
 
-      it.skipIf(gemm === 'openblas' && !nativeDetails().openblas)('fused matMul gradients match tfjs', () => {
+      it('fused matMul gradients match tfjs', () => {
         const grads = fusedGrads(500);
         grads.forEach((g, i) => expectClose(g, expectedGrads[i], 1e-5, `grad ${i}`));
       });
     });
   }
+
+  it('reports the GEMM and micro-kernel in use', () => {
+    useGemmConfig(gemmConfigs()[0]);
+    const info = nativeDetails();
+    expect(info.kernels.length).toBeGreaterThan(0);
+    expect(info.kernels).toContain('generic');
+    expect(info.kernels).toContain(info.kernel);
+    expect(useGemm('openblas')).toBe(info.openblas);
+  });
 
   it('leaves int32 matMul to the original kernel', () => {
     const r = tf.matMul(tf.tensor2d([[1, 2]], [1, 2], 'int32'), tf.tensor2d([[3], [4]], [2, 1], 'int32'));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fusedRecurrentSequence, recurrentStep, type CellType } from '../src/index.js';
-import { expectAddonLoaded, expectClose, optedOut, randomMask, randomTensor, referenceSequence, type ReferenceArgs } from './helpers.js';
+import { expectAddonLoaded, expectClose, gemmConfigs, optedOut, randomMask, randomTensor, referenceSequence, useGemmConfig, type ReferenceArgs } from './helpers.js';
 
 const GATES: Record<CellType, number> = { lstm: 4, gru: 3, simple: 1 };
 
@@ -14,6 +14,8 @@ interface Case {
   goBackwards: boolean;
   initialState: boolean;
   bias: boolean;
+  /** Also run with every other GEMM configuration (the shapes that reach the blocked paths). */
+  everyGemm?: boolean;
 }
 
 const CASES: Case[] = [
@@ -25,8 +27,12 @@ const CASES: Case[] = [
   { B: 2, T: 1, D: 3, U: 2, mask: true, goBackwards: true, initialState: true, bias: true },
   { B: 5, T: 9, D: 8, U: 17, mask: false, goBackwards: true, initialState: false, bias: true },
   // Large enough batches for the kernels to split rows across threads (uneven slices).
-  { B: 19, T: 4, D: 6, U: 9, mask: true, goBackwards: true, initialState: true, bias: true },
-  { B: 33, T: 3, D: 5, U: 20, mask: false, goBackwards: false, initialState: true, bias: true },
+  { B: 19, T: 4, D: 6, U: 9, mask: true, goBackwards: true, initialState: true, bias: true, everyGemm: true },
+  { B: 33, T: 3, D: 5, U: 20, mask: false, goBackwards: false, initialState: true, bias: true, everyGemm: true },
+  // Recurrent weights packed once per sequence: several panels and (backward, G*U > 256) two depth
+  // blocks, slices of 10 rows (ragged register tiles).
+  { B: 20, T: 3, D: 9, U: 70, mask: true, goBackwards: false, initialState: true, bias: true, everyGemm: true },
+  { B: 9, T: 2, D: 3, U: 33, mask: false, goBackwards: true, initialState: false, bias: true, everyGemm: true },
 ];
 
 function makeArgs(cell: CellType, c: Case, seed: number): ReferenceArgs {
@@ -57,43 +63,51 @@ describe.skipIf(optedOut)('fusedRecurrentSequence', () => {
     expectAddonLoaded();
   });
 
-  for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
-    CASES.forEach((c, index) => {
-      const label = `${cell} B=${c.B} T=${c.T} D=${c.D} U=${c.U}${c.mask ? ' masked' : ''}${c.goBackwards ? ' backwards' : ''}${c.initialState ? '' : ' zero-state'}${c.bias ? '' : ' no-bias'}`;
-      it(`matches the tf-ops reference forward and gradients: ${label}`, () => {
-        const args = makeArgs(cell, c, 100 * index + cell.length);
-        const inputs = differentiable(args);
-        const inputNames = NAMES.filter((n) => (args as unknown as Record<string, unknown>)[n] != null);
-        // Upstream weights so that outputs, h and c all carry gradient.
-        const wOut = randomTensor([c.B, c.T, c.U], 900 + index);
-        const wH = randomTensor([c.B, c.U], 901 + index);
-        const wC = randomTensor([c.B, c.U], 902 + index);
-        const rebuild = (ts: tf.Tensor[]): ReferenceArgs => {
-          const byName: Record<string, tf.Tensor> = {};
-          inputNames.forEach((n, i) => (byName[n] = ts[i]));
-          return { ...args, x: byName.x, h0: byName.h0 ?? null, c0: byName.c0 ?? null, kernel: byName.kernel, recurrentKernel: byName.recurrentKernel, bias: byName.bias ?? null };
-        };
-        const loss = (run: (a: ReferenceArgs) => { outputs: tf.Tensor; h: tf.Tensor; c: tf.Tensor | null }) =>
-          (...ts: tf.Tensor[]) => {
-            const r = run(rebuild(ts));
-            let l = r.outputs.mul(wOut).sum().add(r.h.mul(wH).sum());
-            if (r.c) l = l.add(r.c.mul(wC).sum());
-            return l as tf.Scalar;
-          };
+  // The default GEMM runs every case; OpenBLAS and each portable micro-kernel the CPU has run the larger ones.
+  gemmConfigs().forEach((config, configIndex) => {
+    describe(`with the ${config.label} GEMM`, () => {
+      beforeAll(() => useGemmConfig(config));
 
-        const fused = fusedRecurrentSequence(args);
-        const ref = referenceSequence(args);
-        expectClose(fused.outputs, ref.outputs, 1e-4, 'outputs');
-        expectClose(fused.h, ref.h, 1e-4, 'h');
-        if (cell === 'lstm') expectClose(fused.c as tf.Tensor, ref.c as tf.Tensor, 1e-4, 'c');
-        else expect(fused.c).toBeNull();
+      for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
+        CASES.forEach((c, index) => {
+          if (configIndex > 0 && !c.everyGemm) return;
+          const label = `${cell} B=${c.B} T=${c.T} D=${c.D} U=${c.U}${c.mask ? ' masked' : ''}${c.goBackwards ? ' backwards' : ''}${c.initialState ? '' : ' zero-state'}${c.bias ? '' : ' no-bias'}`;
+          it(`matches the tf-ops reference forward and gradients: ${label} (${config.label})`, () => {
+            const args = makeArgs(cell, c, 100 * index + cell.length);
+            const inputs = differentiable(args);
+            const inputNames = NAMES.filter((n) => (args as unknown as Record<string, unknown>)[n] != null);
+            // Upstream weights so that outputs, h and c all carry gradient.
+            const wOut = randomTensor([c.B, c.T, c.U], 900 + index);
+            const wH = randomTensor([c.B, c.U], 901 + index);
+            const wC = randomTensor([c.B, c.U], 902 + index);
+            const rebuild = (ts: tf.Tensor[]): ReferenceArgs => {
+              const byName: Record<string, tf.Tensor> = {};
+              inputNames.forEach((n, i) => (byName[n] = ts[i]));
+              return { ...args, x: byName.x, h0: byName.h0 ?? null, c0: byName.c0 ?? null, kernel: byName.kernel, recurrentKernel: byName.recurrentKernel, bias: byName.bias ?? null };
+            };
+            const loss = (run: (a: ReferenceArgs) => { outputs: tf.Tensor; h: tf.Tensor; c: tf.Tensor | null }) =>
+              (...ts: tf.Tensor[]) => {
+                const r = run(rebuild(ts));
+                let l = r.outputs.mul(wOut).sum().add(r.h.mul(wH).sum());
+                if (r.c) l = l.add(r.c.mul(wC).sum());
+                return l as tf.Scalar;
+              };
 
-        const gFused = tf.grads(loss(fusedRecurrentSequence))(inputs);
-        const gRef = tf.grads(loss(referenceSequence))(inputs);
-        inputNames.forEach((name, i) => expectClose(gFused[i], gRef[i], 1e-4, `d${name}`));
-      });
+            const fused = fusedRecurrentSequence(args);
+            const ref = referenceSequence(args);
+            expectClose(fused.outputs, ref.outputs, 1e-4, 'outputs');
+            expectClose(fused.h, ref.h, 1e-4, 'h');
+            if (cell === 'lstm') expectClose(fused.c as tf.Tensor, ref.c as tf.Tensor, 1e-4, 'c');
+            else expect(fused.c).toBeNull();
+
+            const gFused = tf.grads(loss(fusedRecurrentSequence))(inputs);
+            const gRef = tf.grads(loss(referenceSequence))(inputs);
+            inputNames.forEach((name, i) => expectClose(gFused[i], gRef[i], 1e-4, `d${name}`));
+          });
+        });
+      }
     });
-  }
+  });
 
   it('gives masked steps a zero gradient for x and passes state gradients through', () => {
     const args = makeArgs('lstm', { B: 2, T: 4, D: 3, U: 4, mask: false, goBackwards: false, initialState: true, bias: true }, 7);
