@@ -2,15 +2,19 @@ import type { Rng } from '@rnnkit/core/browser';
 
 /**
  * Training-time data augmentation: every time an image is used it is redrawn through a small random geometric
- * transform, so 9,000 training digits act like many more. Two kinds:
+ * transform, so 9,000 training digits act like many more. The kinds:
+ * - `flip`: a left-right mirror image, half of the time. Clothing photographed from the front is as likely
+ *   mirrored (a shoe pointing left or right); a mirrored digit is not a digit, so this is for Fashion-MNIST only;
+ * - `flip-shift`: `flip` plus a shift by whole pixels (no resampling, so no blur of fine texture);
  * - `affine`: rotation, scale, shear and shift (a pen at a slightly different angle and place);
  * - `elastic`: the affine transform plus a smooth random displacement field, the distortion of Simard et al.
  *   (2003): uniform noise per pixel, Gaussian-blurred, scaled (a hand that wobbles).
- * Output pixels are sampled bilinearly from the source image (zero outside it), scaled to 0..1.
+ * `flip` and `flip-shift` copy pixels exactly; `affine` and `elastic` sample bilinearly from the source image.
+ * Outside the source image is 0; output pixels are scaled to 0..1.
  * Images are only ever augmented while training; validation, test and prediction read the image as it is.
  */
 
-export const AUGMENTATIONS = ['off', 'affine', 'elastic'] as const;
+export const AUGMENTATIONS = ['off', 'flip', 'flip-shift', 'affine', 'elastic'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
 
 /** The transform ranges; each parameter is drawn uniformly from [-max, max] per image. */
@@ -21,6 +25,8 @@ export const AUGMENT_RANGES = {
   shearDeg: 10,
   /** Shift in pixels, in each direction. */
   shift: 2,
+  /** `flip-shift`: shift in whole pixels, in each direction. */
+  wholePixelShift: 2,
   /** Elastic field: per-pixel uniform noise in [-1, 1], blurred with this Gaussian sigma (pixels)... */
   elasticSigma: 4,
   /** ...then scaled so that its largest displacement is this many pixels. */
@@ -46,11 +52,25 @@ function randomAffineInverse(rng: Rng): Mat2 {
   return [d / det, -b / det, -c / det, a / det];
 }
 
+/** Gaussian kernels by sigma: every elastic draw blurs two fields with the same one, so it is built once. */
+const kernels = new Map<number, Float32Array>();
+
+/** The unnormalized 1-D Gaussian kernel exp(-k²/2σ²) for k in [-⌈3σ⌉, ⌈3σ⌉] (shared: do not modify). */
+export function gaussianKernel(sigma: number): Float32Array {
+  let kernel = kernels.get(sigma);
+  if (!kernel) {
+    const radius = Math.ceil(3 * sigma);
+    kernel = new Float32Array(2 * radius + 1);
+    for (let k = -radius; k <= radius; k++) kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+    kernels.set(sigma, kernel);
+  }
+  return kernel;
+}
+
 /** A separable Gaussian blur of a rows×cols field (zero outside), in place. */
-function gaussianBlur(field: Float32Array, rows: number, cols: number, sigma: number): void {
-  const radius = Math.ceil(3 * sigma);
-  const kernel = new Float32Array(2 * radius + 1);
-  for (let k = -radius; k <= radius; k++) kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+export function gaussianBlur(field: Float32Array, rows: number, cols: number, sigma: number): void {
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
   const tmp = new Float32Array(field.length);
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
@@ -102,6 +122,29 @@ function sample(src: Uint8Array, offset: number, rows: number, cols: number, x: 
 }
 
 /**
+ * A mirror image (`flip`, drawn with probability 1/2) shifted by whole pixels (`maxShift` in each direction,
+ * drawn uniformly from the 2·maxShift+1 integers): an exact copy of pixels, 0 where the shift uncovers the frame.
+ * Draw order: flip, x shift, y shift.
+ */
+function flipShift(
+  src: Uint8Array, offset: number, rows: number, cols: number, maxShift: number, rng: Rng, out: Float32Array, outOffset: number,
+): void {
+  const flip = rng() < 0.5;
+  const shiftDraw = (): number => Math.min(2 * maxShift, Math.floor(rng() * (2 * maxShift + 1))) - maxShift;
+  const tx = maxShift > 0 ? shiftDraw() : 0;
+  const ty = maxShift > 0 ? shiftDraw() : 0;
+  for (let y = 0; y < rows; y++) {
+    const sy = y - ty;
+    for (let x = 0; x < cols; x++) {
+      const shifted = x - tx;
+      const sx = flip ? cols - 1 - shifted : shifted;
+      const inside = sy >= 0 && sy < rows && sx >= 0 && sx < cols;
+      out[outOffset + y * cols + x] = inside ? src[offset + sy * cols + sx] / 255 : 0;
+    }
+  }
+}
+
+/**
  * Writes one randomly transformed copy of the image at `offset` in `src` (rows×cols bytes) into `out` at
  * `outOffset`, scaled to 0..1. `kind` 'off' copies the image unchanged.
  */
@@ -117,6 +160,10 @@ export function augmentImage(
 ): void {
   if (kind === 'off') {
     for (let p = 0; p < rows * cols; p++) out[outOffset + p] = src[offset + p] / 255;
+    return;
+  }
+  if (kind === 'flip' || kind === 'flip-shift') {
+    flipShift(src, offset, rows, cols, kind === 'flip' ? 0 : AUGMENT_RANGES.wholePixelShift, rng, out, outOffset);
     return;
   }
   const [ia, ib, ic, id] = randomAffineInverse(rng);

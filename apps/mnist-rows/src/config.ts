@@ -23,8 +23,11 @@ export const mnistConfigSchema = trainingConfigSchema(
     units: z.array(layerSizeSchema).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(false).describe('read each image forwards and backwards'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.dropout).describe('input dropout of the recurrent layers'),
+    headDropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.headDropout).describe('dropout on the last recurrent output, before the class layer'),
     augment: z.enum(AUGMENTATIONS).optional()
-      .describe('redraw each training image through a random transform every epoch: off, affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble); default elastic for mnist, off for fashion-mnist'),
+      .describe('redraw each training image through a random transform every epoch: off, flip (mirror left-right half of the time; not for digits), flip-shift (flip plus a shift of up to 2 whole pixels), affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble); default elastic for mnist, off for fashion-mnist'),
+    labelSmoothing: z.number().min(0).max(0.5).default(0)
+      .describe('label smoothing of the training loss: the target puts 1 - this on the true class and spreads this over all classes'),
     lrDecay: lrDecaySchema(0.95),
     valFraction: z.number().min(0.001).max(0.5).default(DEFAULT_SPLIT.valFraction)
       .describe('part of the training images held out for validation (--patience watches its accuracy)'),

@@ -6,8 +6,8 @@ import { INPUT_MODES, sequenceShape } from './images.js';
 
 /**
  * The classifier: an image read as a sequence (rows: 28 steps × 28 pixels; pixels: 784 steps × 1) by a stack of
- * LSTM or GRU layers, optionally bidirectional; the last layer's final output goes through a dense softmax over
- * the 10 classes. Everything the model needs to be rebuilt is in this plain object, saved next to the weights.
+ * LSTM or GRU layers, optionally bidirectional; the last layer's final output goes (through dropout in training,
+ * with `headDropout`) to a dense softmax over the 10 classes. Everything the model needs to be rebuilt is in this plain object, saved next to the weights.
  */
 export const modelConfigSchema = z.strictObject({
   mode: z.enum(INPUT_MODES),
@@ -20,6 +20,8 @@ export const modelConfigSchema = z.strictObject({
   bidirectional: z.boolean(),
   /** Input dropout of each recurrent layer (training only). */
   dropout: z.number().min(0).max(0.9),
+  /** Dropout on the last recurrent output, before the class head (training only; absent in older models: 0). */
+  headDropout: z.number().min(0).max(0.9).default(0),
   numClasses: z.number().int().min(2).max(1000),
 });
 export type ModelConfig = z.output<typeof modelConfigSchema>;
@@ -32,6 +34,7 @@ export const DEFAULT_MODEL: ModelConfig = {
   units: [128],
   bidirectional: false,
   dropout: 0,
+  headDropout: 0,
   numClasses: 10,
 };
 
@@ -39,13 +42,17 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
   if (cfg.units.length === 0) throw new RnnkitError('model: --units must list at least one layer size');
   const [timesteps, features] = sequenceShape(cfg.mode, cfg.rows, cfg.cols);
   const images = tf.input({ shape: [timesteps, features], name: 'image_sequence' });
-  const lastState = stackedRecurrent(images, {
+  let lastState = stackedRecurrent(images, {
     cell: cfg.cell,
     units: cfg.units,
     bidirectional: cfg.bidirectional,
     dropout: cfg.dropout,
     name: 'reader',
   });
+  if (cfg.headDropout > 0) {
+    // The seed only satisfies tfjs; core's training step draws a fresh mask per call (run-model.ts).
+    lastState = tf.layers.dropout({ rate: cfg.headDropout, seed: nextSeed(), name: 'head_dropout' }).apply(lastState) as tf.SymbolicTensor;
+  }
   const probs = tf.layers
     .dense({
       units: cfg.numClasses,
@@ -67,7 +74,8 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
  */
 export function buildEveryStepModel(trained: tf.LayersModel): tf.LayersModel {
   const [input, ...layers] = trained.layers;
-  const reader = layers.at(-2);
+  // The head: the dense class layer, after a dropout layer when the model has one (an identity at inference).
+  const reader = layers.at(-2)?.getClassName() === 'Dropout' ? layers.at(-3) : layers.at(-2);
   const isChain = layers.every((layer, i) => layer.inboundNodes.length === 1 && layer.inboundNodes[0].inboundLayers[0] === (i === 0 ? input : layers[i - 1]));
   if (!isChain || !(reader instanceof RnnkitRecurrent || reader instanceof RnnkitBidirectional)) {
     throw new RnnkitError(`model ${trained.name}: not a chain of recurrent layers under a class head (as mnist-rows builds it)`);

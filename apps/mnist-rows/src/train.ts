@@ -58,6 +58,7 @@ export async function fitClassifier(
   modelCfg: ModelConfig,
   settings: Omit<TrainConfig, 'validate'>,
   augment: Augmentation = 'off',
+  labelSmoothing = 0,
 ): Promise<{ model: tf.LayersModel; result: TrainResult }> {
   if (settings.seed !== undefined) setSeed(settings.seed);
   const model = buildModel(modelCfg);
@@ -67,7 +68,7 @@ export async function fitClassifier(
       train: imageBatchSource(splits.train, modelCfg.mode, settings.batchSize ?? 64, { shuffle: true, augment }),
       val: imageBatchSource(splits.val, modelCfg.mode, VAL_BATCH, { shuffle: false }),
     },
-    (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights),
+    (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing }),
     {
       ...settings,
       earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
@@ -107,6 +108,7 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     units: cfg.units,
     bidirectional: cfg.bidirectional,
     dropout: cfg.dropout,
+    headDropout: cfg.headDropout,
   };
   const classNames = CLASS_NAMES[cfg.dataset];
   const extras: MnistExtras = {
@@ -133,7 +135,7 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     dataFingerprint: fingerprintFiles(Object.values(resolved.files).filter((f) => f !== undefined).sort()),
     lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
     ...lrDecaySchedule(cfg.lrDecay),
-  }, augment);
+  }, augment, cfg.labelSmoothing);
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   ctx.info(

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { augmentImage } from '../src/augment.js';
+import { seededRng } from '@rnnkit/core/browser';
+import { augmentImage, gaussianBlur, gaussianKernel, type Augmentation } from '../src/augment.js';
 import { imageBatchSource, type ImageSet } from '../src/images.js';
 
 /** A 28×28 image: a filled 8×6 rectangle (value 200) at rows 10..17, columns 11..16, plus a gradient pixel row. */
@@ -17,7 +18,7 @@ function scripted(values: number[]): () => number {
   return () => (i < values.length ? values[i++] : 0.5);
 }
 
-function augmented(img: Uint8Array, kind: 'off' | 'affine' | 'elastic', rng: () => number): Float32Array {
+function augmented(img: Uint8Array, kind: Augmentation, rng: () => number): Float32Array {
   const out = new Float32Array(784);
   augmentImage(img, 0, 28, 28, kind, rng, out, 0);
   return out;
@@ -89,5 +90,93 @@ describe('training-time augmentation', () => {
     expect(firstBatch(7, 3)).not.toEqual(firstBatch(7, 4));
     expect(firstBatch(7, 3)).not.toEqual(firstBatch(8, 3));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('flip mirrors the image left-right exactly when its draw is below 1/2, and copies it otherwise', () => {
+    const img = rectangle();
+    const mirrored = augmented(img, 'flip', scripted([0.25]));
+    const kept = augmented(img, 'flip', scripted([0.75]));
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        expect(mirrored[r * 28 + c]).toBe(Math.fround(img[r * 28 + 27 - c] / 255));
+        expect(kept[r * 28 + c]).toBe(Math.fround(img[r * 28 + c] / 255));
+      }
+    }
+    // The gradient row runs the other way once mirrored: column 0 holds what column 27 held.
+    expect(mirrored[3 * 28]).toBe(Math.fround((27 * 9) / 255));
+  });
+
+  it('flip-shift mirrors, then moves the image by whole pixels, filling the uncovered edge with 0', () => {
+    const img = rectangle();
+    // Draw order: flip, x shift, y shift; a shift draw v gives floor(5 v) - 2 pixels: 0.9 → +2 (right), 0.1 → -2 (up).
+    const out = augmented(img, 'flip-shift', scripted([0.25, 0.9, 0.1]));
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        const [sr, sc] = [r + 2, 27 - (c - 2)];
+        const from = sr < 28 && sc < 28 ? img[sr * 28 + sc] : 0;
+        expect(out[r * 28 + c]).toBe(Math.fround(from / 255));
+      }
+    }
+  });
+
+  it('the flip batch source: every image is the original or its exact mirror, both occur, the same seed draws the same', () => {
+    const n = 32;
+    const pixels = new Uint8Array(n * 784);
+    for (let i = 0; i < n; i++) pixels.set(rectangle(), i * 784);
+    const set: ImageSet = { rows: 28, cols: 28, pixels, labels: Uint8Array.from({ length: n }, (_, i) => i % 10) };
+    const epochImages = (seed: number): Float32Array => {
+      const [batch] = imageBatchSource(set, 'rows', n, { shuffle: false, augment: 'flip', seed }).batches(0);
+      const values = (batch.xs as tf.Tensor).dataSync() as Float32Array;
+      tf.dispose([batch.xs as tf.Tensor, batch.ys as tf.Tensor]);
+      return values;
+    };
+    const img = rectangle();
+    const plain = Array.from(img, (v) => Math.fround(v / 255));
+    const mirror = Array.from(img, (_, p) => Math.fround(img[Math.floor(p / 28) * 28 + 27 - (p % 28)] / 255));
+    const values = epochImages(5);
+    let flipped = 0;
+    for (let i = 0; i < n; i++) {
+      const image = Array.from(values.subarray(i * 784, (i + 1) * 784));
+      const isMirror = image.every((v, p) => v === mirror[p]);
+      expect(isMirror || image.every((v, p) => v === plain[p])).toBe(true);
+      if (isMirror) flipped++;
+    }
+    expect(flipped).toBeGreaterThan(4);
+    expect(flipped).toBeLessThan(n - 4);
+    expect(epochImages(5)).toEqual(values);
+    expect(epochImages(6)).not.toEqual(values);
+  });
+
+  it('the Gaussian kernel is built once per sigma and the blur equals a direct 2-D convolution', () => {
+    expect(gaussianKernel(4)).toBe(gaussianKernel(4));
+    expect(gaussianKernel(2)).not.toBe(gaussianKernel(4));
+    expect(gaussianKernel(2)).toHaveLength(2 * 6 + 1);
+    const rng = seededRng('blur');
+    const [rows, cols, sigma] = [9, 7, 1.5];
+    const field = Float32Array.from({ length: rows * cols }, () => rng() * 2 - 1);
+    const blurred = Float32Array.from(field);
+    gaussianBlur(blurred, rows, cols, sigma);
+    const g = (k: number): number => Math.exp(-(k * k) / (2 * sigma * sigma));
+    const radius = Math.ceil(3 * sigma);
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++) {
+        let direct = 0;
+        for (let yy = Math.max(0, y - radius); yy <= Math.min(rows - 1, y + radius); yy++) {
+          for (let xx = Math.max(0, x - radius); xx <= Math.min(cols - 1, x + radius); xx++) direct += g(yy - y) * g(xx - x) * field[yy * cols + xx];
+        }
+        expect(blurred[y * cols + x]).toBeCloseTo(direct, 4);
+      }
+    }
+  });
+
+  it('elastic draws are bit for bit those of the code before the kernel was hoisted out of the per-image blur', () => {
+    // The hash of three elastic draws from seededRng('golden'), recorded with the earlier code that rebuilt the
+    // kernel for every field; hoisting it must not change a single bit.
+    const rng = seededRng('golden');
+    const out = new Float32Array(784 * 3);
+    for (let k = 0; k < 3; k++) augmentImage(rectangle(), 0, 28, 28, 'elastic', rng, out, k * 784);
+    let hash = 0;
+    for (const bits of new Int32Array(out.buffer)) hash = (Math.imul(hash, 31) + bits) | 0;
+    expect(hash).toBe(129087964);
   });
 });

@@ -177,6 +177,26 @@ describe('the mnist-rows predictor', () => {
     predictor.dispose();
   });
 
+  it('a model with head dropout: dropout only in training, rows through the same head, older records without the field load', async () => {
+    const cfg: ModelConfig = { ...DEFAULT_MODEL, cell: 'gru', units: [5], headDropout: 0.5 };
+    const run = await savedModel('fashion-mnist', cfg);
+    const loaded = await loadMnistModel(run);
+    expect(loaded.model.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'RnnkitRecurrent', 'Dropout', 'Dense']);
+    const predictor = mnistPredictor(loaded);
+    const withRows = await predictor.predict({ ...exampleInput, rows: true });
+    expect(await predictor.predict(exampleInput)).toEqual({ label: withRows.label, className: withRows.className, probabilities: withRows.probabilities });
+    withRows.rows!.at(-1)!.forEach((p, c) => expect(p).toBeCloseTo(withRows.probabilities[c], 5));
+    predictor.dispose();
+    // A model directory written before headDropout existed has no such field: it means none.
+    const file = path.join(run, 'model', 'rnnkit.json');
+    const meta = JSON.parse(readFileSync(file, 'utf8')) as { extras: { model: Partial<ModelConfig> } };
+    delete meta.extras.model.headDropout;
+    writeFileSync(file, JSON.stringify(meta));
+    const older = await loadMnistModel(run);
+    expect(older.extras.model.headDropout).toBe(0);
+    older.model.dispose();
+  });
+
   it('refuses a model directory whose recorded image size does not match its network', async () => {
     const run = await savedModel('mnist');
     const file = path.join(run, 'model', 'rnnkit.json');

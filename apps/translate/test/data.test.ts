@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  TfIdfRetriever, WordByWord, buildDataset, describeSkipped, parseTatoeba, readTatoeba, splitByEnglish, tokenizeChinese, tokenizeEnglish,
+  TfIdfRetriever, WordByWord, buildDataset, describeSkipped, heldOutExamples, parseTatoeba, readTatoeba, splitByEnglish, tokenizeChinese, tokenizeEnglish,
   tokenizePair, DEFAULT_DATA_CONFIG,
 } from '../src/index.js';
 
@@ -84,6 +84,31 @@ describe('split and vocabularies', () => {
     for (const p of d.train) expect(d.srcVocab.has(p.src[0])).toBe(true);
     expect(d.srcVocab.has('common')).toBe(true);
     expect(d.test[0].attribution).toMatch(/^CC-BY 2\.0/);
+  });
+
+  it('offers test-split sentences only as examples, each with all its references and their attributions', () => {
+    // 300 English sentences of 1 to 12 words; every third has a second translation.
+    const lines = Array.from({ length: 300 }, (_, i) => `${Array.from({ length: 1 + (i % 12) }, (_, w) => `w${i}x${w}`).join(' ')} .`).flatMap((en, i) => [
+      `${en}\t译${i}。\t${attribution(i)}`,
+      ...(i % 3 === 0 ? [`${en}\t又译${i}。\t${attribution(1000 + i)}`] : []),
+    ]);
+    const corpus = parseTatoeba(lines.join('\n'), 'gen');
+    const split = splitByEnglish(corpus.pairs, DEFAULT_DATA_CONFIG);
+    const testEnglish = new Set(corpus.pairs.filter((_, i) => split[i] === 2).map((p) => p.en));
+    const picked = heldOutExamples(corpus, DEFAULT_DATA_CONFIG, 6);
+    expect(picked.split).toBe('test');
+    expect(picked.examples).toHaveLength(6);
+    for (const e of picked.examples) {
+      expect(testEnglish.has(e.en)).toBe(true);
+      const words = tokenizeEnglish(e.en).length;
+      expect(words).toBeGreaterThanOrEqual(3);
+      expect(words).toBeLessThanOrEqual(10);
+      const all = corpus.pairs.filter((p) => p.en === e.en);
+      expect(e.references).toEqual(all.map((p) => ({ zh: p.zh, attribution: p.attribution })));
+    }
+    expect(new Set(picked.examples.map((e) => e.en)).size).toBe(6);
+    // Another split seed gives other sentences: the examples follow the model's own split.
+    expect(heldOutExamples(corpus, { ...DEFAULT_DATA_CONFIG, splitSeed: 5 }, 6).examples).not.toEqual(picked.examples);
   });
 });
 

@@ -20,6 +20,7 @@ const WORKLOADS = [
   { name: 'digit classification', app: 'mnist-rows', page: 'digits.html', input: { pixels }, runs: 30, unit: 'ms', figure: (ms) => ms },
   { name: 'headline, beam 4', app: 'summarize', page: 'summarize.html', input: (example) => ({ text: example.text, decode: { strategy: 'beam', beamWidth: 4, maxLen: 20 } }), runs: 5, unit: 'ms', figure: (ms) => ms },
   { name: 'sentiment of a sentence', app: 'sentiment', page: 'sentiment.html', input: (example) => example, runs: 30, unit: 'ms', figure: (ms) => ms },
+  { name: 'translation, beam 5', app: 'translate', page: 'translate.html', input: { text: 'Where is the station?', decode: { strategy: 'beam', beamWidth: 5, lengthPenalty: 0.6 }, attention: true }, runs: 10, unit: 'ms', figure: (ms) => ms },
   { name: 'chat reply, greedy', app: 'chatbot', page: 'chat.html', input: { message: 'how are you?', decode: { strategy: 'greedy' } }, runs: 10, unit: 'ms', figure: (ms) => ms },
 ];
 

@@ -14,6 +14,7 @@ import { stocksApp } from '@rnnkit/stocks';
 import { summarizeApp } from '@rnnkit/summarize';
 import { chatbotApp } from '@rnnkit/chatbot';
 import { sentimentApp } from '@rnnkit/sentiment';
+import { app as translateApp } from '@rnnkit/translate';
 import { launchChromium, openPage, serveStatic } from './browser.js';
 
 // The playground in a real Chromium: tiny models of every app are trained with the apps' CLIs, put on the site by
@@ -24,7 +25,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const WEB = resolve(import.meta.dirname, '..');
 /** The apps whose models export to stock tfjs layers (the attention models need rnnkit's layers; stocks' quantile head is stock layers). */
 const PLAIN_APPS = ['textgen', 'mnist-rows', 'stocks'];
-const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp, sentiment: sentimentApp };
+const APPS: Record<string, AppDefinition<any, any, any>> = { textgen: textgenApp, 'mnist-rows': mnistApp, stocks: stocksApp, summarize: summarizeApp, chatbot: chatbotApp, sentiment: sentimentApp, translate: translateApp };
 
 let tmp: string;
 let site: string;
@@ -88,11 +89,30 @@ describe('the home page', () => {
   it('links every app page and loads without errors', async () => {
     const { page, errors } = await openPage(browser, url);
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html']);
+    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html', './translate.html', './speech.html']);
     expect(errors).toEqual([]);
     await page.close();
   });
 });
+
+/** The attention cells a heatmap SVG drew, row by row: each cell's <title> is "row / column: value". */
+async function heatmapCells(page: Page, selector: string): Promise<number[]> {
+  const titles = await page.locator(`${selector} svg rect > title`).allTextContents();
+  return titles.map((t) => Number(t.slice(t.lastIndexOf(': ') + 2)));
+}
+
+interface TranslateOutput {
+  translation: string;
+  score: number;
+  nBest?: { translation: string; score: number }[];
+  attention: { sourceTokens: string[]; targetTokens: string[]; weights: number[][] };
+}
+
+const nodeTranslate = async (input: Record<string, unknown>) => (await nodePredictors.get('translate')!.predict({ ...input, attention: true })) as TranslateOutput;
+const shownOutput = (page: Page) => page.evaluate(() => (window as unknown as { rnnkitLastOutput?: TranslateOutput }).rnnkitLastOutput!);
+/** Waits until the translate page shows its answer for `text` decoded as `decode` ("greedy" or "beam:width:penalty"). */
+const answered = (page: Page, text: string, decode: string) =>
+  page.waitForFunction(([t, d]) => document.getElementById('translation')?.dataset.text === t && document.getElementById('translation')?.dataset.decode === d, [text, decode], { timeout: 120_000 });
 
 describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
   const tolerance = () => (backend === 'cpu' ? nodeTolerance : 1e-2);
@@ -219,6 +239,63 @@ describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
     expect(maxAbsDiff(spans.map((s) => s.weight), node.attention)).toBeLessThan(tolerance());
     expect(spans[node.attention.indexOf(Math.max(...node.attention))].bg).toMatch(/rgb\(231, 111, 81\)|rgba\(231, 111, 81, 1\)/);
     expect(await page.locator('#verdict').textContent()).toContain(node.label);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('translate: a held-out example, and a typed sentence, greedily and by beam search, give Node’s translations, n-best list and attention heatmap', async () => {
+    const { page, errors } = await open('translate.html', backend);
+    // The page's own first sentence is translated on load (beam width 5, length penalty 0.6).
+    await answered(page, await page.locator('#text').inputValue(), 'beam:5:0.6');
+
+    // A test-split sentence from the button row, shown with its Tatoeba reference and attribution.
+    const example = page.locator('#examples button.sample').first();
+    const exampleText = (await example.textContent())!;
+    await example.click();
+    await answered(page, exampleText, 'beam:5:0.6');
+    expect(await page.locator('#reference').textContent()).toMatch(/^Reference: .+ — CC-BY 2\.0 \(France\) Attribution: tatoeba\.org #\d+/);
+    const beam5 = await nodeTranslate({ text: exampleText, decode: { beamWidth: 5, lengthPenalty: 0.6 } });
+    expect(await page.locator('#translation').textContent()).toBe(beam5.translation);
+
+    // Typed key by key, greedy: translated after the pause in typing, with no click.
+    await page.check('#greedy');
+    await page.fill('#text', '');
+    const typed = 'Tom is my friend.';
+    await page.locator('#text').pressSequentially(typed, { delay: 20 });
+    await answered(page, typed, 'greedy');
+    const greedy = await nodeTranslate({ text: typed, decode: { strategy: 'greedy' } });
+    expect(await page.locator('#translation').textContent()).toBe(greedy.translation);
+    expect(await page.locator('#nbest tr').count()).toBe(0);
+    // The heatmap: one cell per (character written, <eos> included) × (English token read), each row summing to 1,
+    // the weights Node computes.
+    const { targetTokens, sourceTokens, weights } = greedy.attention;
+    // The characters written, then <eos> unless the decoder stopped at the length limit.
+    const written = Array.from(greedy.translation);
+    expect(targetTokens.slice(0, written.length)).toEqual(written);
+    expect(targetTokens.slice(written.length)).toEqual(targetTokens.length > written.length ? ['<eos>'] : []);
+    expect(sourceTokens).toEqual(['tom', 'is', 'my', 'friend', '.']);
+    const cells = await heatmapCells(page, '#attention');
+    expect(cells).toHaveLength(targetTokens.length * sourceTokens.length);
+    for (let r = 0; r < targetTokens.length; r++) {
+      const row = cells.slice(r * sourceTokens.length, (r + 1) * sourceTokens.length);
+      expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
+    }
+    expect(maxAbsDiff(cells, weights.flat())).toBeLessThan(tolerance());
+
+    // Beam search with the page's controls: the n-best list is Node's, best first, with its scores.
+    await page.uncheck('#greedy');
+    await page.fill('#beam-width', '3');
+    await page.fill('#length-penalty', '1');
+    await answered(page, typed, 'beam:3:1');
+    const beam3 = await nodeTranslate({ text: typed, decode: { beamWidth: 3, lengthPenalty: 1 } });
+    expect(await page.locator('#translation').textContent()).toBe(beam3.translation);
+    const rows = await page.locator('#nbest tr td:nth-child(2)').allTextContents();
+    expect(rows).toEqual(beam3.nBest!.map((h) => h.translation));
+    const shown = await shownOutput(page);
+    // A score sums one log-probability per character written: it may differ by more than each of them.
+    expect(maxAbsDiff(shown.nBest!.map((h) => h.score), beam3.nBest!.map((h) => h.score))).toBeLessThan(tolerance() * 10);
+    expect(await heatmapCells(page, '#attention')).toHaveLength(beam3.attention.targetTokens.length * beam3.attention.sourceTokens.length);
+    expect(maxAbsDiff(shown.attention.weights.flat(), beam3.attention.weights.flat())).toBeLessThan(tolerance());
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -40,6 +40,7 @@ const MORE_INPUTS: Record<string, (example: Record<string, unknown>) => unknown[
   summarize: (example) => [{ ...example, attention: true }, { ...example, decode: { beamWidth: 3, maxLen: 12 }, attention: true }],
   chatbot: (example) => [{ ...example, decode: { strategy: 'greedy', maxLen: 12 }, attention: true }, { ...example, decode: { strategy: 'sample', seed: 7, maxLen: 12 } }],
   stocks: () => [],
+  translate: (example) => [{ ...example, decode: { strategy: 'greedy' }, attention: true }, { ...example, decode: { beamWidth: 4, lengthPenalty: 1 }, attention: true }],
 };
 
 const TOLERANCE = 1e-5;

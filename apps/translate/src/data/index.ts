@@ -1,3 +1,4 @@
 export * from './corpus.js';
 export * from './text.js';
 export * from './dataset.js';
+export * from './examples.js';

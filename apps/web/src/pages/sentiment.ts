@@ -1,4 +1,5 @@
 import type { SentimentOutput } from '@rnnkit/sentiment/predictor';
+import { latestOnly } from '../latest.js';
 import { byId, el, startPage } from '../page.js';
 
 // Sentiment: the text is classified again each time it changes (as you type), and each word it read is shaded by
@@ -58,51 +59,30 @@ function show(output: SentimentOutput, ms: number): void {
   notes.textContent = lines.join(' ');
 }
 
-let running = false;
-let changed = false;
-let timer: ReturnType<typeof setTimeout> | undefined;
-
-/** Classifies the current text; edits made while a call runs are classified right after it (the last text always is). */
-async function classify(): Promise<void> {
-  if (running) {
-    changed = true;
+/** Classifies the current text (the last text typed always is; see latest.ts). */
+const classify = latestOnly(async (stale) => {
+  const current = text.value;
+  if (current.trim() === '') {
+    verdict.textContent = '';
+    bars.replaceChildren();
+    highlight.replaceChildren();
+    notes.textContent = 'Type a sentence.';
+    page.status('ready');
     return;
   }
-  running = true;
-  try {
-    do {
-      changed = false;
-      const current = text.value;
-      if (current.trim() === '') {
-        verdict.textContent = '';
-        bars.replaceChildren();
-        highlight.replaceChildren();
-        notes.textContent = 'Type a sentence.';
-        page.status('ready');
-        continue;
-      }
-      page.status('classifying…');
-      const { output, ms } = await page.client.predict<SentimentOutput>({ text: current });
-      // A newer text is waiting: skip drawing this one.
-      if (changed) continue;
-      show(output, ms);
-      highlight.dataset.text = current;
-      page.status('ready');
-    } while (changed);
-  } catch (err) {
-    page.fail(err);
-  } finally {
-    running = false;
-  }
-}
+  page.status('classifying…');
+  const { output, ms } = await page.client.predict<SentimentOutput>({ text: current });
+  // A newer text is waiting: skip drawing this one.
+  if (stale()) return;
+  show(output, ms);
+  highlight.dataset.text = current;
+  page.status('ready');
+}, (err) => page.fail(err));
 
 function setText(value: string): void {
   text.value = value;
-  void classify();
+  void classify.now();
 }
 
-text.addEventListener('input', () => {
-  clearTimeout(timer);
-  timer = setTimeout(() => void classify(), PAUSE_MS);
-});
-await classify();
+text.addEventListener('input', () => classify.after(PAUSE_MS));
+await classify.now();
