@@ -1,4 +1,4 @@
-import { RnnkitError } from '@rnnkit/core/browser';
+import { RnnkitError } from '@rnnkit/core/errors';
 
 /**
  * Sample-rate conversion by windowed-sinc interpolation: every output sample is a Hann-windowed sinc sum over the

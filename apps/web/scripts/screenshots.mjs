@@ -46,6 +46,14 @@ const ACTIONS = {
     await example.click();
     await page.waitForFunction((t) => document.getElementById('translation')?.dataset.text === t && document.getElementById('status')?.textContent === 'ready', text, { timeout: 180_000 });
   },
+  'speech.html': async (page) => {
+    // Three test-split recordings, played through the model (the microphone needs a person, or the fake capture of
+    // the page's test).
+    for (const [i, n] of [7, 3, 0].entries()) {
+      await page.locator('#samples button.sample').nth(n).click();
+      await page.waitForFunction((count) => document.querySelectorAll('#utterances li').length === count, i + 1, { timeout: 180_000 });
+    }
+  },
   'chat.html': async (page) => {
     for (const [i, message] of ['hello', 'what is your name?', 'do you like music?'].entries()) {
       await page.fill('#message', message);

@@ -12,6 +12,7 @@ export const PAGES: { file: string; title: string; app: AppName }[] = [
   { file: 'chat.html', title: 'Chat', app: 'chatbot' },
   { file: 'sentiment.html', title: 'Sentiment', app: 'sentiment' },
   { file: 'translate.html', title: 'Translation', app: 'translate' },
+  { file: 'speech.html', title: 'Spoken digits', app: 'spoken-digits' },
 ];
 
 /** Where each app's training data comes from, and its terms (shown on the page that uses it). */
@@ -25,6 +26,7 @@ export const DATA_CREDITS: Record<AppName, string> = {
     'English models: SST-2, the Stanford Sentiment Treebank (Socher et al., 2013) in its GLUE form (Wang et al., 2018); Chinese models: ChnSentiCorp hotel reviews (Tan Songbo). Neither source states a license.',
   translate:
     "Tatoeba's English–Chinese sentence pairs (tatoeba.org, CC-BY 2.0 France) as manythings.org/anki distributes them; every example sentence is shown with its own attribution.",
+  'spoken-digits': 'Free Spoken Digit Dataset (Jakobovski/free-spoken-digit-dataset; 3,000 8 kHz recordings of 6 speakers), CC BY-SA 4.0; the sample recordings are copied from it unchanged.',
 };
 
 /** The parts of rnnkit.json a page shows about its model. */

@@ -89,7 +89,7 @@ describe('the home page', () => {
   it('links every app page and loads without errors', async () => {
     const { page, errors } = await openPage(browser, url);
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html', './translate.html']);
+    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html', './translate.html', './speech.html']);
     expect(errors).toEqual([]);
     await page.close();
   });
