@@ -243,6 +243,19 @@ describe('recordings and refusals', () => {
     await context.close();
   }, 120_000);
 
+  it('says so when the site has no spoken-digits model', async () => {
+    const context = await fakeMic.newContext({ permissions: ['microphone'] });
+    // A site built without the model: its folder answers 404, as a static host does.
+    await context.route('**/models/spoken-digits/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    const page = await context.newPage();
+    await page.goto(`${url}speech.html`);
+    await page.waitForFunction(() => !document.getElementById('error')?.hidden, undefined, { timeout: 60_000 });
+    expect(await page.locator('#error').textContent()).toMatch(/models\/spoken-digits\/rnnkit\.json: HTTP 404; build the site with a trained spoken-digits model \(npm run web\)$/);
+    expect(await page.locator('#status').textContent()).toBe('the model could not be loaded');
+    expect(await page.locator('#record').isDisabled()).toBe(true);
+    await context.close();
+  }, 120_000);
+
   it('says so when there is no microphone', async () => {
     // Chromium without the fake device on a machine with no audio input (this one, CI's container).
     const plain = await launchChromium();

@@ -1,6 +1,6 @@
 // `npm run bench`: measures rnnkit (core's layers on the tfjs cpu backend + @rnnkit/native) on the
 // canonical workloads and, in the same run, our PyTorch CPU reference on the same shapes, in alternating rounds
-// (rnnkit, PyTorch, rnnkit, ...) so that load from other jobs hits both sides alike. Prints one JSON line per
+// (rnnkit then PyTorch, then PyTorch then rnnkit, ...) so that load from other jobs hits both sides alike. Prints one JSON line per
 // measurement on stdout and, at the end, a markdown table on stderr; progress goes to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--rounds 5] [--steps 3] [--warmup 2] [--native on|off] [--skip-pytorch]
@@ -102,11 +102,12 @@ interface SideSamples {
   inferMs: number[];
   inferCpuMs: number[];
   roundTrainMs: number[];
+  roundTrainCpuMs: number[];
   roundInferMs: number[];
 }
 
 function emptySide(): SideSamples {
-  return { trainMs: [], trainCpuMs: [], inferMs: [], inferCpuMs: [], roundTrainMs: [], roundInferMs: [] };
+  return { trainMs: [], trainCpuMs: [], inferMs: [], inferCpuMs: [], roundTrainMs: [], roundTrainCpuMs: [], roundInferMs: [] };
 }
 
 function addRound(side: SideSamples, train: { wallMs: number[]; cpuMs: number[] }, infer: { wallMs: number[]; cpuMs: number[] }): void {
@@ -115,6 +116,7 @@ function addRound(side: SideSamples, train: { wallMs: number[]; cpuMs: number[] 
   side.inferMs.push(...infer.wallMs);
   side.inferCpuMs.push(...infer.cpuMs);
   side.roundTrainMs.push(median(train.wallMs));
+  side.roundTrainCpuMs.push(median(train.cpuMs));
   side.roundInferMs.push(median(infer.wallMs));
 }
 
@@ -148,18 +150,22 @@ interface Machine {
 function ratioLine(w: Workload, of: string, ours: SideSamples, theirs: SideSamples, flopLine: Record<string, number>, m: Machine) {
   const trainRatios = pairedRatios(ours.roundTrainMs, theirs.roundTrainMs);
   const inferRatios = pairedRatios(ours.roundInferMs, theirs.roundInferMs);
+  // CPU time next to wall time: on a loaded machine a side that lost its core for a while shows it in wall time only.
+  const cpuRatios = pairedRatios(ours.roundTrainCpuMs, theirs.roundTrainCpuMs);
   emit({
     metric: 'ratio',
     workload: w.name,
     of,
     train_ratios: trainRatios.map((x) => round(x, 3)),
     train_ratio: roundSpread(spread(trainRatios), 3),
+    train_cpu_ratios: cpuRatios.map((x) => round(x, 3)),
+    train_cpu_ratio: roundSpread(spread(cpuRatios), 3),
     infer_ratios: inferRatios.map((x) => round(x, 3)),
     infer_ratio: roundSpread(spread(inferRatios), 3),
     ...flopLine,
     gemm_peak_gflops: round(m.gemmGflops),
   });
-  return { train: spread(trainRatios), infer: spread(inferRatios) };
+  return { train: spread(trainRatios), trainCpu: spread(cpuRatios), infer: spread(inferRatios) };
 }
 
 const figures = (side: SideSamples) => ({ train: spread(side.trainMs), trainCpu: median(side.trainCpuMs), infer: spread(side.inferMs) });
@@ -181,22 +187,35 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   for (let r = 0; r < rounds; r++) {
     // Warm-up in the first round only: later rounds alternate with the other side, so both start equally cold.
     const warm = r === 0 ? warmup : 0;
-    if (versusGemm) {
-      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, portable GEMM`);
-      useGemm('portable');
-      rnnkitRound(ours, warm);
-      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, OpenBLAS GEMM`);
-      useGemm('openblas');
-      rnnkitRound(theirs, warm);
-      continue;
-    }
-    progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
-    rnnkitRound(ours, warm);
-    if (session) {
-      progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
-      const t = await session.round(warm, steps);
-      addRound(theirs, { wallMs: t.train_ms, cpuMs: t.train_cpu_ms }, { wallMs: t.infer_ms, cpuMs: t.infer_cpu_ms });
-    }
+    // The side that goes first swaps every round (A B, B A, A B, ...), so a disturbance that follows the round's
+    // rhythm does not always fall on the same side.
+    const sides: (() => Promise<void>)[] = versusGemm
+      ? [
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, portable GEMM`);
+            useGemm('portable');
+            rnnkitRound(ours, warm);
+          },
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, OpenBLAS GEMM`);
+            useGemm('openblas');
+            rnnkitRound(theirs, warm);
+          },
+        ]
+      : [
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
+            rnnkitRound(ours, warm);
+          },
+          async () => {
+            if (!session) return;
+            progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
+            const t = await session.round(warm, steps);
+            addRound(theirs, { wallMs: t.train_ms, cpuMs: t.train_cpu_ms }, { wallMs: t.infer_ms, cpuMs: t.infer_cpu_ms });
+          },
+        ];
+    if (r % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
   }
   optimizer.dispose();
   const flopLine = { train_gflop: round(flops.train / 1e9, 2), floor_train_ms: round(floorMs(flops.train, m.gemmGflops)) };
@@ -208,7 +227,7 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
     emit(sideLine(w, m.backend, m.native, ours, rss, { gemm: 'portable', ...lengthRange }));
     emit(sideLine(w, m.backend, m.native, theirs, rss, { gemm: 'openblas', ...lengthRange }));
     const ratios = ratioLine(w, 'portable / openblas GEMM, per round (round medians)', ours, theirs, flopLine, m);
-    Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
+    Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, trainCpuRatio: ratios.trainCpu, inferRatio: ratios.infer });
   } else {
     emit(sideLine(w, m.backend, m.native, ours, rss, lengthRange));
     if (session && torchInfo) {
@@ -216,7 +235,7 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
       session.close();
       emit(sideLine(w, 'pytorch-cpu', null, theirs, torchRss, { threads: torchInfo.threads, torch: torchInfo.torch }));
       const ratios = ratioLine(w, 'rnnkit / pytorch-cpu, per round (round medians)', ours, theirs, flopLine, m);
-      Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
+      Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, trainCpuRatio: ratios.trainCpu, inferRatio: ratios.infer });
     } else {
       emit({ metric: 'flops', workload: w.name, ...flopLine, gemm_peak_gflops: round(m.gemmGflops) });
     }
