@@ -197,7 +197,8 @@ describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
 
     expect(await page.locator('#features svg').count()).toBe(1);
     await page.click('#stop');
-    expect(await page.locator('#mic-status').textContent()).toBe('stopped');
+    await page.waitForFunction(() => document.getElementById('mic-status')?.textContent === 'stopped', undefined, { timeout: 30_000 });
+    expect(await page.locator('#record').isEnabled()).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);
@@ -240,6 +241,19 @@ describe('recordings and refusals', () => {
     expect(await page.locator('#mic-error').textContent()).toMatch(/^Microphone permission denied: allow this page/);
     expect(await page.locator('#record').isEnabled()).toBe(true);
     expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('says so when the site has no spoken-digits model', async () => {
+    const context = await fakeMic.newContext({ permissions: ['microphone'] });
+    // A site built without the model: its folder answers 404, as a static host does.
+    await context.route('**/models/spoken-digits/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    const page = await context.newPage();
+    await page.goto(`${url}speech.html`);
+    await page.waitForFunction(() => !document.getElementById('error')?.hidden, undefined, { timeout: 60_000 });
+    expect(await page.locator('#error').textContent()).toMatch(/models\/spoken-digits\/rnnkit\.json: HTTP 404; build the site with a trained spoken-digits model \(npm run web\)$/);
+    expect(await page.locator('#status').textContent()).toBe('the model could not be loaded');
+    expect(await page.locator('#record').isDisabled()).toBe(true);
     await context.close();
   }, 120_000);
 
