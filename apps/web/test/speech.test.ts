@@ -197,7 +197,8 @@ describe.each(['cpu', 'webgl'] as const)('on the %s backend', (backend) => {
 
     expect(await page.locator('#features svg').count()).toBe(1);
     await page.click('#stop');
-    expect(await page.locator('#mic-status').textContent()).toBe('stopped');
+    await page.waitForFunction(() => document.getElementById('mic-status')?.textContent === 'stopped', undefined, { timeout: 30_000 });
+    expect(await page.locator('#record').isEnabled()).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);

@@ -163,6 +163,8 @@ async function startRecording(): Promise<void> {
   }
   try {
     const context = new AudioContext();
+    // Created after an await: a browser that wants a fresh user gesture starts it suspended.
+    if (context.state === 'suspended') await context.resume();
     await context.audioWorklet.addModule(workletUrl);
     const node = new AudioWorkletNode(context, 'rnnkit-capture', { numberOfInputs: 1, numberOfOutputs: 1 });
     const rate = Math.round(context.sampleRate);
