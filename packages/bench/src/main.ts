@@ -4,7 +4,8 @@
 // measurement on stdout and, at the end, a markdown table on stderr; progress goes to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--rounds 5] [--steps 3] [--warmup 2] [--native on|off] [--skip-pytorch]
-//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5] [--versus pytorch|gemm]
+//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5] [--decode-rounds 5]
+//                    [--versus pytorch|gemm]
 //
 // `--versus gemm` measures the native addon's portable GEMM against its OpenBLAS GEMM instead of PyTorch (both
 // rnnkit, same process, alternating rounds; needs an addon built with OpenBLAS): the ratio is portable / OpenBLAS,
@@ -34,9 +35,9 @@ import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
-import { findTorchPython, PytorchSession, runPytorch, type PytorchRun } from './pytorch.js';
+import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
-import { formatTable, type TableRow } from './table.js';
+import { formatDecodingTable, formatTable, type DecodingRow, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
 
 const { values: opts } = parseArgs({
@@ -50,6 +51,7 @@ const { values: opts } = parseArgs({
     'pytorch-threads': { type: 'string', default: '2' },
     'sampling-chars': { type: 'string', default: '2000' },
     replies: { type: 'string', default: '5' },
+    'decode-rounds': { type: 'string', default: '5' },
     versus: { type: 'string', default: 'pytorch' },
   },
 });
@@ -65,10 +67,21 @@ const steps = Math.max(1, positiveInt('steps', opts.steps));
 const warmup = positiveInt('warmup', opts.warmup);
 const samplingChars = positiveInt('sampling-chars', opts['sampling-chars']);
 const replies = positiveInt('replies', opts.replies);
+const decodeRounds = Math.max(1, positiveInt('decode-rounds', opts['decode-rounds']));
 const pytorchThreads = Math.max(1, positiveInt('pytorch-threads', opts['pytorch-threads']));
 if (opts.native !== 'on' && opts.native !== 'off') throw new Error(`--native must be 'on' or 'off', got '${opts.native}'`);
 if (opts.versus !== 'pytorch' && opts.versus !== 'gemm') throw new Error(`--versus must be 'pytorch' or 'gemm', got '${opts.versus}'`);
 const versusGemm = opts.versus === 'gemm';
+
+/** A PyTorch decoding figure from one pytorch_bench.py run, or null (its error line is emitted). */
+function torchFigure(run: PytorchRun | null, workload: string, decoding: PytorchDecoding, field: string): number | null {
+  if (!run) return null;
+  const line = runPytorch(run, workload, decoding);
+  const value = line[field];
+  if (typeof value === 'number') return value;
+  emit(line);
+  return null;
+}
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -244,27 +257,34 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   return c;
 }
 
-function measureSampling(w: RecurrentWorkload, backend: string, native: boolean, extra: Record<string, unknown>): void {
+/** One decoding figure per call (chars/s or ms), after a warm-up done when the probe is made. */
+interface DecodingProbe {
+  measure(): number;
+  dispose(): void;
+}
+
+function samplingProbe(w: RecurrentWorkload): DecodingProbe {
   const lm = charStepFunction(w);
   const decode = (n: number) => {
     const states = lm.initialStates();
     sampleDecode(lm.step, states, { prompt: [1], maxLen: n, temperature: 1 }, rng());
     tf.dispose(states);
   };
-  // One untimed run first (JIT warm-up), then the median of three: a single short run mostly measures V8 compiling.
+  // One untimed run first (JIT warm-up): a single short run mostly measures V8 compiling.
   decode(samplingChars);
-  const seconds = median(Array.from({ length: 3 }, () => {
-    const start = performance.now();
-    decode(samplingChars);
-    return (performance.now() - start) / 1000;
-  }));
-  emit({ metric: 'char-sampling', workload: w.name, backend, native, ...extra, chars_per_s: round(samplingChars / seconds) });
-  lm.dispose();
+  return {
+    measure: () => {
+      const start = performance.now();
+      decode(samplingChars);
+      return samplingChars / ((performance.now() - start) / 1000);
+    },
+    dispose: () => lm.dispose(),
+  };
 }
 
-function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native: boolean, extra: Record<string, unknown>): void {
+function replyProbe(w: Seq2SeqWorkload, c: BenchCase): DecodingProbe | null {
   const models = c.seq2seq;
-  if (!models) return;
+  if (!models) return null;
   const step = seq2seqStepFunction(models);
   const source = Array.from({ length: w.srcTimesteps }, (_, i) => 4 + ((i * 37) % (w.vocab - 4)));
   const reply = () => {
@@ -275,13 +295,50 @@ function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native:
   };
   // Untimed replies first, as many as are timed: the first ones mostly measure V8 compiling the decoding path.
   for (let i = 0; i < replies; i++) reply();
-  const samples: number[] = [];
-  for (let i = 0; i < replies; i++) {
-    const start = performance.now();
-    reply();
-    samples.push(performance.now() - start);
+  return {
+    measure: () =>
+      median(Array.from({ length: replies }, () => {
+        const start = performance.now();
+        reply();
+        return performance.now() - start;
+      })),
+    dispose: () => undefined,
+  };
+}
+
+interface DecodingSide {
+  /** Fields that name the side in its JSON line. */
+  label: Record<string, unknown>;
+  /** One round's figure, or null when the side could not measure (its JSON error line is emitted instead). */
+  measure(): number | null;
+}
+
+/**
+ * Decoding in alternating rounds like training (first side, second side, then second, first, ...): per side the
+ * median and spread over rounds, and the per-round ratios first / second.
+ */
+function alternateDecoding(w: Workload, metric: string, field: string, sides: DecodingSide[], rows: DecodingRow[]): void {
+  const values: number[][] = sides.map(() => []);
+  for (let r = 0; r < decodeRounds; r++) {
+    const order = sides.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      progress(`${w.name} ${metric} round ${r + 1}/${decodeRounds}: ${Object.values(sides[i].label).join(' ')}`);
+      const v = sides[i].measure();
+      if (v !== null) values[i].push(v);
+    }
   }
-  emit({ metric: 'seq2seq-reply', workload: w.name, backend, native, ...extra, beam: 4, tokens: 12, reply_ms: round(median(samples)) });
+  sides.forEach((side, i) => {
+    if (values[i].length === 0) return;
+    emit({ metric, workload: w.name, ...side.label, rounds: values[i].length, [field]: round(median(values[i])), [`${field}_spread`]: roundSpread(spread(values[i])) });
+  });
+  const row: DecodingRow = { workload: w.name, metric: `${metric} (${field})`, ours: spread(values[0]) };
+  if (sides.length === 2 && values[1].length === values[0].length && values[0].length > 0) {
+    const ratios = pairedRatios(values[0], values[1]);
+    emit({ metric: `${metric}-ratio`, workload: w.name, of: `${field}, first side / second side, per round`, ratios: ratios.map((x) => round(x, 3)), ratio: roundSpread(spread(ratios), 3) });
+    Object.assign(row, { theirs: spread(values[1]), ratio: spread(ratios) });
+  }
+  rows.push(row);
 }
 
 async function main(): Promise<void> {
@@ -318,30 +375,32 @@ async function main(): Promise<void> {
   const machine: Machine = { backend, native: info.native, python, gemmGflops };
   const rows: TableRow[] = [];
   const run: PytorchRun | null = python ? { python, workloadsFile: file, warmup, steps, threads: pytorchThreads } : null;
-  // Decoding once per side: with --versus gemm, once per GEMM.
-  const decodingSides = versusGemm ? (['portable', 'openblas'] as const) : [null];
+  const decodingRows: DecodingRow[] = [];
+  const sideLabel = (gemm: 'portable' | 'openblas' | null) => ({ backend, native: info.native, ...(gemm ? { gemm } : {}) });
   for (const w of workloads) {
     const c = await measureWorkload(w, machine, rows);
+    const decoding: { metric: string; field: string; probe: DecodingProbe | null; torch: () => number | null }[] = [];
     if (replies > 0 && w.kind === 'seq2seq') {
-      for (const gemm of decodingSides) {
-        if (gemm) useGemm(gemm);
-        measureReply(w, c, backend, info.native, gemm ? { gemm } : {});
-      }
-      if (run) emit(runPytorch(run, w.name, { replies }));
+      decoding.push({ metric: 'seq2seq-reply', field: 'reply_ms', probe: replyProbe(w, c), torch: () => torchFigure(run, w.name, { replies }, 'reply_ms') });
     }
     if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
-      for (const gemm of decodingSides) {
-        if (gemm) useGemm(gemm);
-        measureSampling(w, backend, info.native, gemm ? { gemm } : {});
-      }
-      if (run) emit(runPytorch(run, w.name, { samplingChars }));
+      decoding.push({ metric: 'char-sampling', field: 'chars_per_s', probe: samplingProbe(w), torch: () => torchFigure(run, w.name, { samplingChars }, 'chars_per_s') });
+    }
+    for (const d of decoding) {
+      const probe = d.probe;
+      if (!probe) continue;
+      const sides: DecodingSide[] = versusGemm
+        ? (['portable', 'openblas'] as const).map((gemm) => ({ label: sideLabel(gemm), measure: () => (useGemm(gemm), probe.measure()) }))
+        : [{ label: sideLabel(null), measure: () => probe.measure() }, ...(run ? [{ label: { backend: 'pytorch-cpu', threads: pytorchThreads }, measure: d.torch }] : [])];
+      alternateDecoding(w, d.metric, d.field, sides, decodingRows);
+      probe.dispose();
     }
     c.model.dispose();
     tf.dispose([...c.inputs, c.targets]);
   }
   emit({ metric: 'machine-end', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)) });
   const labels = versusGemm ? { ours: 'portable', theirs: 'OpenBLAS' } : { ours: 'rnnkit', theirs: 'PyTorch' };
-  process.stderr.write(`\n${formatTable(rows, { gemmGflops }, labels)}\n`);
+  process.stderr.write(`\n${formatTable(rows, { gemmGflops }, labels)}\n\n${formatDecodingTable(decodingRows, labels)}\n`);
 }
 
 main().catch((err: unknown) => {

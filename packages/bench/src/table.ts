@@ -59,3 +59,26 @@ export function formatTable(rows: TableRow[], machine: { gemmGflops: number }, l
   }
   return lines.join('\n');
 }
+
+/** One decoding measurement: per-round figures of each side and their per-round ratios. */
+export interface DecodingRow {
+  workload: string;
+  metric: string;
+  ours: Spread;
+  theirs?: Spread;
+  ratio?: Spread;
+}
+
+export function formatDecodingTable(rows: DecodingRow[], labels: SideLabels = { ours: 'rnnkit', theirs: 'PyTorch' }): string {
+  const { ours: a, theirs: b } = labels;
+  const lines = [
+    'Decoding, per round: median [IQR] (min–max).',
+    '',
+    `| workload | measure | ${a} | ${b} | ratio ${a}/${b} |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.workload} | ${r.metric} | ${formatSpread(r.ours)} | ${r.theirs ? formatSpread(r.theirs) : '–'} | ${r.ratio ? formatSpread(r.ratio, 2) : '–'} |`);
+  }
+  return lines.join('\n');
+}
