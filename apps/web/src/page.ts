@@ -68,6 +68,16 @@ function navigation(current: string): HTMLElement {
   return el('nav', {}, ...links);
 }
 
+/**
+ * A JSON file of the site, or undefined when the site does not have it: a 404, or a page instead of JSON (hosts and
+ * preview servers that answer every unknown path with index.html).
+ */
+export async function fetchJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (!response.ok || !/\bjson\b/.test(response.headers.get('content-type') ?? '')) return undefined;
+  return response.json();
+}
+
 /** `?backend=cpu|webgl` picks the tfjs backend (tests use both); the default takes WebGL when there is one. */
 function requestedBackend(): BackendName | 'auto' {
   const wanted = new URLSearchParams(location.search).get('backend');
@@ -134,10 +144,8 @@ export async function startPage(file: string, intro: string): Promise<Page> {
   const modelUrl = new URL(`./models/${spec.app}/`, location.href).href;
   const client = new ModelClient();
   try {
-    const card = (await fetch(`${modelUrl}rnnkit.json`).then((r) => {
-      if (!r.ok) throw new Error(`${modelUrl}rnnkit.json: HTTP ${r.status}; build the site with a trained ${spec.app} model (npm run web)`);
-      return r.json();
-    })) as ModelCard;
+    const card = (await fetchJson(`${modelUrl}rnnkit.json`)) as ModelCard | undefined;
+    if (!card) throw new Error(`no ${spec.app} model on this site (${modelUrl}rnnkit.json not found): build the site with a trained ${spec.app} model (npm run web)`);
     const info = await client.load(spec.app, modelUrl, requestedBackend());
     const download = await describeDownload(modelUrl);
     const data = (card.extras?.data as string | undefined) ?? (card.config?.data as string | undefined);

@@ -2,7 +2,7 @@ import { heatmapSvg } from '@rnnkit/core/charts';
 import { Endpointer, decodeWav } from '@rnnkit/spoken-digits/browser';
 import type { AppOutput } from '@rnnkit/spoken-digits/predictor';
 import workletUrl from '../capture-worklet.ts?worker&url';
-import { byId, el, startPage } from '../page.js';
+import { byId, el, fetchJson, startPage } from '../page.js';
 
 // Spoken digits: the microphone's audio is cut into utterances by the app's energy endpointer on this page, and each
 // utterance goes to the model worker at the microphone's own rate (44.1 or 48 kHz), where the app's predictor
@@ -221,7 +221,7 @@ async function playAndClassify(bytes: Uint8Array, name: string): Promise<void> {
   }
 }
 
-const recordings = (await fetch('./data/speech.json').then((r) => (r.ok ? r.json() : { recordings: [] }))) as { recordings: SampleRecording[] };
+const recordings = ((await fetchJson('./data/speech.json')) ?? { recordings: [] }) as { recordings: SampleRecording[] };
 if (recordings.recordings.length > 0) {
   samples.append(el('p', { className: 'intro', textContent: 'Recordings from the official test split (not trained on):' }));
   for (const rec of recordings.recordings) {
