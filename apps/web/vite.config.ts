@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // One HTML page per app plus the index; every page runs its model in src/worker.ts.
-const PAGES = ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'translate'];
+const PAGES = ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'translate', 'speech'];
 
 export default defineConfig({
   // Relative asset URLs: the built folder works from any path of any static host.

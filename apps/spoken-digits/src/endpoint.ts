@@ -1,4 +1,4 @@
-import { RnnkitError } from '@rnnkit/core/browser';
+import { RnnkitError } from '@rnnkit/core/errors';
 
 /**
  * An energy endpointer for a stream (browser-safe): it reads samples in chunks of any size, measures the energy of

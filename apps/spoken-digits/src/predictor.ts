@@ -19,6 +19,8 @@ export const inputSchema = z
   .strictObject({
     samples: z.array(z.number().min(-1).max(1)).min(1).max(MAX_INPUT_SECONDS * 192_000),
     sampleRate: z.number().int().min(1000).max(192_000),
+    /** Also return the normalized feature frames the model read (the web page draws them; its test compares them with Node's). */
+    features: z.boolean().optional(),
   })
   .refine((i) => i.samples.length <= MAX_INPUT_SECONDS * i.sampleRate, { message: `longer than ${MAX_INPUT_SECONDS} s`, path: ['samples'] });
 export type AppInput = z.input<typeof inputSchema>;
@@ -32,6 +34,8 @@ export interface AppOutput {
   probabilities: number[];
   /** Duration of the input in seconds. */
   seconds: number;
+  /** With `features: true`: the normalized frames the model read, [frames][2 × numCeps], at the model's rate. */
+  features?: number[][];
 }
 
 /** A small valid input: 0.3 s of a 440 Hz tone (no digit; it shows the shape). */
@@ -84,12 +88,17 @@ export function classifyFeatures(loaded: LoadedDigits, mats: readonly FeatureMat
   });
 }
 
+/** A feature matrix as rows of plain numbers (what a JSON answer or a worker message carries). */
+export function featureRows(m: FeatureMatrix): number[][] {
+  return Array.from({ length: m.frames }, (_, t) => Array.from(m.data.subarray(t * m.dim, (t + 1) * m.dim)));
+}
+
 export function digitsPredictor(loaded: LoadedDigits): Predictor<z.output<typeof inputSchema>, AppOutput> {
-  const run = (inputs: z.output<typeof inputSchema>[]) => classifyFeatures(
-    loaded,
-    inputs.map((i) => inputFeatures(loaded, Float32Array.from(i.samples), i.sampleRate)),
-    inputs.map((i) => i.samples.length / i.sampleRate),
-  );
+  const run = (inputs: z.output<typeof inputSchema>[]) => {
+    const mats = inputs.map((i) => inputFeatures(loaded, Float32Array.from(i.samples), i.sampleRate));
+    const outputs = classifyFeatures(loaded, mats, inputs.map((i) => i.samples.length / i.sampleRate));
+    return outputs.map((o, k) => (inputs[k].features ? { ...o, features: featureRows(mats[k]) } : o));
+  };
   return createPredictor(APP_NAME, inputSchema, (input) => run([input])[0], () => loaded.model.dispose(), {
     runBatch: (inputs) => (inputs.length === 0 ? [] : run(inputs)),
   });

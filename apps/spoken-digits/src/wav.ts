@@ -1,5 +1,5 @@
 import * as wavefileModule from 'wavefile';
-import { RnnkitError } from '@rnnkit/core/browser';
+import { RnnkitError } from '@rnnkit/core/errors';
 
 // Node loads wavefile's CommonJS build, whose exports its module lexer cannot see (the class is on `default`);
 // bundlers for the page load its ES module (a named export). One constructor for both.

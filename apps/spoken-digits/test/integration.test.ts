@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { commandContext, initBackend, runTraining } from '@rnnkit/core';
 import {
-  app, buildModel, configSchema, decodeWav, encodeWav, loadDigitsModel, modelAccuracy, modelConfigOf, type DigitsRun,
+  app, buildModel, configSchema, decodeWav, encodeWav, featureRows, inputFeatures, loadDigitsModel, modelAccuracy, modelConfigOf, type DigitsRun,
 } from '../src/index.js';
 import { concat, noise } from './signals.js';
 
@@ -124,6 +124,12 @@ describe('spoken-digits on real recordings', () => {
     const a = await predictor.predict({ samples: Array.from(audio.samples), sampleRate: 8000 });
     const b = await predictor.predict({ samples: Array.from(at48, (v) => Math.max(-1, Math.min(1, v))), sampleRate: 48_000 });
     expect(b.digit).toBe(a.digit);
+    // features: true adds the normalized frames the model read (the web page draws them), and nothing else changes.
+    expect(a.features).toBeUndefined();
+    const withFeatures = await predictor.predict({ samples: Array.from(at48, (v) => Math.max(-1, Math.min(1, v))), sampleRate: 48_000, features: true });
+    expect(withFeatures.features).toEqual(featureRows(inputFeatures(loaded, Float32Array.from(at48, (v) => Math.max(-1, Math.min(1, v))), 48_000)));
+    expect(withFeatures.features![0]).toHaveLength(loaded.extras.model.featureDim);
+    expect(withFeatures.probabilities).toEqual(b.probabilities);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) await predictor.predict({ samples: Array.from(audio.samples), sampleRate: 8000 });
     expect(tf.memory().numTensors).toBe(before);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { powerSpectrum, resample } from '../src/index.js';
+import { powerSpectrum, resample, resampleDirect } from '../src/index.js';
 import { argmax, tone } from './signals.js';
 
 const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
@@ -34,5 +34,20 @@ describe('resample', () => {
     expect(same).toEqual(x);
     expect(same).not.toBe(x);
     expect(() => resample(x, 0, 8000)).toThrow('resample: fromRate must be a positive number, got 0');
+  });
+
+  it('tabulating the kernel per phase gives the sums of computing every tap (the rates a microphone and a WAV file have)', () => {
+    // A signal with every frequency in it: a seeded chirp plus clicks.
+    const x = Float32Array.from({ length: 9000 }, (_, i) => 0.4 * Math.sin(1e-5 * i * i) + (i % 997 === 0 ? 0.5 : 0));
+    for (const [from, to] of [[44_100, 8000], [48_000, 8000], [8000, 44_100], [8000, 48_000], [22_050, 8000], [16_000, 8000]]) {
+      const fast = resample(x, from, to);
+      const slow = resampleDirect(x, from, to);
+      expect(fast.length).toBe(slow.length);
+      let maxErr = 0;
+      for (let i = 0; i < fast.length; i++) maxErr = Math.max(maxErr, Math.abs(fast[i] - slow[i]));
+      expect(maxErr, `${from} → ${to}`).toBeLessThan(1e-6);
+    }
+    // Rates without a useful common divisor take the direct path.
+    expect(resample(x, 44_101, 8000)).toEqual(resampleDirect(x, 44_101, 8000));
   });
 });

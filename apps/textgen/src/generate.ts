@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, SPECIAL_TOKENS, decode, runModel, rng as sharedRng } from '@rnnkit/core/browser';
+import { RnnkitError, SPECIAL_TOKENS, decode, fusedStepFunction, runModel, rng as sharedRng } from '@rnnkit/core/browser';
 import type { DecodeRequest, DecodeResult, Rng, SampleOptions, SharedRow, StepFunction, StepOutput, Vocab } from '@rnnkit/core/browser';
 import { encodeText } from './chars.js';
 import { zeroStates, type TextgenModelConfig } from './model.js';
@@ -34,15 +34,18 @@ export class CharStepFunction implements StepFunction {
  * n one-timestep calls whatever the prefix length. The reserved ids (<pad>, <unk>, ...) are banned tokens.
  */
 export class CharGenerator {
-  /** The one-character step (shared by every request of a server's batched decoding). */
-  readonly stepFn: CharStepFunction;
+  /**
+   * The one-character step (shared by every request of a server's batched decoding): one native call per step when
+   * @rnnkit/native is active (core's fusedStepFunction), else the step model through tfjs.
+   */
+  readonly stepFn: StepFunction;
 
   constructor(
     private readonly stepModel: tf.LayersModel,
     private readonly config: TextgenModelConfig,
     private readonly vocab: Vocab,
   ) {
-    this.stepFn = new CharStepFunction(stepModel);
+    this.stepFn = fusedStepFunction(stepModel, new CharStepFunction(stepModel));
   }
 
   generate(prime: string, opts: GenerateOptions): string {

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { initBackend, saveModelDir, setSeed } from '@rnnkit/core';
+import { activeFusedKernels, fusedKernelsActive, initBackend, saveModelDir, setSeed, useFusedKernels } from '@rnnkit/core';
 import {
   APP_VERSION,
   CharGenerator,
+  CharStepFunction,
   buildCharVocab,
   buildStepModel,
   buildTrainingModel,
@@ -105,17 +106,44 @@ describe.each(['lstm', 'gru'] as const)('%s step model', (cell) => {
 });
 
 describe('CharGenerator', () => {
-  it('reads the prime in one call, then calls the step model once per generated char, one timestep each: O(length)', () => {
+  it('on the generic path, reads the prime in one call, then calls the step model once per generated char, one timestep each: O(length)', () => {
+    // The fused native step, when active, replaces the step model's per-char calls (next test); this checks the model path.
+    const fused = activeFusedKernels();
+    useFusedKernels(null);
+    try {
+      const { config, model } = tinyModel('lstm');
+      const step = buildStepModel(config, model);
+      // Every run of the step model starts with its embedding layer, which sees the token ids [1, T].
+      const embed = vi.spyOn(step.getLayer('embedding'), 'call');
+      const text = new CharGenerator(step, config, vocab).generate('to be', { length: 40, temperature: 1 });
+      expect(text.length).toBe(40);
+      // The prime but its last char in one call; core's decoding loop then feeds the last prime char and 39 generated ones.
+      expect(embed).toHaveBeenCalledTimes(41);
+      const timesteps = embed.mock.calls.map(([inputs]) => ([inputs].flat() as tf.Tensor[])[0].shape[1]);
+      expect(timesteps).toEqual([4, ...new Array(40).fill(1)]);
+    } finally {
+      useFusedKernels(fused);
+    }
+  });
+
+  it('generates the same text through the fused native step as through the step model', () => {
     const { config, model } = tinyModel('lstm');
     const step = buildStepModel(config, model);
-    // Every run of the step model starts with its embedding layer, which sees the token ids [1, T].
-    const embed = vi.spyOn(step.getLayer('embedding'), 'call');
-    const text = new CharGenerator(step, config, vocab).generate('to be', { length: 40, temperature: 1 });
-    expect(text.length).toBe(40);
-    // The prime but its last char in one call; core's decoding loop then feeds the last prime char and 39 generated ones.
-    expect(embed).toHaveBeenCalledTimes(41);
-    const timesteps = embed.mock.calls.map(([inputs]) => ([inputs].flat() as tf.Tensor[])[0].shape[1]);
-    expect(timesteps).toEqual([4, ...new Array(40).fill(1)]);
+    const generate = () => {
+      setSeed(9);
+      return new CharGenerator(step, config, vocab).generate('to be', { length: 80, temperature: 1 });
+    };
+    const fused = activeFusedKernels();
+    useFusedKernels(null);
+    let viaModel: string;
+    try {
+      viaModel = generate();
+    } finally {
+      useFusedKernels(fused);
+    }
+    // With @rnnkit/native active (CI builds it) the generator takes the fused step.
+    if (fusedKernelsActive()) expect(new CharGenerator(step, config, vocab).stepFn).not.toBeInstanceOf(CharStepFunction);
+    expect(generate()).toBe(viaModel);
   });
 
   it('uses only vocabulary characters, is reproducible for a seed, and leaks no tensors across steps', () => {

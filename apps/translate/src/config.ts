@@ -1,4 +1,4 @@
-import { embeddingSizeSchema, layerSizeSchema, trainingConfigSchema } from '@rnnkit/core';
+import { embeddingSizeSchema, layerSizeSchema, lrDecaySchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DEFAULT_DATA_CONFIG, type DataConfig } from './data/dataset.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
@@ -15,6 +15,7 @@ export const configSchema = trainingConfigSchema(
     cell: z.enum(['gru', 'lstm']).default(DEFAULT_MODEL_CONFIG.cell).describe('recurrent cell of encoder and decoder'),
     attention: z.enum(['dot', 'general', 'bahdanau']).default(DEFAULT_MODEL_CONFIG.attention).describe('attention score'),
     dropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL_CONFIG.dropout).describe('dropout on embeddings and the attentional vector'),
+    lrDecay: lrDecaySchema(1),
     labelSmoothing: z.number().min(0).max(0.5).default(0.1).describe('label smoothing of the training loss (0 = plain cross-entropy)'),
     maxSrcLen: z.number().int().min(1).max(1000).default(DEFAULT_DATA_CONFIG.maxSrcLen).describe('longest English sentence (words) trained on'),
     maxTgtLen: z.number().int().min(1).max(1000).default(DEFAULT_DATA_CONFIG.maxTgtLen).describe('longest Chinese sentence (characters) trained on'),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  bucketedBatchSource, disposeSeq2Seq, fingerprintFiles, formatTrainResult, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy,
+  bucketedBatchSource, disposeSeq2Seq, lrDecaySchedule, fingerprintFiles, formatTrainResult, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy,
   teacherForcingBatch, train, type BatchSource, type TrainCallbacks, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import { dataConfigOf, modelConfigOf, type AppConfig } from './config.js';
@@ -85,6 +85,7 @@ export async function trainTranslate(cfg: AppConfig, ctx: TrainContext<AppConfig
         sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing: cfg.labelSmoothing }),
       {
         ...settings,
+        ...lrDecaySchedule(cfg.lrDecay),
         dataFingerprint: fingerprintFiles([file]),
         earlyStopping: dataset.val.length > 0 ? settings.earlyStopping : undefined,
         lossChart: { path: lossChart, title: `translate: cross-entropy per Chinese character (label smoothing ${cfg.labelSmoothing})`, yLabel: 'loss (nats)' },

@@ -8,10 +8,12 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Headless Chromium as root on a machine without a network or GPU: no sandbox (root), no background connections
- * (each would be refused), WebGL from SwiftShader (a CPU emulation of a GPU).
+ * (each would be refused), WebGL from SwiftShader (a CPU emulation of a GPU). `extraArgs` adds flags (the speech
+ * page's test: a WAV file as the microphone).
+ * @param {string[]} [extraArgs]
  * @returns {Promise<import('playwright-core').Browser>}
  */
-export async function launchChromium() {
+export async function launchChromium(extraArgs = []) {
   if (!existsSync(CHROMIUM)) {
     // Fail, never skip: a playground test that silently does not run is a playground nobody checked.
     throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
@@ -27,6 +29,7 @@ export async function launchChromium() {
       '--disable-quic',
       '--use-angle=swiftshader',
       '--enable-unsafe-swiftshader',
+      ...extraArgs,
     ],
   });
 }

@@ -40,11 +40,20 @@ const ACTIONS = {
     await page.waitForFunction((t) => document.getElementById('highlight')?.dataset.text === t, text, { timeout: 180_000 });
   },
   'translate.html': async (page) => {
-    // The first held-out Tatoeba sentence (its reference and attribution show under it), by beam search.
-    const example = page.locator('#examples button.sample').first();
+    // The fourth held-out Tatoeba sentence (a longer one: a wider heatmap; its reference and attribution show under
+    // it), by beam search.
+    const example = page.locator('#examples button.sample').nth(3);
     const text = await example.textContent();
     await example.click();
     await page.waitForFunction((t) => document.getElementById('translation')?.dataset.text === t && document.getElementById('status')?.textContent === 'ready', text, { timeout: 180_000 });
+  },
+  'speech.html': async (page) => {
+    // Three test-split recordings, played through the model (the microphone needs a person, or the fake capture of
+    // the page's test).
+    for (const [i, n] of [7, 3, 0].entries()) {
+      await page.locator('#samples button.sample').nth(n).click();
+      await page.waitForFunction((count) => document.querySelectorAll('#utterances li').length === count, i + 1, { timeout: 180_000 });
+    }
   },
   'chat.html': async (page) => {
     for (const [i, message] of ['hello', 'what is your name?', 'do you like music?'].entries()) {

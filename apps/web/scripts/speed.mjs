@@ -2,7 +2,7 @@
 // this machine has no GPU) next to the same models and inputs in Node, in one run.
 //   node apps/web/scripts/speed.mjs [SITE_DIR] [APP ...]   (a site written by `npm run web`, default runs/web/; default every app)
 // One JSON line per measurement: {workload, runtime, median, min, max, unit, runs}. Figures, not a pass/fail test.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchChromium, serveStatic } from './chromium.mjs';
@@ -13,6 +13,10 @@ const site = resolve(process.argv[2] ?? join(ROOT, 'runs', 'web'));
 const digits = JSON.parse(readFileSync(join(site, 'data', 'digits.json'), 'utf8'));
 const image = Buffer.from(digits.sets[0].images[0].pixels, 'base64');
 const pixels = Array.from({ length: 28 }, (_, r) => Array.from(image.subarray(r * 28, (r + 1) * 28)));
+// A test-split recording at a microphone's 48 kHz (the app's resampler), as the speech page sends an utterance.
+const recording = join(site, 'data', 'speech', '7_jackson_0.wav');
+const speech = await import(pathToFileURL(join(ROOT, 'apps', 'spoken-digits', 'dist', 'index.js')).href);
+const utterance = existsSync(recording) ? speech.readWavFile(recording, 48_000) : undefined;
 
 /** What is timed: page, input (or a function of the app's own example input), runs (after one untimed run), and how a result becomes the reported figure. */
 const WORKLOADS = [
@@ -20,6 +24,8 @@ const WORKLOADS = [
   { name: 'digit classification', app: 'mnist-rows', page: 'digits.html', input: { pixels }, runs: 30, unit: 'ms', figure: (ms) => ms },
   { name: 'headline, beam 4', app: 'summarize', page: 'summarize.html', input: (example) => ({ text: example.text, decode: { strategy: 'beam', beamWidth: 4, maxLen: 20 } }), runs: 5, unit: 'ms', figure: (ms) => ms },
   { name: 'sentiment of a sentence', app: 'sentiment', page: 'sentiment.html', input: (example) => example, runs: 30, unit: 'ms', figure: (ms) => ms },
+  { name: 'translation, beam 5', app: 'translate', page: 'translate.html', input: { text: 'Where is the station?', decode: { strategy: 'beam', beamWidth: 5, lengthPenalty: 0.6 }, attention: true }, runs: 10, unit: 'ms', figure: (ms) => ms },
+  { name: 'spoken digit at 48 kHz (resampling, MFCCs, model)', app: 'spoken-digits', page: 'speech.html', input: (example) => (utterance ? { samples: Array.from(utterance.samples, (v) => Math.max(-1, Math.min(1, v))), sampleRate: 48_000 } : example), runs: 20, unit: 'ms', figure: (ms) => ms },
   { name: 'chat reply, greedy', app: 'chatbot', page: 'chat.html', input: { message: 'how are you?', decode: { strategy: 'greedy' } }, runs: 10, unit: 'ms', figure: (ms) => ms },
 ];
 

@@ -2,21 +2,20 @@
 //   1. copies the built playground (apps/web/dist, from `vite build`) to the site folder (default runs/web/),
 //   2. exports each app's model for the web into <site>/models/<app>/ (`rnnkit-<app> export --web`) from the
 //      models folder (default runs/demo/, what `npm run demo` trained; `--models DIR` for your own, one sub-folder
-//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot, sentiment, translate),
+//      per app named like apps/: textgen, mnist-rows, stocks, summarize, chatbot, sentiment, translate, spoken-digits),
 //   3. writes the sample inputs the pages offer (MNIST / Fashion-MNIST test images, recent stock prices, held-out
-//      Tatoeba sentences with their attribution) from
-//      $RNNKIT_DATA_DIR into <site>/data/,
+//      Tatoeba sentences with their attribution, spoken-digit test recordings) from $RNNKIT_DATA_DIR into <site>/data/,
 //   4. serves the site on http://127.0.0.1:<port>/ until Ctrl-C (`--no-serve` stops after writing it).
 // The site folder is static: publish it on any static host as it is.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 const WEB = resolve(import.meta.dirname, '..');
 const ROOT = resolve(WEB, '../..');
-const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'translate'];
+const APPS = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'translate', 'spoken-digits'];
 
 function fail(message) {
   process.stderr.write(`web: ${message}\n`);
@@ -107,6 +106,25 @@ if (existsSync(corpusFile)) {
   const split = existsSync(card) ? JSON.parse(readFileSync(card, 'utf8')).extras.text : translate.DEFAULT_DATA_CONFIG;
   writeFileSync(join(staging, 'data', 'translate.json'), JSON.stringify(translate.heldOutExamples(translate.readTatoeba(corpusFile), split, 12)));
 }
+const speech = await import(pathToFileURL(join(ROOT, 'apps', 'spoken-digits', 'dist', 'index.js')).href);
+const recordings = [];
+const recordingsDir = join(data, 'spoken-digits', 'recordings');
+if (existsSync(recordingsDir)) {
+  // One recording of each digit from the official test split (index 0), the speakers taken in turn: the same ten
+  // files on every build. Each is decoded first (the app's checks), then copied unchanged (CC BY-SA 4.0, credited).
+  const all = speech.listRecordings(recordingsDir);
+  const speakers = [...new Set(all.map((r) => r.speaker))].sort();
+  mkdirSync(join(staging, 'data', 'speech'), { recursive: true });
+  for (let digit = 0; digit < 10; digit++) {
+    const rec = all.find((r) => r.digit === digit && r.speaker === speakers[digit % speakers.length] && r.index === 0);
+    if (!rec) continue;
+    const audio = speech.readWavFile(rec.file);
+    const name = basename(rec.file);
+    cpSync(rec.file, join(staging, 'data', 'speech', name));
+    recordings.push({ file: `speech/${name}`, digit: String(digit), speaker: rec.speaker, seconds: audio.samples.length / audio.sampleRate });
+  }
+}
+writeFileSync(join(staging, 'data', 'speech.json'), JSON.stringify({ recordings }));
 
 rmSync(site, { recursive: true, force: true });
 renameSync(staging, site);

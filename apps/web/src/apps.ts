@@ -1,7 +1,7 @@
 import type { LoadedModelArtifacts, Predictor } from '@rnnkit/core/browser';
 
 /** The apps the playground runs, by the folder name their model is published under (models/<app>/). */
-export const APP_NAMES = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'translate'] as const;
+export const APP_NAMES = ['textgen', 'mnist-rows', 'stocks', 'summarize', 'chatbot', 'sentiment', 'translate', 'spoken-digits'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /** What every app's browser-safe predictor module exports (`@rnnkit/<app>/predictor`). */
@@ -21,6 +21,7 @@ export const PREDICTOR_MODULES: Record<AppName, () => Promise<PredictorModule>> 
   chatbot: () => import('@rnnkit/chatbot/predictor') as Promise<PredictorModule>,
   sentiment: () => import('@rnnkit/sentiment/predictor') as Promise<PredictorModule>,
   translate: () => import('@rnnkit/translate/predictor') as Promise<PredictorModule>,
+  'spoken-digits': () => import('@rnnkit/spoken-digits/predictor') as Promise<PredictorModule>,
 };
 
 export function isAppName(name: string): name is AppName {

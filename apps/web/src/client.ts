@@ -56,7 +56,9 @@ export class ModelClient {
   async predict<O>(input: unknown, onToken?: (text: string) => void): Promise<{ output: O; ms: number }> {
     const answer = await this.send({ kind: onToken ? 'stream' : 'predict', input }, onToken);
     if (answer.kind !== 'result') throw new Error(`unexpected answer "${answer.kind}" to predict`);
-    // The raw output of the last call, for devtools and the browser tests (which compare it with Node's numbers).
+    // The input and raw output of the last call, for devtools and the browser tests (which give Node the same input
+    // and compare the numbers).
+    (globalThis as { rnnkitLastInput?: unknown }).rnnkitLastInput = input;
     (globalThis as { rnnkitLastOutput?: unknown }).rnnkitLastOutput = answer.output;
     return { output: answer.output as O, ms: answer.ms };
   }

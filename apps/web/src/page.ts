@@ -12,6 +12,7 @@ export const PAGES: { file: string; title: string; app: AppName }[] = [
   { file: 'chat.html', title: 'Chat', app: 'chatbot' },
   { file: 'sentiment.html', title: 'Sentiment', app: 'sentiment' },
   { file: 'translate.html', title: 'Translation', app: 'translate' },
+  { file: 'speech.html', title: 'Spoken digits', app: 'spoken-digits' },
 ];
 
 /** Where each app's training data comes from, and its terms (shown on the page that uses it). */
@@ -25,6 +26,7 @@ export const DATA_CREDITS: Record<AppName, string> = {
     'English models: SST-2, the Stanford Sentiment Treebank (Socher et al., 2013) in its GLUE form (Wang et al., 2018); Chinese models: ChnSentiCorp hotel reviews (Tan Songbo). Neither source states a license.',
   translate:
     "Tatoeba's English–Chinese sentence pairs (tatoeba.org, CC-BY 2.0 France) as manythings.org/anki distributes them; every example sentence is shown with its own attribution.",
+  'spoken-digits': 'Free Spoken Digit Dataset (Jakobovski/free-spoken-digit-dataset; 3,000 8 kHz recordings of 6 speakers), CC BY-SA 4.0; the sample recordings are copied from it unchanged.',
 };
 
 /** The parts of rnnkit.json a page shows about its model. */
@@ -64,6 +66,16 @@ export function byId<T extends HTMLElement>(id: string): T {
 function navigation(current: string): HTMLElement {
   const links = [el('a', { href: './index.html', textContent: 'rnnkit playground' }), ...PAGES.map((p) => el('a', { href: `./${p.file}`, textContent: p.title, className: p.file === current ? 'current' : '' }))];
   return el('nav', {}, ...links);
+}
+
+/**
+ * A JSON file of the site, or undefined when the site does not have it: a 404, or a page instead of JSON (hosts and
+ * preview servers that answer every unknown path with index.html).
+ */
+export async function fetchJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (!response.ok || !/\bjson\b/.test(response.headers.get('content-type') ?? '')) return undefined;
+  return response.json();
 }
 
 /** `?backend=cpu|webgl` picks the tfjs backend (tests use both); the default takes WebGL when there is one. */
@@ -132,10 +144,8 @@ export async function startPage(file: string, intro: string): Promise<Page> {
   const modelUrl = new URL(`./models/${spec.app}/`, location.href).href;
   const client = new ModelClient();
   try {
-    const card = (await fetch(`${modelUrl}rnnkit.json`).then((r) => {
-      if (!r.ok) throw new Error(`${modelUrl}rnnkit.json: HTTP ${r.status}; build the site with a trained ${spec.app} model (npm run web)`);
-      return r.json();
-    })) as ModelCard;
+    const card = (await fetchJson(`${modelUrl}rnnkit.json`)) as ModelCard | undefined;
+    if (!card) throw new Error(`no ${spec.app} model on this site (${modelUrl}rnnkit.json not found): build the site with a trained ${spec.app} model (npm run web)`);
     const info = await client.load(spec.app, modelUrl, requestedBackend());
     const download = await describeDownload(modelUrl);
     const data = (card.extras?.data as string | undefined) ?? (card.config?.data as string | undefined);

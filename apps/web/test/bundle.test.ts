@@ -25,9 +25,12 @@ it('bundles every page and the worker without a Node built-in', async () => {
   for (const marker of ['__vite-browser-external', '"@tensorflow/tfjs-node"', 'danfojs', 'pngjs', '@resvg']) {
     expect(code.filter((c) => c.includes(marker)).map((c) => c.slice(Math.max(0, c.indexOf(marker) - 120), c.indexOf(marker) + 60)), marker).toEqual([]);
   }
-  for (const page of ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'translate']) expect(readdirSync(out)).toContain(`${page}.html`);
+  for (const page of ['index', 'textgen', 'digits', 'stocks', 'summarize', 'chat', 'sentiment', 'translate', 'speech']) expect(readdirSync(out)).toContain(`${page}.html`);
   const worker = assets.find((f) => f.startsWith('worker-'));
   expect(worker).toBeDefined();
+  // tfjs (its kernel names) only in the worker: a page script that pulled it in (say through @rnnkit/core/browser
+  // for an error class) would make the page download and start a second copy on its main thread.
+  expect(assets.filter((f, i) => f !== worker && code[i].includes('BatchMatMul'))).toEqual([]);
   const raw = code.reduce((n, c) => n + c.length, 0);
   const gzip = code.reduce((n, c) => n + gzipSync(c, { level: 9 }).length, 0);
   console.log(`playground bundle: ${assets.length} scripts, ${(raw / 1e6).toFixed(2)} MB raw, ${(gzip / 1e3).toFixed(0)} kB gzip (the worker with tfjs: ${(gzipSync(readFileSync(join(out, 'assets', worker!))).length / 1e3).toFixed(0)} kB gzip)`);

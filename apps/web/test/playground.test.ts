@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,9 +89,30 @@ describe('the home page', () => {
   it('links every app page and loads without errors', async () => {
     const { page, errors } = await openPage(browser, url);
     const links = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html', './translate.html']);
+    expect(links).toEqual(['./index.html', './textgen.html', './digits.html', './stocks.html', './summarize.html', './chat.html', './sentiment.html', './translate.html', './speech.html']);
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('a site without a model', () => {
+  it('the page says its model is missing, in one line, and offers nothing to run', async () => {
+    const empty = join(tmp, 'no-models');
+    mkdirSync(empty);
+    run([join(WEB, 'scripts', 'web.mjs'), '--models', empty, '--out', join(tmp, 'site-empty'), '--no-serve']);
+    // Vite's preview server answers unknown paths with index.html (status 200), as many static hosts do.
+    const served = await serveStatic(join(tmp, 'site-empty'));
+    try {
+      const { page, errors } = await openPage(browser, `${served.url}translate.html`);
+      await page.waitForFunction(() => !document.getElementById('error')?.hidden, undefined, { timeout: 60_000 });
+      expect(await page.locator('#error').textContent()).toMatch(/^no translate model on this site \(http:\/\/[^ ]+\/models\/translate\/rnnkit\.json not found\): build the site with a trained translate model \(npm run web\)$/);
+      expect(await page.locator('#status').textContent()).toBe('the model could not be loaded');
+      expect(await page.locator('#translate').isDisabled()).toBe(true);
+      expect(errors.some((e) => e.includes('no translate model on this site'))).toBe(true);
+      await page.close();
+    } finally {
+      await served.close();
+    }
   });
 });
 

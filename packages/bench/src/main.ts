@@ -1,10 +1,11 @@
 // `npm run bench`: measures rnnkit (core's layers on the tfjs cpu backend + @rnnkit/native) on the
 // canonical workloads and, in the same run, our PyTorch CPU reference on the same shapes, in alternating rounds
-// (rnnkit, PyTorch, rnnkit, ...) so that load from other jobs hits both sides alike. Prints one JSON line per
+// (rnnkit then PyTorch, then PyTorch then rnnkit, ...) so that load from other jobs hits both sides alike. Prints one JSON line per
 // measurement on stdout and, at the end, a markdown table on stderr; progress goes to stderr.
 //
 //   npm run bench -- [--workloads a,b] [--rounds 5] [--steps 3] [--warmup 2] [--native on|off] [--skip-pytorch]
-//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5] [--versus pytorch|gemm]
+//                    [--pytorch-threads 2] [--sampling-chars 2000] [--replies 5] [--decode-rounds 5]
+//                    [--versus pytorch|gemm]
 //
 // `--versus gemm` measures the native addon's portable GEMM against its OpenBLAS GEMM instead of PyTorch (both
 // rnnkit, same process, alternating rounds; needs an addon built with OpenBLAS): the ratio is portable / OpenBLAS,
@@ -34,9 +35,9 @@ import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
-import { findTorchPython, PytorchSession, runPytorch, type PytorchRun } from './pytorch.js';
+import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
-import { formatTable, type TableRow } from './table.js';
+import { formatDecodingTable, formatTable, type DecodingRow, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
 
 const { values: opts } = parseArgs({
@@ -50,6 +51,7 @@ const { values: opts } = parseArgs({
     'pytorch-threads': { type: 'string', default: '2' },
     'sampling-chars': { type: 'string', default: '2000' },
     replies: { type: 'string', default: '5' },
+    'decode-rounds': { type: 'string', default: '5' },
     versus: { type: 'string', default: 'pytorch' },
   },
 });
@@ -65,10 +67,21 @@ const steps = Math.max(1, positiveInt('steps', opts.steps));
 const warmup = positiveInt('warmup', opts.warmup);
 const samplingChars = positiveInt('sampling-chars', opts['sampling-chars']);
 const replies = positiveInt('replies', opts.replies);
+const decodeRounds = Math.max(1, positiveInt('decode-rounds', opts['decode-rounds']));
 const pytorchThreads = Math.max(1, positiveInt('pytorch-threads', opts['pytorch-threads']));
 if (opts.native !== 'on' && opts.native !== 'off') throw new Error(`--native must be 'on' or 'off', got '${opts.native}'`);
 if (opts.versus !== 'pytorch' && opts.versus !== 'gemm') throw new Error(`--versus must be 'pytorch' or 'gemm', got '${opts.versus}'`);
 const versusGemm = opts.versus === 'gemm';
+
+/** A PyTorch decoding figure from one pytorch_bench.py run, or null (its error line is emitted). */
+function torchFigure(run: PytorchRun | null, workload: string, decoding: PytorchDecoding, field: string): number | null {
+  if (!run) return null;
+  const line = runPytorch(run, workload, decoding);
+  const value = line[field];
+  if (typeof value === 'number') return value;
+  emit(line);
+  return null;
+}
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -102,11 +115,12 @@ interface SideSamples {
   inferMs: number[];
   inferCpuMs: number[];
   roundTrainMs: number[];
+  roundTrainCpuMs: number[];
   roundInferMs: number[];
 }
 
 function emptySide(): SideSamples {
-  return { trainMs: [], trainCpuMs: [], inferMs: [], inferCpuMs: [], roundTrainMs: [], roundInferMs: [] };
+  return { trainMs: [], trainCpuMs: [], inferMs: [], inferCpuMs: [], roundTrainMs: [], roundTrainCpuMs: [], roundInferMs: [] };
 }
 
 function addRound(side: SideSamples, train: { wallMs: number[]; cpuMs: number[] }, infer: { wallMs: number[]; cpuMs: number[] }): void {
@@ -115,6 +129,7 @@ function addRound(side: SideSamples, train: { wallMs: number[]; cpuMs: number[] 
   side.inferMs.push(...infer.wallMs);
   side.inferCpuMs.push(...infer.cpuMs);
   side.roundTrainMs.push(median(train.wallMs));
+  side.roundTrainCpuMs.push(median(train.cpuMs));
   side.roundInferMs.push(median(infer.wallMs));
 }
 
@@ -148,18 +163,22 @@ interface Machine {
 function ratioLine(w: Workload, of: string, ours: SideSamples, theirs: SideSamples, flopLine: Record<string, number>, m: Machine) {
   const trainRatios = pairedRatios(ours.roundTrainMs, theirs.roundTrainMs);
   const inferRatios = pairedRatios(ours.roundInferMs, theirs.roundInferMs);
+  // CPU time next to wall time: on a loaded machine a side that lost its core for a while shows it in wall time only.
+  const cpuRatios = pairedRatios(ours.roundTrainCpuMs, theirs.roundTrainCpuMs);
   emit({
     metric: 'ratio',
     workload: w.name,
     of,
     train_ratios: trainRatios.map((x) => round(x, 3)),
     train_ratio: roundSpread(spread(trainRatios), 3),
+    train_cpu_ratios: cpuRatios.map((x) => round(x, 3)),
+    train_cpu_ratio: roundSpread(spread(cpuRatios), 3),
     infer_ratios: inferRatios.map((x) => round(x, 3)),
     infer_ratio: roundSpread(spread(inferRatios), 3),
     ...flopLine,
     gemm_peak_gflops: round(m.gemmGflops),
   });
-  return { train: spread(trainRatios), infer: spread(inferRatios) };
+  return { train: spread(trainRatios), trainCpu: spread(cpuRatios), infer: spread(inferRatios) };
 }
 
 const figures = (side: SideSamples) => ({ train: spread(side.trainMs), trainCpu: median(side.trainCpuMs), infer: spread(side.inferMs) });
@@ -181,22 +200,35 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   for (let r = 0; r < rounds; r++) {
     // Warm-up in the first round only: later rounds alternate with the other side, so both start equally cold.
     const warm = r === 0 ? warmup : 0;
-    if (versusGemm) {
-      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, portable GEMM`);
-      useGemm('portable');
-      rnnkitRound(ours, warm);
-      progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, OpenBLAS GEMM`);
-      useGemm('openblas');
-      rnnkitRound(theirs, warm);
-      continue;
-    }
-    progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
-    rnnkitRound(ours, warm);
-    if (session) {
-      progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
-      const t = await session.round(warm, steps);
-      addRound(theirs, { wallMs: t.train_ms, cpuMs: t.train_cpu_ms }, { wallMs: t.infer_ms, cpuMs: t.infer_cpu_ms });
-    }
+    // The side that goes first swaps every round (A B, B A, A B, ...), so a disturbance that follows the round's
+    // rhythm does not always fall on the same side.
+    const sides: (() => Promise<void>)[] = versusGemm
+      ? [
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, portable GEMM`);
+            useGemm('portable');
+            rnnkitRound(ours, warm);
+          },
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit, OpenBLAS GEMM`);
+            useGemm('openblas');
+            rnnkitRound(theirs, warm);
+          },
+        ]
+      : [
+          async () => {
+            progress(`${w.name} round ${r + 1}/${rounds}: rnnkit`);
+            rnnkitRound(ours, warm);
+          },
+          async () => {
+            if (!session) return;
+            progress(`${w.name} round ${r + 1}/${rounds}: pytorch`);
+            const t = await session.round(warm, steps);
+            addRound(theirs, { wallMs: t.train_ms, cpuMs: t.train_cpu_ms }, { wallMs: t.infer_ms, cpuMs: t.infer_cpu_ms });
+          },
+        ];
+    if (r % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
   }
   optimizer.dispose();
   const flopLine = { train_gflop: round(flops.train / 1e9, 2), floor_train_ms: round(floorMs(flops.train, m.gemmGflops)) };
@@ -208,7 +240,7 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
     emit(sideLine(w, m.backend, m.native, ours, rss, { gemm: 'portable', ...lengthRange }));
     emit(sideLine(w, m.backend, m.native, theirs, rss, { gemm: 'openblas', ...lengthRange }));
     const ratios = ratioLine(w, 'portable / openblas GEMM, per round (round medians)', ours, theirs, flopLine, m);
-    Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
+    Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, trainCpuRatio: ratios.trainCpu, inferRatio: ratios.infer });
   } else {
     emit(sideLine(w, m.backend, m.native, ours, rss, lengthRange));
     if (session && torchInfo) {
@@ -216,7 +248,7 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
       session.close();
       emit(sideLine(w, 'pytorch-cpu', null, theirs, torchRss, { threads: torchInfo.threads, torch: torchInfo.torch }));
       const ratios = ratioLine(w, 'rnnkit / pytorch-cpu, per round (round medians)', ours, theirs, flopLine, m);
-      Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, inferRatio: ratios.infer });
+      Object.assign(row, { pytorch: figures(theirs), trainRatio: ratios.train, trainCpuRatio: ratios.trainCpu, inferRatio: ratios.infer });
     } else {
       emit({ metric: 'flops', workload: w.name, ...flopLine, gemm_peak_gflops: round(m.gemmGflops) });
     }
@@ -225,27 +257,34 @@ async function measureWorkload(w: Workload, m: Machine, rows: TableRow[]): Promi
   return c;
 }
 
-function measureSampling(w: RecurrentWorkload, backend: string, native: boolean, extra: Record<string, unknown>): void {
+/** One decoding figure per call (chars/s or ms), after a warm-up done when the probe is made. */
+interface DecodingProbe {
+  measure(): number;
+  dispose(): void;
+}
+
+function samplingProbe(w: RecurrentWorkload): DecodingProbe {
   const lm = charStepFunction(w);
   const decode = (n: number) => {
     const states = lm.initialStates();
     sampleDecode(lm.step, states, { prompt: [1], maxLen: n, temperature: 1 }, rng());
     tf.dispose(states);
   };
-  // One untimed run first (JIT warm-up), then the median of three: a single short run mostly measures V8 compiling.
+  // One untimed run first (JIT warm-up): a single short run mostly measures V8 compiling.
   decode(samplingChars);
-  const seconds = median(Array.from({ length: 3 }, () => {
-    const start = performance.now();
-    decode(samplingChars);
-    return (performance.now() - start) / 1000;
-  }));
-  emit({ metric: 'char-sampling', workload: w.name, backend, native, ...extra, chars_per_s: round(samplingChars / seconds) });
-  lm.dispose();
+  return {
+    measure: () => {
+      const start = performance.now();
+      decode(samplingChars);
+      return samplingChars / ((performance.now() - start) / 1000);
+    },
+    dispose: () => lm.dispose(),
+  };
 }
 
-function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native: boolean, extra: Record<string, unknown>): void {
+function replyProbe(w: Seq2SeqWorkload, c: BenchCase): DecodingProbe | null {
   const models = c.seq2seq;
-  if (!models) return;
+  if (!models) return null;
   const step = seq2seqStepFunction(models);
   const source = Array.from({ length: w.srcTimesteps }, (_, i) => 4 + ((i * 37) % (w.vocab - 4)));
   const reply = () => {
@@ -256,13 +295,50 @@ function measureReply(w: Seq2SeqWorkload, c: BenchCase, backend: string, native:
   };
   // Untimed replies first, as many as are timed: the first ones mostly measure V8 compiling the decoding path.
   for (let i = 0; i < replies; i++) reply();
-  const samples: number[] = [];
-  for (let i = 0; i < replies; i++) {
-    const start = performance.now();
-    reply();
-    samples.push(performance.now() - start);
+  return {
+    measure: () =>
+      median(Array.from({ length: replies }, () => {
+        const start = performance.now();
+        reply();
+        return performance.now() - start;
+      })),
+    dispose: () => undefined,
+  };
+}
+
+interface DecodingSide {
+  /** Fields that name the side in its JSON line. */
+  label: Record<string, unknown>;
+  /** One round's figure, or null when the side could not measure (its JSON error line is emitted instead). */
+  measure(): number | null;
+}
+
+/**
+ * Decoding in alternating rounds like training (first side, second side, then second, first, ...): per side the
+ * median and spread over rounds, and the per-round ratios first / second.
+ */
+function alternateDecoding(w: Workload, metric: string, field: string, sides: DecodingSide[], rows: DecodingRow[]): void {
+  const values: number[][] = sides.map(() => []);
+  for (let r = 0; r < decodeRounds; r++) {
+    const order = sides.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      progress(`${w.name} ${metric} round ${r + 1}/${decodeRounds}: ${Object.values(sides[i].label).join(' ')}`);
+      const v = sides[i].measure();
+      if (v !== null) values[i].push(v);
+    }
   }
-  emit({ metric: 'seq2seq-reply', workload: w.name, backend, native, ...extra, beam: 4, tokens: 12, reply_ms: round(median(samples)) });
+  sides.forEach((side, i) => {
+    if (values[i].length === 0) return;
+    emit({ metric, workload: w.name, ...side.label, rounds: values[i].length, [field]: round(median(values[i])), [`${field}_spread`]: roundSpread(spread(values[i])) });
+  });
+  const row: DecodingRow = { workload: w.name, metric: `${metric} (${field})`, ours: spread(values[0]) };
+  if (sides.length === 2 && values[1].length === values[0].length && values[0].length > 0) {
+    const ratios = pairedRatios(values[0], values[1]);
+    emit({ metric: `${metric}-ratio`, workload: w.name, of: `${field}, first side / second side, per round`, ratios: ratios.map((x) => round(x, 3)), ratio: roundSpread(spread(ratios), 3) });
+    Object.assign(row, { theirs: spread(values[1]), ratio: spread(ratios) });
+  }
+  rows.push(row);
 }
 
 async function main(): Promise<void> {
@@ -299,30 +375,32 @@ async function main(): Promise<void> {
   const machine: Machine = { backend, native: info.native, python, gemmGflops };
   const rows: TableRow[] = [];
   const run: PytorchRun | null = python ? { python, workloadsFile: file, warmup, steps, threads: pytorchThreads } : null;
-  // Decoding once per side: with --versus gemm, once per GEMM.
-  const decodingSides = versusGemm ? (['portable', 'openblas'] as const) : [null];
+  const decodingRows: DecodingRow[] = [];
+  const sideLabel = (gemm: 'portable' | 'openblas' | null) => ({ backend, native: info.native, ...(gemm ? { gemm } : {}) });
   for (const w of workloads) {
     const c = await measureWorkload(w, machine, rows);
+    const decoding: { metric: string; field: string; probe: DecodingProbe | null; torch: () => number | null }[] = [];
     if (replies > 0 && w.kind === 'seq2seq') {
-      for (const gemm of decodingSides) {
-        if (gemm) useGemm(gemm);
-        measureReply(w, c, backend, info.native, gemm ? { gemm } : {});
-      }
-      if (run) emit(runPytorch(run, w.name, { replies }));
+      decoding.push({ metric: 'seq2seq-reply', field: 'reply_ms', probe: replyProbe(w, c), torch: () => torchFigure(run, w.name, { replies }, 'reply_ms') });
     }
     if (samplingChars > 0 && w.kind === 'sequence' && w.manyToMany && w.vocab !== undefined) {
-      for (const gemm of decodingSides) {
-        if (gemm) useGemm(gemm);
-        measureSampling(w, backend, info.native, gemm ? { gemm } : {});
-      }
-      if (run) emit(runPytorch(run, w.name, { samplingChars }));
+      decoding.push({ metric: 'char-sampling', field: 'chars_per_s', probe: samplingProbe(w), torch: () => torchFigure(run, w.name, { samplingChars }, 'chars_per_s') });
+    }
+    for (const d of decoding) {
+      const probe = d.probe;
+      if (!probe) continue;
+      const sides: DecodingSide[] = versusGemm
+        ? (['portable', 'openblas'] as const).map((gemm) => ({ label: sideLabel(gemm), measure: () => (useGemm(gemm), probe.measure()) }))
+        : [{ label: sideLabel(null), measure: () => probe.measure() }, ...(run ? [{ label: { backend: 'pytorch-cpu', threads: pytorchThreads }, measure: d.torch }] : [])];
+      alternateDecoding(w, d.metric, d.field, sides, decodingRows);
+      probe.dispose();
     }
     c.model.dispose();
     tf.dispose([...c.inputs, c.targets]);
   }
   emit({ metric: 'machine-end', date: new Date().toISOString(), loadavg: loadavg().map((x) => round(x, 2)) });
   const labels = versusGemm ? { ours: 'portable', theirs: 'OpenBLAS' } : { ours: 'rnnkit', theirs: 'PyTorch' };
-  process.stderr.write(`\n${formatTable(rows, { gemmGflops }, labels)}\n`);
+  process.stderr.write(`\n${formatTable(rows, { gemmGflops }, labels)}\n\n${formatDecodingTable(decodingRows, labels)}\n`);
 }
 
 main().catch((err: unknown) => {

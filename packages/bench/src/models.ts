@@ -9,6 +9,7 @@ import {
   seededRng,
   sparseCategoricalCrossentropy,
   stackedRecurrent,
+  fusedStepFunction,
   type Seq2SeqModels,
   type StepFunction,
 } from '@rnnkit/core';
@@ -124,7 +125,7 @@ export function charStepFunction(w: RecurrentWorkload): { step: StepFunction; in
   const [out, ...states] = recurrent({ cell: w.cell, units: w.units, returnState: true }).apply([embedded, ...stateInputs]) as tf.SymbolicTensor[];
   const probs = tf.layers.dense({ units: w.vocab, activation: 'softmax' }).apply(out) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [token, ...stateInputs], outputs: [probs, ...states] });
-  const step: StepFunction = {
+  const generic: StepFunction = {
     step(tokens, current) {
       const [logProbs, ...next] = tf.tidy(() => {
         const [p, ...s] = runModel(model, [tf.tensor2d(tokens, [tokens.length, 1], 'int32'), ...current]);
@@ -133,6 +134,8 @@ export function charStepFunction(w: RecurrentWorkload): { step: StepFunction; in
       return { logProbs: logProbs as tf.Tensor2D, states: next };
     },
   };
+  // One native call per character when the addon has the fused decoding step (core falls back to `generic` otherwise).
+  const step = fusedStepFunction(model, generic);
   return {
     step,
     initialStates: () => Array.from({ length: stateCount }, () => tf.zeros([1, w.units])),

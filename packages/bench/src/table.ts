@@ -15,6 +15,8 @@ export interface TableRow {
   rnnkit: SideFigures;
   pytorch?: SideFigures;
   trainRatio?: Spread;
+  /** Per-round ratio of the median process CPU ms per training step. */
+  trainCpuRatio?: Spread;
   inferRatio?: Spread;
 }
 
@@ -35,8 +37,8 @@ export function formatTable(rows: TableRow[], machine: { gemmGflops: number }, l
   const lines = [
     `GEMM peak ${machine.gemmGflops.toFixed(1)} GFLOP/s (floor = train GFLOP / peak). Times: ms per step, median [IQR] (min–max); CPU: median ms of process CPU per step.`,
     '',
-    `| workload | train GFLOP | floor ms | ${a} train | ${a} CPU | ${b} train | ${b} CPU | train ratio ${a}/${b} | ${a} infer | ${b} infer | infer ratio |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| workload | train GFLOP | floor ms | ${a} train | ${a} CPU | ${b} train | ${b} CPU | train ratio ${a}/${b} | train CPU ratio | ${a} infer | ${b} infer | infer ratio |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const dash = '–';
@@ -49,10 +51,34 @@ export function formatTable(rows: TableRow[], machine: { gemmGflops: number }, l
       r.pytorch ? formatSpread(r.pytorch.train) : dash,
       r.pytorch ? r.pytorch.trainCpu.toFixed(1) : dash,
       r.trainRatio ? formatSpread(r.trainRatio, 2) : dash,
+      r.trainCpuRatio ? formatSpread(r.trainCpuRatio, 2) : dash,
       formatSpread(r.rnnkit.infer),
       r.pytorch ? formatSpread(r.pytorch.infer) : dash,
       r.inferRatio ? formatSpread(r.inferRatio, 2) : dash,
     ].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** One decoding measurement: per-round figures of each side and their per-round ratios. */
+export interface DecodingRow {
+  workload: string;
+  metric: string;
+  ours: Spread;
+  theirs?: Spread;
+  ratio?: Spread;
+}
+
+export function formatDecodingTable(rows: DecodingRow[], labels: SideLabels = { ours: 'rnnkit', theirs: 'PyTorch' }): string {
+  const { ours: a, theirs: b } = labels;
+  const lines = [
+    'Decoding, per round: median [IQR] (min–max).',
+    '',
+    `| workload | measure | ${a} | ${b} | ratio ${a}/${b} |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.workload} | ${r.metric} | ${formatSpread(r.ours)} | ${r.theirs ? formatSpread(r.theirs) : '–'} | ${r.ratio ? formatSpread(r.ratio, 2) : '–'} |`);
   }
   return lines.join('\n');
 }

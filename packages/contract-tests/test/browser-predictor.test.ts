@@ -41,6 +41,7 @@ const MORE_INPUTS: Record<string, (example: Record<string, unknown>) => unknown[
   chatbot: (example) => [{ ...example, decode: { strategy: 'greedy', maxLen: 12 }, attention: true }, { ...example, decode: { strategy: 'sample', seed: 7, maxLen: 12 } }],
   stocks: () => [],
   translate: (example) => [{ ...example, decode: { strategy: 'greedy' }, attention: true }, { ...example, decode: { beamWidth: 4, lengthPenalty: 1 }, attention: true }],
+  'spoken-digits': (example) => [{ ...example, features: true }, { ...example, sampleRate: 44_100, features: true }],
 };
 
 const TOLERANCE = 1e-5;

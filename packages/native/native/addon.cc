@@ -36,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rnnkit::binding::RegisterGemm(env, exports);
   rnnkit::binding::RegisterRecurrent(env, exports);
   rnnkit::binding::RegisterAttention(env, exports);
+  rnnkit::binding::RegisterDecode(env, exports);
   rnnkit::binding::RegisterOptimizer(env, exports);
   return exports;
 }

@@ -65,6 +65,24 @@ export interface NativeBinding {
     dRecurrentKernel: Float32Array;
     dBias: Float32Array;
   };
+  decodeStep(
+    tokens: Int32Array,
+    embedding: Float32Array,
+    vocab: number,
+    embedDim: number,
+    layers: {
+      cell: number;
+      units: number;
+      kernel: Float32Array | null;
+      recurrentKernel: Float32Array | null;
+      bias: Float32Array | null;
+      h: Float32Array | null;
+      c: Float32Array | null;
+    }[],
+    dense: Float32Array,
+    denseBias: Float32Array | null,
+    outDim: number,
+  ): { logProbs: Float32Array; states: Float32Array[] };
   additiveScores(...args: ScoreArgs): Float32Array;
   additiveScoresBackward(...args: [...ScoreArgs, dScores: Float32Array]): { dq: Float32Array; dk: Float32Array; dv: Float32Array };
   adamUpdate(

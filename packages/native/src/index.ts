@@ -5,5 +5,7 @@ export { installNativeKernels } from './kernels.js';
 export { fusedRecurrentSequence, recurrentStep } from './recurrent.js';
 export type { CellType, FusedRecurrentArgs, FusedRecurrentResult, RecurrentStepArgs } from './recurrent.js';
 export { additiveAttentionScores } from './attention.js';
+export { decodeStep } from './decode.js';
+export type { DecodeLayerArgs, DecodeStepArgs, DecodeStepResult } from './decode.js';
 export { fusedAdamUpdate } from './optimizer.js';
 export type { AdamHyperparameters, FusedAdamArgs, FusedAdamResult } from './optimizer.js';

@@ -1,7 +1,7 @@
 import { heatmapSvg } from '@rnnkit/core/charts';
 import type { AppInput, AppOutput } from '@rnnkit/translate/predictor';
 import { latestOnly } from '../latest.js';
-import { byId, el, startPage } from '../page.js';
+import { byId, el, fetchJson, startPage } from '../page.js';
 
 // Translation: English in, Chinese out. The sentence is translated again after each pause in typing (or with the
 // button), by beam search or greedily; the page shows the best translation, the n-best list with its scores and the
@@ -133,7 +133,7 @@ run.onclick = () => void translate.now();
 run.disabled = false;
 
 // Sentences from the test split of this model's data (written next to the models by `npm run web`): never trained on.
-const sets = (await fetch('./data/translate.json').then((r) => (r.ok ? r.json() : undefined))) as ExampleSet | undefined;
+const sets = (await fetchJson('./data/translate.json')) as ExampleSet | undefined;
 if (sets && sets.examples.length > 0) {
   examples.append(
     el('span', { className: 'intro', textContent: `Sentences from the ${sets.split} split (not trained on): ` }),

@@ -5,3 +5,4 @@ export * from './beam.js';
 export { applyConstraints } from './constraints.js';
 export * from './strategy.js';
 export * from './shared.js';
+export * from './fused-step.js';

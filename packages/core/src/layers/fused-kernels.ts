@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FusedAdamArgs } from '../train/adam.js';
-import type { RecurrentSequenceArgs, RecurrentSequenceResult } from './recurrent-kernel.js';
+import type { CellType, RecurrentSequenceArgs, RecurrentSequenceResult } from './recurrent-kernel.js';
 
 /**
  * Fused native ops that layers and the Adam optimizer use in place of their tf-ops code when `@rnnkit/native` is
@@ -11,6 +11,25 @@ import type { RecurrentSequenceArgs, RecurrentSequenceResult } from './recurrent
  * the layer's own tf ops compute, so weights, saved models and results do not depend on which path ran.
  */
 
+/** One recurrent layer of a fused decoding step: its weights and its state coming in ([N, U]). */
+export interface FusedDecodeLayer {
+  cell: CellType;
+  kernel: tf.Tensor;
+  recurrentKernel: tf.Tensor;
+  bias: tf.Tensor | null;
+  h: tf.Tensor;
+  c: tf.Tensor | null;
+}
+
+/** A language model's step: token → embedding → one-direction recurrent layers → dense (see decode/fused-step.ts). */
+export interface FusedDecodeStepArgs {
+  tokens: Int32Array;
+  embedding: tf.Tensor;
+  layers: FusedDecodeLayer[];
+  dense: tf.Tensor;
+  denseBias: tf.Tensor | null;
+}
+
 /** What core needs from `@rnnkit/native`. */
 export interface FusedKernelModule {
   /** A whole recurrent layer over the sequence (see recurrent-kernel.ts). */
@@ -19,6 +38,11 @@ export interface FusedKernelModule {
   additiveAttentionScores(query: tf.Tensor3D, keys: tf.Tensor3D, scoreVector: tf.Tensor1D): tf.Tensor3D;
   /** One variable's Adam step: new value and moments as tfjs's AdamOptimizer computes them (see train/adam.ts). */
   fusedAdamUpdate(args: FusedAdamArgs): { value: tf.Tensor; m: tf.Tensor; v: tf.Tensor };
+  /**
+   * One decoding step in one call: log-softmax of the dense layer's pre-activation [N, V], and each layer's new h
+   * (then c for an LSTM). Optional: an older native build without it leaves decoding on the step model.
+   */
+  decodeStep?(args: FusedDecodeStepArgs): { logProbs: tf.Tensor2D; states: tf.Tensor2D[] };
 }
 
 let installed: FusedKernelModule | null = null;
