@@ -200,16 +200,24 @@ void packB(int nr, bool transB, const float* B, int ldb, int k0, int kc, int j0,
   }
 }
 
-// C[0:mc, 0:nc] = alpha * packedA * packedB + beta * C, panel by panel (the B sliver stays in L1).
+// C[0:mc, 0:nc] = alpha * packedA * packedB + beta * C. Panel by panel (the B sliver stays in L1 while
+// the A slivers stream past), unless the whole packed B block fits in L1 anyway (a shallow depth, like an
+// input projection from 5 features): then tile row by tile row, so C is read and written in address
+// order, which was 2x faster there.
 void macroKernel(const MicroKernel& uk, int mc, int nc, int kc, const float* aPacked, const float* bPacked, float* C,
                  int ldc, float alpha, float beta) {
-  for (int p = 0; p < nc; p += uk.nr) {
-    const int cols = std::min(uk.nr, nc - p);
-    const float* bp = bPacked + static_cast<long>(p) * kc;
+  auto tile = [&](int t, int p) {
+    uk.run(kc, aPacked + static_cast<long>(t) * kc, 1, uk.mr, bPacked + static_cast<long>(p) * kc,
+           C + static_cast<long>(t) * ldc + p, ldc, std::min(uk.mr, mc - t), std::min(uk.nr, nc - p), alpha, beta);
+  };
+  if (static_cast<long>(kc) * roundUp(nc, uk.nr) <= 4096) {
     for (int t = 0; t < mc; t += uk.mr) {
-      uk.run(kc, aPacked + static_cast<long>(t) * kc, 1, uk.mr, bp, C + static_cast<long>(t) * ldc + p, ldc,
-             std::min(uk.mr, mc - t), cols, alpha, beta);
+      for (int p = 0; p < nc; p += uk.nr) tile(t, p);
     }
+    return;
+  }
+  for (int p = 0; p < nc; p += uk.nr) {
+    for (int t = 0; t < mc; t += uk.mr) tile(t, p);
   }
 }
 

@@ -130,6 +130,13 @@ type RnnArgs<Rest extends unknown[]> = [
 
 const ADDON_PATH = '../build/Release/rnnkit_native.node';
 
+/** Every entry point the TypeScript side calls: the check that the compiled addon is current. */
+export const REQUIRED_FUNCTIONS: readonly (keyof NativeBinding)[] = [
+  'info', 'setGemm', 'setGemmKernel', 'matmul', 'binary', 'compare', 'logical', 'select', 'sumAxes',
+  'unary', 'slice', 'softmax', 'softmaxGrad', 'gather', 'transpose', 'concat', 'rnnForward',
+  'rnnBackward', 'decodeStep', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
+];
+
 let binding: NativeBinding | null = null;
 let loadError: string | null = null;
 
@@ -138,6 +145,15 @@ if (process.env.RNNKIT_NATIVE === '0') {
 } else {
   try {
     binding = createRequire(import.meta.url)(ADDON_PATH) as NativeBinding;
+    // An addon compiled from older sources (a `git pull` without a rebuild) lacks newer entry
+    // points; using it would fail mid-run with "x is not a function", so it counts as unavailable.
+    const missing = REQUIRED_FUNCTIONS.filter((name) => typeof binding?.[name] !== 'function');
+    if (missing.length > 0) {
+      binding = null;
+      loadError =
+        `the compiled addon is older than its sources (it lacks ${missing.join(', ')}); ` +
+        'rebuild it with `npm run build` in packages/native';
+    }
   } catch (err) {
     loadError =
       `cannot load ${new URL(ADDON_PATH, import.meta.url).pathname} (${(err as Error).message.split('\n')[0]}); ` +

@@ -106,6 +106,15 @@ describe.skipIf(optedOut)('native BatchMatMul / _FusedMatMul kernels', () => {
         });
       });
 
+      it('gives bit-identical results on repeated calls (split across threads, --seed reproducibility)', () => {
+        const [first, second] = tf.tidy(() => {
+          const a = randomTensor([300, 257], 71);
+          const b = randomTensor([257, 130], 72);
+          return [tf.matMul(a, b).dataSync(), tf.matMul(a, b).dataSync()];
+        });
+        expect(Array.from(second)).toEqual(Array.from(first));
+      });
+
       it('fused matMul gradients match tfjs', () => {
         const grads = fusedGrads(500);
         grads.forEach((g, i) => expectClose(g, expectedGrads[i], 1e-5, `grad ${i}`));
