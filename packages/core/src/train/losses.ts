@@ -135,6 +135,11 @@ export function sparseCategoricalCrossentropy(
     if (lo < 0 || hi >= numClasses) {
       throw new RnnkitError(`${name}: target id ${lo < 0 ? lo : hi} is outside the model's ${numClasses} classes [0, ${numClasses - 1}]`);
     }
+    // With smoothing, the loss needs every class's log-probability. On the cpu backend one fused pass computes it
+    // (and its gradient, p[target] included) instead of a chain of whole-[N, V] tensors.
+    if (smoothing > 0 && !options.fromLogits && tf.getBackend() === 'cpu' && yPred.dtype === 'float32') {
+      return smoothedCrossentropyFused(ids, yPred, weights ? checkedWeights(yPred.shape.slice(0, -1), weights, name) : undefined, smoothing);
+    }
     // Pick p[target] by gathering from the flattened [N*V] tensor (no one-hot [N, V] tensor), and clip and log
     // only those N values: with a word vocabulary the clip and log over all N*V probabilities cost more than
     // the output layer's matmul.
@@ -145,11 +150,7 @@ export function sparseCategoricalCrossentropy(
       ? pickFrom(tf.logSoftmax(yPred))
       : tf.log(tf.clipByValue(pickFrom(yPred), PROB_EPSILON, 1));
     if (smoothing === 0) return weightedMean(tf.neg(picked), weights, name);
-    // The smoothing term needs every class's log-probability (the cost the plain loss avoids above). On the cpu
-    // backend one fused pass computes it (and its gradient) instead of a chain of whole-[N, V] tensors.
-    if (!options.fromLogits && tf.getBackend() === 'cpu' && yPred.dtype === 'float32') {
-      return smoothedCrossentropyFused(ids, yPred, weights ? checkedWeights(yPred.shape.slice(0, -1), weights, name) : undefined, smoothing);
-    }
+    // Other backends and logits: the smoothing term over whole-[N, V] tensors (the cost the plain loss avoids above).
     const logAll = options.fromLogits ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, PROB_EPSILON, 1));
     const uniform = tf.neg(tf.mean(logAll, -1));
     return weightedMean(tf.add(tf.mul(tf.neg(picked), 1 - smoothing), tf.mul(uniform, smoothing)), weights, name);
