@@ -176,22 +176,30 @@ def profile_workload(name, w, lengths, warmup, steps, top):
 
     _, train_step, _ = step_functions(name, w, lengths)
     wall, _ = timed_ms(train_step, warmup, steps)
-    start = time.perf_counter()
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(steps):
+    # One profiler per step; per op, the median over steps of that step's calls and self time (as rnnkit's side).
+    per_step, profiled = [], []
+    for _ in range(steps):
+        start = time.perf_counter()
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
             train_step()
-    profiled_ms = (time.perf_counter() - start) * 1000 / steps
+        profiled.append((time.perf_counter() - start) * 1000)
+        per_step.append({e.key: (e.count, e.self_cpu_time_total / 1000) for e in prof.key_averages()})
+    names = set().union(*per_step)
     ops = [
-        {"name": e.key, "calls_per_step": e.count / steps, "ms_per_step": e.self_cpu_time_total / 1000 / steps}
-        for e in prof.key_averages()
+        {
+            "name": n,
+            "calls_per_step": statistics.median(s.get(n, (0, 0))[0] for s in per_step),
+            "ms_per_step": statistics.median(s.get(n, (0, 0))[1] for s in per_step),
+        }
+        for n in names
     ]
-    ops.sort(key=lambda op: -op["ms_per_step"])
+    ops.sort(key=lambda op: (-op["ms_per_step"], op["name"]))
     return {
         "workload": name,
         "backend": "pytorch-cpu",
         "threads": torch.get_num_threads(),
         "step_ms": statistics.median(wall),
-        "profiled_ms": profiled_ms,
+        "profiled_ms": statistics.median(profiled),
         "op_ms": sum(op["ms_per_step"] for op in ops),
         "op_calls": sum(op["calls_per_step"] for op in ops),
         "ops": ops[:top],

@@ -1,5 +1,6 @@
 // A training step broken down by the kernels (rnnkit) or ops (PyTorch) it runs: calls and milliseconds per step,
 // and what is left of the step's wall time outside them (framework overhead: JS or Python, tape, tidy, allocation).
+import { median } from '@rnnkit/core';
 
 export interface OpTime {
   name: string;
@@ -22,21 +23,31 @@ export interface StepBreakdown {
 }
 
 /**
- * Sums raw kernel records (one per call) by name over `steps` profiled steps. tf.profile also records each op's
- * scope (`fusedMatMul__op` around the `_FusedMatMul` kernel): those wrap kernels already counted and are left out.
+ * Calls and milliseconds per step of each kernel name, from the kernel records (one per call) of each profiled step:
+ * per name, the median over steps of that step's sum, so that one step in which another process took the core
+ * (on a shared machine, a kernel's wall time then includes the wait) does not inflate the figure. tf.profile also
+ * records each op's scope (`fusedMatMul__op` around the `_FusedMatMul` kernel): those wrap kernels already counted
+ * and are left out. Most expensive first.
  */
-export function byName(records: readonly { name: string; ms: number }[], steps: number): OpTime[] {
-  if (!(steps > 0)) throw new Error(`byName: steps must be positive, got ${steps}`);
-  const totals = new Map<string, { calls: number; ms: number }>();
-  for (const r of records) {
-    if (r.name.endsWith('__op')) continue;
-    const t = totals.get(r.name) ?? { calls: 0, ms: 0 };
-    t.calls += 1;
-    t.ms += r.ms;
-    totals.set(r.name, t);
-  }
-  return [...totals].map(([name, t]) => ({ name, callsPerStep: t.calls / steps, msPerStep: t.ms / steps }))
-    .sort((a, b) => b.msPerStep - a.msPerStep || a.name.localeCompare(b.name));
+export function byName(stepsRecords: readonly (readonly { name: string; ms: number }[])[]): OpTime[] {
+  if (stepsRecords.length === 0) throw new Error('byName: no profiled steps');
+  const perStep = stepsRecords.map((records) => {
+    const totals = new Map<string, { calls: number; ms: number }>();
+    for (const r of records) {
+      if (r.name.endsWith('__op')) continue;
+      const t = totals.get(r.name) ?? { calls: 0, ms: 0 };
+      t.calls += 1;
+      t.ms += r.ms;
+      totals.set(r.name, t);
+    }
+    return totals;
+  });
+  const names = new Set(perStep.flatMap((totals) => [...totals.keys()]));
+  return [...names].map((name) => ({
+    name,
+    callsPerStep: median(perStep.map((totals) => totals.get(name)?.calls ?? 0)),
+    msPerStep: median(perStep.map((totals) => totals.get(name)?.ms ?? 0)),
+  })).sort((a, b) => b.msPerStep - a.msPerStep || a.name.localeCompare(b.name));
 }
 
 export function breakdown(stepMs: number, profiledMs: number, ops: readonly OpTime[], top: number): StepBreakdown {
