@@ -26,7 +26,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
     cell: cellSchema.default('lstm').describe('recurrent cell'),
     units: z.array(layerSizeSchema).min(1).max(16).default([128]).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(true).describe('read each text forwards and backwards'),
-    pooling: z.enum(POOLINGS).default('attention').describe('attention: weighted sum of all positions (weights shown per word); last: final state'),
+    pooling: z.enum(POOLINGS).default('attention')
+      .describe('attention: weighted sum of all positions (weights shown per word); last: final state; concat: attention, max and mean side by side'),
     attentionUnits: layerSizeSchema.default(64).describe('hidden size of the attention scorer'),
     embedDim: embeddingSizeSchema.default(128).describe('token embedding size'),
     embeddings: z.string().min(1).optional()
@@ -34,6 +35,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
     lrDecay: lrDecaySchema(1),
+    labelSmoothing: z.number().min(0).max(0.5).default(0).describe('label smoothing of the training loss (0 = plain cross-entropy)'),
+    l2: z.number().min(0).max(1).default(0).describe('L2 penalty on the kernels and embeddings, added to the training loss (0 = none)'),
     baselines: z.boolean().default(true).describe('also fit and score the baselines (majority, AFINN for English, naive Bayes, logistic regression)'),
   },
 );

@@ -9,11 +9,12 @@ import { loadSplits, resolveDataFiles, type DataFiles, type SplitSettings, type 
 import { DATASET_INFO, DEFAULT_MAX_LEN, type DatasetName } from './datasets.js';
 import { applyPretrained, readGloveVectors } from './embeddings.js';
 import { buildVocab, encodeSet, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
-import { evaluateAndWrite, predictProbs, predictedClasses, type EvaluationReport } from './evaluate.js';
+import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import type { SentimentExtras } from './extras.js';
 import type { LabeledText } from './formats.js';
 import { buildClassifier, type ModelConfig } from './model.js';
 import { sentimentModelFrom } from './predictor.js';
+import { predictProbs, predictedClasses } from './probs.js';
 import { tokenizerFor } from './tokenize.js';
 
 /**
@@ -21,6 +22,12 @@ import { tokenizerFor } from './tokenize.js';
  * trainer (length-bucketed batches, gradient clipping, early stopping on validation accuracy with the best weights
  * restored, checkpoints, JSONL metrics), the saved model, then the test part next to the baselines.
  */
+
+const POOLING_NAMES: Record<SentimentConfig['pooling'], (units: number) => string> = {
+  attention: (units) => `attention pooling (${units})`,
+  last: () => 'last state',
+  concat: (units) => `attention pooling (${units}) + max + mean`,
+};
 
 /** Batch size of evaluation passes (independent of the training batch size). */
 const EVAL_BATCH = 256;
@@ -135,7 +142,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   };
   const direction = cfg.bidirectional ? 'bidirectional ' : '';
   ctx.info(`model: embedding ${cfg.embedDim} (vocabulary ${data.vocab.size}) → ${direction}${cfg.cell} ${cfg.units.join(',')} → ` +
-    `${cfg.pooling === 'attention' ? `attention pooling (${cfg.attentionUnits})` : 'last state'} → dense ${modelConfig.numClasses}; ` +
+    `${POOLING_NAMES[cfg.pooling](cfg.attentionUnits)} → dense ${modelConfig.numClasses}; ` +
     `${model.countParams()} parameters`);
 
   // Phase 3: training. --patience watches validation accuracy, which `validate` adds to every epoch's log.
@@ -146,9 +153,10 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
       train: textBatchSource(data.train.encoded, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
       val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }),
     },
-    sparseCategoricalCrossentropy,
+    (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing: cfg.labelSmoothing }),
     {
       ...settings,
+      ...(cfg.l2 > 0 ? { l2: cfg.l2 } : {}),
       // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
       dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
       earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
@@ -171,6 +179,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   const { report, text } = await evaluateAndWrite({
     loaded,
     test: data.test,
+    val: data.val,
     baselineParts: cfg.baselines ? baselineParts(data) : undefined,
     testName: info.testName,
     dataDescription: data.splits.description,

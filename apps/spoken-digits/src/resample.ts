@@ -46,8 +46,8 @@ function plan(input: Float32Array, fromRate: number, toRate: number): Plan {
 export function resample(input: Float32Array, fromRate: number, toRate: number): Float32Array {
   const p = plan(input, fromRate, toRate);
   if (fromRate === toRate) return input.slice();
-  const phases = Number.isInteger(fromRate) && Number.isInteger(toRate) ? toRate / gcd(fromRate, toRate) : Infinity;
-  return phases <= MAX_PHASES ? resampleByPhase(input, fromRate, toRate, p) : resampleDirect(input, fromRate, toRate);
+  const g = Number.isInteger(fromRate) && Number.isInteger(toRate) ? gcd(fromRate, toRate) : 0;
+  return g > 0 && toRate / g <= MAX_PHASES ? resampleByPhase(input, fromRate / g, toRate / g, p) : resampleDirect(input, fromRate, toRate);
 }
 
 /** The same conversion with every tap computed where it is used: any pair of rates (and the reference in tests). */
@@ -71,11 +71,9 @@ export function resampleDirect(input: Float32Array, fromRate: number, toRate: nu
  * distinct fractions of an input sample, cycling, so each phase's taps are computed once (at 48 → 8 kHz there is one
  * phase; at 44.1 → 8 kHz, 80) instead of a sine and a cosine per tap and output sample.
  */
-function resampleByPhase(input: Float32Array, fromRate: number, toRate: number, { outLength, cutoff, halfWidth }: Plan): Float32Array {
-  const g = gcd(fromRate, toRate);
-  const phases = toRate / g;
-  // Input samples per cycle of phases: output n = q·phases + p sits at input time q·step + (p·step) / phases.
-  const step = fromRate / g;
+function resampleByPhase(input: Float32Array, step: number, phases: number, { outLength, cutoff, halfWidth }: Plan): Float32Array {
+  // `step` and `phases` are the two rates divided by their gcd: output n = q·phases + p sits at input time
+  // q·step + (p·step) / phases, so `step` input samples pass per cycle of `phases` outputs.
   const kernels = Array.from({ length: phases }, (_, p) => {
     const base = Math.floor((p * step) / phases);
     const frac = ((p * step) % phases) / phases;

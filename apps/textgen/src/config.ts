@@ -15,6 +15,10 @@ export const textgenConfigSchema = trainingConfigSchema(
     dropout: z.number().min(0).max(0.95).default(0.2).describe('dropout on recurrent inputs and outputs'),
     seqLen: z.number().int().min(1).max(10_000).default(100).describe('characters per training window (truncated BPTT length)'),
     lrDecay: lrDecaySchema(1),
+    lrPlateau: z.number().gt(0).max(1).default(1)
+      .describe('multiply the learning rate by this after an epoch whose validation loss did not improve (1 = never)'),
+    randomOffset: z.boolean().default(false)
+      .describe('shift the training windows by a new random offset every epoch, so their boundaries move'),
     encoding: textEncodingSchema,
     sampleLength: z.number().int().min(0).max(100_000).default(200).describe('characters sampled after each epoch (0: none)'),
   },

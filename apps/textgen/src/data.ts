@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, Vocab, arrayBatchSource, charTokenize, readTextFile, type TextEncoding } from '@rnnkit/core';
+import { RnnkitError, Vocab, arrayBatchSource, charTokenize, nextSeed, readTextFile, seededRng, type TextEncoding } from '@rnnkit/core';
 import type { BatchSource } from '@rnnkit/core';
 
 /**
@@ -69,6 +69,11 @@ export interface WindowOptions {
   shuffle: boolean;
   /** Seed of the per-epoch order; default drawn from core's seeded generator (see setSeed). */
   seed?: number;
+  /**
+   * Start every epoch's windows at a new offset in [0, seqLen) (seeded by epoch), so a character is not always at
+   * the same position of its window and the windows' boundaries move. One window fewer fits; default false.
+   */
+  randomOffset?: boolean;
 }
 
 /** Number of non-overlapping `seqLen`-character input windows (each with its shifted target) in `length` chars. */
@@ -84,18 +89,25 @@ export function countWindows(length: number, seqLen: number): number {
  */
 export function charWindowSource(ids: Int32Array, opts: WindowOptions): BatchSource {
   const { seqLen } = opts;
-  const size = countWindows(ids.length, seqLen);
-  if (size < 1) throw new RnnkitError(`${ids.length} characters cannot hold one window of ${seqLen + 1}`);
+  const randomOffset = opts.randomOffset ?? false;
+  // With a moving offset (up to seqLen - 1) the last window must still end inside the text.
+  const size = countWindows(randomOffset ? ids.length - (seqLen - 1) : ids.length, seqLen);
+  if (size < 1) {
+    throw new RnnkitError(`${ids.length} characters cannot hold one window of ${seqLen + 1}` + (randomOffset ? ` at every offset (needs ${2 * seqLen})` : ''));
+  }
+  const seed = opts.seed ?? nextSeed();
+  const offsetOf = (epoch: number): number => (randomOffset ? Math.floor(seededRng(`${seed}:offset:${epoch}`)() * seqLen) : 0);
   return arrayBatchSource({
     size,
     batchSize: opts.batchSize,
     shuffle: opts.shuffle,
-    seed: opts.seed,
-    makeBatch: (windows) => {
+    seed,
+    makeBatch: (windows, at) => {
+      const offset = offsetOf(at.epoch);
       const xs = new Int32Array(windows.length * seqLen);
       const ys = new Int32Array(windows.length * seqLen);
       windows.forEach((w, row) => {
-        const start = w * seqLen;
+        const start = offset + w * seqLen;
         xs.set(ids.subarray(start, start + seqLen), row * seqLen);
         ys.set(ids.subarray(start + 1, start + seqLen + 1), row * seqLen);
       });

@@ -1,18 +1,20 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  RnnkitError,
   SPECIAL_TOKENS,
   bitsPerChar,
   fingerprintFiles,
   forkRng,
   lrDecaySchedule,
+  reduceOnPlateau,
   resolveDataPath,
   saveModelDir,
   setSeed,
   sparseCategoricalCrossentropy,
   train,
 } from '@rnnkit/core';
-import type { EpochLog, TrainContext, TrainedRun, Vocab } from '@rnnkit/core';
+import type { EpochLog, LrSchedule, TrainContext, TrainedRun, Vocab } from '@rnnkit/core';
 import type { TextgenConfig } from './config.js';
 import { TINY_SHAKESPEARE, buildCharVocab, charWindowSource, encodeText, readCorpus, splitTrainVal, type CorpusSplit } from './data.js';
 import { CharGenerator } from './generate.js';
@@ -57,14 +59,14 @@ export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<Textgen
 
   // Phase 3: training, with a few samples after each epoch.
   const data = {
-    train: charWindowSource(split.train, { seqLen: cfg.seqLen, batchSize: cfg.batchSize, shuffle: true }),
+    train: charWindowSource(split.train, { seqLen: cfg.seqLen, batchSize: cfg.batchSize, shuffle: true, randomOffset: cfg.randomOffset }),
     val: charWindowSource(split.val, { seqLen: cfg.seqLen, batchSize: cfg.batchSize, shuffle: false }),
   };
   const extras: TextgenExtras = { model: config, vocab: vocab.toJSON(), data: dataPath };
   const sampleRng = forkRng();
   const result = await train(model, data, nextCharLoss, {
     ...ctx.trainSettings(extras),
-    ...lrDecaySchedule(cfg.lrDecay),
+    ...learningRateSchedule(cfg),
     dataFingerprint: fingerprintFiles([dataPath]),
     lossChart: { path: join(ctx.runDir, 'loss.svg'), title: 'textgen loss', yLabel: 'nats/char' },
     callbacks: {
@@ -88,6 +90,15 @@ export async function trainTextgen(cfg: TextgenConfig, ctx: TrainContext<Textgen
   // Phase 4: the final model (the best epoch's weights when early stopping ran).
   await saveModelDir(ctx.modelDir, model, ctx.modelRecord(extras, result));
   return { model, config, vocab, split, result, modelDir: ctx.modelDir };
+}
+
+/**
+ * --lr-decay (every epoch) or --lr-plateau (only after an epoch whose validation loss did not improve); the trainer
+ * takes one schedule, so setting both is refused rather than silently dropping one.
+ */
+export function learningRateSchedule(cfg: Pick<TextgenConfig, 'lrDecay' | 'lrPlateau'>): { schedule?: LrSchedule } {
+  if (cfg.lrPlateau < 1 && cfg.lrDecay < 1) throw new RnnkitError('--lr-decay and --lr-plateau cannot both be set: pick one schedule');
+  return cfg.lrPlateau < 1 ? { schedule: reduceOnPlateau({ factor: cfg.lrPlateau, patience: 1, monitor: 'val_loss' }) } : lrDecaySchedule(cfg.lrDecay);
 }
 
 /** "epoch 3: train 1.6200 nats/char, val 1.5800 nats/char = 2.2795 bits/char" */

@@ -92,6 +92,39 @@ describe('charWindowSource', () => {
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 11 }, (_, i) => 2 * i));
   });
 
+  it('with randomOffset, moves every epoch\'s windows by one seeded offset below seqLen, all inside the text', () => {
+    const windows = (seed: number, epoch: number) =>
+      [...charWindowSource(ids, { seqLen: 5, batchSize: 100, shuffle: false, seed, randomOffset: true }).batches(epoch)].flatMap((b) => {
+        const [xs, ys] = [(b.xs as tf.Tensor).arraySync() as number[][], (b.ys as tf.Tensor).arraySync() as number[][]];
+        tf.dispose([b.xs, b.ys] as tf.Tensor[]);
+        xs.forEach((row, r) => expect(ys[r]).toEqual(row.map((x) => x + 1)));
+        return xs;
+      });
+    // 23 characters: 3 windows fit at every offset 0..4 (at offset 4 the last reads characters 14..19).
+    const offsets = new Set<number>();
+    for (let epoch = 0; epoch < 12; epoch++) {
+      const rows = windows(7, epoch);
+      expect(rows).toHaveLength(3);
+      const offset = rows[0][0];
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(5);
+      expect(rows.map((r) => r[0])).toEqual([offset, offset + 5, offset + 10]);
+      expect(rows).toEqual(windows(7, epoch));
+      offsets.add(offset);
+    }
+    expect(offsets.size).toBeGreaterThan(1);
+    expect(() => charWindowSource(Int32Array.from({ length: 9 }), { seqLen: 5, batchSize: 1, shuffle: true, randomOffset: true }))
+      .toThrow(/at every offset \(needs 10\)/);
+  });
+
+  it('without randomOffset, keeps the windows at fixed positions every epoch', () => {
+    for (const epoch of [0, 5]) {
+      const batch = [...charWindowSource(ids, { seqLen: 5, batchSize: 100, shuffle: false, seed: 7 }).batches(epoch)][0];
+      expect(((batch.xs as tf.Tensor).arraySync() as number[][]).map((r) => r[0])).toEqual([0, 5, 10, 15]);
+      tf.dispose([batch.xs, batch.ys] as tf.Tensor[]);
+    }
+  });
+
   it('works on the tiny fixture text end to end', () => {
     const vocab = buildCharVocab(TINY_TEXT);
     const { train } = splitTrainVal(encodeText(vocab, TINY_TEXT), 16);

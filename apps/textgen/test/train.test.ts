@@ -65,6 +65,25 @@ describe('trainTextgen on a tiny fixture', () => {
     await expect(trainTiny(outDir, [], { sampleLength: 0, epochs: 2, data: other }, true)).rejects.toThrow(`${other}: content differs`);
   });
 
+  it('with --lr-plateau, halves the rate after each epoch whose validation loss did not improve, and only then', async () => {
+    const run = await trainTiny(join(dir, 'plateau'), [], { sampleLength: 0, epochs: 8, lr: 0.3, lrPlateau: 0.5, patience: 0, randomOffset: true });
+    const h = run.result.history;
+    expect(h).toHaveLength(8);
+    let best = Infinity;
+    let expected = 0.3;
+    for (const epoch of h) {
+      expect(epoch.lr).toBeCloseTo(expected, 10);
+      const val = epoch.val_loss as number;
+      if (val < best) best = val;
+      else expected *= 0.5;
+    }
+    expect(expected).toBeLessThan(0.3); // the rate at 0.3 is high enough for this fixture to have non-improving epochs
+  });
+
+  it('refuses --lr-decay together with --lr-plateau', async () => {
+    await expect(trainTiny(join(dir, 'both'), [], { lrDecay: 0.9, lrPlateau: 0.5 })).rejects.toThrow('--lr-decay and --lr-plateau cannot both be set');
+  });
+
   it('rejects a file shorter than one window, naming it', async () => {
     const short = writeFixture(dir, 'short.txt', 'too short');
     await expect(trainTiny(join(dir, 'x'), [], { data: short })).rejects.toThrow(

@@ -1,5 +1,5 @@
 import type { TokenizedPair } from './data/dataset.js';
-import { toSimplified } from './data/text.js';
+import { toSimplified } from './data/chinese.js';
 
 /**
  * The two baselines the model is judged against, both built from the training pairs only:

@@ -1,6 +1,6 @@
 import { embeddingSizeSchema, layerSizeSchema, lrDecaySchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
-import { DEFAULT_DATA_CONFIG, type DataConfig } from './data/dataset.js';
+import { DEFAULT_DATA_CONFIG, type DataConfig } from './data/data-config.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './model.js';
 
 /** translate's training config: core's common fields plus the data pipeline, the network and the loss. */

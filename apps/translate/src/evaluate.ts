@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { bleu4, corpusChrf, heatmapSvg, writeFileAtomic } from '@rnnkit/core';
 import { TfIdfRetriever, WordByWord } from './baselines.js';
-import { joinChinese, tokenizeChinese } from './data/text.js';
+import { tokenizeChinese } from './data/chinese.js';
+import { joinChinese } from './data/text.js';
 import type { EncodedPair, TranslationDataset } from './data/dataset.js';
 import { TRANSLATE_DECODE_DEFAULTS, type Translator } from './translator.js';
 

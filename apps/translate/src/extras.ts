@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dataConfigSchema } from './data/dataset.js';
+import { dataConfigSchema } from './data/data-config.js';
 import { modelConfigSchema } from './model.js';
 
 /** No Node APIs here: the predictor validates a fetched model's extras with it too. */

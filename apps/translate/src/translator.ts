@@ -3,7 +3,7 @@ import {
   BOS, EOS, PAD, UNK, RnnkitError, beamSearchBatch, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, greedyDecodeBatch, seq2seqStepFunction,
   type DecodeRequest, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
 } from '@rnnkit/core/browser';
-import type { DataConfig } from './data/dataset.js';
+import type { DataConfig } from './data/data-config.js';
 import { joinChinese, tokenizeEnglish } from './data/text.js';
 import type { ModelConfig } from './model.js';
 

@@ -1,31 +1,14 @@
-import { z } from 'zod';
 import { RnnkitError, Vocab, seededRng, shuffledIndices } from '@rnnkit/core/browser';
 import type { ParsedCorpus, TatoebaPair } from './corpus.js';
-import { tokenizeChinese, tokenizeEnglish } from './text.js';
+import { tokenizeChinese } from './chinese.js';
+import { tokenizeEnglish } from './text.js';
+import type { DataConfig } from './data-config.js';
 
 /**
  * Pairs → token ids, split by English sentence: every translation of one English sentence lands in the same split
  * (1,334 English sentences have several), so the test split never holds an English sentence the model was trained
  * on. The shuffle of distinct English sentences is seeded; the vocabularies come from the training split only.
  */
-
-export const dataConfigSchema = z.strictObject({
-  /** Fractions of distinct English sentences for validation and test; the rest trains. */
-  valFraction: z.number().min(0).max(0.5),
-  testFraction: z.number().min(0).max(0.5),
-  splitSeed: z.number().int(),
-  /** Training pairs longer than these (in tokens) are left out of training (not of evaluation). */
-  maxSrcLen: z.number().int().min(1).max(1000),
-  maxTgtLen: z.number().int().min(1).max(1000),
-  /** Tokens seen fewer times in training are <unk>. */
-  srcMinCount: z.number().int().min(1),
-  tgtMinCount: z.number().int().min(1),
-});
-export type DataConfig = z.output<typeof dataConfigSchema>;
-
-export const DEFAULT_DATA_CONFIG: DataConfig = {
-  valFraction: 0.05, testFraction: 0.05, splitSeed: 1, maxSrcLen: 32, maxTgtLen: 48, srcMinCount: 2, tgtMinCount: 2,
-};
 
 export interface TokenizedPair {
   src: string[];

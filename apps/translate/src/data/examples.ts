@@ -1,5 +1,6 @@
 import type { ParsedCorpus } from './corpus.js';
-import { splitByEnglish, type DataConfig } from './dataset.js';
+import type { DataConfig } from './data-config.js';
+import { splitByEnglish } from './dataset.js';
 import { tokenizeEnglish } from './text.js';
 
 /** Held-out sentences a page offers to translate, each with its Tatoeba references and their attribution lines. */
