@@ -24,7 +24,6 @@ import {
   initBackend,
   median,
   rng,
-  runModel,
   sampleDecode,
   seq2seqStepFunction,
   setSeed,
@@ -35,6 +34,7 @@ import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
+import { inferStep, trainStep } from './steps.js';
 import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
 import { formatDecodingTable, formatTable, type DecodingRow, type TableRow } from './table.js';
@@ -89,23 +89,6 @@ function emit(line: Record<string, unknown>): void {
 
 function progress(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
-}
-
-function trainStep(c: BenchCase, optimizer: tf.Optimizer): () => void {
-  const varList = c.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  return () => {
-    const cost = optimizer.minimize(() => c.loss(c.targets, runModel(c.model, c.inputs, { training: true })[0]), true, varList);
-    cost?.dataSync();
-    cost?.dispose();
-  };
-}
-
-function inferStep(c: BenchCase): () => void {
-  return () => {
-    const [out] = runModel(c.model, c.inputs);
-    out.dataSync();
-    out.dispose();
-  };
 }
 
 /** Every timed step of one side, and the median of each round (what the per-round ratios compare). */
