@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, type AppDefinition, type CommandContext } from '@rnnkit/core';
+import { evaluateEncodingOption, trainedEncoding, writeFileAtomic, type AppDefinition, type CommandContext } from '@rnnkit/core';
 import { DEMO_CONFIG, sentimentConfigSchema, type SentimentConfig } from './config.js';
 import { DATASET_INFO } from './datasets.js';
 import { checkSameSplit, logisticRegressionProbs, modelProbs } from './ensemble.js';
@@ -17,6 +17,7 @@ interface EvaluateFlags {
   baselines?: boolean;
   ensemble?: string[];
   ensembleLr?: boolean;
+  encoding?: string;
 }
 
 /**
@@ -38,7 +39,8 @@ async function evaluateModel(modelDir: string, flags: EvaluateFlags): Promise<{ 
     }
     // The training file recorded in the model, unless it moved (then $RNNKIT_DATA_DIR, as in train).
     const data = flags.data ?? (existsSync(extras.data) ? extras.data : undefined);
-    const prepared = prepareData(extras.dataset, data, extras.split, { maxLen: extras.model.maxLen, vocab: loaded.vocab });
+    const encoding = await trainedEncoding(modelDir, flags.encoding);
+    const prepared = prepareData(extras.dataset, data, extras.split, { maxLen: extras.model.maxLen, vocab: loaded.vocab, encoding });
     const parts = baselineParts(prepared);
     const ensemble = others.length > 0 || flags.ensembleLr === true
       ? [
@@ -91,7 +93,8 @@ export const sentimentApp: AppDefinition<SentimentConfig, SentimentInput, Sentim
         .option('--out <dir>', 'where to write evaluation.json, confusion.svg, attention.html (default: next to the model)')
         .option('--no-baselines', 'skip fitting and scoring the baselines')
         .option('--ensemble <dirs...>', 'score the mean class probabilities of --model and these models (same dataset and split) instead of --model alone')
-        .option('--ensemble-lr', 'add the logistic regression baseline as one more ensemble member'),
+        .option('--ensemble-lr', 'add the logistic regression baseline as one more ensemble member')
+        .addOption(evaluateEncodingOption()),
     run: (dir, flags) => evaluateModel(dir, flags as EvaluateFlags),
   },
   loadPredictor: loadSentimentPredictor,

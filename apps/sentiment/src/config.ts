@@ -1,4 +1,4 @@
-import { cellSchema, embeddingSizeSchema, layerSizeSchema, lrDecaySchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, embeddingSizeSchema, layerSizeSchema, lrDecaySchema, textEncodingSchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DATASETS } from './datasets.js';
 import { POOLINGS } from './model.js';
@@ -18,6 +18,7 @@ export const sentimentConfigSchema = trainingConfigSchema(
     valFraction: z.number().min(0.001).max(0.5).default(0.1)
       .describe("sst2: part of train.tsv's full sentences held out for validation, their phrases left out of training; chnsenticorp is split 80/10/10"),
     splitSeed: z.number().int().default(2024).describe('seed of the train/validation(/test) split, kept apart from --seed'),
+    encoding: textEncodingSchema,
     maxTrain: z.number().int().min(10).optional().describe('train on a stratified sample of at most this many examples'),
     maxLen: z.number().int().min(1).max(10_000).optional()
       .describe('tokens read per text, longer ones cut (default: 64 for sst2 words, 256 for chnsenticorp characters)'),

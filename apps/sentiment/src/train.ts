@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun,
+  Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
@@ -60,9 +60,9 @@ export function prepareData(
   dataset: DatasetName,
   data: string | undefined,
   split: SplitSettings,
-  opts: { maxLen?: number; vocab: Vocab | VocabSettings },
+  opts: { maxLen?: number; vocab: Vocab | VocabSettings; encoding?: TextEncoding },
 ): PreparedData {
-  const files = resolveDataFiles(dataset, data);
+  const files = { ...resolveDataFiles(dataset, data), ...(opts.encoding ? { encoding: opts.encoding } : {}) };
   const splits = loadSplits(files, split);
   const tokenize = tokenizerFor(DATASET_INFO[dataset].language);
   const maxLen = opts.maxLen ?? DEFAULT_MAX_LEN[dataset];
@@ -106,7 +106,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   // Phase 1: data. The vocabulary comes from the training part only.
   const info = DATASET_INFO[cfg.dataset];
   const split = splitSettingsOf(cfg);
-  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab } });
+  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding });
   ctx.info(data.splits.description);
 
   // Phase 2: the model, built after seeding so that its initial weights are part of the reproducible run.

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSplits, readTextFile, resolveDataFiles } from '../src/data.js';
 import { classCounts } from '../src/split.js';
-import { tempDir, writeChnSentiCorpCsv, writeFixture, writeSst2Folder } from './fixtures.js';
+import { encodeGbk, tempDir, writeChnSentiCorpCsv, writeFixture, writeSst2Folder } from './fixtures.js';
 
 const dir = tempDir('data');
 
@@ -79,6 +79,18 @@ describe('loadSplits', () => {
     expect(loadSplits(files, { valFraction: 0.05, splitSeed: 3 }).test).toEqual(splits.test);
     expect(loadSplits(files, { valFraction: 0.05, splitSeed: 4 }).test).not.toEqual(splits.test);
     expect(splits.description).toMatch(/stratified 80\/10\/10 .* split seed 3.*train 240 \(80 negative, 160 positive\)/);
+  });
+
+  it('reads a GBK file (Chinese saved by Windows) with --encoding gbk into the same rows as its UTF-8 copy', () => {
+    const utf8 = writeChnSentiCorpCsv(path.join(dir, 'htl-utf8'), 60);
+    const gbk = writeFixture(path.join(dir, 'htl-gbk'), 'ChnSentiCorp_htl_all.csv', encodeGbk(readFileSync(utf8, 'utf8')));
+    expect(readFileSync(gbk).length).toBeLessThan(readFileSync(utf8).length); // two bytes per character, not three
+    const split = { valFraction: 0.05, splitSeed: 3 };
+    const expected = loadSplits(resolveDataFiles('chnsenticorp', utf8), split);
+    const got = loadSplits({ ...resolveDataFiles('chnsenticorp', gbk), encoding: 'gbk' }, split);
+    expect(got.train).toEqual(expected.train);
+    expect(got.test).toEqual(expected.test);
+    expect(() => loadSplits(resolveDataFiles('chnsenticorp', gbk), split)).toThrow(new RegExp(`^${gbk}: is not valid UTF-8 text at line 2`));
   });
 
   it('SST-2: validation is full sentences of train.tsv without their phrases in training, the test part is dev.tsv; --max-train samples the training part', () => {
