@@ -22,6 +22,7 @@
         "native/gemm-kernels.cc",
         "native/optimizer.cc",
         "native/recurrent.cc",
+        "native/seq2seq-step.cc",
         "native/threadpool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

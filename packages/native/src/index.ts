@@ -7,5 +7,7 @@ export type { CellType, FusedRecurrentArgs, FusedRecurrentResult, RecurrentStepA
 export { additiveAttentionScores } from './attention.js';
 export { decodeStep } from './decode.js';
 export type { DecodeLayerArgs, DecodeStepArgs, DecodeStepResult } from './decode.js';
+export { seq2seqStep } from './seq2seq-step.js';
+export type { Seq2SeqStepArgs, Seq2SeqStepAttention, Seq2SeqStepResult } from './seq2seq-step.js';
 export { fusedAdamUpdate } from './optimizer.js';
 export type { AdamHyperparameters, FusedAdamArgs, FusedAdamResult } from './optimizer.js';

@@ -30,17 +30,28 @@ function lengthNorm(len: number, alpha: number): number {
 /** Indices of the `k` largest finite entries of `row`, largest first (ties: lower id first). */
 function topIndices(row: Float32Array, k: number): number[] {
   const top: number[] = [];
+  // The k-th largest value held so far once k are held (-Infinity before): most entries fail this one comparison.
+  let floor = -Infinity;
   for (let v = 0; v < row.length; v++) {
-    if (row[v] === -Infinity) continue;
-    if (top.length === k && row[v] <= row[top[k - 1]]) continue;
+    const x = row[v];
+    if (x === -Infinity || x <= floor) continue;
     let i = Math.min(top.length, k - 1);
     top[i] = v;
-    while (i > 0 && row[top[i - 1]] < row[v]) {
+    while (i > 0 && row[top[i - 1]] < x) {
       top[i] = top[i - 1];
       top[--i] = v;
     }
+    if (top.length === k) floor = row[top[k - 1]];
   }
   return top;
+}
+
+/** Rows `rows` of every state tensor. */
+function gatherRows(states: tf.Tensor[], rows: number[]): tf.Tensor[] {
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(rows, 'int32');
+    return states.map((s) => tf.gather(s, idx));
+  });
 }
 
 /** One input's search in a batched beam search. */
@@ -161,9 +172,7 @@ export function beamSearchBatch(stepFn: StepFunction, initStates: tf.Tensor[], o
       if (identity) {
         keeper.replace(out.states);
       } else {
-        const idx = tf.tensor1d(parents, 'int32');
-        const gathered = out.states.map((s) => tf.gather(s, idx));
-        idx.dispose();
+        const gathered = stepFn.selectRows ? stepFn.selectRows(out.states, parents) : gatherRows(out.states, parents);
         keeper.replace(gathered);
         keeper.releaseUnused(out.states);
       }
