@@ -36,6 +36,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
     lrDecay: lrDecaySchema(1),
+    sentenceRepeat: z.number().int().min(1).max(10).default(1)
+      .describe("sst2: each full training sentence appears this many times per epoch, its phrases once (dev and validation are full sentences)"),
     labelSmoothing: z.number().min(0).max(0.5).default(0).describe('label smoothing of the training loss (0 = plain cross-entropy)'),
     l2: z.number().min(0).max(1).default(0).describe('L2 penalty on the kernels and embeddings, added to the training loss (0 = none)'),
     baselines: z.boolean().default(true).describe('also fit and score the baselines (majority, AFINN for English, naive Bayes, logistic regression)'),

@@ -80,6 +80,8 @@ export interface Splits {
   train: LabeledText[];
   val: LabeledText[];
   test: LabeledText[];
+  /** SST-2: per training row, 1 when it is a full sentence (not a phrase of a longer row); absent for ChnSentiCorp. */
+  trainIsSentence?: Uint8Array;
   /** One paragraph: where every part comes from and its class counts (printed by train and evaluate). */
   description: string;
 }
@@ -94,10 +96,12 @@ export function loadSplits(files: DataFiles, split: SplitSettings): Splits {
   let val: LabeledText[];
   let test: LabeledText[];
   let how: string;
+  let trainIsSentence: Uint8Array | undefined;
   if (files.test) {
     // SST-2's rows are its files' own tokens, separated by single spaces.
     const holdout = sentenceHoldout(source.examples.map((r) => r.text.split(' ')), labelsOf(source.examples), split.valFraction, split.splitSeed);
     train = pick(source.examples, holdout.train);
+    trainIsSentence = Uint8Array.from(holdout.train, (i) => holdout.isSentence[i]);
     val = pick(source.examples, holdout.val);
     if (!existsSync(files.test)) throw new RnnkitError(`${files.test}: no such file (SST-2's dev set, expected next to ${path.basename(files.train)})`);
     test = readDataFile(files.dataset, files.test, files.encoding).examples;
@@ -115,13 +119,14 @@ export function loadSplits(files: DataFiles, split: SplitSettings): Splits {
     const fraction = split.maxTrain / train.length;
     const [, kept] = stratifiedSplit(labelsOf(train), [1 - fraction, fraction], split.splitSeed + 1);
     train = pick(train, kept);
+    if (trainIsSentence) trainIsSentence = Uint8Array.from(kept, (i) => trainIsSentence![i]);
     how += `; training on a stratified sample of ${train.length} (--max-train)`;
   }
   const counts = (rows: LabeledText[]) => classCounts(labelsOf(rows), info.classNames.length).map((n, c) => `${n} ${info.classNames[c]}`).join(', ');
   const empty = source.emptyTexts > 0 ? `; ${source.emptyTexts} empty text(s) skipped` : '';
   const description = `${files.dataset}: ${how}${empty}. ` +
     `train ${train.length} (${counts(train)}), validation ${val.length} (${counts(val)}), test ${test.length} (${counts(test)})`;
-  return { train, val, test, description };
+  return { train, val, test, description, ...(trainIsSentence ? { trainIsSentence } : {}) };
 }
 
 const fmtPct = (x: number) => `${+(x * 100).toFixed(2)}%`;

@@ -1,14 +1,15 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext, type TrainedRun,
+  RnnkitError, Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext,
+  type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
 import { loadSplits, resolveDataFiles, type DataFiles, type SplitSettings, type Splits } from './data.js';
 import { DATASET_INFO, DEFAULT_MAX_LEN, type DatasetName } from './datasets.js';
 import { applyPretrained, readGloveVectors } from './embeddings.js';
-import { buildVocab, encodeSet, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
+import { buildVocab, encodeSet, repeatExamples, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
 import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import type { SentimentExtras } from './extras.js';
 import type { LabeledText } from './formats.js';
@@ -106,8 +107,16 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   // Phase 1: data. The vocabulary comes from the training part only.
   const info = DATASET_INFO[cfg.dataset];
   const split = splitSettingsOf(cfg);
+  if (cfg.sentenceRepeat > 1 && cfg.dataset !== 'sst2') {
+    throw new RnnkitError(`--sentence-repeat ${cfg.sentenceRepeat}: applies to sst2 only (every ${cfg.dataset} row is a whole review)`);
+  }
   const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding });
   ctx.info(data.splits.description);
+  let trainSet = data.train.encoded;
+  if (cfg.sentenceRepeat > 1 && data.splits.trainIsSentence) {
+    trainSet = repeatExamples(trainSet, data.splits.trainIsSentence, cfg.sentenceRepeat);
+    ctx.info(`--sentence-repeat ${cfg.sentenceRepeat}: ${trainSet.ids.length - data.train.encoded.ids.length} copies of full sentences added, ${trainSet.ids.length} training examples per epoch`);
+  }
 
   // Phase 2: the model, built after seeding so that its initial weights are part of the reproducible run.
   const modelConfig: ModelConfig = {
@@ -150,7 +159,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   const result = await train(
     model,
     {
-      train: textBatchSource(data.train.encoded, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
+      train: textBatchSource(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
       val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }),
     },
     (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing: cfg.labelSmoothing }),

@@ -105,5 +105,24 @@ describe('loadSplits', () => {
     expect(small.train.length).toBe(60);
     expect(small.val).toEqual(splits.val);
     expect(small.description).toMatch(/stratified sample of 60 \(--max-train\)/);
+    // trainIsSentence flags the training rows that are no phrase of a longer training row (--sentence-repeat).
+    const flags = splits.trainIsSentence!;
+    expect(flags).toHaveLength(splits.train.length);
+    const inLonger = (text: string) => splits.train.some((r) => r.text.length > text.length && ` ${r.text} `.includes(` ${text} `));
+    splits.train.forEach((row, i) => expect(flags[i], row.text).toBe(inLonger(row.text) ? 0 : 1));
+    const flagOf = new Map(splits.train.map((r, i) => [r.line, flags[i]]));
+    small.train.forEach((row, i) => expect(small.trainIsSentence![i]).toBe(flagOf.get(row.line)));
+  });
+
+  it('SST-2: trainIsSentence is 1 for the full sentences and 0 for their phrases', () => {
+    const rows = ['a gorgeous , witty film', 'gorgeous , witty', 'witty film', 'the plot is a tedious mess', 'tedious mess', 'dull'];
+    const folder = path.join(dir, 'phrases');
+    writeFixture(folder, 'train.tsv', `sentence\tlabel\n${rows.map((r, i) => `${r} \t${i < 3 ? 1 : 0}`).join('\n')}\n`);
+    writeFixture(folder, 'dev.tsv', 'sentence\tlabel\na fine film \t1\n');
+    const splits = loadSplits(resolveDataFiles('sst2', folder), { valFraction: 0.001, splitSeed: 1 });
+    const sentences = new Set([rows[0], rows[3], rows[5]]);
+    splits.train.forEach((r, i) => expect(splits.trainIsSentence![i], r.text).toBe(sentences.has(r.text) ? 1 : 0));
+    // Whichever sentence validation took, another sentence and at least one phrase stay in training.
+    expect(splits.train.some((r) => sentences.has(r.text)) && splits.train.some((r) => !sentences.has(r.text))).toBe(true);
   });
 });

@@ -19,8 +19,6 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
   adamOptimizer,
-  beamSearch,
-  encodeForDecoding,
   initBackend,
   median,
   rng,
@@ -36,6 +34,7 @@ import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './mo
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
 import { inferStep, trainStep } from './steps.js';
 import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
+import { medianReplyMs, reply, replySource } from './reply.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
 import { formatDecodingTable, formatTable, type DecodingRow, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
@@ -269,22 +268,11 @@ function replyProbe(w: Seq2SeqWorkload, c: BenchCase): DecodingProbe | null {
   const models = c.seq2seq;
   if (!models) return null;
   const step = seq2seqStepFunction(models);
-  const source = Array.from({ length: w.srcTimesteps }, (_, i) => 4 + ((i * 37) % (w.vocab - 4)));
-  const reply = () => {
-    const states = encodeForDecoding(models, [source]);
-    // minLen = maxLen forces full-length replies from the untrained model (no early EOS).
-    beamSearch(step, states, { beamWidth: 4, bos: 2, eos: 3, maxLen: 12, minLen: 12 });
-    tf.dispose(states);
-  };
+  const source = replySource(w);
   // Untimed replies first, as many as are timed: the first ones mostly measure V8 compiling the decoding path.
-  for (let i = 0; i < replies; i++) reply();
+  for (let i = 0; i < replies; i++) reply(models, step, source);
   return {
-    measure: () =>
-      median(Array.from({ length: replies }, () => {
-        const start = performance.now();
-        reply();
-        return performance.now() - start;
-      })),
+    measure: () => medianReplyMs(models, step, source, replies),
     dispose: () => undefined,
   };
 }

@@ -366,6 +366,10 @@ export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf
  * `[...decoderStates, ...context]` (see encodeForDecoding); the context passes through unchanged (decoders gather
  * its rows when reordering beams). `extras` holds the step's attention weights [N, S] (for heatmaps).
  *
+ * `selectRows` (what beam search reorders beams with) copies the context only when the rows it selects differ from
+ * those it holds: beams of one source share it, so after the first step (one row becoming `beamWidth`) it is not
+ * copied again.
+ *
  * With `@rnnkit/native` active, each step is one native call (decode/fused-seq2seq-step.ts) after a probe step has
  * shown it matches the step model; otherwise, and for any model the fused step does not recognize, the step runs
  * `decoderStep` through tfjs.
@@ -388,7 +392,25 @@ export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
     },
   };
   const inner = fusedSeq2SeqStepFunction(models, generic);
+  // Which row of an earlier context tensor each row of a context tensor made by selectRows copies (a tensor not in
+  // the map copies its own rows). Beams of one source keep selecting rows of that source, whose values do not change.
+  const origins = new WeakMap<tf.Tensor, readonly number[]>();
   return {
+    selectRows(states: tf.Tensor[], rows: number[]): tf.Tensor[] {
+      return tf.tidy(() => {
+        const index = tf.tensor1d(rows, 'int32');
+        return states.map((s, i) => {
+          if (i < stateCount) return tf.gather(s, index);
+          const from = origins.get(s) ?? Array.from({ length: s.shape[0] }, (_, r) => r);
+          const to = rows.map((r) => from[r]);
+          // The same rows of the same source values: the tensor itself (tf.tidy keeps a returned input).
+          if (to.length === from.length && to.every((o, r) => o === from[r])) return s;
+          const gathered = tf.gather(s, index);
+          origins.set(gathered, to);
+          return gathered;
+        });
+      });
+    },
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
       if (states.length !== expected) {
         throw new RnnkitError(`seq2seq step: expected ${expected} states ([...decoderStates, encoderOutputs, srcMask` +

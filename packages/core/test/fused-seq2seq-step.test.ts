@@ -109,6 +109,40 @@ describe.skipIf(optedOut)('seq2seqStepFunction, fused native step', () => {
     });
   });
 
+  it("beam search picks the same candidates with the addon's topIndices as with its JS loop", () => {
+    // A step of fixed log-probabilities on a coarse grid (many ties) with banned (-Infinity) tokens, per history length.
+    const vocab = 300;
+    const table = Array.from({ length: 12 }, (_, t) => Float32Array.from({ length: vocab }, (_, v) => {
+      const x = Math.sin(31 * v + 17 * t) * 1e4;
+      const u = x - Math.floor(x);
+      return u < 0.05 ? -Infinity : -Math.round(u * 24) / 4;
+    }));
+    let step = 0;
+    const lm: StepFunction = {
+      step(tokens) {
+        const t = step++;
+        const rows = Array.from(tokens, (tok) => table[(t + tok) % table.length]);
+        return { logProbs: tf.tensor2d(rows.flatMap((r) => Array.from(r)), [tokens.length, vocab]), states: [tf.zeros([tokens.length, 1])] };
+      },
+    };
+    const search = () => {
+      step = 0;
+      const init = [tf.zeros([2, 1])];
+      const out = beamSearchBatch(lm, init, { beamWidth: 5, bos: BOS, eos: EOS, maxLen: 8, lengthPenalty: 0.6 });
+      tf.dispose(init);
+      return out;
+    };
+    let nativeCalls = 0;
+    const topIndices = nativeModule.topIndices!;
+    useFusedKernels({ ...nativeModule, topIndices: (row, k) => (nativeCalls++, topIndices(row, k)) });
+    const withAddon = search();
+    expect(nativeCalls).toBeGreaterThan(0);
+    useFusedKernels(null);
+    const withJs = search();
+    expect(withAddon).toEqual(withJs);
+    expect(withAddon[0].length).toBe(5);
+  });
+
   it('keeps tf.memory().numTensors flat across repeated beam searches on the fused path', () => {
     const models = buildSeq2Seq(CONFIGS[0]);
     const step = seq2seqStepFunction(models);

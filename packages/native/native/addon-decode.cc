@@ -1,12 +1,16 @@
-// N-API entry points of the fused decoding steps: decodeStep (decode.h) and seq2seqStep (seq2seq-step.h).
+// N-API entry points of decoding: the fused steps decodeStep (decode.h) and seq2seqStep (seq2seq-step.h), and
+// beam search's topIndices (top-indices.h).
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "addon-args.h"
 #include "addon.h"
 #include "decode.h"
 #include "seq2seq-step.h"
+#include "top-indices.h"
 
 namespace rnnkit::binding {
 
@@ -181,10 +185,26 @@ Napi::Value Seq2SeqStep(const Napi::CallbackInfo& info) {
   return objectOf(env, {{"logProbs", logProbs}, {"attention", attention}, {"h", hOut}, {"c", cValue}});
 }
 
+// topIndices(row: Float32Array, k) → Int32Array of at most k indices (see top-indices.h).
+Napi::Value TopIndices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, "row must be a Float32Array");
+  }
+  auto row = info[0].As<Napi::Float32Array>();
+  const int k = intArg(info, 1, "k");
+  const int n = static_cast<int>(row.ElementLength());
+  std::vector<int> top(static_cast<size_t>(std::min(k, n)));
+  const int held = rnnkit::topIndices(row.Data(), n, static_cast<int>(top.size()), top.data());
+  auto out = Napi::Int32Array::New(env, held);
+  std::copy(top.begin(), top.begin() + held, out.Data());
+  return out;
+}
+
 }  // namespace
 
 void RegisterDecode(Napi::Env env, Napi::Object exports) {
-  exportMethods(env, exports, {{"decodeStep", DecodeStep}, {"seq2seqStep", Seq2SeqStep}});
+  exportMethods(env, exports, {{"decodeStep", DecodeStep}, {"seq2seqStep", Seq2SeqStep}, {"topIndices", TopIndices}});
 }
 
 }  // namespace rnnkit::binding

@@ -115,6 +115,7 @@ export interface NativeBinding {
       outputBias: Float32Array | null;
     },
   ): { logProbs: Float32Array; attention: Float32Array; h: Float32Array; c: Float32Array | null };
+  topIndices(row: Float32Array, k: number): Int32Array;
   additiveScores(...args: ScoreArgs): Float32Array;
   additiveScoresBackward(...args: [...ScoreArgs, dScores: Float32Array]): { dq: Float32Array; dk: Float32Array; dv: Float32Array };
   adamUpdate(
@@ -166,7 +167,7 @@ const ADDON_PATH = '../build/Release/rnnkit_native.node';
 export const REQUIRED_FUNCTIONS: readonly (keyof NativeBinding)[] = [
   'info', 'setGemm', 'setGemmKernel', 'matmul', 'binary', 'compare', 'logical', 'select', 'sumAxes',
   'unary', 'slice', 'softmax', 'softmaxGrad', 'gather', 'transpose', 'concat', 'rnnForward',
-  'rnnBackward', 'decodeStep', 'seq2seqStep', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
+  'rnnBackward', 'decodeStep', 'seq2seqStep', 'topIndices', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
 ];
 
 let binding: NativeBinding | null = null;

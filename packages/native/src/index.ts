@@ -5,7 +5,7 @@ export { installNativeKernels } from './kernels.js';
 export { fusedRecurrentSequence, recurrentStep } from './recurrent.js';
 export type { CellType, FusedRecurrentArgs, FusedRecurrentResult, RecurrentStepArgs } from './recurrent.js';
 export { additiveAttentionScores } from './attention.js';
-export { decodeStep } from './decode.js';
+export { decodeStep, topIndices } from './decode.js';
 export type { DecodeLayerArgs, DecodeStepArgs, DecodeStepResult } from './decode.js';
 export { seq2seqStep } from './seq2seq-step.js';
 export type { Seq2SeqStepArgs, Seq2SeqStepAttention, Seq2SeqStepResult } from './seq2seq-step.js';

@@ -78,6 +78,8 @@ export interface FusedKernelModule {
    * attention weights [N, S] and the decoder's new h (then c for an LSTM). Optional like decodeStep.
    */
   seq2seqStep?(args: FusedSeq2SeqStepArgs): { logProbs: tf.Tensor2D; attention: tf.Tensor2D; states: tf.Tensor2D[] };
+  /** Beam search's top-k of one row, exactly as decode/beam.ts computes it in JS. Optional like decodeStep. */
+  topIndices?(row: Float32Array, k: number): Int32Array;
 }
 
 let installed: FusedKernelModule | null = null;
