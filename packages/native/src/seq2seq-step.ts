@@ -5,6 +5,7 @@
 // and falls back to the model otherwise.
 import * as tf from '@tensorflow/tfjs';
 import { addon } from './addon.js';
+import type { DecodeLayerArgs } from './decode.js';
 import type { CellType } from './recurrent.js';
 import { cpuBackend, float32Of } from './tensor-data.js';
 
@@ -31,24 +32,14 @@ export type Seq2SeqStepAttention =
       kernel: tf.Tensor;
     };
 
-export interface Seq2SeqStepArgs {
+/** The decoder cell's weights and incoming state are a decoding layer's (kernel [embedDim, G*units]). */
+export interface Seq2SeqStepArgs extends DecodeLayerArgs {
   /** [N] token ids, each in [0, vocab). */
   tokens: Int32Array;
   /** [vocab, embedDim] */
   embedding: tf.Tensor;
   /** Token 0 is a masked step (states carried, output = the carried h), as an Embedding with maskZero gives. */
   maskZero: boolean;
-  cell: CellType;
-  /** [embedDim, G*units] */
-  kernel: tf.Tensor;
-  /** [units, G*units] */
-  recurrentKernel: tf.Tensor;
-  /** [G*units] or null */
-  bias: tf.Tensor | null;
-  /** [N, units] */
-  h: tf.Tensor;
-  /** [N, units] for LSTM, else null */
-  c: tf.Tensor | null;
   attention: Seq2SeqStepAttention;
   /** [N, S, valuesDim] encoder outputs */
   values: tf.Tensor;

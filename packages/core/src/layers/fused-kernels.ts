@@ -41,16 +41,10 @@ export type FusedSeq2SeqAttention =
  * masked step) → decoder cell → attention over `values` [N, S, E] with `srcMask` [N, S] → Dense tanh over
  * [context ‖ decoder output] → output Dense.
  */
-export interface FusedSeq2SeqStepArgs {
+export interface FusedSeq2SeqStepArgs extends FusedDecodeLayer {
   tokens: Int32Array;
   embedding: tf.Tensor;
   maskZero: boolean;
-  cell: CellType;
-  kernel: tf.Tensor;
-  recurrentKernel: tf.Tensor;
-  bias: tf.Tensor | null;
-  h: tf.Tensor;
-  c: tf.Tensor | null;
   attention: FusedSeq2SeqAttention;
   values: tf.Tensor;
   srcMask: tf.Tensor | null;
