@@ -169,6 +169,43 @@ def bench_workload(name, w, warmup, steps):
             "peak_rss_mb": round(peak_rss_mb(), 1), "threads": torch.get_num_threads()}
 
 
+def profile_workload(name, w, lengths, warmup, steps, top):
+    """Where a training step's time goes: the median wall ms of `steps` plain steps, then the same number of steps
+    under torch.profiler, each op's self CPU time per step (what `npm run profile` prints next to rnnkit's kernels)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    _, train_step, _ = step_functions(name, w, lengths)
+    wall, _ = timed_ms(train_step, warmup, steps)
+    # One profiler per step; per op, the median over steps of that step's calls and self time (as rnnkit's side).
+    per_step, profiled = [], []
+    for _ in range(steps):
+        start = time.perf_counter()
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            train_step()
+        profiled.append((time.perf_counter() - start) * 1000)
+        per_step.append({e.key: (e.count, e.self_cpu_time_total / 1000) for e in prof.key_averages()})
+    names = set().union(*per_step)
+    ops = [
+        {
+            "name": n,
+            "calls_per_step": statistics.median(s.get(n, (0, 0))[0] for s in per_step),
+            "ms_per_step": statistics.median(s.get(n, (0, 0))[1] for s in per_step),
+        }
+        for n in names
+    ]
+    ops.sort(key=lambda op: (-op["ms_per_step"], op["name"]))
+    return {
+        "workload": name,
+        "backend": "pytorch-cpu",
+        "threads": torch.get_num_threads(),
+        "step_ms": statistics.median(wall),
+        "profiled_ms": statistics.median(profiled),
+        "op_ms": sum(op["ms_per_step"] for op in ops),
+        "op_calls": sum(op["calls_per_step"] for op in ops),
+        "ops": ops[:top],
+    }
+
+
 def timed_ms(fn, warmup, steps):
     """Wall and process-CPU (all threads) milliseconds of each timed call after warm-up."""
     for _ in range(warmup):
@@ -300,13 +337,17 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--serve", action="store_true", help="answer measurement requests on stdin (alternating rounds)")
     parser.add_argument("--lengths", default="", help="comma-separated sequence lengths of a masked workload")
+    parser.add_argument("--profile", type=int, default=0, help="print the ops of this many training steps (torch.profiler)")
+    parser.add_argument("--top", type=int, default=12, help="with --profile: how many ops to list")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.workloads) as f:
         workloads = json.load(f)["workloads"]
     w = workloads[args.select]
     lengths = [int(n) for n in args.lengths.split(",")] if args.lengths else None
-    if args.serve:
+    if args.profile > 0:
+        print(json.dumps(profile_workload(args.select, w, lengths, args.warmup, args.profile, args.top)), flush=True)
+    elif args.serve:
         serve(args.select, w, lengths)
     elif args.sampling > 0:
         print(json.dumps(bench_sampling({**w, "name": args.select}, args.sampling)), flush=True)

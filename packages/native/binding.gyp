@@ -22,7 +22,9 @@
         "native/gemm-kernels.cc",
         "native/optimizer.cc",
         "native/recurrent.cc",
-        "native/threadpool.cc"
+        "native/seq2seq-step.cc",
+        "native/threadpool.cc",
+        "native/top-indices.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

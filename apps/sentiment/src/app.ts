@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, type AppDefinition, type CommandContext } from '@rnnkit/core';
+import { evaluateEncodingOption, trainedEncoding, writeFileAtomic, type AppDefinition, type CommandContext } from '@rnnkit/core';
 import { DEMO_CONFIG, sentimentConfigSchema, type SentimentConfig } from './config.js';
 import { DATASET_INFO } from './datasets.js';
+import { checkSameSplit, logisticRegressionProbs, modelProbs } from './ensemble.js';
 import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import { attentionHtml } from './highlight.js';
 import { loadSentimentModel, loadSentimentPredictor } from './load.js';
-import { SENTIMENT_APP, exampleInput, formatPrediction, type SentimentInput, type SentimentOutput } from './predictor.js';
+import { SENTIMENT_APP, exampleInput, formatPrediction, type LoadedSentiment, type SentimentInput, type SentimentOutput } from './predictor.js';
 import { baselineParts, prepareData, trainSentiment } from './train.js';
 import { APP_VERSION } from './version.js';
 
@@ -14,24 +15,46 @@ interface EvaluateFlags {
   data?: string;
   out?: string;
   baselines?: boolean;
+  ensemble?: string[];
+  ensembleLr?: boolean;
+  encoding?: string;
 }
 
 /**
  * Scores a saved model on the test part its training split recorded (SST-2: dev.tsv; ChnSentiCorp: the same 10%
- * test split), next to the baselines fitted on the same training part. Writes evaluation.json, confusion.svg and
- * attention.html next to the model (or into --out).
+ * test split), next to the baselines fitted on the same training part. With --ensemble / --ensemble-lr it scores the
+ * mean of several members' class probabilities instead (ensemble.ts). Writes evaluation.json, confusion.svg and
+ * (single attention models) attention.html next to the model (or into --out).
  */
 async function evaluateModel(modelDir: string, flags: EvaluateFlags): Promise<{ report: EvaluationReport; text: string }> {
   const loaded = await loadSentimentModel(modelDir);
+  const others: LoadedSentiment[] = [];
   try {
     const { extras } = loaded;
+    // Every member is loaded and checked before the data is read, so that a wrong directory fails first.
+    for (const dir of flags.ensemble ?? []) {
+      const member = await loadSentimentModel(dir);
+      others.push(member);
+      checkSameSplit(loaded, member);
+    }
     // The training file recorded in the model, unless it moved (then $RNNKIT_DATA_DIR, as in train).
     const data = flags.data ?? (existsSync(extras.data) ? extras.data : undefined);
-    const prepared = prepareData(extras.dataset, data, extras.split, { maxLen: extras.model.maxLen, vocab: loaded.vocab });
+    const encoding = await trainedEncoding(modelDir, flags.encoding);
+    const prepared = prepareData(extras.dataset, data, extras.split, { maxLen: extras.model.maxLen, vocab: loaded.vocab, encoding });
+    const parts = baselineParts(prepared);
+    const ensemble = others.length > 0 || flags.ensembleLr === true
+      ? [
+          modelProbs(loaded, prepared),
+          ...others.map((m) => modelProbs(m, prepared)),
+          ...(flags.ensembleLr ? [logisticRegressionProbs(parts, extras.classNames.length, extras.split.splitSeed)] : []),
+        ]
+      : undefined;
     const { report, text } = await evaluateAndWrite({
       loaded,
       test: prepared.test,
-      baselineParts: flags.baselines === false ? undefined : baselineParts(prepared),
+      val: prepared.val,
+      ...(ensemble ? { ensemble } : {}),
+      baselineParts: flags.baselines === false ? undefined : parts,
       testName: DATASET_INFO[extras.dataset].testName,
       dataDescription: prepared.splits.description,
       outDir: flags.out ?? path.dirname(loaded.dir),
@@ -40,6 +63,7 @@ async function evaluateModel(modelDir: string, flags: EvaluateFlags): Promise<{ 
     return { report, text: `${prepared.splits.description}\n${text}` };
   } finally {
     loaded.model.dispose();
+    for (const m of others) m.model.dispose();
   }
 }
 
@@ -67,7 +91,10 @@ export const sentimentApp: AppDefinition<SentimentConfig, SentimentInput, Sentim
       cmd
         .option('--data <path>', "the dataset (default: the training file recorded in the model, else $RNNKIT_DATA_DIR)")
         .option('--out <dir>', 'where to write evaluation.json, confusion.svg, attention.html (default: next to the model)')
-        .option('--no-baselines', 'skip fitting and scoring the baselines'),
+        .option('--no-baselines', 'skip fitting and scoring the baselines')
+        .option('--ensemble <dirs...>', 'score the mean class probabilities of --model and these models (same dataset and split) instead of --model alone')
+        .option('--ensemble-lr', 'add the logistic regression baseline as one more ensemble member')
+        .addOption(evaluateEncodingOption()),
     run: (dir, flags) => evaluateModel(dir, flags as EvaluateFlags),
   },
   loadPredictor: loadSentimentPredictor,

@@ -1,4 +1,4 @@
-import { cellSchema, embeddingSizeSchema, layerSizeSchema, lrDecaySchema, trainingConfigSchema } from '@rnnkit/core';
+import { cellSchema, embeddingSizeSchema, layerSizeSchema, lrDecaySchema, textEncodingSchema, trainingConfigSchema } from '@rnnkit/core';
 import { z } from 'zod';
 import { DATASETS } from './datasets.js';
 import { POOLINGS } from './model.js';
@@ -18,6 +18,7 @@ export const sentimentConfigSchema = trainingConfigSchema(
     valFraction: z.number().min(0.001).max(0.5).default(0.1)
       .describe("sst2: part of train.tsv's full sentences held out for validation, their phrases left out of training; chnsenticorp is split 80/10/10"),
     splitSeed: z.number().int().default(2024).describe('seed of the train/validation(/test) split, kept apart from --seed'),
+    encoding: textEncodingSchema,
     maxTrain: z.number().int().min(10).optional().describe('train on a stratified sample of at most this many examples'),
     maxLen: z.number().int().min(1).max(10_000).optional()
       .describe('tokens read per text, longer ones cut (default: 64 for sst2 words, 256 for chnsenticorp characters)'),
@@ -26,7 +27,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
     cell: cellSchema.default('lstm').describe('recurrent cell'),
     units: z.array(layerSizeSchema).min(1).max(16).default([128]).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(true).describe('read each text forwards and backwards'),
-    pooling: z.enum(POOLINGS).default('attention').describe('attention: weighted sum of all positions (weights shown per word); last: final state'),
+    pooling: z.enum(POOLINGS).default('attention')
+      .describe('attention: weighted sum of all positions (weights shown per word); last: final state; concat: attention, max and mean side by side'),
     attentionUnits: layerSizeSchema.default(64).describe('hidden size of the attention scorer'),
     embedDim: embeddingSizeSchema.default(128).describe('token embedding size'),
     embeddings: z.string().min(1).optional()
@@ -34,6 +36,10 @@ export const sentimentConfigSchema = trainingConfigSchema(
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
     lrDecay: lrDecaySchema(1),
+    sentenceRepeat: z.number().int().min(1).max(10).default(1)
+      .describe("sst2: each full training sentence appears this many times per epoch, its phrases once (dev and validation are full sentences)"),
+    labelSmoothing: z.number().min(0).max(0.5).default(0).describe('label smoothing of the training loss (0 = plain cross-entropy)'),
+    l2: z.number().min(0).max(1).default(0).describe('L2 penalty on the kernels and embeddings, added to the training loss (0 = none)'),
     baselines: z.boolean().default(true).describe('also fit and score the baselines (majority, AFINN for English, naive Bayes, logistic regression)'),
   },
 );

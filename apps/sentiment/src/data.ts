@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { readTextFile as readCoreTextFile, RnnkitError } from '@rnnkit/core';
+import { readTextFile as readCoreTextFile, RnnkitError, type TextEncoding } from '@rnnkit/core';
 import { DATASET_INFO, type DatasetName } from './datasets.js';
 import { parseChnSentiCorpCsv, parseSst2Tsv, type LabeledText, type ParsedFile } from './formats.js';
 import { classCounts, sentenceHoldout, stratifiedSplit } from './split.js';
@@ -20,11 +20,12 @@ import { classCounts, sentenceHoldout, stratifiedSplit } from './split.js';
  */
 
 /**
- * Reads a data file with core's strict text reader (a directory, a binary file or bytes that are not UTF-8 are
- * refused naming the file and line); an empty file is refused here.
+ * Reads a data file with core's strict text reader (a directory, a binary file or bytes that are not text in
+ * `encoding`, UTF-8 unless `--encoding` says otherwise, e.g. gbk for Chinese files saved by Windows, are refused
+ * naming the file and line); an empty file is refused here.
  */
-export function readTextFile(file: string): string {
-  const text = readCoreTextFile(file);
+export function readTextFile(file: string, encoding: TextEncoding = 'utf-8'): string {
+  const text = readCoreTextFile(file, { encoding });
   if (text.length === 0) throw new RnnkitError(`${file}: is empty`);
   return text;
 }
@@ -34,6 +35,8 @@ export interface DataFiles {
   train: string;
   /** SST-2's dev.tsv (the test set); absent for ChnSentiCorp, whose test part is split from `train`. */
   test?: string;
+  /** How the files' bytes are decoded (`--encoding`); UTF-8 when absent. */
+  encoding?: TextEncoding;
 }
 
 /** The files to read for `dataset`, from --data or $RNNKIT_DATA_DIR. */
@@ -58,9 +61,9 @@ export function resolveDataFiles(dataset: DatasetName, data: string | undefined)
   return info.files.test ? { dataset, train, test: path.join(dir, info.files.test) } : { dataset, train };
 }
 
-export function readDataFile(dataset: DatasetName, file: string): ParsedFile {
+export function readDataFile(dataset: DatasetName, file: string, encoding: TextEncoding = 'utf-8'): ParsedFile {
   const numClasses = DATASET_INFO[dataset].classNames.length;
-  const text = readTextFile(file);
+  const text = readTextFile(file, encoding);
   return DATASET_INFO[dataset].format === 'tsv' ? parseSst2Tsv(text, file, numClasses) : parseChnSentiCorpCsv(text, file, numClasses);
 }
 
@@ -77,6 +80,8 @@ export interface Splits {
   train: LabeledText[];
   val: LabeledText[];
   test: LabeledText[];
+  /** SST-2: per training row, 1 when it is a full sentence (not a phrase of a longer row); absent for ChnSentiCorp. */
+  trainIsSentence?: Uint8Array;
   /** One paragraph: where every part comes from and its class counts (printed by train and evaluate). */
   description: string;
 }
@@ -86,18 +91,20 @@ const labelsOf = (rows: readonly LabeledText[]) => rows.map((r) => r.label);
 
 export function loadSplits(files: DataFiles, split: SplitSettings): Splits {
   const info = DATASET_INFO[files.dataset];
-  const source = readDataFile(files.dataset, files.train);
+  const source = readDataFile(files.dataset, files.train, files.encoding);
   let train: LabeledText[];
   let val: LabeledText[];
   let test: LabeledText[];
   let how: string;
+  let trainIsSentence: Uint8Array | undefined;
   if (files.test) {
     // SST-2's rows are its files' own tokens, separated by single spaces.
     const holdout = sentenceHoldout(source.examples.map((r) => r.text.split(' ')), labelsOf(source.examples), split.valFraction, split.splitSeed);
     train = pick(source.examples, holdout.train);
+    trainIsSentence = Uint8Array.from(holdout.train, (i) => holdout.isSentence[i]);
     val = pick(source.examples, holdout.val);
     if (!existsSync(files.test)) throw new RnnkitError(`${files.test}: no such file (SST-2's dev set, expected next to ${path.basename(files.train)})`);
-    test = readDataFile(files.dataset, files.test).examples;
+    test = readDataFile(files.dataset, files.test, files.encoding).examples;
     how = `train and validation: ${files.train}, whose ${holdout.sentences} full sentences (rows that are no part of a longer row) ` +
       `lend a stratified ${fmtPct(split.valFraction)} to validation (split seed ${split.splitSeed}), their ${holdout.dropped} phrases ` +
       `and copies leaving training; test: ${files.test}`;
@@ -112,13 +119,14 @@ export function loadSplits(files: DataFiles, split: SplitSettings): Splits {
     const fraction = split.maxTrain / train.length;
     const [, kept] = stratifiedSplit(labelsOf(train), [1 - fraction, fraction], split.splitSeed + 1);
     train = pick(train, kept);
+    if (trainIsSentence) trainIsSentence = Uint8Array.from(kept, (i) => trainIsSentence![i]);
     how += `; training on a stratified sample of ${train.length} (--max-train)`;
   }
   const counts = (rows: LabeledText[]) => classCounts(labelsOf(rows), info.classNames.length).map((n, c) => `${n} ${info.classNames[c]}`).join(', ');
   const empty = source.emptyTexts > 0 ? `; ${source.emptyTexts} empty text(s) skipped` : '';
   const description = `${files.dataset}: ${how}${empty}. ` +
     `train ${train.length} (${counts(train)}), validation ${val.length} (${counts(val)}), test ${test.length} (${counts(test)})`;
-  return { train, val, test, description };
+  return { train, val, test, description, ...(trainIsSentence ? { trainIsSentence } : {}) };
 }
 
 const fmtPct = (x: number) => `${+(x * 100).toFixed(2)}%`;

@@ -40,6 +40,21 @@ export function encodeSet(rows: readonly LabeledText[], tokens: readonly string[
   return { ids: tokens.map((t) => encodeTokens(vocab, t, maxLen)), labels: Int32Array.from(rows, (r) => r.label) };
 }
 
+/**
+ * The set with every example whose `chosen` flag is 1 present `times` times (the copies appended after the
+ * originals; the rest once): oversampling, e.g. SST-2's full sentences among their phrases.
+ */
+export function repeatExamples(set: EncodedSet, chosen: ArrayLike<number>, times: number): EncodedSet {
+  if (chosen.length !== set.ids.length) throw new RnnkitError(`repeatExamples: ${chosen.length} flags for ${set.ids.length} examples`);
+  if (!Number.isInteger(times) || times < 1) throw new RnnkitError(`repeatExamples: times must be a whole number >= 1, got ${times}`);
+  const extra: number[] = [];
+  for (let k = 1; k < times; k++) for (let i = 0; i < set.ids.length; i++) if (chosen[i]) extra.push(i);
+  return {
+    ids: [...set.ids, ...extra.map((i) => set.ids[i])],
+    labels: Int32Array.from([...set.labels, ...extra.map((i) => set.labels[i])]),
+  };
+}
+
 /** Padded ids [B, T] (T = the longest of them) of token-id sequences. */
 export function paddedIdsTensor(seqs: readonly ArrayLike<number>[]): tf.Tensor2D {
   const padded = padSequences(seqs.map((s) => Array.from(s)));

@@ -1,36 +1,20 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { heatmapSvg, runModel, writeFileAtomic } from '@rnnkit/core';
+import { RnnkitError, accuracy, heatmapSvg, writeFileAtomic } from '@rnnkit/core';
 import { runBaselines, type BaselinePredictions, type TokenizedPart } from './baselines/index.js';
-import { idsTensor, lengthSortedBatches, type EncodedSet } from './encode.js';
+import type { EncodedSet } from './encode.js';
 import type { LabeledText } from './formats.js';
+import type { MemberProbs } from './ensemble.js';
 import { attentionHtml } from './highlight.js';
 import { argmax, scoreClassification, type ClassificationScores } from './metrics.js';
 import { classifyTexts, type LoadedSentiment } from './predictor.js';
+import { meanProbabilities, predictProbs, predictedClasses } from './probs.js';
 import type { Language } from './tokenize.js';
 
 /**
  * Test-part evaluation: the model's accuracy, per-class F1 and confusion matrix next to the baselines' on the same
  * examples, the texts the model gets most confidently wrong, and the attention of a few texts as an HTML highlight.
  */
-
-const PREDICT_BATCH = 256;
-
-/** Class probabilities of every example, [n × numClasses] row-major, in the set's order; one batch alive at a time. */
-export function predictProbs(model: tf.LayersModel, set: Pick<EncodedSet, 'ids'>): Float32Array {
-  const k = model.outputs[0].shape[1] as number;
-  const out = new Float32Array(set.ids.length * k);
-  for (const indices of lengthSortedBatches(set, PREDICT_BATCH)) {
-    const values = tf.tidy(() => runModel(model, idsTensor(set, indices))[0].dataSync());
-    indices.forEach((example, row) => out.set(values.subarray(row * k, (row + 1) * k), example * k));
-  }
-  return out;
-}
-
-export function predictedClasses(probs: Float32Array, numClasses: number): Int32Array {
-  return Int32Array.from({ length: probs.length / numClasses }, (_, i) => argmax(probs.subarray(i * numClasses, (i + 1) * numClasses)));
-}
 
 export interface WrongExample {
   text: string;
@@ -56,6 +40,13 @@ export function mostConfidentlyWrong(rows: readonly LabeledText[], probs: Float3
   return wrong.sort((a, b) => b.probability - a.probability || a.line - b.line).slice(0, limit);
 }
 
+/** One ensemble member's accuracy on its own. */
+export interface MemberScore {
+  name: string;
+  validationAccuracy: number;
+  testAccuracy: number;
+}
+
 export interface ScoredBaseline extends ClassificationScores {
   name: string;
   description: string;
@@ -67,7 +58,12 @@ export interface EvaluationReport {
   testName: string;
   data: string;
   examples: number;
+  /** The model's (or the ensemble's) scores on the test part. */
   model: ClassificationScores;
+  /** Its accuracy on the validation part (what early stopping and a choice among models may look at). */
+  validationAccuracy?: number;
+  /** Present when `model` is an ensemble: how it combines and each member on its own. */
+  ensemble?: { combination: string; members: MemberScore[] };
   baselines: ScoredBaseline[];
   mostConfidentlyWrong: WrongExample[];
   files: string[];
@@ -76,6 +72,13 @@ export interface EvaluationReport {
 export interface EvaluationInputs {
   loaded: LoadedSentiment;
   test: { rows: readonly LabeledText[]; encoded: EncodedSet };
+  /** The validation part, to report the validation accuracy next to the test figures. */
+  val?: { encoded: Pick<EncodedSet, 'ids' | 'labels'> };
+  /**
+   * Score the mean of these members' class probabilities instead of `loaded` alone (ensemble.ts); `val` then
+   * only gives the labels. No attention highlight is written (the members attend differently).
+   */
+  ensemble?: readonly MemberProbs[];
   /** Tokenized parts for the baselines, or undefined to skip them. */
   baselineParts?: { train: TokenizedPart; val: TokenizedPart; test: TokenizedPart };
   testName: string;
@@ -87,20 +90,35 @@ export interface EvaluationInputs {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+const probsAccuracy = (labels: ArrayLike<number>, probs: Float32Array, k: number) => accuracy(labels, predictedClasses(probs, k));
+
 /** The model and baseline table, the confusion matrix and the confidently wrong texts, as fixed-width text. */
 export function formatEvaluation(report: Omit<EvaluationReport, 'files'>, classNames: readonly string[]): string {
-  const rows = [{ name: 'model', ...report.model }, ...report.baselines];
+  const modelName = report.ensemble ? `ensemble of ${report.ensemble.members.length}` : 'model';
+  const rows = [{ name: modelName, ...report.model }, ...report.baselines];
   const nameW = Math.max(...rows.map((r) => r.name.length));
   const f1Heads = classNames.map((c) => `F1 ${c}`.padStart(12)).join('');
   const lines = [
     `${report.testName}: ${report.examples} examples`,
     `  ${''.padEnd(nameW)}  accuracy  macro-F1${f1Heads}`,
     ...rows.map((r) => `  ${r.name.padEnd(nameW)}  ${pct(r.accuracy).padStart(8)}  ${pct(r.macroF1).padStart(8)}${r.perClass.map((c) => pct(c.f1).padStart(12)).join('')}`),
+  ];
+  if (report.validationAccuracy !== undefined) lines.push(`  ${modelName} on the validation part: accuracy ${pct(report.validationAccuracy)}`);
+  if (report.ensemble) {
+    const memberW = Math.max(...report.ensemble.members.map((m) => m.name.length), 'member'.length);
+    lines.push(
+      '',
+      `ensemble: ${report.ensemble.combination}`,
+      `  ${'member'.padEnd(memberW)}  validation  ${report.testName}`,
+      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(memberW)}  ${pct(m.validationAccuracy).padStart(10)}  ${pct(m.testAccuracy).padStart(report.testName.length)}`),
+    );
+  }
+  lines.push(
     '',
-    'model confusion matrix (rows: true class, columns: predicted):',
+    `${modelName} confusion matrix (rows: true class, columns: predicted):`,
     `  ${''.padEnd(10)}${classNames.map((c) => c.padStart(10)).join('')}`,
     ...report.model.confusion.map((row, r) => `  ${classNames[r].padEnd(10)}${row.map((v) => String(v).padStart(10)).join('')}`),
-  ];
+  );
   if (report.mostConfidentlyWrong.length > 0) {
     lines.push('', 'most confidently wrong:');
     for (const w of report.mostConfidentlyWrong.slice(0, 5)) {
@@ -131,8 +149,21 @@ export async function evaluateAndWrite(inputs: EvaluationInputs): Promise<{ repo
   const { loaded, test, outDir } = inputs;
   const { classNames, language } = loaded.extras;
   const k = classNames.length;
-  const probs = predictProbs(loaded.model, test.encoded);
+  const members = inputs.ensemble;
+  if (members && members.length === 0) throw new RnnkitError('ensemble: no members');
+  const probs = members ? meanProbabilities(members.map((m) => m.test)) : predictProbs(loaded.model, test.encoded);
   const predicted = predictedClasses(probs, k);
+  const val = inputs.val?.encoded;
+  let validationAccuracy: number | undefined;
+  if (val) validationAccuracy = probsAccuracy(val.labels, members ? meanProbabilities(members.map((m) => m.val)) : predictProbs(loaded.model, val), k);
+  let ensemble: EvaluationReport['ensemble'];
+  if (members) {
+    if (!val) throw new RnnkitError('ensemble: the validation part is needed to score the members');
+    ensemble = {
+      combination: `mean of the class probabilities of ${members.length} members, equal weights`,
+      members: members.map((m) => ({ name: m.name, validationAccuracy: probsAccuracy(val.labels, m.val, k), testAccuracy: probsAccuracy(test.encoded.labels, m.test, k) })),
+    };
+  }
   const model = scoreClassification(test.encoded.labels, predicted, classNames);
   const baselines: ScoredBaseline[] = inputs.baselineParts
     ? runBaselines(inputs.baselineParts, { language, numClasses: k, seed: inputs.seed }).map((b: BaselinePredictions) => ({
@@ -140,14 +171,18 @@ export async function evaluateAndWrite(inputs: EvaluationInputs): Promise<{ repo
       }))
     : [];
   const wrong = mostConfidentlyWrong(test.rows, probs, classNames);
-  const summary = { testName: inputs.testName, data: inputs.dataDescription, examples: test.rows.length, model, baselines, mostConfidentlyWrong: wrong };
+  const summary = {
+    testName: inputs.testName, data: inputs.dataDescription, examples: test.rows.length, model,
+    ...(validationAccuracy !== undefined ? { validationAccuracy } : {}), ...(ensemble ? { ensemble } : {}),
+    baselines, mostConfidentlyWrong: wrong,
+  };
 
   await mkdir(outDir, { recursive: true });
   const file = (name: string) => path.join(outDir, name);
   const files = [file('evaluation.json'), file('confusion.svg')];
   await writeFileAtomic(files[0], JSON.stringify(summary, null, 2) + '\n');
   await writeFileAtomic(files[1], heatmapSvg({ rows: [...classNames], cols: [...classNames], values: model.confusion, title: `${inputs.testName}: confusion (rows true, columns predicted)` }));
-  if (loaded.attentionModel) {
+  if (loaded.attentionModel && !members) {
     const { texts, joinWith } = highlightedTexts(loaded, test.rows, predicted, wrong, language);
     files.push(file('attention.html'));
     await writeFileAtomic(files[2], attentionHtml(`Attention weights on ${inputs.testName}`, texts, { joinWith }));

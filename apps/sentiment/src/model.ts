@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CELL_TYPES, RnnkitError, nextSeed, paddingMask, stackedRecurrent } from '@rnnkit/core/browser';
+import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedRecurrent } from '@rnnkit/core/browser';
 
 /**
  * The classifier (browser-safe: tfjs and @rnnkit/core/browser only):
@@ -10,10 +10,12 @@ import { CELL_TYPES, RnnkitError, nextSeed, paddingMask, stackedRecurrent } from
  *
  * Pooling is either `attention` (a learned score per position, softmax over the real tokens, weighted sum of the
  * recurrent outputs; the weights are what `predict` shows per word) or `last` (the final state: for a
- * bidirectional layer the forward state after the last token and the backward state after the first).
+ * bidirectional layer the forward state after the last token and the backward state after the first) or `concat`:
+ * attention pooling, the max and the mean over the real positions, side by side (three views of the sequence: the
+ * weighted words, each feature's strongest evidence anywhere, and the overall tone; the classifier sees 3× the width).
  */
 
-export const POOLINGS = ['attention', 'last'] as const;
+export const POOLINGS = ['attention', 'last', 'concat'] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
 export const modelConfigSchema = z.strictObject({
@@ -119,14 +121,19 @@ export function buildClassifier(cfg: ModelConfig): tf.LayersModel {
     units: cfg.units,
     bidirectional: cfg.bidirectional,
     dropout: cfg.dropout,
-    returnSequences: cfg.pooling === 'attention',
+    returnSequences: cfg.pooling !== 'last',
     name: 'rnn',
   });
   let pooled = sequence;
-  if (cfg.pooling === 'attention') {
+  if (cfg.pooling !== 'last') {
     const mask = paddingMask({ name: 'padding_mask' }).apply(tokens) as tf.SymbolicTensor;
     const layer = new AttentionPooling({ units: cfg.attentionUnits, seed: nextSeed(), name: ATTENTION_LAYER });
     [pooled] = layer.apply([sequence, mask]) as tf.SymbolicTensor[];
+    if (cfg.pooling === 'concat') {
+      const max = maskedPooling({ mode: 'max', name: 'max_pool' }).apply([sequence, mask]) as tf.SymbolicTensor;
+      const mean = maskedPooling({ mode: 'mean', name: 'mean_pool' }).apply([sequence, mask]) as tf.SymbolicTensor;
+      pooled = tf.layers.concatenate({ name: 'pooled' }).apply([pooled, max, mean]) as tf.SymbolicTensor;
+    }
   }
   if (cfg.dropout > 0) pooled = tf.layers.dropout({ rate: cfg.dropout, seed: nextSeed(), name: 'pooled_dropout' }).apply(pooled) as tf.SymbolicTensor;
   const probs = tf.layers

@@ -69,12 +69,12 @@ export function sentimentModelFrom(loaded: Pick<LoadedAppModel<SentimentExtras>,
       'extras.model.vocabSize': cfg.vocabSize,
       'extras.model.embedDim': cfg.embedDim,
       'extras.model.units': cfg.units,
-      ...(cfg.pooling === 'attention' ? { 'extras.model.attentionUnits': cfg.attentionUnits } : {}),
+      ...(cfg.pooling !== 'last' ? { 'extras.model.attentionUnits': cfg.attentionUnits } : {}),
     }, source);
     const classes = loaded.model.outputs[0].shape[1];
     if (classes !== cfg.numClasses) throw new RnnkitError(`${source}: extras.model.numClasses is ${cfg.numClasses} but the network has ${classes} outputs`);
     const attentionModel = withAttentionOutput(loaded.model);
-    if ((attentionModel !== null) !== (cfg.pooling === 'attention')) {
+    if ((attentionModel !== null) !== (cfg.pooling !== 'last')) {
       throw new RnnkitError(`${source}: extras.model.pooling is "${cfg.pooling}" but the network ${attentionModel ? 'has' : 'has no'} attention pooling layer`);
     }
     return { dir: loaded.dir, model: loaded.model, attentionModel, extras: loaded.extras, vocab, tokenize: tokenizerFor(loaded.extras.language) };

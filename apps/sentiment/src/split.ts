@@ -60,6 +60,8 @@ export interface SentenceHoldout {
   dropped: number;
   /** Sentences found (rows that are no contiguous part of a longer row). */
   sentences: number;
+  /** Per input row: 1 when the row is one of those sentences. */
+  isSentence: Uint8Array;
 }
 
 /**
@@ -108,5 +110,7 @@ export function sentenceHoldout(tokens: readonly (readonly string[])[], labels: 
     if (out[i]) dropped++;
     else train.push(i);
   }
-  return { train: Int32Array.from(train), val, dropped, sentences: sentences.length };
+  const isSentence = new Uint8Array(n);
+  for (const s of sentences) isSentence[s] = 1;
+  return { train: Int32Array.from(train), val, dropped, sentences: sentences.length, isSentence };
 }

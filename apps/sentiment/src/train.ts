@@ -1,19 +1,21 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TrainContext, type TrainedRun,
+  RnnkitError, Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext,
+  type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
 import { loadSplits, resolveDataFiles, type DataFiles, type SplitSettings, type Splits } from './data.js';
 import { DATASET_INFO, DEFAULT_MAX_LEN, type DatasetName } from './datasets.js';
 import { applyPretrained, readGloveVectors } from './embeddings.js';
-import { buildVocab, encodeSet, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
-import { evaluateAndWrite, predictProbs, predictedClasses, type EvaluationReport } from './evaluate.js';
+import { buildVocab, encodeSet, repeatExamples, textBatchSource, type EncodedSet, type VocabSettings } from './encode.js';
+import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import type { SentimentExtras } from './extras.js';
 import type { LabeledText } from './formats.js';
 import { buildClassifier, type ModelConfig } from './model.js';
 import { sentimentModelFrom } from './predictor.js';
+import { predictProbs, predictedClasses } from './probs.js';
 import { tokenizerFor } from './tokenize.js';
 
 /**
@@ -21,6 +23,12 @@ import { tokenizerFor } from './tokenize.js';
  * trainer (length-bucketed batches, gradient clipping, early stopping on validation accuracy with the best weights
  * restored, checkpoints, JSONL metrics), the saved model, then the test part next to the baselines.
  */
+
+const POOLING_NAMES: Record<SentimentConfig['pooling'], (units: number) => string> = {
+  attention: (units) => `attention pooling (${units})`,
+  last: () => 'last state',
+  concat: (units) => `attention pooling (${units}) + max + mean`,
+};
 
 /** Batch size of evaluation passes (independent of the training batch size). */
 const EVAL_BATCH = 256;
@@ -53,9 +61,9 @@ export function prepareData(
   dataset: DatasetName,
   data: string | undefined,
   split: SplitSettings,
-  opts: { maxLen?: number; vocab: Vocab | VocabSettings },
+  opts: { maxLen?: number; vocab: Vocab | VocabSettings; encoding?: TextEncoding },
 ): PreparedData {
-  const files = resolveDataFiles(dataset, data);
+  const files = { ...resolveDataFiles(dataset, data), ...(opts.encoding ? { encoding: opts.encoding } : {}) };
   const splits = loadSplits(files, split);
   const tokenize = tokenizerFor(DATASET_INFO[dataset].language);
   const maxLen = opts.maxLen ?? DEFAULT_MAX_LEN[dataset];
@@ -99,8 +107,16 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   // Phase 1: data. The vocabulary comes from the training part only.
   const info = DATASET_INFO[cfg.dataset];
   const split = splitSettingsOf(cfg);
-  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab } });
+  if (cfg.sentenceRepeat > 1 && cfg.dataset !== 'sst2') {
+    throw new RnnkitError(`--sentence-repeat ${cfg.sentenceRepeat}: applies to sst2 only (every ${cfg.dataset} row is a whole review)`);
+  }
+  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding });
   ctx.info(data.splits.description);
+  let trainSet = data.train.encoded;
+  if (cfg.sentenceRepeat > 1 && data.splits.trainIsSentence) {
+    trainSet = repeatExamples(trainSet, data.splits.trainIsSentence, cfg.sentenceRepeat);
+    ctx.info(`--sentence-repeat ${cfg.sentenceRepeat}: ${trainSet.ids.length - data.train.encoded.ids.length} copies of full sentences added, ${trainSet.ids.length} training examples per epoch`);
+  }
 
   // Phase 2: the model, built after seeding so that its initial weights are part of the reproducible run.
   const modelConfig: ModelConfig = {
@@ -135,7 +151,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   };
   const direction = cfg.bidirectional ? 'bidirectional ' : '';
   ctx.info(`model: embedding ${cfg.embedDim} (vocabulary ${data.vocab.size}) → ${direction}${cfg.cell} ${cfg.units.join(',')} → ` +
-    `${cfg.pooling === 'attention' ? `attention pooling (${cfg.attentionUnits})` : 'last state'} → dense ${modelConfig.numClasses}; ` +
+    `${POOLING_NAMES[cfg.pooling](cfg.attentionUnits)} → dense ${modelConfig.numClasses}; ` +
     `${model.countParams()} parameters`);
 
   // Phase 3: training. --patience watches validation accuracy, which `validate` adds to every epoch's log.
@@ -143,12 +159,13 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   const result = await train(
     model,
     {
-      train: textBatchSource(data.train.encoded, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
+      train: textBatchSource(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
       val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }),
     },
-    sparseCategoricalCrossentropy,
+    (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing: cfg.labelSmoothing }),
     {
       ...settings,
+      ...(cfg.l2 > 0 ? { l2: cfg.l2 } : {}),
       // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
       dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
       earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
@@ -171,6 +188,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   const { report, text } = await evaluateAndWrite({
     loaded,
     test: data.test,
+    val: data.val,
     baselineParts: cfg.baselines ? baselineParts(data) : undefined,
     testName: info.testName,
     dataDescription: data.splits.description,

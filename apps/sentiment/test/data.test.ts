@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSplits, readTextFile, resolveDataFiles } from '../src/data.js';
 import { classCounts } from '../src/split.js';
-import { tempDir, writeChnSentiCorpCsv, writeFixture, writeSst2Folder } from './fixtures.js';
+import { encodeGbk, tempDir, writeChnSentiCorpCsv, writeFixture, writeSst2Folder } from './fixtures.js';
 
 const dir = tempDir('data');
 
@@ -81,6 +81,18 @@ describe('loadSplits', () => {
     expect(splits.description).toMatch(/stratified 80\/10\/10 .* split seed 3.*train 240 \(80 negative, 160 positive\)/);
   });
 
+  it('reads a GBK file (Chinese saved by Windows) with --encoding gbk into the same rows as its UTF-8 copy', () => {
+    const utf8 = writeChnSentiCorpCsv(path.join(dir, 'htl-utf8'), 60);
+    const gbk = writeFixture(path.join(dir, 'htl-gbk'), 'ChnSentiCorp_htl_all.csv', encodeGbk(readFileSync(utf8, 'utf8')));
+    expect(readFileSync(gbk).length).toBeLessThan(readFileSync(utf8).length); // two bytes per character, not three
+    const split = { valFraction: 0.05, splitSeed: 3 };
+    const expected = loadSplits(resolveDataFiles('chnsenticorp', utf8), split);
+    const got = loadSplits({ ...resolveDataFiles('chnsenticorp', gbk), encoding: 'gbk' }, split);
+    expect(got.train).toEqual(expected.train);
+    expect(got.test).toEqual(expected.test);
+    expect(() => loadSplits(resolveDataFiles('chnsenticorp', gbk), split)).toThrow(new RegExp(`^${gbk}: is not valid UTF-8 text at line 2`));
+  });
+
   it('SST-2: validation is full sentences of train.tsv without their phrases in training, the test part is dev.tsv; --max-train samples the training part', () => {
     const files = resolveDataFiles('sst2', writeSst2Folder(path.join(dir, 'sst2'), 200, 40));
     const splits = loadSplits(files, { valFraction: 0.1, splitSeed: 1 });
@@ -93,5 +105,24 @@ describe('loadSplits', () => {
     expect(small.train.length).toBe(60);
     expect(small.val).toEqual(splits.val);
     expect(small.description).toMatch(/stratified sample of 60 \(--max-train\)/);
+    // trainIsSentence flags the training rows that are no phrase of a longer training row (--sentence-repeat).
+    const flags = splits.trainIsSentence!;
+    expect(flags).toHaveLength(splits.train.length);
+    const inLonger = (text: string) => splits.train.some((r) => r.text.length > text.length && ` ${r.text} `.includes(` ${text} `));
+    splits.train.forEach((row, i) => expect(flags[i], row.text).toBe(inLonger(row.text) ? 0 : 1));
+    const flagOf = new Map(splits.train.map((r, i) => [r.line, flags[i]]));
+    small.train.forEach((row, i) => expect(small.trainIsSentence![i]).toBe(flagOf.get(row.line)));
+  });
+
+  it('SST-2: trainIsSentence is 1 for the full sentences and 0 for their phrases', () => {
+    const rows = ['a gorgeous , witty film', 'gorgeous , witty', 'witty film', 'the plot is a tedious mess', 'tedious mess', 'dull'];
+    const folder = path.join(dir, 'phrases');
+    writeFixture(folder, 'train.tsv', `sentence\tlabel\n${rows.map((r, i) => `${r} \t${i < 3 ? 1 : 0}`).join('\n')}\n`);
+    writeFixture(folder, 'dev.tsv', 'sentence\tlabel\na fine film \t1\n');
+    const splits = loadSplits(resolveDataFiles('sst2', folder), { valFraction: 0.001, splitSeed: 1 });
+    const sentences = new Set([rows[0], rows[3], rows[5]]);
+    splits.train.forEach((r, i) => expect(splits.trainIsSentence![i], r.text).toBe(sentences.has(r.text) ? 1 : 0));
+    // Whichever sentence validation took, another sentence and at least one phrase stay in training.
+    expect(splits.train.some((r) => sentences.has(r.text)) && splits.train.some((r) => !sentences.has(r.text))).toBe(true);
   });
 });

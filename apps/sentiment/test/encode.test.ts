@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { PAD, UNK, Vocab } from '@rnnkit/core';
-import { bucketedEpoch, buildVocab, dropWords, encodeTokens, lengthSortedBatches, textBatchSource } from '../src/encode.js';
+import { bucketedEpoch, buildVocab, dropWords, encodeTokens, lengthSortedBatches, repeatExamples, textBatchSource } from '../src/encode.js';
 
 const lengths = Array.from({ length: 1000 }, (_, i) => 1 + ((i * 7919) % 50));
 const set = { ids: lengths.map((n) => new Int32Array(n).fill(5)), labels: Int32Array.from(lengths, (n) => n % 2) };
@@ -61,6 +61,18 @@ describe('length-bucketed batches', () => {
     }
     expect(seen).toBe(1000);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('repeatExamples (sentence oversampling)', () => {
+  it('adds times - 1 copies of each chosen example with its label, keeps the rest once, refuses bad arguments', () => {
+    const small = { ids: [Int32Array.of(1), Int32Array.of(2, 3), Int32Array.of(4)], labels: Int32Array.of(0, 1, 0) };
+    const out = repeatExamples(small, [0, 1, 1], 3);
+    expect(out.ids.map((x) => Array.from(x))).toEqual([[1], [2, 3], [4], [2, 3], [4], [2, 3], [4]]);
+    expect(Array.from(out.labels)).toEqual([0, 1, 0, 1, 0, 1, 0]);
+    expect(repeatExamples(small, [1, 1, 1], 1).ids).toHaveLength(3);
+    expect(() => repeatExamples(small, [1, 0], 2)).toThrow(/2 flags for 3 examples/);
+    expect(() => repeatExamples(small, [1, 0, 0], 0)).toThrow(/whole number >= 1, got 0/);
   });
 });
 

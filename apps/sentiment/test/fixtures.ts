@@ -58,6 +58,29 @@ export function writeChnSentiCorpCsv(dir: string, count: number): string {
   return writeFixture(dir, 'ChnSentiCorp_htl_all.csv', `label,review\n${lines.join('\n')}\n`);
 }
 
+/**
+ * `text` in GBK: ASCII as is, every other character by the two-byte code the WHATWG GBK decoder maps to it (found by
+ * decoding every lead/trail pair once). Node has no GBK encoder; tests need GBK files as Windows saves them.
+ */
+export function encodeGbk(text: string): Buffer {
+  const decoder = new TextDecoder('gbk');
+  const codes = new Map<string, number[]>();
+  for (let lead = 0x81; lead <= 0xfe; lead++) {
+    for (let trail = 0x40; trail <= 0xfe; trail++) {
+      if (trail === 0x7f) continue;
+      const ch = decoder.decode(Uint8Array.from([lead, trail]));
+      if (!codes.has(ch)) codes.set(ch, [lead, trail]);
+    }
+  }
+  const bytes = Array.from(text).flatMap((ch) => {
+    if (ch.charCodeAt(0) < 0x80) return [ch.charCodeAt(0)];
+    const code = codes.get(ch);
+    if (!code) throw new Error(`encodeGbk: no GBK code for ${ch}`);
+    return code;
+  });
+  return Buffer.from(bytes);
+}
+
 /** The first `rows` examples of the real SST-2 `file` (train.tsv, dev.tsv) as tokens (the comparisons with natural). */
 export function sst2Head(file: string, rows: number): { tokens: string[]; label: number }[] {
   const dataDir = process.env.RNNKIT_DATA_DIR;

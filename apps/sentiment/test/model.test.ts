@@ -58,6 +58,7 @@ describe('the classifier', () => {
   it.each([
     ['attention, bidirectional', modelConfig()],
     ['last state, bidirectional LSTM', modelConfig({ pooling: 'last', cell: 'lstm' })],
+    ['attention + max + mean (concat)', modelConfig({ pooling: 'concat' })],
   ])('%s: padding does not change a text\'s probabilities', (_name, cfg) => {
     setSeed(2);
     const model = buildClassifier(cfg);
@@ -90,6 +91,20 @@ describe('the predictor', () => {
     expect(out.attention).toHaveLength(6);
     expect(out.attention!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     predictor.dispose();
+  });
+
+  it('a saved concat-pooling model loads (its max and mean layers are core\'s, registered for loading) and shows attention', async () => {
+    setSeed(3);
+    const built = buildClassifier(modelConfig({ pooling: 'concat' }));
+    const ids = tf.tensor2d([[vocab.idOf('a'), vocab.idOf('witty'), vocab.idOf('film')]], [1, 3], 'int32');
+    const direct = tf.tidy(() => runModel(built, ids)[0].dataSync());
+    built.dispose();
+    const predictor = await loadSentimentPredictor(await saved('concat', modelConfig({ pooling: 'concat' })));
+    const out = await predictor.predict({ text: 'a witty film' });
+    expect(out.probabilities).toEqual(Array.from(direct, (p) => expect.closeTo(p, 5)));
+    expect(out.attention).toHaveLength(3);
+    predictor.dispose();
+    ids.dispose();
   });
 
   it('predictBatch gives what predict gives, one text at a time', async () => {

@@ -49,7 +49,10 @@ describe('sentenceHoldout', () => {
   const labels = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
 
   it('finds the sentences: rows that are no contiguous part of a longer row (copies count once)', () => {
-    expect(sentenceHoldout(tokens, labels, 0.5, 1).sentences).toBe(3);
+    const { sentences, isSentence } = sentenceHoldout(tokens, labels, 0.5, 1);
+    expect(sentences).toBe(3);
+    // The copy of a sentence (row 9) is not counted again: it is covered by the first one.
+    expect(rows.filter((_, i) => isSentence[i] === 1)).toEqual(['a gorgeous , witty film', 'the plot is a tedious mess', 'an utterly dull affair']);
   });
 
   it('holds out whole sentences and drops their phrases and copies from training', () => {

@@ -62,6 +62,16 @@ describe('training', () => {
     expect((without as Report).baselines).toEqual([]);
   });
 
+  it('--sentence-repeat adds copies of the full sentences to every epoch (SST-2 only)', async () => {
+    // The fixture's rows are all full sentences (no phrases), so 2 doubles the epoch.
+    const repeated = await trainOn('rep', { seed: 3, epochs: 1, sentenceRepeat: 2, baselines: false });
+    expect(repeated.result.history[0].steps).toBe(Math.ceil((2 * run.data.train.rows.length) / TINY.batchSize));
+    expect(run.result.history[0].steps).toBe(Math.ceil(run.data.train.rows.length / TINY.batchSize));
+    repeated.model.dispose();
+    const csv = writeChnSentiCorpCsv(join(dir, 'htl-rep'), 100);
+    await expect(trainOn('zh-rep', { dataset: 'chnsenticorp', data: csv, sentenceRepeat: 2 })).rejects.toThrow(/--sentence-repeat 2: applies to sst2 only/);
+  });
+
   it('keeps the tensor count flat across evaluation passes', () => {
     setAccuracy(run.model, run.data.val.encoded);
     const before = tf.memory().numTensors;

@@ -19,12 +19,9 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
   adamOptimizer,
-  beamSearch,
-  encodeForDecoding,
   initBackend,
   median,
   rng,
-  runModel,
   sampleDecode,
   seq2seqStepFunction,
   setSeed,
@@ -35,7 +32,9 @@ import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
+import { inferStep, trainStep } from './steps.js';
 import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
+import { medianReplyMs, reply, replySource } from './reply.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
 import { formatDecodingTable, formatTable, type DecodingRow, type TableRow } from './table.js';
 import { loadWorkloads, type RecurrentWorkload, type Seq2SeqWorkload, type Workload } from './workloads.js';
@@ -89,23 +88,6 @@ function emit(line: Record<string, unknown>): void {
 
 function progress(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
-}
-
-function trainStep(c: BenchCase, optimizer: tf.Optimizer): () => void {
-  const varList = c.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  return () => {
-    const cost = optimizer.minimize(() => c.loss(c.targets, runModel(c.model, c.inputs, { training: true })[0]), true, varList);
-    cost?.dataSync();
-    cost?.dispose();
-  };
-}
-
-function inferStep(c: BenchCase): () => void {
-  return () => {
-    const [out] = runModel(c.model, c.inputs);
-    out.dataSync();
-    out.dispose();
-  };
 }
 
 /** Every timed step of one side, and the median of each round (what the per-round ratios compare). */
@@ -286,22 +268,11 @@ function replyProbe(w: Seq2SeqWorkload, c: BenchCase): DecodingProbe | null {
   const models = c.seq2seq;
   if (!models) return null;
   const step = seq2seqStepFunction(models);
-  const source = Array.from({ length: w.srcTimesteps }, (_, i) => 4 + ((i * 37) % (w.vocab - 4)));
-  const reply = () => {
-    const states = encodeForDecoding(models, [source]);
-    // minLen = maxLen forces full-length replies from the untrained model (no early EOS).
-    beamSearch(step, states, { beamWidth: 4, bos: 2, eos: 3, maxLen: 12, minLen: 12 });
-    tf.dispose(states);
-  };
+  const source = replySource(w);
   // Untimed replies first, as many as are timed: the first ones mostly measure V8 compiling the decoding path.
-  for (let i = 0; i < replies; i++) reply();
+  for (let i = 0; i < replies; i++) reply(models, step, source);
   return {
-    measure: () =>
-      median(Array.from({ length: replies }, () => {
-        const start = performance.now();
-        reply();
-        return performance.now() - start;
-      })),
+    measure: () => medianReplyMs(models, step, source, replies),
     dispose: () => undefined,
   };
 }

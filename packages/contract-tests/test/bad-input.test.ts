@@ -925,6 +925,8 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
       },
       { what: 'train --dataset imdb', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--dataset', 'imdb'], expect: () => /--dataset/ },
       { what: 'train --max-len 1e9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--max-len', '1e9'], expect: () => /--max-len/ },
+      { what: 'train --label-smoothing 0.9', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--label-smoothing', '0.9'], expect: () => /--label-smoothing/ },
+      { what: 'train --pooling sum', args: (c) => ['train', '--out', join(c.work, 'run'), ...c.tiny, '--pooling', 'sum'], expect: () => /--pooling/ },
       HUGE_EMBED_DIM,
       VOCAB_CUT_TO_20,
       {
@@ -934,6 +936,11 @@ const APP_ROWS: Record<string, { spec: AppSpec; rows: Row[] }> = {
           return ['evaluate', '--model', c.run, '--data', join(c.work, 'half'), '--no-baselines'];
         },
         expect: (c) => new RegExp(`${esc(join(c.work, 'half', 'dev.tsv'))}: no such file`),
+      },
+      {
+        what: 'evaluate --ensemble: a folder that holds no model',
+        args: (c) => ['evaluate', '--model', c.run, '--ensemble', c.dir('not-a-model'), '--no-baselines'],
+        expect: (c) => new RegExp(esc(join(c.work, 'not-a-model'))),
       },
       { what: 'predict --file: missing', args: (c) => ['predict', '--model', c.run, '--file', join(c.work, 'nope.txt')], expect: (c) => new RegExp(esc(join(c.work, 'nope.txt'))) },
       {

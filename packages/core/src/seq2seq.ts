@@ -7,6 +7,7 @@ import { paddingMask } from './layers/padding-mask.js';
 import { bidirectional, recurrent } from './layers/recurrent.js';
 import { CELLS, CELL_TYPES, isCellType, type CellType } from './layers/recurrent-kernel.js';
 import type { StepFunction, StepOutput } from './decode/step.js';
+import { fusedSeq2SeqStepFunction } from './decode/fused-seq2seq-step.js';
 import { BOS, EOS } from './data/vocab.js';
 import { padSequences } from './data/pad.js';
 import type { Batch } from './train/types.js';
@@ -364,19 +365,21 @@ export function encodeForDecoding(models: Seq2SeqModels, srcIds: number[][]): tf
  * A `StepFunction` over `decoderStep` for core's greedy / sampling / beam decoding. States are
  * `[...decoderStates, ...context]` (see encodeForDecoding); the context passes through unchanged (decoders gather
  * its rows when reordering beams). `extras` holds the step's attention weights [N, S] (for heatmaps).
+ *
+ * `selectRows` (what beam search reorders beams with) copies the context only when the rows it selects differ from
+ * those it holds: beams of one source share it, so after the first step (one row becoming `beamWidth`) it is not
+ * copied again.
+ *
+ * With `@rnnkit/native` active, each step is one native call (decode/fused-seq2seq-step.ts) after a probe step has
+ * shown it matches the step model; otherwise, and for any model the fused step does not recognize, the step runs
+ * `decoderStep` through tfjs.
  */
 export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
   const stateCount = models.decoderStateCount;
   const expected = stateCount + models.contextCount;
-  return {
+  const vocab = models.config.tgtVocab;
+  const generic: StepFunction = {
     step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
-      if (states.length !== expected) {
-        throw new RnnkitError(`seq2seq step: expected ${expected} states ([...decoderStates, encoderOutputs, srcMask` +
-          `${models.contextCount > 2 ? ', attentionKeys' : ''}], as encodeForDecoding returns them), got ${states.length}`);
-      }
-      if (tokens.length !== states[0].shape[0]) {
-        throw new RnnkitError(`seq2seq step: ${tokens.length} tokens for a batch of ${states[0].shape[0]}`);
-      }
       const decoderStates = states.slice(0, stateCount);
       const context = states.slice(stateCount);
       const [logProbs, attention, ...newStates] = tf.tidy(() => {
@@ -386,6 +389,42 @@ export function seq2seqStepFunction(models: Seq2SeqModels): StepFunction {
         return [tf.log(tf.maximum(probs, 1e-30)), attn, ...next];
       });
       return { logProbs: logProbs as tf.Tensor2D, states: [...newStates, ...context], extras: attention };
+    },
+  };
+  const inner = fusedSeq2SeqStepFunction(models, generic);
+  // Which row of an earlier context tensor each row of a context tensor made by selectRows copies (a tensor not in
+  // the map copies its own rows). Beams of one source keep selecting rows of that source, whose values do not change.
+  const origins = new WeakMap<tf.Tensor, readonly number[]>();
+  return {
+    selectRows(states: tf.Tensor[], rows: number[]): tf.Tensor[] {
+      return tf.tidy(() => {
+        const index = tf.tensor1d(rows, 'int32');
+        return states.map((s, i) => {
+          if (i < stateCount) return tf.gather(s, index);
+          const from = origins.get(s) ?? Array.from({ length: s.shape[0] }, (_, r) => r);
+          const to = rows.map((r) => from[r]);
+          // The same rows of the same source values: the tensor itself (tf.tidy keeps a returned input).
+          if (to.length === from.length && to.every((o, r) => o === from[r])) return s;
+          const gathered = tf.gather(s, index);
+          origins.set(gathered, to);
+          return gathered;
+        });
+      });
+    },
+    step(tokens: Int32Array, states: tf.Tensor[]): StepOutput {
+      if (states.length !== expected) {
+        throw new RnnkitError(`seq2seq step: expected ${expected} states ([...decoderStates, encoderOutputs, srcMask` +
+          `${models.contextCount > 2 ? ', attentionKeys' : ''}], as encodeForDecoding returns them), got ${states.length}`);
+      }
+      if (tokens.length !== states[0].shape[0]) {
+        throw new RnnkitError(`seq2seq step: ${tokens.length} tokens for a batch of ${states[0].shape[0]}`);
+      }
+      for (let i = 0; i < tokens.length; i++) {
+        if (!(tokens[i] >= 0 && tokens[i] < vocab)) {
+          throw new RnnkitError(`seq2seq step: token ${tokens[i]} (row ${i}) is outside the target vocabulary [0, ${vocab - 1}]`);
+        }
+      }
+      return inner.step(tokens, states);
     },
   };
 }

@@ -6,6 +6,7 @@ import { buildSeq2Seq, encodeForDecoding, seq2seqStepFunction, teacherForcingBat
 import { sparseCategoricalCrossentropy } from '../src/train/losses.js';
 import { greedyDecodeBatch } from '../src/decode/greedy.js';
 import { beamSearch, beamSearchBatch } from '../src/decode/beam.js';
+import type { StepFunction } from '../src/decode/step.js';
 
 /** Toy task: reverse a sequence of 3-5 digits. Ids: 0 PAD, 1 BOS, 2 EOS, 3..12 digits. */
 const [PAD, BOS, EOS] = [0, 1, 2];
@@ -156,6 +157,35 @@ describe('Seq2Seq models', () => {
       }
     });
   }
+
+  it('beam search copies the encoder context once per search, with the hypotheses of gathering it every step', () => {
+    const models = buildSeq2Seq(configs[1][1]);
+    const stepFn = seq2seqStepFunction(models);
+    const contexts: tf.Tensor[][] = [];
+    const recording: StepFunction = {
+      step: (tokens, states) => (contexts.push(states.slice(models.decoderStateCount)), stepFn.step(tokens, states)),
+      selectRows: (states, rows) => stepFn.selectRows!(states, rows),
+    };
+    // The same step without selectRows: beam search gathers every state tensor at every step.
+    const gathering: StepFunction = { step: (tokens, states) => stepFn.step(tokens, states) };
+    for (const sources of [[[3, 4, 5, 6]], [[3, 4, 5, 6], [7, 8], [9, 10, 3]]]) {
+      const states = encodeForDecoding(models, sources);
+      const opts = { beamWidth: 3, bos: BOS, eos: EOS, maxLen: 6, minLen: 6, lengthPenalty: 0.6 };
+      const before = tf.memory().numTensors;
+      contexts.length = 0;
+      const reused = beamSearchBatch(recording, states, opts);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(reused).toEqual(beamSearchBatch(gathering, states, opts));
+      // Step 1 reads the caller's context (one row per source), step 2 a copy with a row per beam; later steps the same copy.
+      expect(contexts.length).toBe(6);
+      contexts[1].forEach((t, i) => {
+        expect(t).not.toBe(contexts[0][i]);
+        expect(t.shape[0]).toBe(3 * sources.length);
+        for (const later of contexts.slice(2)) expect(later[i]).toBe(t);
+      });
+      tf.dispose(states);
+    }
+  });
 
   it('shares weights between train, encoder and decoderStep', () => {
     const models = buildSeq2Seq(configs[0][1]);

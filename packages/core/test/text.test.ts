@@ -101,6 +101,31 @@ describe('decodeText and --encoding', () => {
     expect(() => readTextFile(join(dir, 'latin1.txt'), { encoding: 'ebcdic' as never })).toThrow(/unknown encoding "ebcdic"/);
   });
 
+  it('reads GBK (as GB18030) and refuses malformed or unmapped sequences naming the line and byte offset', () => {
+    // "酒店很好，早餐不错。\n房间太小€" in GBK (€ as its one-byte 0x80), then a four-byte GB18030 sequence (U+20000).
+    const gbk = Uint8Array.from([
+      190, 198, 181, 234, 186, 220, 186, 195, 163, 172, 212, 231, 178, 205, 178, 187, 180, 237, 161, 163, 10,
+      183, 191, 188, 228, 204, 171, 208, 161, 0x80, 0x95, 0x32, 0x82, 0x36,
+    ]);
+    expect(decodeText(gbk, 'r.csv', 'gbk')).toBe('酒店很好，早餐不错。\n房间太小€𠀀');
+    const file = join(dir, 'gbk.csv');
+    writeFileSync(file, gbk);
+    expect(() => readTextFile(file)).toThrow(/is not valid UTF-8 text at line 1, column 1/);
+    expect(readTextFile(file, { encoding: 'gbk' })).toBe('酒店很好，早餐不错。\n房间太小€𠀀');
+    // Node's own decoder, even fatal, turns "你" + 0xFF into "你" without a word: the check before it refuses.
+    expect(() => decodeText(Uint8Array.from([0xc4, 0xe3, 0xff]), 'a.csv', 'gbk'))
+      .toThrow(/^a\.csv: is not valid gbk text at line 1, byte offset 2 \(byte 0xFF is not used in GBK\)/);
+    expect(() => decodeText(Uint8Array.from([0x41, 0x0a, 0x42, 0xc4]), 'b.csv', 'gbk'))
+      .toThrow(/^b\.csv: is not valid gbk text at line 2, byte offset 3 \(lead byte 0xC4 without its second byte\)/);
+    expect(() => decodeText(Uint8Array.from([0x41, 0x0a, 0x81, 0x30, 0x41, 0x30]), 'c.csv', 'gbk'))
+      .toThrow(/^c\.csv: is not valid gbk text at line 2, byte offset 2 \(lead byte 0x81 without its second byte\)/);
+    // Well formed but no character: a four-byte sequence past the last one GB18030 assigns (0x84 0x31 0xA4 0x39).
+    expect(() => decodeText(Uint8Array.from([0x41, 0x0a, 0x42, 0x0a, 0xfe, 0x39, 0xfe, 0x39]), 'd.csv', 'gbk'))
+      .toThrow(/^d\.csv: is not valid gbk text at line 3, byte offset 4 \(a two- or four-byte sequence with no character\)/);
+    expect(parseTextEncoding('GB18030')).toBe('gbk');
+    expect(parseTextEncoding('cp936')).toBe('gbk');
+  });
+
   it('parses --encoding values and their common aliases', () => {
     expect(parseTextEncoding(undefined)).toBe('utf-8');
     expect(parseTextEncoding('UTF8')).toBe('utf-8');

@@ -23,7 +23,7 @@ void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterRecurrent(Napi::Env env, Napi::Object exports);
 // additiveScores, additiveScoresBackward
 void RegisterAttention(Napi::Env env, Napi::Object exports);
-// decodeStep
+// decodeStep, seq2seqStep, topIndices
 void RegisterDecode(Napi::Env env, Napi::Object exports);
 // adamUpdate
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);

@@ -1,10 +1,10 @@
 #include "decode.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "elementwise.h"
 #include "gemm.h"
 
 namespace rnnkit {
@@ -36,14 +36,7 @@ void decodeStep(int N, const int* tokens, const DecodeModel& m, float* logProbs)
     else std::fill(row, row + V, 0.0f);
   }
   sgemm(false, false, N, V, D, 1.0f, input, D, m.dense, V, 1.0f, logProbs, V);
-  for (int n = 0; n < N; ++n) {
-    float* row = logProbs + static_cast<size_t>(n) * V;
-    const float mx = *std::max_element(row, row + V);
-    double sum = 0.0;
-    for (int j = 0; j < V; ++j) sum += std::exp(static_cast<double>(row[j] - mx));
-    const float shift = mx + static_cast<float>(std::log(sum));
-    for (int j = 0; j < V; ++j) row[j] -= shift;
-  }
+  logSoftmaxRows(logProbs, N, V);
 }
 
 }  // namespace rnnkit

@@ -174,6 +174,17 @@ RNNKIT_SIMD void softmaxRange(const float* __restrict__ x, long r0, long r1, int
   }
 }
 
+RNNKIT_SIMD void logSoftmaxRange(float* __restrict__ x, long r0, long r1, int cols) {
+  for (long r = r0; r < r1; ++r) {
+    float* row = x + r * cols;
+    const float m = laneReduce<float>(cols, row[0], [&](int j) { return row[j]; }, [](float a, float b) { return b > a ? b : a; });
+    // The sum in double: a long row of small terms would lose digits in a float accumulator.
+    const double sum = laneSum<double>(cols, [&](int j) { return static_cast<double>(fastExp(row[j] - m)); });
+    const float shift = m + static_cast<float>(std::log(sum));
+    for (int j = 0; j < cols; ++j) row[j] -= shift;
+  }
+}
+
 RNNKIT_SIMD void softmaxGradRange(const float* __restrict__ y, const float* __restrict__ dy, long r0, long r1, int cols,
                                   float* __restrict__ dx) {
   for (long r = r0; r < r1; ++r) {
@@ -377,6 +388,10 @@ void slice(const float* x, const std::vector<int>& shape, const std::vector<int>
 
 void softmaxRows(const float* x, int rows, int cols, float* out) {
   forRowRanges(rows, static_cast<long>(rows) * cols, [&](long r0, long r1) { softmaxRange(x, r0, r1, cols, out); });
+}
+
+void logSoftmaxRows(float* x, int rows, int cols) {
+  forRowRanges(rows, static_cast<long>(rows) * cols, [&](long r0, long r1) { logSoftmaxRange(x, r0, r1, cols); });
 }
 
 void softmaxGradRows(const float* y, const float* dy, int rows, int cols, float* dx) {

@@ -40,6 +40,10 @@ void slice(const float* x, const std::vector<int>& shape, const std::vector<int>
 // Softmax over the last axis of a [rows, cols] view.
 void softmaxRows(const float* x, int rows, int cols, float* out);
 
+// In place: each row of a [rows, cols] view becomes its log-softmax, x - max - log(sum(exp(x - max))).
+// The decoding steps' output layers (one row per beam, tens of thousands of columns) end here.
+void logSoftmaxRows(float* x, int rows, int cols);
+
 // Gradient of that softmax: dx = y * (dy - sum(dy * y)) per row, for its output y and upstream dy.
 void softmaxGradRows(const float* y, const float* dy, int rows, int cols, float* dx);
 

@@ -83,6 +83,39 @@ export interface NativeBinding {
     denseBias: Float32Array | null,
     outDim: number,
   ): { logProbs: Float32Array; states: Float32Array[] };
+  seq2seqStep(
+    tokens: Int32Array,
+    h: Float32Array,
+    c: Float32Array | null,
+    model: {
+      vocab: number;
+      embedDim: number;
+      embedding: Float32Array;
+      maskZero: boolean;
+      cell: number;
+      units: number;
+      kernel: Float32Array;
+      recurrentKernel: Float32Array;
+      bias: Float32Array | null;
+      attention: number;
+      S: number;
+      valuesDim: number;
+      values: Float32Array;
+      srcMask: Float32Array | null;
+      attentionUnits: number;
+      keys: Float32Array | null;
+      queryKernel: Float32Array | null;
+      queryBias: Float32Array | null;
+      scoreVector: Float32Array | null;
+      attentionalUnits: number;
+      attentionalKernel: Float32Array;
+      attentionalBias: Float32Array | null;
+      outDim: number;
+      outputKernel: Float32Array;
+      outputBias: Float32Array | null;
+    },
+  ): { logProbs: Float32Array; attention: Float32Array; h: Float32Array; c: Float32Array | null };
+  topIndices(row: Float32Array, k: number): Int32Array;
   additiveScores(...args: ScoreArgs): Float32Array;
   additiveScoresBackward(...args: [...ScoreArgs, dScores: Float32Array]): { dq: Float32Array; dk: Float32Array; dv: Float32Array };
   adamUpdate(
@@ -134,7 +167,7 @@ const ADDON_PATH = '../build/Release/rnnkit_native.node';
 export const REQUIRED_FUNCTIONS: readonly (keyof NativeBinding)[] = [
   'info', 'setGemm', 'setGemmKernel', 'matmul', 'binary', 'compare', 'logical', 'select', 'sumAxes',
   'unary', 'slice', 'softmax', 'softmaxGrad', 'gather', 'transpose', 'concat', 'rnnForward',
-  'rnnBackward', 'decodeStep', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
+  'rnnBackward', 'decodeStep', 'seq2seqStep', 'topIndices', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
 ];
 
 let binding: NativeBinding | null = null;

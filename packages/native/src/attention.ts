@@ -36,19 +36,28 @@ function scoresKernel({ inputs, backend: rawBackend }: KernelArgs): tf.TensorInf
   return backend.makeTensorInfo([B, Tq, S], 'float32', scores);
 }
 
-function scoresGradient(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): GradientMap {
-  const backend = cpuBackend();
-  const [query, keys, scoreVector] = saved; // in the order of INPUT_NAMES
+// The gradient is a kernel of its own (never differentiated) so that tf.profile lists and times it by name.
+const GRAD_KERNEL = 'RnnkitAdditiveAttentionScoresGrad';
+
+function scoresGradKernel({ inputs, backend: rawBackend }: KernelArgs): tf.TensorInfo[] {
+  const { query, keys, scoreVector, dy } = inputs as unknown as ScoreInputs<tf.TensorInfo> & { dy: tf.TensorInfo };
+  const backend = cpuBackend(rawBackend);
   const [B, Tq, S, U] = dims({ query, keys, scoreVector });
   const g = addon().additiveScoresBackward(
     float32Of(query, backend), float32Of(keys, backend), float32Of(scoreVector, backend), B, Tq, S, U,
-    float32Of(dy as tf.Tensor, backend),
+    float32Of(dy, backend),
   );
-  return {
-    query: () => tf.tensor3d(g.dq, [B, Tq, U]),
-    keys: () => tf.tensor3d(g.dk, [B, S, U]),
-    scoreVector: () => tf.tensor1d(g.dv),
-  };
+  return [
+    backend.makeTensorInfo([B, Tq, U], 'float32', g.dq),
+    backend.makeTensorInfo([B, S, U], 'float32', g.dk),
+    backend.makeTensorInfo([U], 'float32', g.dv),
+  ];
+}
+
+function scoresGradient(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): GradientMap {
+  const [query, keys, scoreVector] = saved; // in the order of INPUT_NAMES
+  const [dq, dk, dv] = tf.engine().runKernel(GRAD_KERNEL, { query, keys, scoreVector, dy: dy as tf.Tensor }) as tf.Tensor[];
+  return { query: () => dq, keys: () => dk, scoreVector: () => dv };
 }
 
 function checkShapes(query: tf.Tensor, keys: tf.Tensor, scoreVector: tf.Tensor): void {
@@ -74,6 +83,7 @@ export function additiveAttentionScores(query: tf.Tensor, keys: tf.Tensor, score
   checkShapes(query, keys, scoreVector);
   if (tf.getBackend() !== 'cpu') throw new Error(`additiveAttentionScores needs the cpu backend (current: ${tf.getBackend()})`);
   registerCpuOp(KERNEL, scoresKernel, { inputsToSave: INPUT_NAMES, gradFunc: scoresGradient });
+  registerCpuOp(GRAD_KERNEL, scoresGradKernel, null);
   const inputs: ScoreInputs<tf.Tensor> = { query, keys, scoreVector };
   return tf.engine().runKernel(KERNEL, inputs as unknown as tf.NamedTensorMap) as tf.Tensor3D;
 }

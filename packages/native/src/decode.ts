@@ -66,3 +66,12 @@ export function decodeStep(args: DecodeStepArgs): DecodeStepResult {
     states: r.states.map((s, i) => tf.tensor2d(s, [N, units[i] as number])),
   };
 }
+
+/**
+ * Indices of the `k` largest entries of `row` that are not -Infinity, largest first, ties by the lower index
+ * (beam search's candidates per beam; the same result as core's JS loop, one native pass instead).
+ */
+export function topIndices(row: Float32Array, k: number): Int32Array {
+  if (!Number.isInteger(k) || k < 0) throw new Error(`topIndices: k must be a non-negative integer, got ${k}`);
+  return addon().topIndices(row, k);
+}

@@ -137,14 +137,27 @@ function sequenceKernel({ inputs, attrs, backend: rawBackend }: KernelArgs): tf.
   return outs;
 }
 
-function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): GradientMap {
-  const a = attrs as unknown as SequenceAttrs;
-  const backend = cpuBackend();
-  const list = saved.slice(0, -1); // saveAllInputs: every input in order, then the saved activations
-  const activations = savedActivations.get(saved[saved.length - 1].dataId);
+// Backpropagation through time is a kernel of its own (never differentiated), called from the gradient function,
+// so that the engine sees it as it sees the forward pass: tf.profile lists and times it under its name, instead of
+// its time vanishing between kernels. Inputs: the forward inputs in order, the handle, dOutputs, dH and (LSTM) dC.
+// Outputs: dx, dKernel, dRecurrentKernel, dBias, dh0 and (LSTM) dc0; the gradient function returns the ones whose
+// input exists, and the backward pass's scope disposes the rest.
+const GRAD_KERNEL = 'RnnkitRecurrentSequenceGrad';
+
+interface GradAttrs extends SequenceAttrs {
+  /** How many of the kernel's inputs are the forward op's inputs (the rest: handle, dOutputs, dH, dC). */
+  forwardInputs: number;
+}
+
+function sequenceGradKernel({ inputs, attrs, backend: rawBackend }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as GradAttrs;
+  const backend = cpuBackend(rawBackend);
+  const all = Object.keys(inputs).map((k) => inputs[k] as tf.TensorInfo);
+  const list = all.slice(0, a.forwardInputs);
+  const [handle, dOutputs, dH, dC] = all.slice(a.forwardInputs);
+  const activations = savedActivations.get(handle.dataId);
   if (!activations) throw new Error('fusedRecurrentSequence: gradient requested but the forward pass did not record');
-  const [, dOutputs, dH, dC] = dys as tf.Tensor[];
-  const { B, T, D, U } = shapeOf(list, a);
+  const { B, T, D, U, G } = shapeOf(list, a);
   const g = addon().rnnBackward(
     ...nativeArgs(list, a, backend),
     activations,
@@ -152,14 +165,32 @@ function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attr
     float32Of(dH, backend),
     dC ? float32Of(dC, backend) : null,
   );
-  const grads: GradientMap = {
-    0: () => tf.tensor3d(g.dx, [B, T, D]),
-    1: () => tf.tensor2d(g.dKernel, list[1].shape as [number, number]),
-    2: () => tf.tensor2d(g.dRecurrentKernel, list[2].shape as [number, number]),
-  };
-  if (a.h0Slot >= 0) grads[a.h0Slot] = () => tf.tensor2d(g.dh0, [B, U]);
-  if (a.c0Slot >= 0) grads[a.c0Slot] = () => tf.tensor2d(g.dc0 as Float32Array, [B, U]);
-  if (a.biasSlot >= 0) grads[a.biasSlot] = () => tf.tensor1d(g.dBias);
+  const outs = [
+    backend.makeTensorInfo([B, T, D], 'float32', g.dx),
+    backend.makeTensorInfo([D, G * U], 'float32', g.dKernel),
+    backend.makeTensorInfo([U, G * U], 'float32', g.dRecurrentKernel),
+    backend.makeTensorInfo([G * U], 'float32', g.dBias),
+    backend.makeTensorInfo([B, U], 'float32', g.dh0),
+  ];
+  if (g.dc0) outs.push(backend.makeTensorInfo([B, U], 'float32', g.dc0));
+  return outs;
+}
+
+function sequenceGradient(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): GradientMap {
+  const a = attrs as unknown as SequenceAttrs;
+  const list = saved.slice(0, -1); // saveAllInputs: every input in order, then the saved activations
+  const [, dOutputs, dH, dC] = dys as tf.Tensor[];
+  const gradAttrs: GradAttrs = { ...a, forwardInputs: list.length };
+  const inputs = [...list, saved[saved.length - 1], dOutputs, dH, ...(dC ? [dC] : [])];
+  const [dx, dKernel, dRecurrentKernel, dBias, dh0, dc0] = tf.engine().runKernel(
+    GRAD_KERNEL,
+    inputs as unknown as tf.NamedTensorMap,
+    gradAttrs as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor[];
+  const grads: GradientMap = { 0: () => dx, 1: () => dKernel, 2: () => dRecurrentKernel };
+  if (a.h0Slot >= 0) grads[a.h0Slot] = () => dh0;
+  if (a.c0Slot >= 0) grads[a.c0Slot] = () => dc0;
+  if (a.biasSlot >= 0) grads[a.biasSlot] = () => dBias;
   if (a.maskSlot >= 0) grads[a.maskSlot] = () => tf.zerosLike(list[a.maskSlot]); // the mask is not differentiable
   return grads;
 }
@@ -173,6 +204,7 @@ export function fusedRecurrentSequence(args: FusedRecurrentArgs): FusedRecurrent
   checkArgs(args);
   if (tf.getBackend() !== 'cpu') throw new Error(`fusedRecurrentSequence needs the cpu backend (current: ${tf.getBackend()})`);
   registerCpuOp(KERNEL, sequenceKernel, { saveAllInputs: true, outputsToSave: [true], gradFunc: sequenceGradient });
+  registerCpuOp(GRAD_KERNEL, sequenceGradKernel, null);
   const lstm = args.cell === 'lstm';
   // Optional inputs are passed only when present; attrs record where each one sits.
   const inputs: tf.Tensor[] = [args.x, args.kernel, args.recurrentKernel];

@@ -126,6 +126,17 @@ describe.skipIf(optedOut)('additiveAttentionScores', () => {
     expect(last).not.toBe(first); // the gradient really reached the variables
   });
 
+  it('computes its gradient in a kernel of its own, which tf.profile lists', async () => {
+    const c = { B: 2, Tq: 3, S: 4, U: 5 };
+    const { query } = makeInputs(c, 90);
+    const keys = randomTensor([c.B, c.S, c.U], 91);
+    const scoreVector = randomTensor([c.U], 92);
+    const grad = () => tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => additiveAttentionScores(q, k, v).sum())([query, keys, scoreVector]);
+    tf.dispose(grad());
+    const info = await tf.profile(() => tf.dispose(grad()));
+    expect(info.kernels.filter((k) => k.name === 'RnnkitAdditiveAttentionScoresGrad')).toHaveLength(1);
+  });
+
   it('rejects mismatched shapes with a message naming them', () => {
     const q = tf.zeros([2, 3, 4]);
     expect(() => additiveAttentionScores(q, tf.zeros([2, 5, 3]), tf.zeros([4]))).toThrow(/keys \[B, S, U\].*\[2,3,4\], \[2,5,3\] and \[4\]/);

@@ -143,6 +143,20 @@ describe.skipIf(optedOut)('fusedRecurrentSequence', () => {
     }
   });
 
+  it('runs backpropagation through time as a kernel of its own, which tf.profile lists, without leaking tensors', async () => {
+    for (const cell of ['lstm', 'gru'] as CellType[]) {
+      const args = makeArgs(cell, { B: 2, T: 3, D: 4, U: 5, mask: true, goBackwards: false, initialState: true, bias: true }, 13);
+      const grad = () => tf.grads((x: tf.Tensor, kernel: tf.Tensor) => fusedRecurrentSequence({ ...args, x, kernel }).outputs.sum())([args.x, args.kernel]);
+      tf.dispose(grad()); // first call registers the kernels
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(() => tf.dispose(grad()));
+      expect(tf.memory().numTensors).toBe(before);
+      const names = info.kernels.map((k) => k.name);
+      expect(names.filter((n) => n === 'RnnkitRecurrentSequence')).toHaveLength(1);
+      expect(names.filter((n) => n === 'RnnkitRecurrentSequenceGrad')).toHaveLength(1);
+    }
+  });
+
   it('rejects mismatched shapes with a message naming the argument', () => {
     const args = makeArgs('gru', { B: 2, T: 3, D: 4, U: 5, mask: false, goBackwards: false, initialState: true, bias: true }, 9);
     expect(() => fusedRecurrentSequence({ ...args, kernel: tf.zeros([4, 10]) })).toThrow(/kernel has shape \[4,10\], expected \[4,15\]/);

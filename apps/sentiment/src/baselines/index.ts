@@ -61,9 +61,7 @@ export function runBaselines(
     description: `natural's BayesClassifier estimate (presence of ${unit}, smoothing 1), computed sparsely`,
     predicted: Int32Array.from(uniDocs(test), (d) => argmax(naturalNb.logScores(d))),
   });
-  const bigrams = FeatureIndex.build(train.tokens.map((t) => ngrams(t, 2)));
-  const biDocs = (p: TokenizedPart) => p.tokens.map((t) => bigrams.encode(ngrams(t, 2)));
-  const trainDocs = biDocs(train);
+  const { features: bigrams, docs: biDocs, trainDocs, model: lr } = fitBigramLogisticRegression(train, val, k, opts.seed);
   const testDocs = biDocs(test);
   const nb = SparseNaiveBayes.fit(trainDocs, train.labels, k, bigrams.size, { estimator: 'multinomial' });
   results.push({
@@ -71,11 +69,23 @@ export function runBaselines(
     description: `binarized multinomial NB on ${unit} + ${pairs}, α = 1`,
     predicted: Int32Array.from(testDocs, (d) => argmax(nb.logScores(d))),
   });
-  const lr = SparseLogisticRegression.fit({ docs: trainDocs, labels: train.labels }, { docs: biDocs(val), labels: val.labels }, k, bigrams.size, { seed: opts.seed });
   results.push({
     name: 'logistic regression',
     description: `${unit} + ${pairs} presence, AdaGrad SGD, L2 1e-6, epoch ${lr.bestEpoch} of 10 by validation accuracy`,
     predicted: Int32Array.from(testDocs, (d) => argmax(lr.predictProba(d))),
   });
   return results;
+}
+
+/**
+ * The logistic regression baseline: unigram + bigram presence features of the training part, fitted with `seed`
+ * (its visiting order), the epoch with the best validation accuracy kept. runBaselines scores it; an ensemble
+ * (ensemble.ts) uses its probabilities.
+ */
+export function fitBigramLogisticRegression(train: TokenizedPart, val: TokenizedPart, numClasses: number, seed: number) {
+  const features = FeatureIndex.build(train.tokens.map((t) => ngrams(t, 2)));
+  const docs = (p: Pick<TokenizedPart, 'tokens'>) => p.tokens.map((t) => features.encode(ngrams(t, 2)));
+  const trainDocs = docs(train);
+  const model = SparseLogisticRegression.fit({ docs: trainDocs, labels: train.labels }, { docs: docs(val), labels: val.labels }, numClasses, features.size, { seed });
+  return { features, docs, trainDocs, model };
 }

@@ -69,6 +69,25 @@ function fusedStep(plan: StepPlan, tokens: Int32Array, states: tf.Tensor[]): Ste
 }
 
 /**
+ * Whether every pair (fused, generic) has the same size and a largest absolute difference below `tolerance` times
+ * the generic tensor's largest magnitude: the probe check of the fused decoding steps.
+ */
+export function agreeWithin(pairs: [tf.Tensor, tf.Tensor][], tolerance: number): boolean {
+  return pairs.every(([a, b]) => {
+    if (a.size !== b.size) return false;
+    const x = a.dataSync();
+    const y = b.dataSync();
+    let diff = 0;
+    let scale = 1e-6;
+    for (let i = 0; i < x.length; i++) {
+      diff = Math.max(diff, Math.abs(x[i] - y[i]));
+      scale = Math.max(scale, Math.abs(y[i]));
+    }
+    return diff / scale < tolerance;
+  });
+}
+
+/**
  * Whether the fused step reproduces `fallback` on this model: one probe step with random states, compared to 1e-3.
  * Catches wiring the layer list does not show (state inputs in another order, a layer fed something else).
  */
@@ -80,19 +99,7 @@ function agrees(plan: StepPlan, model: tf.LayersModel, fallback: StepFunction): 
   const generic = fallback.step(tokens, probeStates);
   try {
     if (fused === null || fused.states.length !== generic.states.length) return false;
-    const pairs: [tf.Tensor, tf.Tensor][] = [[fused.logProbs, generic.logProbs], ...fused.states.map((s, i): [tf.Tensor, tf.Tensor] => [s, generic.states[i]])];
-    return pairs.every(([a, b]) => {
-      if (a.size !== b.size) return false;
-      const x = a.dataSync();
-      const y = b.dataSync();
-      let diff = 0;
-      let scale = 1e-6;
-      for (let i = 0; i < x.length; i++) {
-        diff = Math.max(diff, Math.abs(x[i] - y[i]));
-        scale = Math.max(scale, Math.abs(y[i]));
-      }
-      return diff / scale < 1e-3;
-    });
+    return agreeWithin([[fused.logProbs, generic.logProbs], ...fused.states.map((s, i): [tf.Tensor, tf.Tensor] => [s, generic.states[i]])], 1e-3);
   } finally {
     tf.dispose([...probeStates, ...(fused ? [fused.logProbs, ...fused.states] : []), generic.logProbs, ...generic.states]);
   }

@@ -16,6 +16,13 @@ export interface StepOutput {
  */
 export interface StepFunction {
   step(tokens: Int32Array, states: tf.Tensor[]): StepOutput;
+  /**
+   * Optional: the states of rows `rows` of `states` (beam search keeps each surviving beam's parent row). Without it
+   * the decoder gathers every state tensor. A step function whose states hold constant context (a Seq2Seq's encoder
+   * outputs) can hand back a context tensor itself when the selected rows hold the same values as its rows already
+   * do, instead of copying it at every step. The decoder owns the result like a step's states.
+   */
+  selectRows?(states: tf.Tensor[], rows: number[]): tf.Tensor[];
 }
 
 /** Options shared by all decoding strategies. */

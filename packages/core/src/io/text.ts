@@ -78,7 +78,7 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
 }
 
 /** The encodings a text input may be read in (`--encoding`); UTF-8 is the default everywhere. */
-export const TEXT_ENCODINGS = ['utf-8', 'latin1', 'windows-1252', 'utf-16le'] as const;
+export const TEXT_ENCODINGS = ['utf-8', 'latin1', 'windows-1252', 'utf-16le', 'gbk'] as const;
 export type TextEncoding = (typeof TEXT_ENCODINGS)[number];
 
 /** Bytes that Windows-1252 leaves undefined (WHATWG's decoder would pass them through as C1 controls). */
@@ -130,10 +130,42 @@ function findInvalidUtf16le(bytes: Uint8Array): { offset: number; line: number }
 }
 
 /**
+ * Where GBK / GB18030 `bytes` stop being well formed, or undefined: a byte 0xFF, or a lead byte (0x81..0xFE) not
+ * followed by a trail byte (0x40..0x7E, 0x80..0xFE) or by a four-byte sequence's digit / lead / digit. Checked before
+ * decoding because Node's decoder, even when told to be fatal, drops some malformed bytes (a 0xFF after a character)
+ * without a word.
+ */
+function findInvalidGbk(bytes: Uint8Array): { offset: number; line: number; what: string } | undefined {
+  const digit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+  const lead = (b: number | undefined) => b !== undefined && b >= 0x81 && b <= 0xfe;
+  let line = 1;
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    if (b === 0x0a) line++;
+    if (b <= 0x80) {
+      i++;
+    } else if (b === 0xff) {
+      return { offset: i, line, what: 'byte 0xFF is not used in GBK' };
+    } else {
+      const next = bytes[i + 1];
+      if (next !== undefined && ((next >= 0x40 && next <= 0x7e) || (next >= 0x80 && next <= 0xfe))) {
+        i += 2;
+      } else if (digit(next) && lead(bytes[i + 2]) && digit(bytes[i + 3])) {
+        i += 4;
+      } else {
+        return { offset: i, line, what: `lead byte 0x${b.toString(16).toUpperCase()} without its second byte` };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
  * Decodes `bytes` in `encoding`, strictly: bytes that are not text in that encoding stop with one line naming
  * `source`, the byte offset and the line. A leading byte order mark is dropped. UTF-8 is `decodeUtf8`. Latin-1
  * (ISO-8859-1) maps every byte to U+0000..U+00FF; Windows-1252 refuses its five undefined bytes; UTF-16LE refuses an
- * odd length and lone surrogates.
+ * odd length and lone surrogates; GBK (Chinese text from Windows and older Chinese datasets; decoded as its superset
+ * GB18030) refuses malformed byte sequences and sequences that are no character.
  */
 export function decodeText(bytes: Uint8Array, source: string, encoding: TextEncoding = 'utf-8'): string {
   const refuse = (offset: number, line: number, what: string): never => {
@@ -159,6 +191,32 @@ export function decodeText(bytes: Uint8Array, source: string, encoding: TextEnco
       text = new TextDecoder('utf-16le').decode(bytes);
       break;
     }
+    case 'gbk': {
+      const bad = findInvalidGbk(bytes);
+      if (bad) refuse(bad.offset, bad.line, bad.what);
+      // GB18030 is the superset WHATWG decodes every GBK label with (0x80 is the euro sign, four-byte sequences reach
+      // the rest of Unicode). Newline bytes never occur inside a character, so a failing line can be named.
+      const decoder = new TextDecoder('gb18030', { fatal: true });
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        let start = 0;
+        let line = 1;
+        for (;;) {
+          const end = bytes.indexOf(0x0a, start);
+          const slice = bytes.subarray(start, end === -1 ? bytes.length : end);
+          try {
+            decoder.decode(slice);
+          } catch {
+            return refuse(start, line, 'a two- or four-byte sequence with no character');
+          }
+          if (end === -1) return refuse(0, 1, 'a sequence with no character');
+          start = end + 1;
+          line++;
+        }
+      }
+      break;
+    }
     default:
       throw new RnnkitError(`${source}: unknown encoding "${String(encoding)}" (expected one of ${TEXT_ENCODINGS.join(', ')})`);
   }
@@ -169,7 +227,9 @@ export function decodeText(bytes: Uint8Array, source: string, encoding: TextEnco
 export function parseTextEncoding(value: unknown, flag = '--encoding'): TextEncoding {
   if (value === undefined) return 'utf-8';
   const v = String(value).toLowerCase();
-  const alias: Record<string, TextEncoding> = { utf8: 'utf-8', 'iso-8859-1': 'latin1', cp1252: 'windows-1252', 'utf16le': 'utf-16le' };
+  const alias: Record<string, TextEncoding> = {
+    utf8: 'utf-8', 'iso-8859-1': 'latin1', cp1252: 'windows-1252', 'utf16le': 'utf-16le', gb18030: 'gbk', gb2312: 'gbk', cp936: 'gbk',
+  };
   const found = (TEXT_ENCODINGS as readonly string[]).includes(v) ? (v as TextEncoding) : alias[v];
   if (!found) throw new RnnkitError(`${flag}: "${String(value)}" is not a supported encoding (expected one of ${TEXT_ENCODINGS.join(', ')})`);
   return found;

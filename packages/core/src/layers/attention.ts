@@ -150,6 +150,12 @@ export class BahdanauAttention extends AttentionBase {
     return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(values, [batch * s, dv]), this.valuesKernel.read()), [batch, s, this.units]));
   }
 
+  /** The weights `scores` uses besides the keys (for a fused decoding step that computes the same scores). */
+  scoreWeights(): { queryKernel: tf.LayerVariable; bias: tf.LayerVariable; scoreVector: tf.LayerVariable } {
+    if (!this.built) throw new RnnkitError(`attention layer '${this.name}': scoreWeights needs a built layer (call it once first)`);
+    return { queryKernel: this.queryKernel, bias: this.bias, scoreVector: this.scoreVector };
+  }
+
   protected scores(query: tf.Tensor3D, values: tf.Tensor3D, keys: tf.Tensor3D | null): tf.Tensor3D {
     const [batch, tq, dq] = query.shape;
     const s = values.shape[1];
@@ -217,6 +223,12 @@ export class LuongAttention extends AttentionBase {
         tf.initializers.glorotUniform({ seed: this.seed ?? nextSeed() }));
     }
     this.built = true;
+  }
+
+  /** The 'general' score's kernel [Dq, Dv] (null for 'dot'), for a fused decoding step that computes the same scores. */
+  scoreKernel(): tf.LayerVariable | null {
+    if (!this.built) throw new RnnkitError(`attention layer '${this.name}': scoreKernel needs a built layer (call it once first)`);
+    return this.kernel;
   }
 
   protected scores(query: tf.Tensor3D, values: tf.Tensor3D): tf.Tensor3D {

@@ -30,6 +30,30 @@ export interface FusedDecodeStepArgs {
   denseBias: tf.Tensor | null;
 }
 
+/** Score weights of the attention kinds of a fused Seq2Seq step. */
+export type FusedSeq2SeqAttention =
+  | { kind: 'bahdanau'; queryKernel: tf.Tensor; queryBias: tf.Tensor | null; scoreVector: tf.Tensor; keys: tf.Tensor }
+  | { kind: 'dot' }
+  | { kind: 'general'; kernel: tf.Tensor };
+
+/**
+ * An attention Seq2Seq's decoder step (see decode/fused-seq2seq-step.ts): token → embedding (maskZero: token 0 is a
+ * masked step) → decoder cell → attention over `values` [N, S, E] with `srcMask` [N, S] → Dense tanh over
+ * [context ‖ decoder output] → output Dense.
+ */
+export interface FusedSeq2SeqStepArgs extends FusedDecodeLayer {
+  tokens: Int32Array;
+  embedding: tf.Tensor;
+  maskZero: boolean;
+  attention: FusedSeq2SeqAttention;
+  values: tf.Tensor;
+  srcMask: tf.Tensor | null;
+  attentionalKernel: tf.Tensor;
+  attentionalBias: tf.Tensor | null;
+  outputKernel: tf.Tensor;
+  outputBias: tf.Tensor | null;
+}
+
 /** What core needs from `@rnnkit/native`. */
 export interface FusedKernelModule {
   /** A whole recurrent layer over the sequence (see recurrent-kernel.ts). */
@@ -43,6 +67,13 @@ export interface FusedKernelModule {
    * (then c for an LSTM). Optional: an older native build without it leaves decoding on the step model.
    */
   decodeStep?(args: FusedDecodeStepArgs): { logProbs: tf.Tensor2D; states: tf.Tensor2D[] };
+  /**
+   * One attention Seq2Seq decoding step in one call: log-softmax of the output layer's pre-activation [N, V], the
+   * attention weights [N, S] and the decoder's new h (then c for an LSTM). Optional like decodeStep.
+   */
+  seq2seqStep?(args: FusedSeq2SeqStepArgs): { logProbs: tf.Tensor2D; attention: tf.Tensor2D; states: tf.Tensor2D[] };
+  /** Beam search's top-k of one row, exactly as decode/beam.ts computes it in JS. Optional like decodeStep. */
+  topIndices?(row: Float32Array, k: number): Int32Array;
 }
 
 let installed: FusedKernelModule | null = null;

@@ -6,3 +6,4 @@ export type { RecurrentSequenceArgs, RecurrentSequenceResult, CellDescriptor } f
 export { activeFusedKernels, useFusedKernels, fusedKernelsActive } from './fused-kernels.js';
 export type { FusedKernelModule } from './fused-kernels.js';
 export * from './quantile-head.js';
+export * from './masked-pooling.js';

@@ -1,0 +1,66 @@
+import { RnnkitError } from '@rnnkit/core';
+import { fitBigramLogisticRegression, type TokenizedPart } from './baselines/index.js';
+import { encodeSet } from './encode.js';
+import type { LabeledText } from './formats.js';
+import type { LoadedSentiment } from './predictor.js';
+import { predictProbs } from './probs.js';
+
+/**
+ * Ensembles (`evaluate --model A --ensemble B C ... [--ensemble-lr]`): every member classifies the same validation
+ * and test texts, and the ensemble's class probabilities are the plain mean of the members' (equal weights; the
+ * logistic regression baseline, when added, counts as one member). Averaging probabilities rather than votes lets a
+ * confident member outweigh two unsure ones, and needs no tie rule for an even number of members.
+ *
+ * The members are whatever the user names: nothing here picks them. Each is read with its own vocabulary and
+ * maxLen, so models with different --min-count or --max-len combine; they must share the dataset, the split and the
+ * class names, or the "same test part" would not be the same texts.
+ */
+
+/** A part's texts, their tokens and labels (train.ts's PreparedPart without the encoding). */
+export interface TokenizedRows {
+  rows: readonly LabeledText[];
+  tokens: readonly string[][];
+}
+
+/** Class probabilities [n × numClasses] (row-major) of one member on the validation and test parts. */
+export interface MemberProbs {
+  name: string;
+  val: Float32Array;
+  test: Float32Array;
+}
+
+/** Refuses a member that was not trained on the same dataset, split and classes as the first model. */
+export function checkSameSplit(first: LoadedSentiment, member: LoadedSentiment): void {
+  const a = first.extras;
+  const b = member.extras;
+  const differs = (what: string, x: unknown, y: unknown) =>
+    new RnnkitError(`--ensemble ${member.dir}: ${what} ${JSON.stringify(y)} differs from --model ${first.dir}'s ${JSON.stringify(x)}; ` +
+      'an ensemble combines models trained on the same split');
+  if (a.dataset !== b.dataset) throw differs('dataset', a.dataset, b.dataset);
+  if (a.classNames.join('\n') !== b.classNames.join('\n')) throw differs('classes', a.classNames, b.classNames);
+  for (const key of ['valFraction', 'splitSeed', 'maxTrain'] as const) {
+    if (a.split[key] !== b.split[key]) throw differs(`split.${key}`, a.split[key], b.split[key]);
+  }
+}
+
+/** A model's class probabilities on the validation and test parts, each text read with the model's own vocabulary. */
+export function modelProbs(loaded: LoadedSentiment, parts: { val: TokenizedRows; test: TokenizedRows }): MemberProbs {
+  const { maxLen } = loaded.extras.model;
+  const probs = (p: TokenizedRows) => predictProbs(loaded.model, encodeSet(p.rows, p.tokens, loaded.vocab, maxLen));
+  return { name: loaded.dir, val: probs(parts.val), test: probs(parts.test) };
+}
+
+/** The logistic regression baseline (fitted as runBaselines fits it, same seed) as an ensemble member. */
+export function logisticRegressionProbs(
+  parts: { train: TokenizedPart; val: TokenizedPart; test: TokenizedPart },
+  numClasses: number,
+  seed: number,
+): MemberProbs {
+  const { docs, model } = fitBigramLogisticRegression(parts.train, parts.val, numClasses, seed);
+  const probs = (p: TokenizedPart) => {
+    const out = new Float32Array(p.tokens.length * numClasses);
+    docs(p).forEach((d, i) => out.set(model.predictProba(d), i * numClasses));
+    return out;
+  };
+  return { name: 'logistic regression (baseline)', val: probs(parts.val), test: probs(parts.test) };
+}

@@ -1,0 +1,78 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { accuracy, commandContext, initBackend, runTraining } from '@rnnkit/core';
+import {
+  loadSentimentModel, meanProbabilities, predictProbs, predictedClasses, prepareData, sentimentApp, sentimentConfigSchema,
+  type EvaluationReport,
+} from '../src/index.js';
+import { tempDir, writeSst2Folder } from './fixtures.js';
+
+const dir = tempDir('ensemble');
+const sst = writeSst2Folder(join(dir, 'sst2'), 600, 120, 5);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Barely trained (few steps, small lr), so that the members disagree and their mean is not any one of them.
+const WEAK = { cell: 'gru', units: [8], embedDim: 8, attentionUnits: 4, batchSize: 16, epochs: 1, maxStepsPerEpoch: 25, lr: 5e-3, dropout: 0.1, baselines: false } as const;
+
+async function trainOn(out: string, over: Record<string, unknown>): Promise<string> {
+  const config = sentimentConfigSchema.parse({ data: sst, out: join(dir, out), ...WEAK, ...over });
+  const run = await runTraining(sentimentApp, config, false, commandContext({ quiet: true, out: () => undefined }));
+  (run as unknown as { model: tf.LayersModel }).model.dispose();
+  return join(dir, out, 'model');
+}
+
+const evaluate = async (model: string, flags: Record<string, unknown>) =>
+  (await sentimentApp.evaluate.run(model, { out: join(dir, 'eval'), baselines: false, ...flags }, commandContext({ quiet: true }))).report as EvaluationReport;
+
+describe('meanProbabilities', () => {
+  it('averages element-wise and refuses arrays of different lengths', () => {
+    const mean = meanProbabilities([Float32Array.of(0.2, 0.8, 1, 0), Float32Array.of(0.6, 0.4, 0, 1)]);
+    expect(Array.from(mean).map((x) => +x.toFixed(6))).toEqual([0.4, 0.6, 0.5, 0.5]);
+    expect(() => meanProbabilities([Float32Array.of(1, 0), Float32Array.of(1, 0, 0, 1)])).toThrow(/different numbers of values \(2 and 4\)/);
+    expect(() => meanProbabilities([])).toThrow(/no members/);
+  });
+});
+
+describe('evaluate --ensemble', () => {
+  let models: string[];
+  beforeAll(async () => {
+    await initBackend({ quiet: true });
+    models = [await trainOn('s1', { seed: 1, lr: 1e-2 }), await trainOn('s2', { seed: 2, lr: 1.5e-2 }), await trainOn('s3', { seed: 3, lr: 2e-2 })];
+  });
+
+  it('scores the argmax of the mean of the members\' probabilities; reports each member and the validation accuracy', async () => {
+    const report = await evaluate(models[0], { ensemble: models.slice(1) });
+    // The same figure computed independently: each model's probabilities on dev, averaged, argmax.
+    const loaded = await Promise.all(models.map((m) => loadSentimentModel(m)));
+    const data = prepareData('sst2', sst, loaded[0].extras.split, { vocab: loaded[0].vocab });
+    const probs = loaded.map((l) => predictProbs(l.model, data.test.encoded));
+    const expected = accuracy(data.test.encoded.labels, predictedClasses(meanProbabilities(probs), 2));
+    expect(report.model.accuracy).toBe(expected);
+    expect(report.ensemble!.members.map((m) => m.name)).toEqual(models);
+    expect(report.ensemble!.members.map((m) => m.testAccuracy)).toEqual(probs.map((p) => accuracy(data.test.encoded.labels, predictedClasses(p, 2))));
+    // Each member's figures are what evaluating it alone gives.
+    const alone = await evaluate(models[1], {});
+    expect(report.ensemble!.members[1]).toMatchObject({ testAccuracy: alone.model.accuracy, validationAccuracy: alone.validationAccuracy });
+    expect(alone.ensemble).toBeUndefined();
+    expect(report.validationAccuracy).toBeGreaterThan(0);
+    for (const l of loaded) l.model.dispose();
+  });
+
+  it('--ensemble-lr adds the logistic regression baseline as a member, the same fit as the baseline table', async () => {
+    const report = await evaluate(models[0], { ensembleLr: true, baselines: true });
+    expect(report.ensemble!.members.map((m) => m.name)).toEqual([models[0], 'logistic regression (baseline)']);
+    const lr = report.baselines.find((b) => b.name === 'logistic regression')!;
+    expect(report.ensemble!.members[1].testAccuracy).toBe(lr.accuracy);
+  });
+
+  it('refuses a member trained on another split, naming it; keeps the tensor count flat', async () => {
+    const other = await trainOn('split', { seed: 1, splitSeed: 7 });
+    await expect(evaluate(models[0], { ensemble: [other] })).rejects.toThrow(`--ensemble ${other}: split.splitSeed 7 differs from --model`);
+    const before = tf.memory().numTensors;
+    await evaluate(models[0], { ensemble: models.slice(1) });
+    await expect(evaluate(models[0], { ensemble: [models[1], other] })).rejects.toThrow(/split\.splitSeed/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
