@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { BahdanauAttention, LuongAttention } from '../layers/attention.js';
 import { activeFusedKernels, type FusedSeq2SeqAttention } from '../layers/fused-kernels.js';
-import { isCellType, type CellType } from '../layers/recurrent-kernel.js';
-import { RnnkitRecurrent } from '../layers/recurrent.js';
+import type { CellType } from '../layers/recurrent-kernel.js';
 import type { Seq2SeqModels } from '../seq2seq.js';
-import { agreeWithin } from './fused-step.js';
+import { agreeWithin, denseOf, INFERENCE_IDENTITY, isStepRecurrent } from './fused-step.js';
 import type { StepFunction, StepOutput } from './step.js';
 
 /**
@@ -37,13 +36,7 @@ interface Seq2SeqStepPlan {
 }
 
 /** Layers that are the identity at inference (dropout) or only reshape the step's outputs. */
-const PASS_THROUGH = new Set(['InputLayer', 'Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Reshape', 'Concatenate']);
-
-function denseOf(layer: tf.layers.Layer, activation: string[]): { kernel: tf.LayerVariable; bias: tf.LayerVariable | null } | null {
-  if (layer.getClassName() !== 'Dense' || !activation.includes(String(layer.getConfig().activation))) return null;
-  if (layer.weights.length < 1 || layer.weights.length > 2) return null;
-  return { kernel: layer.weights[0], bias: layer.weights[1] ?? null };
-}
+const PASS_THROUGH = new Set([...INFERENCE_IDENTITY, 'InputLayer', 'Reshape', 'Concatenate']);
 
 /** The plan when `models.decoderStep` has exactly buildSeq2Seq's step layers, else null. */
 function planOf(models: Seq2SeqModels): Seq2SeqStepPlan | null {
@@ -54,8 +47,7 @@ function planOf(models: Seq2SeqModels): Seq2SeqStepPlan | null {
   if (body.length !== 5 || concats.length !== 1 || reshapes.length !== 2) return null;
   const [embedding, decoder, attention, attentional, output] = body;
   if (embedding.getClassName() !== 'Embedding' || embedding.weights.length !== 1) return null;
-  if (!(decoder instanceof RnnkitRecurrent) || decoder.goBackwards || !decoder.returnState || !isCellType(decoder.cell) ||
-    decoder.weights.length !== 3 || decoder.mergeMode !== null) return null;
+  if (!isStepRecurrent(decoder)) return null;
   if (attention !== models.attention) return null;
   let plannedAttention: Seq2SeqStepPlan['attention'];
   if (attention instanceof BahdanauAttention) {

@@ -25,7 +25,19 @@ interface StepPlan {
 }
 
 /** Layers the fused step can skip at inference (identity outside training). */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+export const INFERENCE_IDENTITY: ReadonlySet<string> = new Set(['Dropout', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+
+/** A recurrent layer one fused decoding step can run: one direction, returning its state, three weights. */
+export function isStepRecurrent(l: tf.layers.Layer): l is RnnkitRecurrent {
+  return l instanceof RnnkitRecurrent && !l.goBackwards && l.returnState && isCellType(l.cell) && l.weights.length === 3 && l.mergeMode === null;
+}
+
+/** A Dense layer with one of `activations`: its kernel and bias, else null. */
+export function denseOf(layer: tf.layers.Layer, activations: string[]): { kernel: tf.LayerVariable; bias: tf.LayerVariable | null } | null {
+  if (layer.getClassName() !== 'Dense' || !activations.includes(String(layer.getConfig().activation))) return null;
+  if (layer.weights.length < 1 || layer.weights.length > 2) return null;
+  return { kernel: layer.weights[0], bias: layer.weights[1] ?? null };
+}
 
 /** The plan when the model is token → Embedding → RnnkitRecurrent+ → Dense with matching state inputs, else null. */
 function planOf(model: tf.LayersModel): StepPlan | null {
@@ -34,19 +46,18 @@ function planOf(model: tf.LayersModel): StepPlan | null {
   const [first, ...rest] = body;
   const last = rest.pop() as tf.layers.Layer;
   if (first.getClassName() !== 'Embedding' || first.getConfig().maskZero === true || first.weights.length !== 1) return null;
-  if (last.getClassName() !== 'Dense') return null;
-  const denseConfig = last.getConfig();
-  if (denseConfig.activation !== 'linear' && denseConfig.activation !== 'softmax') return null;
+  const dense = denseOf(last, ['linear', 'softmax']);
+  if (!dense) return null;
   const layers: StepPlan['layers'] = [];
   for (const l of rest) {
-    if (!(l instanceof RnnkitRecurrent) || l.goBackwards || !l.returnState || !isCellType(l.cell) || l.weights.length !== 3) return null;
+    if (!isStepRecurrent(l)) return null;
     const [kernel, recurrentKernel, bias] = l.weights;
     layers.push({ cell: l.cell, units: l.units, kernel, recurrentKernel, bias });
   }
   if (layers.length === 0) return null;
   const stateCount = layers.reduce((n, l) => n + CELLS[l.cell].states, 0);
   if (model.inputs.length !== 1 + stateCount || model.outputs.length !== 1 + stateCount) return null;
-  return { embedding: first.weights[0], layers, dense: last.weights[0], denseBias: last.weights[1] ?? null };
+  return { embedding: first.weights[0], layers, dense: dense.kernel, denseBias: dense.bias };
 }
 
 function fusedStep(plan: StepPlan, tokens: Int32Array, states: tf.Tensor[]): StepOutput | null {

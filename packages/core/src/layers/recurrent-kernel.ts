@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { installUnpackGradient } from './unpack-gradient.js';
 import { activeFusedKernels, type FusedKernelModule } from './fused-kernels.js';
 
+// The reference loop below unstacks its inputs per timestep: tfjs's own Unpack gradient fails on one timestep.
+installUnpackGradient();
+
 /**
  * Whole-sequence recurrent computation shared by every recurrent layer in core.
  *
@@ -130,7 +133,6 @@ function callFused(mod: FusedKernelModule, a: RecurrentSequenceArgs): RecurrentS
 
 /** Reference implementation with plain tf ops; autodiff provides the gradients. */
 export function referenceRecurrent(a: RecurrentSequenceArgs): RecurrentSequenceResult {
-  installUnpackGradient();
   const [outputs, h, c] = tf.tidy(() => referenceLoop(a));
   return { outputs: outputs as tf.Tensor3D, h: h as tf.Tensor2D, c: (c as tf.Tensor2D | undefined) ?? null };
 }
