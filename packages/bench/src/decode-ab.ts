@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildSeq2Seq, initBackend, median, seq2seqStepFunction, setSeed, spread, useFusedKernels, type StepFunction } from '@rnnkit/core';
 import * as native from '@rnnkit/native';
+import { emit, integerFlag } from './output.js';
 import { medianReplyMs, reply, replySource } from './reply.js';
 import { pairedRatios, round, roundSpread } from './stats.js';
 import { loadWorkloads } from './workloads.js';
@@ -23,19 +24,9 @@ const { values: opts } = parseArgs({
   },
 });
 
-function count(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer ≥ 1, got '${value}'`);
-  return n;
-}
-
-function emit(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
 async function main(): Promise<void> {
-  const rounds = count('rounds', opts.rounds);
-  const replies = count('replies', opts.replies);
+  const rounds = integerFlag('rounds', opts.rounds, 1);
+  const replies = integerFlag('replies', opts.replies, 1);
   const attention = opts.attention;
   if (attention !== 'bahdanau' && attention !== 'dot' && attention !== 'general') {
     throw new Error(`--attention must be bahdanau, dot or general, got '${attention}'`);

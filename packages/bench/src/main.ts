@@ -32,6 +32,7 @@ import { floorMs, workloadFlops } from './flops.js';
 import { gemmPeakGflops } from './gemm.js';
 import { buildCase, charStepFunction, maskedLengths, type BenchCase } from './models.js';
 import { resetPeakRss, samplePeakRss, timeCalls } from './measure.js';
+import { emit } from './output.js';
 import { inferStep, trainStep } from './steps.js';
 import { findTorchPython, PytorchSession, runPytorch, type PytorchDecoding, type PytorchRun } from './pytorch.js';
 import { medianReplyMs, reply, replySource } from './reply.js';
@@ -80,10 +81,6 @@ function torchFigure(run: PytorchRun | null, workload: string, decoding: Pytorch
   if (typeof value === 'number') return value;
   emit(line);
   return null;
-}
-
-function emit(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 function progress(text: string): void {

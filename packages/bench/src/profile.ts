@@ -6,21 +6,17 @@
 // on stdout and a markdown table per workload on stderr.
 //
 //   npm run profile -- [--workloads a,b] [--steps 5] [--warmup 2] [--top 10] [--pytorch-threads 1] [--skip-pytorch]
-import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { adamOptimizer, initBackend, median, setSeed } from '@rnnkit/core';
 import { breakdown, byName, formatBreakdowns, type StepBreakdown } from './breakdown.js';
 import { timeCalls } from './measure.js';
 import { buildCase, maskedLengths } from './models.js';
-import { findTorchPython } from './pytorch.js';
+import { emit, integerFlag } from './output.js';
+import { findTorchPython, runPytorchScript } from './pytorch.js';
 import { round } from './stats.js';
 import { trainStep } from './steps.js';
 import { loadWorkloads, type Workload } from './workloads.js';
-
-const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'pytorch_bench.py');
 
 const { values: opts } = parseArgs({
   options: {
@@ -33,20 +29,10 @@ const { values: opts } = parseArgs({
   },
 });
 
-function count(name: string, value: string | undefined, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got '${value}'`);
-  return n;
-}
-
-const steps = count('steps', opts.steps, 1);
-const warmup = count('warmup', opts.warmup, 0);
-const top = count('top', opts.top, 1);
-const threads = count('pytorch-threads', opts['pytorch-threads'], 1);
-
-function emit(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
+const steps = integerFlag('steps', opts.steps, 1);
+const warmup = integerFlag('warmup', opts.warmup, 0);
+const top = integerFlag('top', opts.top, 1);
+const threads = integerFlag('pytorch-threads', opts['pytorch-threads'], 1);
 
 function jsonLine(w: Workload, side: Record<string, unknown>, b: StepBreakdown): Record<string, unknown> {
   return {
@@ -82,13 +68,12 @@ async function profileRnnkit(w: Workload): Promise<StepBreakdown> {
 }
 
 function profilePytorch(python: string, file: string, w: Workload): StepBreakdown | string {
-  const args = [SCRIPT, '--workloads', file, '--select', w.name, '--threads', String(threads), '--warmup', String(warmup),
+  const args = ['--workloads', file, '--select', w.name, '--threads', String(threads), '--warmup', String(warmup),
     '--profile', String(steps), '--top', String(top)];
   if (w.kind === 'sequence' && w.masked) args.push('--lengths', maskedLengths(w).join(','));
-  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
-  const line = run.stdout?.trim().split('\n').pop();
-  if (run.status !== 0 || !line) return run.error?.message ?? run.stderr?.trim().split('\n').pop() ?? `exit ${run.status}`;
-  const r = JSON.parse(line) as {
+  const line = runPytorchScript(python, args);
+  if (typeof line === 'string') return line;
+  const r = line as {
     step_ms: number; profiled_ms: number; op_ms: number; op_calls: number; ops: { name: string; calls_per_step: number; ms_per_step: number }[];
   };
   const ops = r.ops.map((o) => ({ name: o.name, callsPerStep: o.calls_per_step, msPerStep: o.ms_per_step }));

@@ -31,18 +31,20 @@ export interface PytorchDecoding {
   replies?: number;
 }
 
+/** Runs pytorch_bench.py once with `args`: its last output line as JSON, or why it failed (one line). */
+export function runPytorchScript(python: string, args: string[]): Record<string, unknown> | string {
+  const result = spawnSync(python, [SCRIPT, ...args], { encoding: 'utf8', timeout: 600_000 });
+  const line = result.stdout?.trim().split('\n').pop();
+  if (result.status !== 0 || !line) return result.error?.message ?? result.stderr?.trim().split('\n').pop() ?? `exit ${result.status}`;
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
 /** Runs one measurement and returns its JSON line (or an error line naming the failure). */
 export function runPytorch(run: PytorchRun, workload: string, decoding: PytorchDecoding = {}): Record<string, unknown> {
-  const args = [SCRIPT, '--workloads', run.workloadsFile, '--select', workload, '--warmup', String(run.warmup),
+  const line = runPytorchScript(run.python, ['--workloads', run.workloadsFile, '--select', workload, '--warmup', String(run.warmup),
     '--steps', String(run.steps), '--sampling', String(decoding.samplingChars ?? 0), '--replies', String(decoding.replies ?? 0),
-    '--threads', String(run.threads)];
-  const result = spawnSync(run.python, args, { encoding: 'utf8', timeout: 600_000 });
-  const line = result.stdout?.trim().split('\n').pop();
-  if (result.status !== 0 || !line) {
-    const reason = result.error?.message ?? result.stderr?.trim().split('\n').pop() ?? `exit ${result.status}`;
-    return { workload: workload, backend: 'pytorch-cpu', error: reason };
-  }
-  return JSON.parse(line) as Record<string, unknown>;
+    '--threads', String(run.threads)]);
+  return typeof line === 'string' ? { workload: workload, backend: 'pytorch-cpu', error: line } : line;
 }
 
 /** One PyTorch round: wall and CPU ms of each timed training and inference step. */
