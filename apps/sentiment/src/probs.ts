@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError, runModel } from '@rnnkit/core';
-import { idsTensor, lengthSortedBatches, type EncodedSet } from './encode.js';
+import { lengthSortedBatches, setInputs, type EncodedSet } from './encode.js';
 import { argmax } from './metrics.js';
 
 /** A model's class probabilities over an encoded set, the predicted classes, and the mean of several members'. */
@@ -8,11 +8,11 @@ import { argmax } from './metrics.js';
 const PREDICT_BATCH = 256;
 
 /** Class probabilities of every example, [n × numClasses] row-major, in the set's order; one batch alive at a time. */
-export function predictProbs(model: tf.LayersModel, set: Pick<EncodedSet, 'ids'>): Float32Array {
+export function predictProbs(model: tf.LayersModel, set: Pick<EncodedSet, 'ids' | 'subwords'>): Float32Array {
   const k = model.outputs[0].shape[1] as number;
   const out = new Float32Array(set.ids.length * k);
   for (const indices of lengthSortedBatches(set, PREDICT_BATCH)) {
-    const values = tf.tidy(() => runModel(model, idsTensor(set, indices))[0].dataSync());
+    const values = tf.tidy(() => runModel(model, setInputs(set, indices))[0].dataSync());
     indices.forEach((example, row) => out.set(values.subarray(row * k, (row + 1) * k), example * k));
   }
   return out;
