@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
+import { fusedRecurrentSequence } from '@rnnkit/native';
+await tf.setBackend('cpu');
+const U = 128, D = 28, T = 28, B = Number(process.env.B ?? 32);
+const kernel = tf.randomNormal([D, 4 * U], 0, 0.1), rk = tf.randomNormal([U, 4 * U], 0, 0.1), bias = tf.zeros([4 * U]);
+const x = tf.randomNormal([B, T, D]);
+const run = () => tf.tidy(() => fusedRecurrentSequence({ cell: 'lstm', x, h0: null, c0: null, kernel, recurrentKernel: rk, bias, mask: null, goBackwards: false }).h.dataSync());
+const n = 40000 / B | 0; const c0 = process.cpuUsage();
+for (let i = 0; i < n; i++) run();
+const cpu = process.cpuUsage(c0); console.error(`B=${B} cpu ${((cpu.user + cpu.system) / n / B).toFixed(1)} us/image`);
