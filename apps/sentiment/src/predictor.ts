@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, SubwordHasher, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, runModel,
+  RnnkitError, SubwordHasher, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, runModel, tidyValues,
   type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { encodeTokens, modelInputs } from './encode.js';
@@ -100,11 +100,8 @@ export function classifyTexts(loaded: LoadedSentiment, texts: readonly string[])
   const read = tokenized.map((t) => t.slice(0, maxLen));
   const seqs = read.map((t) => encodeTokens(vocab, t, maxLen));
   const time = seqs.reduce((m, s) => Math.max(m, s.length), 0);
-  const [probs, weights] = tf.tidy(() => {
-    const inputs = modelInputs(seqs, loaded.subwords ? { tokens: read, hasher: loaded.subwords } : undefined);
-    const outputs = runModel(loaded.attentionModel ?? loaded.model, inputs);
-    return outputs.map((o) => o.dataSync() as Float32Array);
-  });
+  const inputs = () => modelInputs(seqs, loaded.subwords ? { tokens: read, hasher: loaded.subwords } : undefined);
+  const [probs, weights] = tidyValues(() => runModel(loaded.attentionModel ?? loaded.model, inputs()));
   const k = extras.model.numClasses;
   return texts.map((_, i) => {
     const probabilities = Array.from(probs.subarray(i * k, (i + 1) * k));
