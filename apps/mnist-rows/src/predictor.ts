@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, appModelFromArtifacts, createPredictor, runModel, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+  RnnkitError, appModelFromArtifacts, createPredictor, runModel, tidyValues, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { CLASS_NAMES } from './datasets.js';
 import { sequenceShape } from './images.js';
@@ -146,13 +146,13 @@ export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, Mnist
   let everyStep: tf.LayersModel | undefined;
   const classify = (inputs: MnistInput[]): MnistOutput[] => {
     const k = cfg.numClasses;
-    const probs = tf.tidy(() => runModel(loaded.model, images(inputs))[0].dataSync() as Float32Array);
+    const probs = tidyValues(() => runModel(loaded.model, images(inputs))[0]);
     const withRows = inputs.flatMap((input, i) => (input.rows ? [i] : []));
     const rowProbs = new Map<number, number[][]>();
     if (withRows.length > 0) {
       everyStep ??= buildEveryStepModel(loaded.model);
       const model = everyStep;
-      const values = tf.tidy(() => tf.gather(runModel(model, images(withRows.map((i) => inputs[i])))[0], rowEnds, 1).dataSync() as Float32Array);
+      const values = tidyValues(() => tf.gather(runModel(model, images(withRows.map((i) => inputs[i])))[0], rowEnds, 1));
       withRows.forEach((i, n) => rowProbs.set(i, rowEnds.map((_, r) => Array.from(values.subarray((n * cfg.rows + r) * k, (n * cfg.rows + r + 1) * k)))));
     }
     return inputs.map((_, i) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, padSequences, runModel,
+  RnnkitError, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, padSequences, runModel, tidyValues,
   type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { encodeTokens } from './encode.js';
@@ -91,11 +91,7 @@ export function classifyTexts(loaded: LoadedSentiment, texts: readonly string[])
   const tokenized = texts.map((t) => loaded.tokenize(t));
   const read = tokenized.map((t) => t.slice(0, maxLen));
   const padded = padSequences(read.map((t) => Array.from(encodeTokens(vocab, t, maxLen))));
-  const [probs, weights] = tf.tidy(() => {
-    const ids = tf.tensor2d(padded.ids, [padded.batch, padded.maxLen], 'int32');
-    const outputs = runModel(loaded.attentionModel ?? loaded.model, ids);
-    return outputs.map((o) => o.dataSync() as Float32Array);
-  });
+  const [probs, weights] = tidyValues(() => runModel(loaded.attentionModel ?? loaded.model, tf.tensor2d(padded.ids, [padded.batch, padded.maxLen], 'int32')));
   const k = extras.model.numClasses;
   return texts.map((_, i) => {
     const probabilities = Array.from(probs.subarray(i * k, (i + 1) * k));

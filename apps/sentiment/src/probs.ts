@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { runModel } from '@rnnkit/core';
+import { runModel, tidyValues } from '@rnnkit/core';
 import { idsTensor, lengthSortedBatches, type EncodedSet } from './encode.js';
 
 /** A model's class probabilities over an encoded set (core's argmaxRows and meanProbabilities turn them into classes and ensembles). */
@@ -11,7 +11,7 @@ export function predictProbs(model: tf.LayersModel, set: Pick<EncodedSet, 'ids'>
   const k = model.outputs[0].shape[1] as number;
   const out = new Float32Array(set.ids.length * k);
   for (const indices of lengthSortedBatches(set, PREDICT_BATCH)) {
-    const values = tf.tidy(() => runModel(model, idsTensor(set, indices))[0].dataSync());
+    const values = tidyValues(() => runModel(model, idsTensor(set, indices))[0]);
     indices.forEach((example, row) => out.set(values.subarray(row * k, (row + 1) * k), example * k));
   }
   return out;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CELL_TYPES, nextSeed, stackedRecurrent } from '@rnnkit/core/browser';
+import { CELL_TYPES, nextSeed, stackedRecurrent, tidyValues } from '@rnnkit/core/browser';
 import { featureConfigSchema, normalizationSchema } from './features.js';
 
 /**
@@ -62,7 +62,7 @@ export function predictProbs(model: tf.LayersModel, mats: readonly { data: Float
   const out = new Float32Array(mats.length * k);
   for (let s = 0; s < mats.length; s += batchSize) {
     const part = mats.slice(s, s + batchSize);
-    const probs = tf.tidy(() => (model.predict(framesTensor(part)) as tf.Tensor).dataSync() as Float32Array);
+    const probs = tidyValues(() => model.predict(framesTensor(part)) as tf.Tensor);
     out.set(probs, s * k);
   }
   return out;

@@ -122,3 +122,31 @@ export function runModel(model: tf.LayersModel, inputs: tf.Tensor | tf.Tensor[],
     return outputIds.map((id) => values.get(id) as tf.Tensor);
   });
 }
+
+/** What `dataSync` returns for rnnkit's dtypes. */
+export type TensorValues = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * The values of the tensor(s) `fn` returns, with every tensor `fn` made freed (the returned ones too). Use it instead
+ * of `tf.tidy(() => t.dataSync())`: tf.tidy walks whatever its function returns looking for tensors to keep, and it
+ * takes a typed array for a container, so it visits every element and files each number in a Set. Measured on this
+ * project's machine: reading 250 probabilities (a batch of 25 images, 10 classes) that way took ~90 µs against ~4 µs
+ * here, 4,096 values ~1.5 ms against ~30 µs.
+ */
+export function tidyValues(fn: () => tf.Tensor): TensorValues;
+export function tidyValues(fn: () => tf.Tensor[]): TensorValues[];
+export function tidyValues(fn: () => tf.Tensor | tf.Tensor[]): TensorValues | TensorValues[] {
+  // Clones (which share the data, not copy it) so that a returned tensor made outside `fn` is not disposed here.
+  let many = false;
+  const list = tf.tidy(() => {
+    const out = fn();
+    many = Array.isArray(out);
+    return (Array.isArray(out) ? out : [out]).map((t) => t.clone());
+  });
+  try {
+    const values = list.map((t) => t.dataSync() as TensorValues);
+    return many ? values : values[0];
+  } finally {
+    tf.dispose(list);
+  }
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
-import { runModel } from '../src/run-model.js';
+import { runModel, tidyValues } from '../src/run-model.js';
 import type { BahdanauAttention } from '../src/layers/attention.js';
 import { recurrent } from '../src/layers/recurrent.js';
 import { setSeed } from '../src/random.js';
@@ -146,5 +146,32 @@ describe('runModel', () => {
     expect(Array.from(inference.dataSync())).toEqual(Array(64).fill(1));
     tf.dispose([ones, inference]);
     model.dispose();
+  });
+});
+
+describe('tidyValues', () => {
+  it('reads what the function returns, frees every tensor it made, and leaves tensors made outside alive', () => {
+    const outside = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const one = tidyValues(() => tf.mul(tf.add(outside, 1), 2));
+      expect(Array.from(one)).toEqual([4, 6, 8]);
+      const [a, b, c] = tidyValues(() => [tf.square(outside), tf.cast(outside, 'int32'), outside]);
+      expect(Array.from(a)).toEqual([1, 4, 9]);
+      expect(b).toBeInstanceOf(Int32Array);
+      expect(Array.from(c)).toEqual([1, 2, 3]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    expect(outside.isDisposed).toBe(false);
+    outside.dispose();
+  });
+
+  it('frees the tensors made before the function threw', () => {
+    const before = tf.memory().numTensors;
+    expect(() => tidyValues(() => {
+      tf.ones([4]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 namespace rnnkit {
 
 ThreadPool::ThreadPool(int threads) {
@@ -69,7 +73,15 @@ static int configuredThreads() {
     int n = std::atoi(env);
     if (n > 0) return n;
   }
+  // The cores this process may run on, not the machine's: under taskset, a container's cpuset or
+  // numactl, hardware_concurrency() still counts every core, and workers beyond the allowed ones
+  // would only take turns on them.
   unsigned hw = std::thread::hardware_concurrency();
+#ifdef __linux__
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) hw = static_cast<unsigned>(CPU_COUNT(&allowed));
+#endif
   return hw == 0 ? 1 : static_cast<int>(hw > 16 ? 16 : hw);
 }
 

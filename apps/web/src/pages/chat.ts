@@ -1,13 +1,8 @@
+import type { ChatbotOutput } from '@rnnkit/chatbot/predictor';
 import { byId, el, startPage } from '../page.js';
 
 // Chat: a conversation with the Seq2Seq chatbot. The history is kept on this page and sent with every message,
 // so the model answers in context; greedy and sampled replies stream word by word, beam replies arrive whole.
-
-interface ChatOutput {
-  reply: string;
-  unknown: string[];
-  alternatives?: { reply: string; score: number }[];
-}
 
 const main = byId('app');
 const log = el('div', { id: 'chat-log', className: 'chat-log' });
@@ -51,7 +46,7 @@ byId<HTMLFormElement>('chat-form').onsubmit = async (event) => {
         : { strategy: 'greedy' };
   try {
     const stream = strategy.value !== 'beam' ? (piece: string) => (bot.textContent += piece) : undefined;
-    const { output, ms } = await page.client.predict<ChatOutput>({ message: text, history: history.slice(-20), decode }, stream);
+    const { output, ms } = await page.client.predict<ChatbotOutput>({ message: text, history: history.slice(-20), decode }, stream);
     bot.textContent = output.reply;
     history.push(text, output.reply);
     notes.textContent = [

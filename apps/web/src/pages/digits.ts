@@ -1,15 +1,9 @@
 import { heatmapSvg } from '@rnnkit/core/charts';
+import type { MnistOutput } from '@rnnkit/mnist-rows/predictor';
 import { byId, el, startPage } from '../page.js';
 
 // Digits: draw on a canvas or pick a test image; the model reads it row by row, and the heatmap shows what it
 // believes after each row (the classifier applied to the recurrent state after row 1, 2, …, 28).
-
-interface DigitOutput {
-  label: number;
-  className: string;
-  probabilities: number[];
-  rows?: number[][];
-}
 
 interface SampleSet {
   /** "mnist" or "fashion-mnist". */
@@ -131,15 +125,15 @@ let rowsSupported = true;
 async function run(pixels: number[][]): Promise<void> {
   classify.disabled = true;
   try {
-    let answer: { output: DigitOutput; ms: number };
+    let answer: { output: MnistOutput; ms: number };
     try {
-      answer = await page.client.predict<DigitOutput>({ pixels, ...(rowsSupported ? { rows: true } : {}) });
+      answer = await page.client.predict<MnistOutput>({ pixels, ...(rowsSupported ? { rows: true } : {}) });
     } catch (err) {
       // A bidirectional model has no state "after row r": classify the whole image and say why the view is missing.
       if (!rowsSupported || !/bidirectional/i.test(String(err))) throw err;
       rowsSupported = false;
       note.textContent = `This model reads rows in both directions, so it has no belief after row r (${err instanceof Error ? err.message : err}). Train one without --bidirectional for this view.`;
-      answer = await page.client.predict<DigitOutput>({ pixels });
+      answer = await page.client.predict<MnistOutput>({ pixels });
     }
     const { output, ms } = answer;
     result.textContent = `prediction: ${output.className} (${(100 * output.probabilities[output.label]).toFixed(1)}%), ${ms.toFixed(1)} ms on ${page.info.backend}`;

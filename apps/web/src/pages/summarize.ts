@@ -1,17 +1,9 @@
 import { heatmapSvg } from '@rnnkit/core/charts';
+import type { SummarizeOutput } from '@rnnkit/summarize/predictor';
 import { byId, el, startPage } from '../page.js';
 
 // Headlines: paste an article, get a headline by beam search, with where the model looked (attention over the
 // article's words) and how much each headline word was copied from the article rather than generated.
-
-interface SummaryOutput {
-  summary: string;
-  tokens: string[];
-  score: number;
-  attention?: number[][];
-  sourceTokens?: string[];
-  copyProbability?: number[];
-}
 
 // Written for this page (in the style of the Inshorts articles the model was trained on).
 const EXAMPLE =
@@ -35,7 +27,7 @@ run.onclick = async () => {
   try {
     const width = Number(beam.value);
     const decode = width > 1 ? { strategy: 'beam', beamWidth: width, maxLen: Number(maxLen.value) } : { strategy: 'greedy', maxLen: Number(maxLen.value) };
-    const { output, ms } = await page.client.predict<SummaryOutput>({ text: article.value, decode, attention: true });
+    const { output, ms } = await page.client.predict<SummarizeOutput>({ text: article.value, decode, attention: true });
     headline.textContent = output.summary;
     meta.textContent = `${output.tokens.length} words, score ${output.score.toFixed(3)}, ${ms.toFixed(0)} ms on ${page.info.backend}`;
     if (output.copyProbability) {

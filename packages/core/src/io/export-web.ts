@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { RnnkitError } from '../errors.js';
+import { tidyValues } from '../run-model.js';
 import { RNNKIT_VERSION } from '../version.js';
 import { replaceDirAtomic } from './atomic.js';
 import { MODEL_JSON, RNNKIT_JSON, WEIGHTS_BIN, buildCheckedModel, type ModelDirMeta } from './model-artifacts.js';
@@ -126,11 +127,15 @@ export type BatchOutputs = { shape: number[]; values: number[] }[];
 
 /** The model's outputs on a batch (tfjs-layers' own predict, the path a page's code takes). */
 export function runOnBatch(model: tf.LayersModel, batch: TensorData[]): BatchOutputs {
-  return tf.tidy(() => {
+  let shapes: number[][] = [];
+  const values = tidyValues(() => {
     const xs = batch.map((t) => tf.tensor(t.values, t.shape, t.dtype));
     const ys = model.predict(xs.length === 1 ? xs[0] : xs);
-    return (Array.isArray(ys) ? ys : [ys]).map((y) => ({ shape: y.shape, values: Array.from(y.dataSync()) }));
+    const list = Array.isArray(ys) ? ys : [ys];
+    shapes = list.map((y) => y.shape);
+    return list;
   });
+  return values.map((v, i) => ({ shape: shapes[i], values: Array.from(v) }));
 }
 
 /** Largest |a - b| over every output; Infinity when shapes differ or a value is not finite in one of them. */
