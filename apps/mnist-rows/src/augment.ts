@@ -11,11 +11,21 @@ import type { Rng } from '@rnnkit/core/browser';
  *   (2003): uniform noise per pixel, Gaussian-blurred, scaled (a hand that wobbles).
  * `flip` and `flip-shift` copy pixels exactly; `affine` and `elastic` sample bilinearly from the source image.
  * Outside the source image is 0; output pixels are scaled to 0..1.
- * Images are only ever augmented while training; validation, test and prediction read the image as it is.
+ * Images are only ever augmented while training; validation, test and prediction read the image as it is
+ * (`evaluate --tta flip` adds its exact mirror as a second view: evaluate.ts).
  */
 
 export const AUGMENTATIONS = ['off', 'flip', 'flip-shift', 'affine', 'elastic'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
+
+/**
+ * Test-time augmentation (evaluation only, evaluate.ts): `flip` classifies each image and its exact left-right
+ * mirror and averages the two class-probability vectors. For a model trained with `--augment flip` both views are
+ * images like those it trained on, and its mistakes on the two are partly independent. The predictor reads an
+ * image once.
+ */
+export const TTA_MODES = ['off', 'flip'] as const;
+export type Tta = (typeof TTA_MODES)[number];
 
 /** The transform ranges; each parameter is drawn uniformly from [-max, max] per image. */
 export const AUGMENT_RANGES = {

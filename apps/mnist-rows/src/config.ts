@@ -2,7 +2,7 @@ import { trainingConfigSchema, layerSizeSchema, lrDecaySchema } from '@rnnkit/co
 import { z } from 'zod';
 import { DEFAULT_SPLIT } from './data.js';
 import { DATASETS } from './datasets.js';
-import { AUGMENTATIONS, type Augmentation } from './augment.js';
+import { AUGMENTATIONS, TTA_MODES, type Augmentation } from './augment.js';
 import { INPUT_MODES } from './images.js';
 import { DEFAULT_MODEL } from './model.js';
 
@@ -26,6 +26,8 @@ export const mnistConfigSchema = trainingConfigSchema(
     headDropout: z.number().min(0).max(0.9).default(DEFAULT_MODEL.headDropout).describe('dropout on the last recurrent output, before the class layer'),
     augment: z.enum(AUGMENTATIONS).optional()
       .describe('redraw each training image through a random transform every epoch: off, flip (mirror left-right half of the time; not for digits), flip-shift (flip plus a shift of up to 2 whole pixels), affine (rotate, scale, shear, shift) or elastic (affine plus a smooth wobble); default elastic for mnist, off for fashion-mnist'),
+    tta: z.enum(TTA_MODES).default('off')
+      .describe('test-time augmentation of the final test (and validation) scores: flip = average the class probabilities of each image and its mirror image; the figures without it are printed too'),
     labelSmoothing: z.number().min(0).max(0.5).default(0)
       .describe('label smoothing of the training loss: the target puts 1 - this on the true class and spreads this over all classes'),
     lrDecay: lrDecaySchema(0.95),

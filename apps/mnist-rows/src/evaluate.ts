@@ -1,12 +1,19 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, runModel, writeFileAtomic } from '@rnnkit/core';
-import { imageCount, inputTensor, type ImageSet, type InputMode } from './images.js';
+import {
+  RnnkitError, accuracy, argmaxRows, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, meanProbabilities, runModel,
+  writeFileAtomic,
+} from '@rnnkit/core';
+import type { Tta } from './augment.js';
+import { imageCount, inputTensor, mirroredImages, type ImageSet, type InputMode } from './images.js';
 
 /**
  * Test-set evaluation: overall and per-class accuracy, the confusion matrix (as text and as a heatmap SVG), and a
- * picture of misclassified images captioned with predicted and true class.
+ * picture of misclassified images captioned with predicted and true class. It scores one model or an ensemble (the
+ * mean of several models' class probabilities), each optionally with test-time augmentation, and always reports the
+ * validation accuracy next to the test accuracy: that, not the test figure, is what a choice among settings may
+ * look at.
  */
 
 const PREDICT_BATCH = 256;
@@ -24,15 +31,16 @@ export function predictProbs(model: tf.LayersModel, set: ImageSet, mode: InputMo
   return concatTypedArrays(chunks, new Float32Array(0));
 }
 
-/** Index of the largest value in each row of `probs`. */
-export function argmaxRows(probs: Float32Array, numClasses: number): Int32Array {
-  const out = new Int32Array(probs.length / numClasses);
-  for (let r = 0; r < out.length; r++) {
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (probs[r * numClasses + c] > probs[r * numClasses + best]) best = c;
-    out[r] = best;
-  }
-  return out;
+/** One model's class probabilities on a set: reading each image once, and with `tta`'s views averaged. */
+export interface ViewProbs {
+  plain: Float32Array;
+  /** The same array as `plain` when tta is 'off'. */
+  tta: Float32Array;
+}
+
+export function viewProbs(model: tf.LayersModel, set: ImageSet, mode: InputMode, tta: Tta): ViewProbs {
+  const plain = predictProbs(model, set, mode);
+  return { plain, tta: tta === 'flip' ? meanProbabilities([plain, predictProbs(model, mirroredImages(set), mode)]) : plain };
 }
 
 export function predictClasses(model: tf.LayersModel, set: ImageSet, mode: InputMode): Int32Array {
@@ -109,46 +117,112 @@ export function misclassifiedPng(set: ImageSet, ev: Evaluation, classNames: read
   return images.length > 0 ? imageGridPng(images) : undefined;
 }
 
-/** What evaluation.json holds, and what `evaluate --json` prints (plus the files written). */
-export interface EvaluationReport {
+/** Validation and test accuracy of one model or ensemble. */
+export interface SplitScores {
+  validationAccuracy: number;
   accuracy: number;
+}
+
+/** One ensemble member on its own (with the same test-time augmentation). */
+export interface MemberScores extends SplitScores {
+  name: string;
+}
+
+/** What evaluation.json holds, and what `evaluate --json` prints (plus the files written). */
+export interface EvaluationReport extends SplitScores {
+  /** `accuracy` is on the test split; per-class figures and the confusion matrix too. */
   perClass: ClassResult[];
   confusion: number[][];
+  /** Test-time augmentation of every figure here. */
+  tta: Tta;
+  /** With tta 'flip': the same model (or ensemble) reading each image once. */
+  withoutTta?: SplitScores;
+  /** Present for an ensemble: how it combines and each member on its own. */
+  ensemble?: { combination: string; members: MemberScores[] };
   /** Where each part of the data came from. */
   data: string;
   /** The files written: evaluation.json, confusion.svg and, when any image was misclassified, misclassified.png. */
   files: string[];
 }
 
+/** A model to score: its name in the report (the directory), the network and how it reads an image. */
+export interface EvaluatedModel {
+  name: string;
+  model: tf.LayersModel;
+  mode: InputMode;
+}
+
+/** The lines printed before the per-class table: validation figure, test-time augmentation, ensemble members. */
+export function formatScores(report: Omit<EvaluationReport, 'files'>): string {
+  const lines = [`validation accuracy ${pct(report.validationAccuracy)}`];
+  if (report.withoutTta) {
+    lines.push(
+      `test-time augmentation ${report.tta}: class probabilities of each image and its mirror image averaged; ` +
+        `reading each image once: test ${pct(report.withoutTta.accuracy).trim()}, validation ${pct(report.withoutTta.validationAccuracy).trim()}`,
+    );
+  }
+  if (report.ensemble) {
+    const nameW = Math.max('member'.length, ...report.ensemble.members.map((m) => m.name.length));
+    lines.push(
+      `ensemble: ${report.ensemble.combination}`,
+      `  ${'member'.padEnd(nameW)}  validation     test`,
+      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(nameW)}     ${pct(m.validationAccuracy)}  ${pct(m.accuracy)}`),
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
- * Evaluates on `set` and writes evaluation.json, confusion.svg and misclassified.png into `outDir`. Returns the
- * evaluation, the report and its text (accuracy table, confusion matrix and the files written); the caller prints
- * it after the line saying where the data came from.
+ * Scores `models` (one, or an ensemble: the mean of their class probabilities, equal weights) on `sets.test` and
+ * `sets.val`, with test-time augmentation `tta`, and writes evaluation.json, confusion.svg and misclassified.png
+ * into `outDir`. Returns the test evaluation, the report and its text; the caller prints it after the line saying
+ * where the data came from.
  */
 export async function evaluateAndWrite(
-  model: tf.LayersModel,
-  set: ImageSet,
-  opts: { mode: InputMode; classNames: readonly string[]; outDir: string; dataDescription: string },
+  models: readonly EvaluatedModel[],
+  sets: { val: ImageSet; test: ImageSet },
+  opts: { classNames: readonly string[]; outDir: string; dataDescription: string; tta?: Tta },
 ): Promise<{ evaluation: Evaluation; report: EvaluationReport; text: string }> {
-  const ev = evaluateClassifier(model, set, opts.mode, opts.classNames);
-  await mkdir(opts.outDir, { recursive: true });
-  const summary = {
-    accuracy: ev.accuracy,
+  if (models.length === 0) throw new RnnkitError('evaluate: no model to score');
+  const tta = opts.tta ?? 'off';
+  const k = opts.classNames.length;
+  const members = models.map((m) => ({ name: m.name, val: viewProbs(m.model, sets.val, m.mode, tta), test: viewProbs(m.model, sets.test, m.mode, tta) }));
+  const scores = (val: Float32Array, test: Float32Array): SplitScores => ({
+    validationAccuracy: accuracy(sets.val.labels, argmaxRows(val, k)),
+    accuracy: accuracy(sets.test.labels, argmaxRows(test, k)),
+  });
+  const combined = (view: keyof ViewProbs, part: 'val' | 'test') => meanProbabilities(members.map((m) => m[part][view]));
+  const ev = scorePredictions(sets.test, argmaxRows(combined('tta', 'test'), k), opts.classNames);
+  const summary: Omit<EvaluationReport, 'files'> = {
+    ...scores(combined('tta', 'val'), combined('tta', 'test')),
     perClass: ev.perClass,
     confusion: ev.confusion,
+    tta,
+    ...(tta !== 'off' ? { withoutTta: scores(combined('plain', 'val'), combined('plain', 'test')) } : {}),
+    ...(models.length > 1
+      ? {
+          ensemble: {
+            combination: `mean of the class probabilities of ${models.length} models, equal weights`,
+            members: members.map((m) => ({ name: m.name, ...scores(m.val.tta, m.test.tta) })),
+          },
+        }
+      : {}),
     data: opts.dataDescription,
   };
+  await mkdir(opts.outDir, { recursive: true });
   const file = (name: string) => path.join(opts.outDir, name);
   await writeFileAtomic(file('evaluation.json'), JSON.stringify(summary, null, 2) + '\n');
   await writeFileAtomic(file('confusion.svg'), confusionSvg(ev, opts.classNames, 'Confusion matrix (rows: true, columns: predicted)'));
   const files = [file('evaluation.json'), file('confusion.svg')];
   const written = [...files];
-  const grid = misclassifiedPng(set, ev, opts.classNames);
+  const grid = misclassifiedPng(sets.test, ev, opts.classNames);
   if (grid) {
     await writeFileAtomic(file('misclassified.png'), grid);
     files.push(file('misclassified.png'));
     written.push(`${file('misclassified.png')} (captions: P = predicted class id, T = true class id)`);
   }
-  const text = `${formatEvaluation(ev, opts.classNames)}\nwrote ${written.join(', ')}`;
+  // The scores go right under the headline test accuracy, before the per-class table.
+  const [headline, ...table] = formatEvaluation(ev, opts.classNames).split('\n');
+  const text = [headline, formatScores(summary), ...table, `wrote ${written.join(', ')}`].join('\n');
   return { evaluation: ev, report: { ...summary, files }, text };
 }

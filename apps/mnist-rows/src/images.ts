@@ -36,6 +36,16 @@ export function subset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
   return { rows: set.rows, cols: set.cols, pixels, labels };
 }
 
+/** Every image mirrored left-right (an exact copy of bytes, row by row reversed); the labels are kept. */
+export function mirroredImages(set: ImageSet): ImageSet {
+  const { rows, cols } = set;
+  const pixels = new Uint8Array(set.pixels.length);
+  for (let row = 0; row < pixels.length; row += cols) {
+    for (let x = 0; x < cols; x++) pixels[row + x] = set.pixels[row + cols - 1 - x];
+  }
+  return { rows, cols, pixels, labels: set.labels };
+}
+
 /** The sequence shape a model reads for `mode`: [timesteps, features]. */
 export function sequenceShape(mode: InputMode, rows: number, cols: number): [number, number] {
   return mode === 'rows' ? [rows, cols] : [rows * cols, 1];

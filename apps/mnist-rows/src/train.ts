@@ -148,12 +148,13 @@ export async function trainMnist(cfg: MnistConfig, ctx: TrainContext<MnistConfig
     return run;
   }
 
-  // Phase 4: the test split. The table is train's result (stdout), kept off stdout under --json.
-  const { evaluation, text } = await evaluateAndWrite(model, splits.test, {
-    mode: modelCfg.mode,
+  // Phase 4: the test split (with --tta, also read as mirror images). The table is train's result (stdout), kept
+  // off stdout under --json.
+  const { evaluation, text } = await evaluateAndWrite([{ name: ctx.modelDir, model, mode: modelCfg.mode }], splits, {
     classNames,
     outDir: ctx.runDir,
     dataDescription: splits.description,
+    tta: cfg.tta,
   });
   if (ctx.json) ctx.info(text);
   else ctx.out(text);

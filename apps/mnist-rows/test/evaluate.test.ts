@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { setSeed } from '@rnnkit/core';
 import type { Splits } from '../src/data.js';
 import { CLASS_NAMES } from '../src/datasets.js';
-import { argmaxRows, formatEvaluation, misclassifiedPng, predictProbs, scorePredictions } from '../src/evaluate.js';
+import { formatEvaluation, misclassifiedPng, predictProbs, scorePredictions } from '../src/evaluate.js';
 import type { ImageSet } from '../src/images.js';
 import { buildModel, DEFAULT_MODEL } from '../src/model.js';
 import { fitClassifier } from '../src/train.js';
@@ -38,10 +38,6 @@ describe('evaluation', () => {
     const png = PNG.sync.read(Buffer.from(misclassifiedPng(set, ev, names)!));
     expect(png.width).toBeGreaterThan(2 * 28);
     expect(misclassifiedPng(set, scorePredictions(set, Int32Array.from(set.labels), names), names)).toBeUndefined();
-  });
-
-  it('argmaxRows picks the largest probability per row', () => {
-    expect(Array.from(argmaxRows(Float32Array.from([0.1, 0.7, 0.2, 0.5, 0.1, 0.4]), 3))).toEqual([1, 0]);
   });
 
   it('predictProbs matches model.predict across batch boundaries', () => {

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { saveModelDir, setSeed } from '@rnnkit/core';
+import { DEFAULT_SPLIT, type SplitConfig } from '../src/data.js';
+import { CLASS_NAMES, type DatasetName } from '../src/datasets.js';
 import { IMAGES_MAGIC, LABELS_MAGIC, encodeIdx } from '../src/idx.js';
+import { DEFAULT_MODEL, buildModel, type MnistExtras, type ModelConfig } from '../src/model.js';
+import { MNIST_APP } from '../src/predictor.js';
+import { APP_VERSION } from '../src/version.js';
 
 /** Tiny synthetic IDX datasets written to a fresh temp folder. */
 
@@ -47,4 +53,22 @@ export function writeDatasetFolder(opts: { train: number; test: number; gz?: boo
     write('train-labels-idx1-ubyte', labelsIdx(train.labels));
   }
   return dir;
+}
+
+/** Saves an untrained model as train would (app identity, extras; seeded weights) and returns its run directory. */
+export async function savedModel(
+  dataset: DatasetName,
+  cfg: ModelConfig = { ...DEFAULT_MODEL, cell: 'gru', units: [6] },
+  opts: { seed?: number; split?: SplitConfig } = {},
+): Promise<string> {
+  setSeed(opts.seed ?? 5);
+  const model = buildModel(cfg);
+  const run = tempDir('predictor');
+  const extras: MnistExtras = {
+    model: cfg, dataset, classNames: [...CLASS_NAMES[dataset]], split: opts.split ?? DEFAULT_SPLIT, trainedOnTestSet: false,
+    dataDescription: 'fixture', data: run,
+  };
+  await saveModelDir(path.join(run, 'model'), model, { app: { name: MNIST_APP, version: APP_VERSION }, extras });
+  model.dispose();
+  return run;
 }

@@ -2,39 +2,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, saveModelDir, setSeed } from '@rnnkit/core';
+import { initBackend } from '@rnnkit/core';
 import {
   APP_VERSION,
   CLASS_NAMES,
   DEFAULT_MODEL,
-  DEFAULT_SPLIT,
-  MNIST_APP,
   buildEveryStepModel,
-  buildModel,
   exampleInput,
   formatPrediction,
   loadMnistModel,
   mnistApp,
   mnistInputSchema,
   mnistPredictor,
-  type DatasetName,
   type MnistExtras,
   type ModelConfig,
 } from '../src/index.js';
-import { tempDir } from './fixtures.js';
-
-/** Saves an untrained model as train would (app identity, extras) and returns its run directory. */
-async function savedModel(dataset: DatasetName, cfg: ModelConfig = { ...DEFAULT_MODEL, cell: 'gru', units: [6] }): Promise<string> {
-  setSeed(5);
-  const model = buildModel(cfg);
-  const run = tempDir('predictor');
-  const extras: MnistExtras = {
-    model: cfg, dataset, classNames: [...CLASS_NAMES[dataset]], split: DEFAULT_SPLIT, trainedOnTestSet: false, dataDescription: 'fixture', data: run,
-  };
-  await saveModelDir(path.join(run, 'model'), model, { app: { name: MNIST_APP, version: APP_VERSION }, extras });
-  model.dispose();
-  return run;
-}
+import { savedModel } from './fixtures.js';
 
 beforeAll(async () => {
   await initBackend({ quiet: true });

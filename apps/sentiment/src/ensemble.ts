@@ -1,4 +1,4 @@
-import { RnnkitError } from '@rnnkit/core';
+import { checkEnsembleMember } from '@rnnkit/core';
 import { fitBigramLogisticRegression, type TokenizedPart } from './baselines/index.js';
 import { encodeSet } from './encode.js';
 import type { LabeledText } from './formats.js';
@@ -33,14 +33,11 @@ export interface MemberProbs {
 export function checkSameSplit(first: LoadedSentiment, member: LoadedSentiment): void {
   const a = first.extras;
   const b = member.extras;
-  const differs = (what: string, x: unknown, y: unknown) =>
-    new RnnkitError(`--ensemble ${member.dir}: ${what} ${JSON.stringify(y)} differs from --model ${first.dir}'s ${JSON.stringify(x)}; ` +
-      'an ensemble combines models trained on the same split');
-  if (a.dataset !== b.dataset) throw differs('dataset', a.dataset, b.dataset);
-  if (a.classNames.join('\n') !== b.classNames.join('\n')) throw differs('classes', a.classNames, b.classNames);
-  for (const key of ['valFraction', 'splitSeed', 'maxTrain'] as const) {
-    if (a.split[key] !== b.split[key]) throw differs(`split.${key}`, a.split[key], b.split[key]);
-  }
+  checkEnsembleMember(first, member, {
+    dataset: [a.dataset, b.dataset],
+    classes: [a.classNames, b.classNames],
+    ...Object.fromEntries((['valFraction', 'splitSeed', 'maxTrain'] as const).map((key) => [`split.${key}`, [a.split[key], b.split[key]]])),
+  });
 }
 
 /** A model's class probabilities on the validation and test parts, each text read with the model's own vocabulary. */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { RnnkitError, accuracy, heatmapSvg, writeFileAtomic } from '@rnnkit/core';
+import { RnnkitError, accuracy, argmaxRows, heatmapSvg, meanProbabilities, writeFileAtomic } from '@rnnkit/core';
 import { runBaselines, type BaselinePredictions, type TokenizedPart } from './baselines/index.js';
 import type { EncodedSet } from './encode.js';
 import type { LabeledText } from './formats.js';
@@ -8,7 +8,7 @@ import type { MemberProbs } from './ensemble.js';
 import { attentionHtml } from './highlight.js';
 import { argmax, scoreClassification, type ClassificationScores } from './metrics.js';
 import { classifyTexts, type LoadedSentiment } from './predictor.js';
-import { meanProbabilities, predictProbs, predictedClasses } from './probs.js';
+import { predictProbs } from './probs.js';
 import type { Language } from './tokenize.js';
 
 /**
@@ -90,7 +90,7 @@ export interface EvaluationInputs {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-const probsAccuracy = (labels: ArrayLike<number>, probs: Float32Array, k: number) => accuracy(labels, predictedClasses(probs, k));
+const probsAccuracy = (labels: ArrayLike<number>, probs: Float32Array, k: number) => accuracy(labels, argmaxRows(probs, k));
 
 /** The model and baseline table, the confusion matrix and the confidently wrong texts, as fixed-width text. */
 export function formatEvaluation(report: Omit<EvaluationReport, 'files'>, classNames: readonly string[]): string {
@@ -152,7 +152,7 @@ export async function evaluateAndWrite(inputs: EvaluationInputs): Promise<{ repo
   const members = inputs.ensemble;
   if (members && members.length === 0) throw new RnnkitError('ensemble: no members');
   const probs = members ? meanProbabilities(members.map((m) => m.test)) : predictProbs(loaded.model, test.encoded);
-  const predicted = predictedClasses(probs, k);
+  const predicted = argmaxRows(probs, k);
   const val = inputs.val?.encoded;
   let validationAccuracy: number | undefined;
   if (val) validationAccuracy = probsAccuracy(val.labels, members ? meanProbabilities(members.map((m) => m.val)) : predictProbs(loaded.model, val), k);

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { RnnkitError, runModel, tidyValues } from '@rnnkit/core';
+import { runModel, tidyValues } from '@rnnkit/core';
 import { lengthSortedBatches, setInputs, type EncodedSet } from './encode.js';
-import { argmax } from './metrics.js';
 
-/** A model's class probabilities over an encoded set, the predicted classes, and the mean of several members'. */
+/** A model's class probabilities over an encoded set (core's argmaxRows and meanProbabilities turn them into classes and ensembles). */
 
 const PREDICT_BATCH = 256;
 
@@ -15,22 +14,5 @@ export function predictProbs(model: tf.LayersModel, set: Pick<EncodedSet, 'ids' 
     const values = tidyValues(() => runModel(model, setInputs(set, indices))[0]);
     indices.forEach((example, row) => out.set(values.subarray(row * k, (row + 1) * k), example * k));
   }
-  return out;
-}
-
-export function predictedClasses(probs: Float32Array, numClasses: number): Int32Array {
-  return Int32Array.from({ length: probs.length / numClasses }, (_, i) => argmax(probs.subarray(i * numClasses, (i + 1) * numClasses)));
-}
-
-/** Element-wise mean of equally long probability arrays. */
-export function meanProbabilities(members: readonly Float32Array[]): Float32Array {
-  if (members.length === 0) throw new RnnkitError('ensemble: no members');
-  const n = members[0].length;
-  const out = new Float32Array(n);
-  for (const m of members) {
-    if (m.length !== n) throw new RnnkitError(`ensemble: members scored different numbers of values (${n} and ${m.length})`);
-    for (let i = 0; i < n; i++) out[i] += m[i];
-  }
-  for (let i = 0; i < n; i++) out[i] /= members.length;
   return out;
 }

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  DEFAULT_SUBWORDS, RnnkitError, SubwordHasher, Vocab, accuracy, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext,
-  type SubwordSettings, type TrainedRun,
+  DEFAULT_SUBWORDS, RnnkitError, SubwordHasher, Vocab, accuracy, argmaxRows, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train,
+  type SubwordSettings, type TextEncoding, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
@@ -15,7 +15,7 @@ import type { SentimentExtras } from './extras.js';
 import type { LabeledText } from './formats.js';
 import { buildClassifier, type ModelConfig } from './model.js';
 import { sentimentModelFrom } from './predictor.js';
-import { predictProbs, predictedClasses } from './probs.js';
+import { predictProbs } from './probs.js';
 import { tokenizerFor } from './tokenize.js';
 
 /**
@@ -102,7 +102,7 @@ export function baselineParts(data: Pick<PreparedData, 'train' | 'val' | 'test'>
 /** Fraction of `set` the model classifies correctly. */
 export function setAccuracy(model: tf.LayersModel, set: EncodedSet): number {
   const k = model.outputs[0].shape[1] as number;
-  return accuracy(set.labels, predictedClasses(predictProbs(model, set), k));
+  return accuracy(set.labels, argmaxRows(predictProbs(model, set), k));
 }
 
 export interface SentimentRun extends TrainedRun {

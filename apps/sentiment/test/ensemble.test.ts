@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, commandContext, initBackend, runTraining } from '@rnnkit/core';
+import { accuracy, argmaxRows, commandContext, initBackend, meanProbabilities, runTraining } from '@rnnkit/core';
 import {
-  loadSentimentModel, meanProbabilities, predictProbs, predictedClasses, prepareData, sentimentApp, sentimentConfigSchema,
+  loadSentimentModel, predictProbs, prepareData, sentimentApp, sentimentConfigSchema,
   type EvaluationReport,
 } from '../src/index.js';
 import { tempDir, writeSst2Folder } from './fixtures.js';
@@ -26,15 +26,6 @@ async function trainOn(out: string, over: Record<string, unknown>): Promise<stri
 const evaluate = async (model: string, flags: Record<string, unknown>) =>
   (await sentimentApp.evaluate.run(model, { out: join(dir, 'eval'), baselines: false, ...flags }, commandContext({ quiet: true }))).report as EvaluationReport;
 
-describe('meanProbabilities', () => {
-  it('averages element-wise and refuses arrays of different lengths', () => {
-    const mean = meanProbabilities([Float32Array.of(0.2, 0.8, 1, 0), Float32Array.of(0.6, 0.4, 0, 1)]);
-    expect(Array.from(mean).map((x) => +x.toFixed(6))).toEqual([0.4, 0.6, 0.5, 0.5]);
-    expect(() => meanProbabilities([Float32Array.of(1, 0), Float32Array.of(1, 0, 0, 1)])).toThrow(/different numbers of values \(2 and 4\)/);
-    expect(() => meanProbabilities([])).toThrow(/no members/);
-  });
-});
-
 describe('evaluate --ensemble', () => {
   let models: string[];
   beforeAll(async () => {
@@ -48,10 +39,10 @@ describe('evaluate --ensemble', () => {
     const loaded = await Promise.all(models.map((m) => loadSentimentModel(m)));
     const data = prepareData('sst2', sst, loaded[0].extras.split, { vocab: loaded[0].vocab });
     const probs = loaded.map((l) => predictProbs(l.model, data.test.encoded));
-    const expected = accuracy(data.test.encoded.labels, predictedClasses(meanProbabilities(probs), 2));
+    const expected = accuracy(data.test.encoded.labels, argmaxRows(meanProbabilities(probs), 2));
     expect(report.model.accuracy).toBe(expected);
     expect(report.ensemble!.members.map((m) => m.name)).toEqual(models);
-    expect(report.ensemble!.members.map((m) => m.testAccuracy)).toEqual(probs.map((p) => accuracy(data.test.encoded.labels, predictedClasses(p, 2))));
+    expect(report.ensemble!.members.map((m) => m.testAccuracy)).toEqual(probs.map((p) => accuracy(data.test.encoded.labels, argmaxRows(p, 2))));
     // Each member's figures are what evaluating it alone gives.
     const alone = await evaluate(models[1], {});
     expect(report.ensemble!.members[1]).toMatchObject({ testAccuracy: alone.model.accuracy, validationAccuracy: alone.validationAccuracy });

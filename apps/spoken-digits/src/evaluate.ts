@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { accuracy, confusionMatrix, ensureDir, heatmapSvg, writeFileAtomicSync, type CommandContext } from '@rnnkit/core';
+import { accuracy, argmaxRows, confusionMatrix, ensureDir, heatmapSvg, writeFileAtomicSync, type CommandContext } from '@rnnkit/core';
 import { DIGITS } from './dataset.js';
 import { dtwNearestLabels } from './dtw.js';
-import { argmaxRows, predictProbs } from './model.js';
+import { predictProbs } from './model.js';
 import type { Parts } from './train.js';
 
 /** Scores of one split: the model, the baselines on the same parts, and the model's confusion matrix. */

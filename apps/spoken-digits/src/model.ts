@@ -67,15 +67,3 @@ export function predictProbs(model: tf.LayersModel, mats: readonly { data: Float
   }
   return out;
 }
-
-/** The most likely class of each row of `probs`. */
-export function argmaxRows(probs: Float32Array, k: number): Int32Array {
-  const n = probs.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
-    out[i] = best;
-  }
-  return out;
-}

@@ -3,10 +3,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+  RnnkitError, appModelFromArtifacts, argmaxRows, checkSizesAgainstWeights, createPredictor, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { FeatureExtractor, normalize, type FeatureMatrix } from './features.js';
-import { argmaxRows, extrasSchema, predictProbs, type Extras } from './model.js';
+import { extrasSchema, predictProbs, type Extras } from './model.js';
 import { resample } from './resample.js';
 
 export const APP_NAME = 'spoken-digits';

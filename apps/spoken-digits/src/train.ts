@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  accuracy, fingerprintFiles, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy, train,
+  accuracy, argmaxRows, fingerprintFiles, saveModelDir, seededRng, setSeed, shuffledIndices, sparseCategoricalCrossentropy, train,
   type CommandContext, type TrainConfig, type TrainContext, type TrainResult, type TrainedRun,
 } from '@rnnkit/core';
 import { bucketedBatches } from './batches.js';
@@ -9,7 +9,7 @@ import type { AppConfig } from './config.js';
 import { DIGITS, extractAll, fitNormalization, listRecordings, recordingsDir, splitExamples, type Example, type Recording, type SplitSpec } from './dataset.js';
 import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import { DEFAULT_FEATURES, featureDim, normalize, type FeatureConfig, type FeatureMatrix, type Normalization } from './features.js';
-import { argmaxRows, buildModel, predictProbs, type Extras, type ModelConfig } from './model.js';
+import { buildModel, predictProbs, type Extras, type ModelConfig } from './model.js';
 
 export interface Prepared {
   dir: string;

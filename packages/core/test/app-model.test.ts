@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { RnnkitError } from '../src/errors.js';
-import { checkModelApp, loadAppModel } from '../src/app/model.js';
+import { checkEnsembleMember, checkModelApp, loadAppModel } from '../src/app/model.js';
 import { modelInfo } from '../src/app/cli.js';
 import { readModelMeta, resolveModelDirArg, saveModelDir } from '../src/io/model-dir.js';
 import { mlp, weightValues } from './fixtures/train-fixtures.js';
@@ -119,5 +119,16 @@ describe('checkModelApp / loadAppModel', () => {
     expect(info.layers.map((l) => l.params)).toEqual([32, 9]);
     const tg = await modelInfo(textgenDir);
     expect(tg).toMatchObject({ trainedOn: 'corpus.txt', metrics: { epoch: 4, loss: 1.25 }, config: { epochs: 4 } });
+  });
+});
+
+describe('checkEnsembleMember', () => {
+  it('passes equal settings and names the first one that differs, with both values', () => {
+    const first = { dir: 'runs/a/model' };
+    const member = { dir: 'runs/b/model' };
+    expect(() => checkEnsembleMember(first, member, { dataset: ['x', 'x'], classes: [['p', 'q'], ['p', 'q']] })).not.toThrow();
+    expect(() => checkEnsembleMember(first, member, { dataset: ['x', 'x'], 'split.seed': [1, 2], classes: [['p'], ['q']] })).toThrow(
+      new RnnkitError("--ensemble runs/b/model: split.seed 2 differs from --model runs/a/model's 1; an ensemble combines models scored on the same validation and test examples"),
+    );
   });
 });

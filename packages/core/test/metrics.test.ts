@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   accuracy,
+  argmaxRows,
   bitsPerChar,
   confusionMatrix,
   crossEntropy,
   directionalAccuracy,
   mae,
+  meanProbabilities,
   mape,
   mase,
   perplexity,
@@ -29,6 +31,18 @@ describe('classification metrics', () => {
       [1, 0, 1],
     ]);
     expect(() => confusionMatrix([0, 3], [0, 0], 3)).toThrow(/yTrue\[1\] = 3/);
+  });
+
+  it('argmaxRows picks each row\'s most likely class, the lower id on a tie', () => {
+    expect(Array.from(argmaxRows(Float32Array.of(0.1, 0.7, 0.2, 0.5, 0.2, 0.3, 0.4, 0.2, 0.4), 3))).toEqual([1, 0, 0]);
+    expect(() => argmaxRows(Float32Array.of(0.5, 0.5, 1), 2)).toThrow(/3 values do not split into rows of numClasses = 2/);
+  });
+
+  it('meanProbabilities averages members element by element', () => {
+    const mean = meanProbabilities([Float32Array.of(0.2, 0.8, 1, 0), Float32Array.of(0.6, 0.4, 0, 1)]);
+    expect(Array.from(mean).map((v) => Number(v.toFixed(6)))).toEqual([0.4, 0.6, 0.5, 0.5]);
+    expect(() => meanProbabilities([Float32Array.of(1, 0), Float32Array.of(1, 0, 0, 1)])).toThrow(/member 1 has 4 values, member 0 has 2/);
+    expect(() => meanProbabilities([])).toThrow(/no members/);
   });
 });
 
