@@ -3,8 +3,8 @@
 // mean probabilities (one model: that model) on three groups of test texts: with a word outside the vocabulary,
 // with a word seen fewer than 5 times in the training part, and the rest; then the accuracy on the training rows
 // themselves (how much the models memorized).
-import { accuracy, initBackend } from '@rnnkit/core';
-import { loadSentimentModel, meanProbabilities, modelProbs, predictedClasses, prepareData } from '../dist/index.js';
+import { accuracy, argmaxRows, initBackend, meanProbabilities } from '@rnnkit/core';
+import { loadSentimentModel, modelProbs, prepareData } from '../dist/index.js';
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0 || !process.env.RNNKIT_DATA_DIR) {
@@ -21,7 +21,7 @@ const counts = new Map();
 for (const tokens of data.train.tokens) for (const w of tokens) counts.set(w, (counts.get(w) ?? 0) + 1);
 
 const mean = (part) => meanProbabilities(models.map((m) => modelProbs(m, { val: data.val, test: part }).test));
-const predicted = predictedClasses(mean(data.test), k);
+const predicted = argmaxRows(mean(data.test), k);
 const labels = data.test.encoded.labels;
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
 const groups = { 'a word outside the vocabulary': [], 'a word seen < 5 times in training (no unknown word)': [], 'only words seen >= 5 times': [] };
@@ -41,6 +41,6 @@ for (const [name, idx] of Object.entries(groups)) {
   const words = idx.reduce((n, i) => n + data.test.tokens[i].length, 0) / Math.max(idx.length, 1);
   console.log(`  ${name}: ${idx.length} texts (mean ${words.toFixed(1)} tokens), accuracy ${pct(acc)}`);
 }
-const trainPredicted = predictedClasses(mean(data.train), k);
+const trainPredicted = argmaxRows(mean(data.train), k);
 console.log(`on the ${data.train.rows.length} training rows: accuracy ${pct(accuracy(data.train.encoded.labels, trainPredicted))}`);
 for (const m of models) m.model.dispose();

@@ -40,7 +40,9 @@ async function evaluateModel(modelDir: string, flags: EvaluateFlags): Promise<{ 
     // The training file recorded in the model, unless it moved (then $RNNKIT_DATA_DIR, as in train).
     const data = flags.data ?? (existsSync(extras.data) ? extras.data : undefined);
     const encoding = await trainedEncoding(modelDir, flags.encoding);
-    const prepared = prepareData(extras.dataset, data, extras.split, { maxLen: extras.model.maxLen, vocab: loaded.vocab, encoding });
+    const prepared = prepareData(extras.dataset, data, extras.split, {
+      maxLen: extras.model.maxLen, vocab: loaded.vocab, encoding, ...(loaded.subwords ? { subwords: loaded.subwords.settings } : {}),
+    });
     const parts = baselineParts(prepared);
     const ensemble = others.length > 0 || flags.ensembleLr === true
       ? [

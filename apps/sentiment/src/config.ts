@@ -33,6 +33,10 @@ export const sentimentConfigSchema = trainingConfigSchema(
     embedDim: embeddingSizeSchema.default(128).describe('token embedding size'),
     embeddings: z.string().min(1).optional()
       .describe('GloVe-format text file of pretrained vectors (of --embed-dim values) to initialize the embeddings; never downloaded'),
+    subwordBuckets: z.number().int().min(0).max(1 << 24).default(0)
+      .describe('sst2: add to every word vector the mean of its hashed character n-gram embeddings, with this many hash buckets (0 = off)'),
+    subwordMinN: z.number().int().min(1).max(20).default(3).describe('shortest character n-gram (counting the word boundary markers < and >)'),
+    subwordMaxN: z.number().int().min(1).max(20).default(5).describe('longest character n-gram'),
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
     lrDecay: lrDecaySchema(1),

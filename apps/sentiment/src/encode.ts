@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  RnnkitError, UNK, Vocab, lengthBucketedBatches, lengthSortedBatches as coreLengthSortedBatches, padSequences, seededRng, type BatchSource,
+  RnnkitError, SubwordHasher, UNK, Vocab, lengthBucketedBatches, lengthSortedBatches as coreLengthSortedBatches, padSequences, seededRng,
+  type BatchSource, type SubwordSettings,
 } from '@rnnkit/core/browser';
 import type { LabeledText } from './formats.js';
 
@@ -16,6 +17,11 @@ export interface EncodedSet {
   /** Token ids of each example (at least one id: a text without tokens is one UNK). */
   ids: Int32Array[];
   labels: Int32Array;
+  /**
+   * Models with sub-word features (--subword-buckets): each example's tokens as read (cut to maxLen) and the hasher
+   * of their character n-grams, which the model takes as a second input [B, T, K].
+   */
+  subwords?: { tokens: readonly (readonly string[])[]; hasher: SubwordHasher };
 }
 
 export interface VocabSettings {
@@ -36,8 +42,19 @@ export function encodeTokens(vocab: Vocab, tokens: readonly string[], maxLen: nu
   return Int32Array.from(vocab.encode(tokens.slice(0, maxLen)));
 }
 
-export function encodeSet(rows: readonly LabeledText[], tokens: readonly string[][], vocab: Vocab, maxLen: number): EncodedSet {
-  return { ids: tokens.map((t) => encodeTokens(vocab, t, maxLen)), labels: Int32Array.from(rows, (r) => r.label) };
+export function encodeSet(
+  rows: readonly LabeledText[],
+  tokens: readonly string[][],
+  vocab: Vocab,
+  maxLen: number,
+  subwords?: SubwordSettings | SubwordHasher,
+): EncodedSet {
+  const set: EncodedSet = { ids: tokens.map((t) => encodeTokens(vocab, t, maxLen)), labels: Int32Array.from(rows, (r) => r.label) };
+  if (subwords) {
+    const hasher = subwords instanceof SubwordHasher ? subwords : new SubwordHasher(subwords);
+    set.subwords = { tokens: tokens.map((t) => (t.length > maxLen ? t.slice(0, maxLen) : t)), hasher };
+  }
+  return set;
 }
 
 /**
@@ -49,10 +66,12 @@ export function repeatExamples(set: EncodedSet, chosen: ArrayLike<number>, times
   if (!Number.isInteger(times) || times < 1) throw new RnnkitError(`repeatExamples: times must be a whole number >= 1, got ${times}`);
   const extra: number[] = [];
   for (let k = 1; k < times; k++) for (let i = 0; i < set.ids.length; i++) if (chosen[i]) extra.push(i);
-  return {
+  const out: EncodedSet = {
     ids: [...set.ids, ...extra.map((i) => set.ids[i])],
     labels: Int32Array.from([...set.labels, ...extra.map((i) => set.labels[i])]),
   };
+  if (set.subwords) out.subwords = { ...set.subwords, tokens: [...set.subwords.tokens, ...extra.map((i) => set.subwords!.tokens[i])] };
+  return out;
 }
 
 /** Padded ids [B, T] (T = the longest of them) of token-id sequences. */
@@ -61,9 +80,21 @@ export function paddedIdsTensor(seqs: readonly ArrayLike<number>[]): tf.Tensor2D
   return tf.tensor2d(padded.ids, [padded.batch, padded.maxLen], 'int32');
 }
 
-/** Padded ids [B, T] (T = the longest in the batch) of the examples at `indices`. */
-export function idsTensor(set: Pick<EncodedSet, 'ids'>, indices: ArrayLike<number>): tf.Tensor2D {
-  return paddedIdsTensor(Array.from(indices, (i) => set.ids[i]));
+/**
+ * The model's inputs for token-id sequences: padded ids [B, T], and for a sub-word model also the n-gram ids
+ * [B, T, K] of the same tokens (padding positions have none).
+ */
+export function modelInputs(seqs: readonly ArrayLike<number>[], subwords?: { tokens: readonly (readonly string[])[]; hasher: SubwordHasher }): tf.Tensor | tf.Tensor[] {
+  const ids = paddedIdsTensor(seqs);
+  if (!subwords) return ids;
+  const { ids: ngrams, shape } = subwords.hasher.batch(subwords.tokens, ids.shape[1]);
+  return [ids, tf.tensor3d(ngrams, shape, 'int32')];
+}
+
+/** The model's inputs (modelInputs) for the examples at `indices`. */
+export function setInputs(set: Pick<EncodedSet, 'ids' | 'subwords'>, indices: ArrayLike<number>, ids: readonly Int32Array[] = Array.from(indices, (i) => set.ids[i])): tf.Tensor | tf.Tensor[] {
+  const sub = set.subwords;
+  return modelInputs(ids, sub && { tokens: Array.from(indices, (i) => sub.tokens[i]), hasher: sub.hasher });
 }
 
 const POOL_BATCHES = 50;
@@ -100,7 +131,8 @@ export function textBatchSource(set: EncodedSet, opts: { batchSize: number; shuf
       const dropRng = seededRng(-1 - (opts.seed * 100_003 + epoch));
       for (const indices of fixed ?? bucketedEpoch(set, opts.batchSize, opts.seed, epoch)) {
         yield {
-          xs: paddedIdsTensor(dropWords(Array.from(indices, (i) => set.ids[i]), wordDropout, dropRng)),
+          // Word dropout replaces word ids only: a dropped word keeps its n-grams, as an unseen word has them.
+          xs: setInputs(set, indices, dropWords(Array.from(indices, (i) => set.ids[i]), wordDropout, dropRng)),
           ys: tf.tensor1d(Int32Array.from(indices, (i) => set.labels[i]), 'int32'),
           size: indices.length,
         };

@@ -43,7 +43,7 @@ export function checkSameSplit(first: LoadedSentiment, member: LoadedSentiment):
 /** A model's class probabilities on the validation and test parts, each text read with the model's own vocabulary. */
 export function modelProbs(loaded: LoadedSentiment, parts: { val: TokenizedRows; test: TokenizedRows }): MemberProbs {
   const { maxLen } = loaded.extras.model;
-  const probs = (p: TokenizedRows) => predictProbs(loaded.model, encodeSet(p.rows, p.tokens, loaded.vocab, maxLen));
+  const probs = (p: TokenizedRows) => predictProbs(loaded.model, encodeSet(p.rows, p.tokens, loaded.vocab, maxLen, loaded.subwords ?? undefined));
   return { name: loaded.dir, val: probs(parts.val), test: probs(parts.test) };
 }
 

@@ -73,7 +73,7 @@ export interface EvaluationInputs {
   loaded: LoadedSentiment;
   test: { rows: readonly LabeledText[]; encoded: EncodedSet };
   /** The validation part, to report the validation accuracy next to the test figures. */
-  val?: { encoded: Pick<EncodedSet, 'ids' | 'labels'> };
+  val?: { encoded: Pick<EncodedSet, 'ids' | 'labels' | 'subwords'> };
   /**
    * Score the mean of these members' class probabilities instead of `loaded` alone (ensemble.ts); `val` then
    * only gives the labels. No attention highlight is written (the members attend differently).

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedRecurrent } from '@rnnkit/core/browser';
+import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedRecurrent, subwordEmbedding } from '@rnnkit/core/browser';
 
 /**
  * The classifier (browser-safe: tfjs and @rnnkit/core/browser only):
  *
- *   token ids [B, T] → embedding (id 0 = padding, masked) → stacked LSTM/GRU, optionally bidirectional, with
+ *   token ids [B, T] → embedding (id 0 = padding, masked) [+ mean of the word's hashed character n-gram embeddings,
+ *   from a second input [B, T, K], when `subwords` is set] → stacked LSTM/GRU, optionally bidirectional, with
  *   dropout on each layer's input → pooling → dropout → dense softmax over the classes.
  *
  * Pooling is either `attention` (a learned score per position, softmax over the real tokens, weighted sum of the
@@ -17,6 +18,14 @@ import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedR
 
 export const POOLINGS = ['attention', 'last', 'concat'] as const;
 export type Pooling = (typeof POOLINGS)[number];
+
+/** Sub-word features (core's SubwordHasher settings): recorded with the model so a predictor hashes words the same way. */
+export const subwordSettingsSchema = z.strictObject({
+  buckets: z.number().int().min(1).max(1 << 24),
+  minN: z.number().int().min(1).max(20),
+  maxN: z.number().int().min(1).max(20),
+  maxPerWord: z.number().int().min(1).max(1000),
+}).refine((s) => s.maxN >= s.minN, { message: 'maxN must be >= minN', path: ['maxN'] });
 
 export const modelConfigSchema = z.strictObject({
   vocabSize: z.number().int().min(5).max(1_000_000),
@@ -31,6 +40,8 @@ export const modelConfigSchema = z.strictObject({
   numClasses: z.number().int().min(2).max(1000),
   /** Tokens read per text; longer texts are cut to their first maxLen tokens. */
   maxLen: z.number().int().min(1).max(100_000),
+  /** Each token's vector adds the mean of its hashed character n-gram embeddings (absent: word embeddings only). */
+  subwords: subwordSettingsSchema.optional(),
 });
 export type ModelConfig = z.output<typeof modelConfigSchema>;
 
@@ -104,10 +115,11 @@ export class AttentionPooling extends tf.layers.Layer {
 tf.serialization.registerClass(AttentionPooling);
 
 export const ATTENTION_LAYER = 'attention_pool';
+export const SUBWORD_LAYER = 'subword_embedding';
 
 export function buildClassifier(cfg: ModelConfig): tf.LayersModel {
   const tokens = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
-  const embedded = tf.layers
+  let embedded = tf.layers
     .embedding({
       inputDim: cfg.vocabSize,
       outputDim: cfg.embedDim,
@@ -116,6 +128,13 @@ export function buildClassifier(cfg: ModelConfig): tf.LayersModel {
       name: 'embedding',
     })
     .apply(tokens) as tf.SymbolicTensor;
+  const inputs = [tokens];
+  if (cfg.subwords) {
+    const ngrams = tf.input({ shape: [null, null], dtype: 'int32', name: 'subwords' });
+    inputs.push(ngrams);
+    const layer = subwordEmbedding({ buckets: cfg.subwords.buckets, outputDim: cfg.embedDim, seed: nextSeed(), name: SUBWORD_LAYER });
+    embedded = layer.apply([embedded, ngrams]) as tf.SymbolicTensor;
+  }
   const sequence = stackedRecurrent(embedded, {
     cell: cfg.cell,
     units: cfg.units,
@@ -139,7 +158,7 @@ export function buildClassifier(cfg: ModelConfig): tf.LayersModel {
   const probs = tf.layers
     .dense({ units: cfg.numClasses, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }), name: 'class_probs' })
     .apply(pooled) as tf.SymbolicTensor;
-  return tf.model({ inputs: tokens, outputs: probs, name: `sentiment_${cfg.cell}_${cfg.pooling}` });
+  return tf.model({ inputs: inputs.length === 1 ? tokens : inputs, outputs: probs, name: `sentiment_${cfg.cell}_${cfg.pooling}` });
 }
 
 /**

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, padSequences, runModel, tidyValues,
+  RnnkitError, SubwordHasher, Vocab, appModelFromArtifacts, checkSizesAgainstWeights, createPredictor, runModel, tidyValues,
   type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
-import { encodeTokens } from './encode.js';
+import { encodeTokens, modelInputs } from './encode.js';
 import { sentimentExtrasSchema, type SentimentExtras } from './extras.js';
-import { withAttentionOutput } from './model.js';
+import { SUBWORD_LAYER, withAttentionOutput } from './model.js';
 import { tokenizerFor } from './tokenize.js';
 
 /**
@@ -52,6 +52,8 @@ export interface LoadedSentiment {
   attentionModel: tf.LayersModel | null;
   extras: SentimentExtras;
   vocab: Vocab;
+  /** The character n-gram hasher of a sub-word model (extras.model.subwords), else null. */
+  subwords: SubwordHasher | null;
   tokenize: (text: string) => string[];
 }
 
@@ -70,14 +72,20 @@ export function sentimentModelFrom(loaded: Pick<LoadedAppModel<SentimentExtras>,
       'extras.model.embedDim': cfg.embedDim,
       'extras.model.units': cfg.units,
       ...(cfg.pooling !== 'last' ? { 'extras.model.attentionUnits': cfg.attentionUnits } : {}),
+      ...(cfg.subwords ? { 'extras.model.subwords.buckets': cfg.subwords.buckets + 1 } : {}),
     }, source);
+    const subwordLayer = loaded.model.layers.some((l) => l.name === SUBWORD_LAYER);
+    if (subwordLayer !== (cfg.subwords !== undefined) || loaded.model.inputs.length !== (cfg.subwords ? 2 : 1)) {
+      throw new RnnkitError(`${source}: extras.model.subwords is ${cfg.subwords ? 'set' : 'absent'} but the network ${subwordLayer ? 'has' : 'has no'} sub-word embedding layer`);
+    }
     const classes = loaded.model.outputs[0].shape[1];
     if (classes !== cfg.numClasses) throw new RnnkitError(`${source}: extras.model.numClasses is ${cfg.numClasses} but the network has ${classes} outputs`);
     const attentionModel = withAttentionOutput(loaded.model);
     if ((attentionModel !== null) !== (cfg.pooling !== 'last')) {
       throw new RnnkitError(`${source}: extras.model.pooling is "${cfg.pooling}" but the network ${attentionModel ? 'has' : 'has no'} attention pooling layer`);
     }
-    return { dir: loaded.dir, model: loaded.model, attentionModel, extras: loaded.extras, vocab, tokenize: tokenizerFor(loaded.extras.language) };
+    const subwords = cfg.subwords ? new SubwordHasher(cfg.subwords) : null;
+    return { dir: loaded.dir, model: loaded.model, attentionModel, extras: loaded.extras, vocab, subwords, tokenize: tokenizerFor(loaded.extras.language) };
   } catch (err) {
     loaded.model.dispose();
     throw err;
@@ -90,8 +98,10 @@ export function classifyTexts(loaded: LoadedSentiment, texts: readonly string[])
   const { maxLen } = extras.model;
   const tokenized = texts.map((t) => loaded.tokenize(t));
   const read = tokenized.map((t) => t.slice(0, maxLen));
-  const padded = padSequences(read.map((t) => Array.from(encodeTokens(vocab, t, maxLen))));
-  const [probs, weights] = tidyValues(() => runModel(loaded.attentionModel ?? loaded.model, tf.tensor2d(padded.ids, [padded.batch, padded.maxLen], 'int32')));
+  const seqs = read.map((t) => encodeTokens(vocab, t, maxLen));
+  const time = seqs.reduce((m, s) => Math.max(m, s.length), 0);
+  const inputs = () => modelInputs(seqs, loaded.subwords ? { tokens: read, hasher: loaded.subwords } : undefined);
+  const [probs, weights] = tidyValues(() => runModel(loaded.attentionModel ?? loaded.model, inputs()));
   const k = extras.model.numClasses;
   return texts.map((_, i) => {
     const probabilities = Array.from(probs.subarray(i * k, (i + 1) * k));
@@ -107,7 +117,7 @@ export function classifyTexts(loaded: LoadedSentiment, texts: readonly string[])
       unknownTokens: vocab.unknownTokens(tokens),
       truncated: tokenized[i].length > maxLen,
     };
-    if (weights) output.attention = Array.from(weights.subarray(i * padded.maxLen, i * padded.maxLen + tokens.length));
+    if (weights) output.attention = Array.from(weights.subarray(i * time, i * time + tokens.length));
     return output;
   });
 }

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
-  RnnkitError, Vocab, accuracy, argmaxRows, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train, type TextEncoding, type TrainContext,
-  type TrainedRun,
+  DEFAULT_SUBWORDS, RnnkitError, SubwordHasher, Vocab, accuracy, argmaxRows, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train,
+  type SubwordSettings, type TextEncoding, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
@@ -49,6 +49,16 @@ export interface PreparedData {
   test: PreparedPart;
 }
 
+/** The sub-word settings of a run (--subword-buckets 0: none); words only, so English only. */
+export function subwordSettingsOf(cfg: Pick<SentimentConfig, 'dataset' | 'subwordBuckets' | 'subwordMinN' | 'subwordMaxN'>): SubwordSettings | undefined {
+  if (cfg.subwordBuckets === 0) return undefined;
+  if (DATASET_INFO[cfg.dataset].language !== 'en') {
+    throw new RnnkitError(`--subword-buckets ${cfg.subwordBuckets}: character n-grams of words apply to English (sst2); ${cfg.dataset} is read one character per token`);
+  }
+  if (cfg.subwordMaxN < cfg.subwordMinN) throw new RnnkitError(`--subword-max-n ${cfg.subwordMaxN} is below --subword-min-n ${cfg.subwordMinN}`);
+  return { ...DEFAULT_SUBWORDS, buckets: cfg.subwordBuckets, minN: cfg.subwordMinN, maxN: cfg.subwordMaxN };
+}
+
 export function splitSettingsOf(cfg: Pick<SentimentConfig, 'valFraction' | 'splitSeed' | 'maxTrain'>): SplitSettings {
   return { valFraction: cfg.valFraction, splitSeed: cfg.splitSeed, ...(cfg.maxTrain !== undefined ? { maxTrain: cfg.maxTrain } : {}) };
 }
@@ -61,7 +71,7 @@ export function prepareData(
   dataset: DatasetName,
   data: string | undefined,
   split: SplitSettings,
-  opts: { maxLen?: number; vocab: Vocab | VocabSettings; encoding?: TextEncoding },
+  opts: { maxLen?: number; vocab: Vocab | VocabSettings; encoding?: TextEncoding; subwords?: SubwordSettings },
 ): PreparedData {
   const files = { ...resolveDataFiles(dataset, data), ...(opts.encoding ? { encoding: opts.encoding } : {}) };
   const splits = loadSplits(files, split);
@@ -70,7 +80,8 @@ export function prepareData(
   const tokensOf = (rows: LabeledText[]) => rows.map((r) => tokenize(r.text));
   const trainTokens = tokensOf(splits.train);
   const vocab = opts.vocab instanceof Vocab ? opts.vocab : buildVocab(trainTokens, opts.vocab);
-  const part = (rows: LabeledText[], tokens: string[][]): PreparedPart => ({ rows, tokens, encoded: encodeSet(rows, tokens, vocab, maxLen) });
+  const hasher = opts.subwords && new SubwordHasher(opts.subwords);
+  const part = (rows: LabeledText[], tokens: string[][]): PreparedPart => ({ rows, tokens, encoded: encodeSet(rows, tokens, vocab, maxLen, hasher) });
   return {
     files,
     splits,
@@ -110,7 +121,10 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   if (cfg.sentenceRepeat > 1 && cfg.dataset !== 'sst2') {
     throw new RnnkitError(`--sentence-repeat ${cfg.sentenceRepeat}: applies to sst2 only (every ${cfg.dataset} row is a whole review)`);
   }
-  const data = prepareData(cfg.dataset, cfg.data, split, { maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding });
+  const subwords = subwordSettingsOf(cfg);
+  const data = prepareData(cfg.dataset, cfg.data, split, {
+    maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding, ...(subwords ? { subwords } : {}),
+  });
   ctx.info(data.splits.description);
   let trainSet = data.train.encoded;
   if (cfg.sentenceRepeat > 1 && data.splits.trainIsSentence) {
@@ -130,6 +144,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
     dropout: cfg.dropout,
     numClasses: info.classNames.length,
     maxLen: data.maxLen,
+    ...(subwords ? { subwords } : {}),
   };
   // Read before the model is built, so that a bad file fails before any allocation.
   const pretrained = cfg.embeddings && !ctx.resume ? await readGloveVectors(cfg.embeddings, data.vocab, cfg.embedDim) : undefined;
@@ -150,7 +165,8 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
     dataDescription: data.splits.description,
   };
   const direction = cfg.bidirectional ? 'bidirectional ' : '';
-  ctx.info(`model: embedding ${cfg.embedDim} (vocabulary ${data.vocab.size}) → ${direction}${cfg.cell} ${cfg.units.join(',')} → ` +
+  const subwordNote = subwords ? ` + character ${subwords.minN}-${subwords.maxN}-grams (${subwords.buckets} hash buckets)` : '';
+  ctx.info(`model: embedding ${cfg.embedDim} (vocabulary ${data.vocab.size})${subwordNote} → ${direction}${cfg.cell} ${cfg.units.join(',')} → ` +
     `${POOLING_NAMES[cfg.pooling](cfg.attentionUnits)} → dense ${modelConfig.numClasses}; ` +
     `${model.countParams()} parameters`);
 

@@ -31,6 +31,18 @@ async function saved(name: string, cfg: ModelConfig): Promise<string> {
   return out;
 }
 
+/** A copy of a saved model with its rnnkit.json extras edited. */
+function editedCopy(source: string, name: string, change: (extras: SentimentExtras) => void): string {
+  const copy = join(dir, name);
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(source, copy, { recursive: true });
+  const file = join(copy, RNNKIT_JSON);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { extras: SentimentExtras };
+  change(json.extras);
+  writeFileSync(file, JSON.stringify(json));
+  return copy;
+}
+
 beforeAll(async () => {
   await initBackend({ quiet: true });
 });
@@ -146,20 +158,58 @@ describe('the predictor', () => {
   });
 
   it('refuses extras that do not match the weights, naming rnnkit.json and the field', async () => {
-    const edit = (name: string, change: (extras: SentimentExtras) => void) => {
-      const copy = join(dir, name);
-      rmSync(copy, { recursive: true, force: true });
-      // A copy of the saved model with rnnkit.json edited.
-      cpSync(modelDir, copy, { recursive: true });
-      const file = join(copy, RNNKIT_JSON);
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { extras: SentimentExtras };
-      change(json.extras);
-      writeFileSync(file, JSON.stringify(json));
-      return copy;
-    };
+    const edit = (name: string, change: (extras: SentimentExtras) => void) => editedCopy(modelDir, name, change);
     await expect(loadSentimentModel(edit('huge', (e) => (e.model.units = [1e9])))).rejects.toThrow(/rnnkit\.json \(extras\): field "model\.units\[0\]"/);
     await expect(loadSentimentModel(edit('units', (e) => (e.model.units = [7])))).rejects.toThrow(/rnnkit\.json: field "extras\.model\.units" is 7, which is not a size of the saved weights/);
     await expect(loadSentimentModel(edit('vocab', (e) => ((e.vocab as { tokens: string[] }).tokens.pop())))).rejects.toThrow(/rnnkit\.json: extras\.vocab has \d+ entries but extras\.model\.vocabSize/);
     await expect(loadSentimentModel(edit('pooling', (e) => (e.model.pooling = 'last')))).rejects.toThrow(/extras\.model\.pooling is "last" but the network has attention/);
+  });
+});
+
+describe('sub-word features (--subword-buckets)', () => {
+  const subwords = { buckets: 64, minN: 3, maxN: 5, maxPerWord: 32 };
+  let subDir: string;
+  beforeAll(async () => {
+    subDir = await saved('subwords', modelConfig({ subwords }));
+  });
+
+  it('reads unknown words through their character n-grams: two unseen words differ, where a word-only model reads both as <unk>', async () => {
+    const withSub = await loadSentimentPredictor(subDir);
+    const wordsOnly = await loadSentimentPredictor(await saved('words-only', modelConfig()));
+    const texts = ['a witty film , unfunny .', 'a witty film , marvelous .'];
+    const [a, b] = await Promise.all(texts.map((text) => withSub.predict({ text })));
+    expect(a.unknownTokens).toEqual(['unfunny']);
+    expect(Math.abs(a.probabilities[1] - b.probabilities[1])).toBeGreaterThan(1e-6);
+    const [c, d] = await Promise.all(texts.map((text) => wordsOnly.predict({ text })));
+    expect(c.probabilities).toEqual(d.probabilities);
+    withSub.dispose();
+    wordsOnly.dispose();
+  });
+
+  it('predictBatch = predict, padding invariance, the browser path, and a flat tensor count', async () => {
+    const predictor = await loadSentimentPredictor(subDir);
+    const texts = ['a dull film .', 'gorgeous', 'the witty , gorgeous film , quite extraordinary'];
+    const batch = await predictor.predictBatch!(texts.map((text) => ({ text })));
+    for (const [i, text] of texts.entries()) {
+      expect(batch[i].probabilities[1]).toBeCloseTo((await predictor.predict({ text })).probabilities[1], 5);
+    }
+    const read = (f: string) => JSON.parse(readFileSync(join(subDir, f), 'utf8')) as unknown;
+    const fromMemory = predictorFromArtifacts(await loadModelFromArtifacts({
+      modelJson: read('model.json'), rnnkitJson: read(RNNKIT_JSON), weights: readFileSync(join(subDir, 'weights.bin')), source: subDir,
+    }));
+    expect((await fromMemory.predict({ text: texts[2] })).probabilities[1]).toBeCloseTo(batch[2].probabilities[1], 6);
+    fromMemory.dispose();
+    await predictor.predict({ text: 'warm up' });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) await predictor.predict({ text: `an unseen word number ${i}` });
+    expect(tf.memory().numTensors).toBe(before);
+    predictor.dispose();
+  });
+
+  it('refuses sub-word settings that do not match the network, naming the field', async () => {
+    const edit = (name: string, change: (extras: SentimentExtras) => void) => editedCopy(subDir, name, change);
+    await expect(loadSentimentModel(edit('sub-buckets', (e) => (e.model.subwords!.buckets = 100)))).rejects.toThrow(/field "extras\.model\.subwords\.buckets" is 101, which is not a size of the saved weights/);
+    await expect(loadSentimentModel(edit('sub-none', (e) => delete e.model.subwords))).rejects.toThrow(/extras\.model\.subwords is absent but the network has sub-word embedding layer/);
+    await expect(loadSentimentModel(edit('sub-n', (e) => (e.model.subwords!.maxN = 2)))).rejects.toThrow(/field "model\.subwords\.maxN"/);
   });
 });

@@ -89,3 +89,17 @@ describe('training', () => {
     zh.model.dispose();
   });
 });
+
+describe('training with sub-word features and weight averaging', () => {
+  it('learns the synthetic task, records the settings, and evaluate reads the test part with the same n-grams', async () => {
+    const run = await trainOn('sub', { seed: 3, subwordBuckets: 128, emaDecay: 0.9 });
+    expect(run.modelConfig.subwords).toEqual({ buckets: 128, minN: 3, maxN: 5, maxPerWord: 32 });
+    expect(run.evaluation!.model.accuracy).toBeGreaterThan(0.9);
+    const ctx = commandContext({ quiet: true });
+    const { report } = await sentimentApp.evaluate.run(join(dir, 'sub', 'model'), { out: join(dir, 'sub-eval'), baselines: false }, ctx);
+    expect((report as { model: { accuracy: number } }).model.accuracy).toBe(run.evaluation!.model.accuracy);
+    run.model.dispose();
+    const csv = writeChnSentiCorpCsv(join(dir, 'htl-sub'), 100);
+    await expect(trainOn('zh-sub', { dataset: 'chnsenticorp', data: csv, subwordBuckets: 64 })).rejects.toThrow(/--subword-buckets 64: character n-grams of words apply to English/);
+  });
+});

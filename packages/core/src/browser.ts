@@ -25,6 +25,7 @@ export * from './data/tokenize.js';
 export * from './data/stopwords.js';
 export * from './data/pad.js';
 export * from './data/batches.js';
+export * from './data/subwords.js';
 // Types only (the training loop stays in the Node entry): what arrayBatchSource returns, and the shape of a loss,
 // which app modules that a page also loads (a pointer-generator's step and loss, say) declare.
 export type { Batch, BatchSource, ForwardLoss, LossFn } from './train/types.js';

@@ -48,13 +48,13 @@ describe('configFlags', () => {
   it('one flag per field, in field order, with kebab-case names, kinds, help and the schema\'s defaults', () => {
     const byKey = Object.fromEntries(flags.map((f) => [f.key, f]));
     expect(flags.map((f) => f.key)).toEqual([
-      'data', 'out', 'epochs', 'batchSize', 'lr', 'clipNorm', 'patience', 'maxStepsPerEpoch', 'maxSeconds', 'seed',
+      'data', 'out', 'epochs', 'batchSize', 'lr', 'clipNorm', 'patience', 'maxStepsPerEpoch', 'maxSeconds', 'seed', 'emaDecay',
       'cell', 'units', 'attention', 'bidirectional', 'dropout', 'tags',
     ]);
     expect(flags.map((f) => [f.flag, f.kind])).toEqual([
       ['--data', 'string'], ['--out', 'string'], ['--epochs', 'int'], ['--batch-size', 'int'], ['--lr', 'float'],
       ['--clip-norm', 'float'], ['--patience', 'int'], ['--max-steps-per-epoch', 'int'], ['--max-seconds', 'int'], ['--seed', 'int'],
-      ['--cell', 'string'], ['--units', 'intList'], ['--attention', 'bool'], ['--bidirectional', 'bool'], ['--dropout', 'float'],
+      ['--ema-decay', 'float'], ['--cell', 'string'], ['--units', 'intList'], ['--attention', 'bool'], ['--bidirectional', 'bool'], ['--dropout', 'float'],
       ['--tags', 'stringList'],
     ]);
     expect(byKey.data).toMatchObject({ description: 'a CSV file of rows', defaultValue: undefined });

@@ -25,6 +25,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+// A failure (a model that does not train or load, a server that does not start) ends the run with its message, not a
+// stack trace; the message keeps the server's own log lines.
+process.on('uncaughtException', (err) => {
+  console.error(`load: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+
 const HERE = new URL('.', import.meta.url).pathname;
 const ROOT = join(HERE, '../../..');
 const CLI = join(HERE, '../dist/cli.js');
@@ -71,7 +78,10 @@ function train(app, flags) {
   const run = spawnSync(process.execPath, [join(ROOT, `apps/${app}/dist/cli.js`), 'train', '--out', out, '--epochs', '1', '--max-steps-per-epoch', '2', '--quiet', '--json', ...flags], {
     encoding: 'utf8', timeout: 600_000,
   });
-  if (run.status !== 0) throw new Error(`training a throwaway ${app} model failed: ${(run.stderr || String(run.error)).split('\n').filter(Boolean).at(-1)}`);
+  if (run.status !== 0) {
+    console.error(`load: training a throwaway ${app} model failed: ${(run.stderr || String(run.error)).split('\n').filter(Boolean).at(-1)}`);
+    process.exit(1);
+  }
   return out;
 }
 

@@ -238,6 +238,7 @@ export async function runTraining<C extends CommonTrainingConfig>(
         earlyStopping: config.patience > 0 ? { patience: config.patience } : undefined,
         maxStepsPerEpoch: config.maxStepsPerEpoch,
         maxSeconds: config.maxSeconds,
+        ...(config.emaDecay !== undefined ? { weightAveraging: { decay: config.emaDecay } } : {}),
         resume,
         seed: config.seed,
         checkpointDir: path.join(runDir, 'checkpoints'),

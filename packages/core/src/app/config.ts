@@ -19,6 +19,8 @@ export interface CommonTrainingConfig {
   patience: number;
   maxStepsPerEpoch?: number;
   maxSeconds?: number;
+  /** Decay of the moving average of the weights that validation and the saved model use (absent: no averaging). */
+  emaDecay?: number;
   seed: number;
 }
 
@@ -44,6 +46,8 @@ export function trainingConfigSchema<F extends z.ZodRawShape>(defaults: CommonDe
     maxStepsPerEpoch: z.number().int().min(1).max(1e9).optional().describe('cap on optimizer steps per epoch'),
     maxSeconds: z.number().int().min(1).max(1e8).optional().describe('wall-clock budget for the run, in seconds'),
     seed: z.number().int().default(defaults.seed ?? 42).describe('random seed (same seed, same backend: same run)'),
+    emaDecay: z.number().gt(0).lt(1).optional()
+      .describe('validate, keep and save an exponential moving average of the weights with this decay per step (e.g. 0.999); default off'),
     ...fields,
   });
 }

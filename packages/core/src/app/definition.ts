@@ -107,7 +107,7 @@ export interface TrainContext<C extends CommonTrainingConfig = CommonTrainingCon
    */
   trainSettings(extras: Record<string, unknown>): Pick<TrainConfig,
     'epochs' | 'batchSize' | 'learningRate' | 'clipNorm' | 'earlyStopping' | 'maxStepsPerEpoch' | 'maxSeconds' | 'resume' | 'seed' |
-    'checkpointDir' | 'metricsLog' | 'startRecord' | 'progress' | 'checkpointRecord' | 'checkpointEverySteps'>;
+    'checkpointDir' | 'metricsLog' | 'startRecord' | 'progress' | 'checkpointRecord' | 'checkpointEverySteps' | 'weightAveraging'>;
   /** What the final model directory records: the app, the config, `extras`, and the last epoch's metrics. */
   modelRecord(extras: Record<string, unknown>, result?: TrainResult): ModelRecord;
   config: C;

@@ -5,3 +5,4 @@ export * from './batches.js';
 export * from './windows.js';
 export * from './scalers.js';
 export * from './fetch.js';
+export * from './subwords.js';

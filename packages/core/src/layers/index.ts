@@ -7,3 +7,4 @@ export { activeFusedKernels, useFusedKernels, fusedKernelsActive } from './fused
 export type { FusedKernelModule } from './fused-kernels.js';
 export * from './quantile-head.js';
 export * from './masked-pooling.js';
+export * from './subword-embedding.js';

@@ -45,6 +45,11 @@ export interface TrainState {
   savedAt: string;
   /** The training data's content (TrainConfig.dataFingerprint); absent when the run gave none. */
   dataFingerprint?: DataFileFingerprint[];
+  /**
+   * Runs with weight averaging: the model files hold the average and `training-weights.*` the training weights;
+   * `updates` is the number of steps averaged.
+   */
+  weightAveraging?: { decay: number; updates: number };
 }
 
 /** Save model weights, optimizer slots and loop state to `dir` atomically. */
@@ -54,6 +59,7 @@ export async function saveCheckpoint(
   optimizer: tf.Optimizer,
   state: Omit<TrainState, 'formatVersion' | 'savedAt'>,
   record: ModelRecord = {},
+  extraFiles: Record<string, string | Uint8Array> = {},
 ): Promise<void> {
   const slots = await optimizer.getWeights();
   let files: Record<string, string | Uint8Array>;
@@ -64,6 +70,7 @@ export async function saveCheckpoint(
     for (const s of slots) if (!(s.tensor instanceof tf.Variable)) s.tensor.dispose();
   }
   const full: TrainState = { formatVersion: TRAIN_STATE_VERSION, savedAt: new Date().toISOString(), ...state };
+  files = { ...extraFiles, ...files };
   files[TRAIN_STATE_JSON] = JSON.stringify(full, null, 1) + '\n';
   await saveModelDir(dir, model, record, { files });
 }
@@ -88,6 +95,10 @@ function checkState(value: unknown, file: string): TrainState {
   if (typeof s.rngState !== 'object' || s.rngState === null) throw new RnnkitError(`${file}: field "rngState" is missing`);
   if (s.rngStateInEpoch !== undefined && (typeof s.rngStateInEpoch !== 'object' || s.rngStateInEpoch === null)) {
     throw new RnnkitError(`${file}: field "rngStateInEpoch" must be an object`);
+  }
+  const avg = s.weightAveraging as { updates?: unknown } | null | undefined;
+  if (avg !== undefined && (typeof avg !== 'object' || avg === null || typeof avg.updates !== 'number' || !(avg.updates >= 0))) {
+    throw new RnnkitError(`${file}: field "weightAveraging" must be an object with a number of updates`);
   }
   return s as TrainState;
 }

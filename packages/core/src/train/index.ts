@@ -28,3 +28,5 @@ export { createProgress, formatEpochLog, formatTrainResult } from './progress.js
 export type { ProgressReporter, ProgressOptions } from './progress.js';
 export { MetricsLog } from './metrics-log.js';
 export { InterruptGuard } from './interrupt.js';
+export { WeightAverage, TRAINING_WEIGHTS_FILES } from './weight-average.js';
+export type { WeightAveragingConfig } from './weight-average.js';

@@ -2,17 +2,19 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { loadWeightsInto, type ModelRecord } from '../io/model-dir.js';
+import { resolveDirWithBackup } from '../io/atomic.js';
+import { loadWeightsInto, readTensorFiles, tensorsToFiles, type ModelRecord } from '../io/model-dir.js';
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { runModel } from '../run-model.js';
 import { adamOptimizer } from './adam.js';
-import { checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { TRAIN_STATE_JSON, checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
 import { InterruptGuard } from './interrupt.js';
 import { MetricsLog } from './metrics-log.js';
 import { createProgress } from './progress.js';
+import { TRAINING_WEIGHTS_FILES, WeightAverage, checkWeightAveraging } from './weight-average.js';
 import type {
   Batch,
   BatchSource,
@@ -50,6 +52,7 @@ function checkConfig(cfg: TrainConfig): void {
   positive(cfg.checkpointEverySteps, 'checkpointEverySteps', true);
   if (cfg.l2 !== undefined && !(cfg.l2 >= 0)) throw new RnnkitError(`train config: l2 must be >= 0, got ${cfg.l2}`);
   if (cfg.earlyStopping) positive(cfg.earlyStopping.patience, 'earlyStopping.patience', true);
+  if (cfg.weightAveraging) checkWeightAveraging(cfg.weightAveraging);
   if (cfg.resume && !cfg.checkpointDir) throw new RnnkitError('train config: resume needs checkpointDir');
 }
 
@@ -238,6 +241,8 @@ class TrainingLoop {
   private readonly bestWeights = new WeightSnapshot();
   private readonly optimizer: tf.Optimizer;
   private readonly vars: tf.Variable[];
+  /** The moving average of the weights (TrainConfig.weightAveraging), or undefined. */
+  private readonly averager?: WeightAverage;
   private readonly lastDir?: string;
   private readonly bestDir?: string;
   private readonly record: ModelRecord;
@@ -263,6 +268,7 @@ class TrainingLoop {
     this.tracker = new MetricTracker(this.monitor, cfg.earlyStopping?.mode ?? 'min', cfg.earlyStopping?.minDelta ?? 0);
     this.optimizer = makeOptimizer(this.optimizerName, cfg.learningRate);
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    if (cfg.weightAveraging) this.averager = new WeightAverage(this.vars, cfg.weightAveraging.decay);
     this.lastDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'last') : undefined;
     this.bestDir = cfg.checkpointDir ? path.join(cfg.checkpointDir, 'best') : undefined;
     this.record = cfg.checkpointRecord ?? {};
@@ -308,11 +314,48 @@ class TrainingLoop {
       history: this.history,
       stopReason: this.stopReason === 'completed' ? null : this.stopReason,
       ...(this.cfg.dataFingerprint ? { dataFingerprint: this.cfg.dataFingerprint } : {}),
+      ...(this.averager ? { weightAveraging: { decay: this.averager.decay, updates: this.averager.updates } } : {}),
     };
   }
 
   private async saveLast(epoch: number, stepInEpoch: number, lr: number, partial: { sum: number; count: number }, at: EpochPass['start'], log: EpochLog | undefined) {
-    if (this.lastDir) await saveCheckpoint(this.lastDir, this.model, this.optimizer, this.checkpointState(epoch, stepInEpoch, lr, partial, at), withMetrics(this.record, log));
+    if (!this.lastDir) return;
+    const state = this.checkpointState(epoch, stepInEpoch, lr, partial, at);
+    const avg = this.averager;
+    if (!avg) {
+      await saveCheckpoint(this.lastDir, this.model, this.optimizer, state, withMetrics(this.record, log));
+      return;
+    }
+    // The model files get the average (what validation scored, loadable as the model), the training weights ride along.
+    const wasIn = avg.swappedIn;
+    avg.swapIn();
+    try {
+      const files = await tensorsToFiles(avg.trainingWeights(), TRAINING_WEIGHTS_FILES);
+      await saveCheckpoint(this.lastDir, this.model, this.optimizer, state, withMetrics(this.record, log), files);
+    } finally {
+      if (!wasIn) avg.swapOut();
+    }
+  }
+
+  /** After loading `last/` (whose model files are the average when the run averages): the training weights back. */
+  private async restoreAverage(lastDir: string): Promise<void> {
+    const saved = this.st.weightAveraging;
+    const stateFile = path.join(lastDir, TRAIN_STATE_JSON);
+    if (!this.averager) {
+      if (saved) throw new RnnkitError(`${stateFile}: the checkpoint was trained with weight averaging but this run has none; resume with the same settings`);
+      return;
+    }
+    if (!saved) throw new RnnkitError(`${stateFile}: the checkpoint was trained without weight averaging but this run averages; resume with the same settings`);
+    if (saved.decay !== this.averager.decay) {
+      throw new RnnkitError(`${stateFile}: the checkpoint averaged with decay ${saved.decay} but this run asks for ${this.averager.decay}`);
+    }
+    const dir = resolveDirWithBackup(lastDir);
+    const training = await readTensorFiles(dir, TRAINING_WEIGHTS_FILES);
+    try {
+      this.averager.restore(training, saved.updates, path.join(dir, `${TRAINING_WEIGHTS_FILES}.bin`));
+    } finally {
+      tf.dispose(training.map((t) => t.tensor));
+    }
   }
 
   /** Phase 1: continue from `last` when resuming (best weights first, so early stopping keeps its best copy). */
@@ -330,6 +373,7 @@ class TrainingLoop {
           this.bestWeights.capture(this.model);
         }
         this.st = await loadCheckpoint(lastDir, this.model, this.optimizer, this.optimizerName, this.record);
+        await this.restoreAverage(lastDir);
         restoreRngState(this.st.rngState);
         if (this.st.scheduleState !== null) cfg.schedule?.restoreState?.(this.st.scheduleState);
         if (this.st.tracker.monitor === this.monitor) this.tracker.restoreState(this.st.tracker);
@@ -380,6 +424,7 @@ class TrainingLoop {
           continue;
         }
         const { loss: stepLoss, gradNorm } = trainStep(this.model, batch, this.loss, this.optimizer, this.vars, cfg, lr);
+        this.averager?.update();
         step += 1;
         this.globalStep += 1;
         partial.sum += stepLoss * batch.size;
@@ -421,7 +466,7 @@ class TrainingLoop {
    * Returns whether to run another epoch.
    */
   async endEpoch(pass: EpochPass): Promise<boolean> {
-    const { cfg, progress, lastDir, monitor } = this;
+    const { progress, lastDir } = this;
     const { epoch, lr, step, partial, cutShort } = pass;
     if (this.guard.requested && step < this.stepsPerEpoch && !cutShort) {
       this.stopReason = 'interrupted';
@@ -435,6 +480,19 @@ class TrainingLoop {
     }
 
     const log: EpochLog = { epoch: epoch + 1, loss: partial.sum / partial.count, lr, steps: step, elapsed_s: 0 };
+    // From here to the end of the epoch the model holds the averaged weights (validated, kept as best, checkpointed).
+    this.averager?.swapIn();
+    try {
+      return await this.decideEpoch(pass, log);
+    } finally {
+      this.averager?.swapOut();
+    }
+  }
+
+  /** endEpoch's part after the steps: validation, logging, the best weights, `last`, and the stop decision. */
+  private async decideEpoch(pass: EpochPass, log: EpochLog): Promise<boolean> {
+    const { cfg, progress, lastDir, monitor } = this;
+    const { epoch, lr, cutShort } = pass;
     try {
       if (this.data.val) log.val_loss = evaluateLoss(this.model, this.data.val, this.loss, epoch);
       if (cfg.validate) Object.assign(log, await cfg.validate(this.model));
@@ -479,6 +537,9 @@ class TrainingLoop {
     if (cfg.earlyStopping && tracker.bestEpoch > 0 && tracker.bestEpoch !== history.at(-1)?.epoch) {
       this.bestWeights.restoreInto(this.model);
       this.progress.note(`rnnkit: restored the weights of epoch ${tracker.bestEpoch} (best ${monitor} ${tracker.best})`);
+    } else if (this.averager && history.length > 0) {
+      // The last epoch's average is what was validated; the run hands that back, not the last step's weights.
+      this.averager.keepAverage();
     }
     const signal = this.guard.requested;
     const result: TrainResult = {
@@ -509,6 +570,7 @@ class TrainingLoop {
     this.guard.dispose();
     this.progress.close();
     this.bestWeights.dispose();
+    this.averager?.dispose();
     this.optimizer.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelRecord } from '../io/model-dir.js';
 import type { DataFileFingerprint } from './data-fingerprint.js';
+import type { WeightAveragingConfig } from './weight-average.js';
 
 /** One mini-batch. The trainer disposes xs, ys and weights after the step that used them. */
 export interface Batch {
@@ -105,6 +106,12 @@ export interface TrainConfig {
   /** L2 penalty coefficient on kernels and embeddings (not biases). */
   l2?: number;
   schedule?: LrSchedule;
+  /**
+   * Keep an exponential moving average of the trainable weights (weight-average.ts), updated after every step.
+   * Validation, early stopping's best copy, `best/`, the model of `last/` and the weights the run ends with are the
+   * average; `last/` also holds the training weights, so --resume continues training exactly.
+   */
+  weightAveraging?: WeightAveragingConfig;
   /** Stop when the monitored metric stops improving; the best weights are restored at the end. */
   earlyStopping?: EarlyStoppingConfig;
   /** Writes `last/` (every epoch and on interrupt) and `best/` (on improvement) model directories here. */
