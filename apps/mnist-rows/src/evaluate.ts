@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {
   RnnkitError, accuracy, argmaxRows, concatTypedArrays, confusionMatrix, heatmapSvg, imageGridPng, meanProbabilities, runModel,
-  writeFileAtomic,
+  tidyValues, writeFileAtomic,
 } from '@rnnkit/core';
 import type { Tta } from './augment.js';
 import { imageCount, inputTensor, mirroredImages, type ImageSet, type InputMode } from './images.js';
@@ -24,9 +24,7 @@ export function predictProbs(model: tf.LayersModel, set: ImageSet, mode: InputMo
   const chunks: Float32Array[] = [];
   for (let start = 0; start < n; start += PREDICT_BATCH) {
     const indices = Int32Array.from({ length: Math.min(PREDICT_BATCH, n - start) }, (_, i) => start + i);
-    const [probs] = tf.tidy(() => runModel(model, inputTensor(set, indices, mode)));
-    chunks.push(probs.dataSync() as Float32Array);
-    probs.dispose();
+    chunks.push(tidyValues(() => runModel(model, inputTensor(set, indices, mode))[0]) as Float32Array);
   }
   return concatTypedArrays(chunks, new Float32Array(0));
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
-  RnnkitError, appModelFromArtifacts, createPredictor, runModel, tidyValues, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
+  RnnkitError, appModelFromArtifacts, argmax, createPredictor, runModel, tidyValues, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { CLASS_NAMES } from './datasets.js';
 import { sequenceShape } from './images.js';
@@ -157,8 +157,7 @@ export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, Mnist
     }
     return inputs.map((_, i) => {
       const row = Array.from(probs.subarray(i * k, (i + 1) * k));
-      let label = 0;
-      for (let c = 1; c < k; c++) if (row[c] > row[label]) label = c;
+      const label = argmax(row);
       const rows = rowProbs.get(i);
       return { label, className: classNames[label], probabilities: row, ...(rows ? { rows } : {}) };
     });

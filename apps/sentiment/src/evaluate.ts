@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { RnnkitError, accuracy, argmaxRows, heatmapSvg, meanProbabilities, writeFileAtomic } from '@rnnkit/core';
+import { RnnkitError, accuracy, argmax, argmaxRows, heatmapSvg, meanProbabilities, writeFileAtomic } from '@rnnkit/core';
 import { runBaselines, type BaselinePredictions, type TokenizedPart } from './baselines/index.js';
 import type { EncodedSet } from './encode.js';
 import type { LabeledText } from './formats.js';
 import type { MemberProbs } from './ensemble.js';
 import { attentionHtml } from './highlight.js';
-import { argmax, scoreClassification, type ClassificationScores } from './metrics.js';
+import { scoreClassification, type ClassificationScores } from './metrics.js';
 import { classifyTexts, type LoadedSentiment } from './predictor.js';
 import { predictProbs } from './probs.js';
 import type { Language } from './tokenize.js';

@@ -43,10 +43,3 @@ export function scoreClassification(labels: ArrayLike<number>, predicted: ArrayL
     confusion,
   };
 }
-
-/** Index of the largest value. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}

@@ -1,6 +1,5 @@
-import { RnnkitError } from '@rnnkit/core';
+import { RnnkitError, argmax } from '@rnnkit/core';
 import type { Language } from '../tokenize.js';
-import { argmax } from '../metrics.js';
 import { classCounts } from '../split.js';
 import { FeatureIndex, ngrams } from './features.js';
 import { AfinnBaseline } from './lexicon.js';

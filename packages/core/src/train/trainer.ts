@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RnnkitError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { resolveDirWithBackup } from '../io/atomic.js';
+import { resolveDirWithBackup, writeFileAtomic } from '../io/atomic.js';
 import { loadWeightsInto, readTensorFiles, tensorsToFiles, type ModelRecord } from '../io/model-dir.js';
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
