@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedRecurrent, subwordEmbedding } from '@rnnkit/core/browser';
+import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedRecurrent, subwordEmbedding, subwordSettingsSchema } from '@rnnkit/core/browser';
 
 /**
  * The classifier (browser-safe: tfjs and @rnnkit/core/browser only):
@@ -19,14 +19,6 @@ import { CELL_TYPES, RnnkitError, maskedPooling, nextSeed, paddingMask, stackedR
 export const POOLINGS = ['attention', 'last', 'concat'] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
-/** Sub-word features (core's SubwordHasher settings): recorded with the model so a predictor hashes words the same way. */
-export const subwordSettingsSchema = z.strictObject({
-  buckets: z.number().int().min(1).max(1 << 24),
-  minN: z.number().int().min(1).max(20),
-  maxN: z.number().int().min(1).max(20),
-  maxPerWord: z.number().int().min(1).max(1000),
-}).refine((s) => s.maxN >= s.minN, { message: 'maxN must be >= minN', path: ['maxN'] });
-
 export const modelConfigSchema = z.strictObject({
   vocabSize: z.number().int().min(5).max(1_000_000),
   embedDim: z.number().int().min(1).max(4096),
@@ -40,7 +32,10 @@ export const modelConfigSchema = z.strictObject({
   numClasses: z.number().int().min(2).max(1000),
   /** Tokens read per text; longer texts are cut to their first maxLen tokens. */
   maxLen: z.number().int().min(1).max(100_000),
-  /** Each token's vector adds the mean of its hashed character n-gram embeddings (absent: word embeddings only). */
+  /**
+   * Each token's vector adds the mean of its hashed character n-gram embeddings (absent: word embeddings only);
+   * recorded with the model so a predictor hashes words the same way.
+   */
   subwords: subwordSettingsSchema.optional(),
 });
 export type ModelConfig = z.output<typeof modelConfigSchema>;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { RnnkitError } from '../errors.js';
 
 /**
@@ -22,17 +23,26 @@ export interface SubwordSettings {
 
 export const DEFAULT_SUBWORDS: Omit<SubwordSettings, 'buckets'> = { minN: 3, maxN: 5, maxPerWord: 32 };
 
-const MAX_BUCKETS = 1 << 24;
+/** The largest allowed value of each setting (the smallest is 1; maxN is at least minN). */
+const LIMITS = { buckets: 1 << 24, n: 20, maxPerWord: 1000 } as const;
 
 export function checkSubwordSettings(s: SubwordSettings, where = 'subwords'): void {
   const int = (v: number, name: string, min: number, max: number) => {
     if (!Number.isInteger(v) || v < min || v > max) throw new RnnkitError(`${where}: ${name} must be a whole number in [${min}, ${max}], got ${v}`);
   };
-  int(s.buckets, 'buckets', 1, MAX_BUCKETS);
-  int(s.minN, 'minN', 1, 20);
-  int(s.maxN, 'maxN', s.minN, 20);
-  int(s.maxPerWord, 'maxPerWord', 1, 1000);
+  int(s.buckets, 'buckets', 1, LIMITS.buckets);
+  int(s.minN, 'minN', 1, LIMITS.n);
+  int(s.maxN, 'maxN', s.minN, LIMITS.n);
+  int(s.maxPerWord, 'maxPerWord', 1, LIMITS.maxPerWord);
 }
+
+/** The settings as a model's recorded extras hold them (the same bounds as checkSubwordSettings). */
+export const subwordSettingsSchema = z.strictObject({
+  buckets: z.number().int().min(1).max(LIMITS.buckets),
+  minN: z.number().int().min(1).max(LIMITS.n),
+  maxN: z.number().int().min(1).max(LIMITS.n),
+  maxPerWord: z.number().int().min(1).max(LIMITS.maxPerWord),
+}).refine((s) => s.maxN >= s.minN, { message: 'maxN must be >= minN', path: ['maxN'] });
 
 /** FNV-1a over the string's UTF-16 code units (each as two bytes, low first): the same number in every JS engine. */
 export function fnv1a32(text: string): number {
