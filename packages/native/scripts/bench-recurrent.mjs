@@ -1,0 +1,55 @@
+// CPU time of the fused whole-sequence recurrent forward (inference: no activations saved), per sequence, for a few
+// batch sizes of one layer shape. Default: the mnist-rows app's default model, an LSTM of 128 units reading 28 rows
+// of 28 pixels, whose forward is what a served mnist request costs beyond HTTP and JSON.
+//   node scripts/bench-recurrent.mjs [--cell lstm|gru|simple] [--units 128] [--steps 28] [--features 28] [--batches 1,8,32]
+//   (RNNKIT_NATIVE_THREADS=1 taskset -c 0 ... for one thread on one core)
+// Process CPU time (not wall time) is what is reported, so other jobs on the machine move it less; the GFLOP/s figure
+// counts the matrix products only (2 FLOPs per multiply-add).
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    cell: { type: 'string', default: 'lstm' },
+    units: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '28' },
+    features: { type: 'string', default: '28' },
+    batches: { type: 'string', default: '1,8,32' },
+  },
+});
+const GATES = { lstm: 4, gru: 3, simple: 1 };
+const CELL_ID = { lstm: 0, gru: 1, simple: 2 };
+const cell = args.cell;
+const [U, T, D] = [args.units, args.steps, args.features].map(Number);
+const batches = args.batches.split(',').map(Number);
+if (!(cell in GATES) || ![U, T, D, ...batches].every((n) => Number.isInteger(n) && n > 0 && n <= 4096)) {
+  console.error('bench-recurrent: --cell is lstm, gru or simple; --units, --steps, --features and --batches are whole numbers in [1, 4096]');
+  process.exit(1);
+}
+
+const addon = createRequire(import.meta.url)('../build/Release/rnnkit_native.node');
+const info = addon.info();
+console.log(`threads ${info.threads}, micro-kernel ${info.kernel}, OpenBLAS ${info.openblas ? 'linked' : 'not linked'}; ${cell} ${U} units, ${T} steps of ${D} features`);
+
+const random = (n) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * 0.2);
+const G = GATES[cell] * U;
+const kernel = random(D * G);
+const recurrentKernel = random(U * G);
+const bias = random(G);
+const flopsPerSequence = 2 * T * (D + U) * G;
+
+for (const B of batches) {
+  const x = random(B * T * D);
+  const forward = () => addon.rnnForward(CELL_ID[cell], x, null, null, kernel, recurrentKernel, bias, null, B, T, D, U, false, false);
+  for (let i = 0; i < 20; i++) forward();
+  // About two seconds of work per batch size, whatever the shape.
+  const calls = Math.max(20, Math.round(2e10 / (flopsPerSequence * B)));
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) forward();
+  const used = process.cpuUsage(start);
+  const usPerCall = (used.user + used.system) / calls;
+  console.log(
+    `batch ${String(B).padStart(4)}: ${usPerCall.toFixed(0).padStart(7)} µs CPU per call, ${(usPerCall / B).toFixed(1).padStart(7)} µs per sequence, ` +
+      `${((flopsPerSequence * B) / (usPerCall * 1e3)).toFixed(1)} GFLOP/s`,
+  );
+}
