@@ -1,6 +1,7 @@
 #include "recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <cstring>
@@ -188,8 +189,10 @@ constexpr int MIN_ROWS_PER_THREAD = 8;
 // full tile of rows per slice (with fewer, each step's product would pad its rows) and more than one
 // step. The GRU keeps the projection up front: its candidate's product reads r * h, not h, so the
 // input's candidate columns cannot join either of its two per-step products.
+std::atomic<bool> inputFold{true};
+
 bool fuseInputProjection(const RnnInputs& in) {
-  return in.cell != Cell::GRU && in.s.T > 1 && in.s.B >= MIN_ROWS_PER_THREAD;
+  return inputFold.load(std::memory_order_relaxed) && in.cell != Cell::GRU && in.s.T > 1 && in.s.B >= MIN_ROWS_PER_THREAD;
 }
 
 // C[M, N] = A[M, K] * op(B), with B pre-packed when `packed` is set.
@@ -412,6 +415,8 @@ void backwardRows(const RnnInputs& in, const StepWeights& w, const SavedView& sv
 }
 
 }  // namespace
+
+void setInputFold(bool on) { inputFold.store(on, std::memory_order_relaxed); }
 
 void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   const int B = in.s.B, T = in.s.T, D = in.s.D, U = in.s.U;
