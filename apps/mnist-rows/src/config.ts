@@ -18,7 +18,7 @@ export const mnistConfigSchema = trainingConfigSchema(
   {
     dataset: z.enum(DATASETS).default('mnist').describe('dataset (its folder under $RNNKIT_DATA_DIR)'),
     download: z.boolean().default(false).describe('download files missing from the local folder (e.g. the MNIST training images) into the cache'),
-    mode: z.enum(INPUT_MODES).default(DEFAULT_MODEL.mode).describe('how an image is read: rows = 28 steps × 28 pixels, pixels = 784 steps × 1'),
+    mode: z.enum(INPUT_MODES).default(DEFAULT_MODEL.mode).describe('how an image is read: rows = 28 steps × 28 pixels (top to bottom), columns = 28 steps × 28 pixels (left to right), pixels = 784 steps × 1'),
     cell: z.enum(['lstm', 'gru']).default(DEFAULT_MODEL.cell).describe('recurrent cell'),
     units: z.array(layerSizeSchema).min(1).default(DEFAULT_MODEL.units).describe('units per recurrent layer, e.g. 128 or 128,128'),
     bidirectional: z.boolean().default(false).describe('read each image forwards and backwards'),

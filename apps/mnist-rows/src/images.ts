@@ -4,11 +4,13 @@ import { augmentImage, type Augmentation } from './augment.js';
 
 /**
  * A set of labeled grayscale images kept as bytes (60k MNIST images are 47 MB as bytes, 188 MB as float32), and
- * the two ways an RNN reads one: `rows` (28 timesteps of 28 pixels, the classic row-by-row setup) and `pixels`
- * (784 timesteps of 1 pixel, a long-sequence stress test). Pixels are scaled to 0..1 only when a batch is built.
+ * the ways an RNN reads one: `rows` (28 timesteps of 28 pixels, the classic row-by-row setup), `columns` (28
+ * timesteps of 28 pixels, left to right, each column top to bottom: the same image read across, a different view
+ * for an ensemble) and `pixels` (784 timesteps of 1 pixel, a long-sequence stress test). Pixels are scaled to 0..1
+ * only when a batch is built.
  */
 
-export const INPUT_MODES = ['rows', 'pixels'] as const;
+export const INPUT_MODES = ['rows', 'columns', 'pixels'] as const;
 export type InputMode = (typeof INPUT_MODES)[number];
 
 export interface ImageSet {
@@ -48,13 +50,29 @@ export function mirroredImages(set: ImageSet): ImageSet {
 
 /** The sequence shape a model reads for `mode`: [timesteps, features]. */
 export function sequenceShape(mode: InputMode, rows: number, cols: number): [number, number] {
-  return mode === 'rows' ? [rows, cols] : [rows * cols, 1];
+  return mode === 'rows' ? [rows, cols] : mode === 'columns' ? [cols, rows] : [rows * cols, 1];
 }
 
 /**
- * The images at `indices` as a float tensor [B, timesteps, features] scaled to 0..1. Both modes share the same
- * row-major memory layout, so only the declared shape differs.
+ * Images given as row-major values (`count` images of rows × cols, already scaled), as the [count, timesteps,
+ * features] tensor `mode` reads. Rows and pixels share the row-major layout, so only the declared shape differs;
+ * columns transposes each image, so that timestep c holds column c from top to bottom. Every path that feeds a
+ * model (training batches, evaluation, the predictor) goes through here, so they cannot disagree on the order.
  */
+export function sequenceTensor(values: Float32Array, count: number, rows: number, cols: number, mode: InputMode): tf.Tensor3D {
+  let ordered = values;
+  if (mode === 'columns') {
+    const size = rows * cols;
+    ordered = new Float32Array(count * size);
+    for (let i = 0; i < count; i++) {
+      const o = i * size;
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) ordered[o + c * rows + r] = values[o + r * cols + c];
+    }
+  }
+  return tf.tensor3d(ordered, [count, ...sequenceShape(mode, rows, cols)]);
+}
+
+/** The images at `indices` as a float tensor [B, timesteps, features] scaled to 0..1, in `mode`'s reading order. */
 export function inputTensor(set: ImageSet, indices: ArrayLike<number>, mode: InputMode): tf.Tensor3D {
   const size = set.rows * set.cols;
   const values = new Float32Array(indices.length * size);
@@ -62,7 +80,7 @@ export function inputTensor(set: ImageSet, indices: ArrayLike<number>, mode: Inp
     const offset = indices[i] * size;
     for (let p = 0; p < size; p++) values[i * size + p] = set.pixels[offset + p] / 255;
   }
-  return tf.tensor3d(values, [indices.length, ...sequenceShape(mode, set.rows, set.cols)]);
+  return sequenceTensor(values, indices.length, set.rows, set.cols, mode);
 }
 
 export function labelTensor(set: ImageSet, indices: ArrayLike<number>): tf.Tensor1D {
@@ -78,7 +96,7 @@ export function augmentedInputTensor(set: ImageSet, indices: ArrayLike<number>, 
   const values = new Float32Array(indices.length * size);
   const rng = seededRng(seed);
   for (let i = 0; i < indices.length; i++) augmentImage(set.pixels, indices[i] * size, set.rows, set.cols, kind, rng, values, i * size);
-  return tf.tensor3d(values, [indices.length, ...sequenceShape(mode, set.rows, set.cols)]);
+  return sequenceTensor(values, indices.length, set.rows, set.cols, mode);
 }
 
 export interface ImageBatchOptions {

@@ -5,7 +5,7 @@ import { DATASETS } from './datasets.js';
 import { INPUT_MODES, sequenceShape } from './images.js';
 
 /**
- * The classifier: an image read as a sequence (rows: 28 steps × 28 pixels; pixels: 784 steps × 1) by a stack of
+ * The classifier: an image read as a sequence (rows: 28 steps × 28 pixels; columns: the same, read left to right; pixels: 784 steps × 1) by a stack of
  * LSTM or GRU layers, optionally bidirectional; the last layer's final output goes (through dropout in training,
  * with `headDropout`) to a dense softmax over the 10 classes. Everything the model needs to be rebuilt is in this plain object, saved next to the weights.
  */

@@ -4,7 +4,7 @@ import {
   RnnkitError, appModelFromArtifacts, argmax, createPredictor, runModel, tidyValues, type LoadedAppModel, type LoadedModelArtifacts, type Predictor,
 } from '@rnnkit/core/browser';
 import { CLASS_NAMES } from './datasets.js';
-import { sequenceShape } from './images.js';
+import { sequenceShape, sequenceTensor, type InputMode } from './images.js';
 import { buildEveryStepModel, mnistExtrasSchema, type MnistExtras } from './model.js';
 
 /**
@@ -49,7 +49,7 @@ export function mnistFromAppModel(loaded: LoadedAppModel<MnistExtras>): LoadedMn
  * The predictor input for a model of rows × cols images: `pixels`, either rows × cols values row by row or rows
  * arrays of cols values, each a gray level in [0, 255] (0 = background, 255 = ink, as in the IDX files).
  */
-export function mnistInputSchemaFor(rows: number, cols: number, model: { bidirectional: boolean } = { bidirectional: false }) {
+export function mnistInputSchemaFor(rows: number, cols: number, model: { bidirectional: boolean; mode?: InputMode } = { bidirectional: false }) {
   const size = rows * cols;
   const both = `${size} values (a ${rows}×${cols} image row by row) or ${rows} rows of ${cols} values`;
   const pixel = z.number({ error: 'must be a number in [0, 255]' })
@@ -67,6 +67,8 @@ export function mnistInputSchemaFor(rows: number, cols: number, model: { bidirec
       .refine((wanted) => !(wanted && model.bidirectional), {
         message: 'needs a unidirectional model: this one is bidirectional (its backward half reads the whole image before any row)',
       })
+      // A column reader has seen part of every row at each step, so no step is "after row r".
+      .refine((wanted) => !(wanted && model.mode === 'columns'), { message: 'needs a model that reads rows or pixels: this one reads columns (--mode columns)' })
       .optional(),
   });
 }
@@ -127,8 +129,8 @@ export const exampleInput: MnistInput = {
 export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, MnistOutput> {
   const { model: cfg, classNames } = loaded.extras;
   const size = cfg.rows * cfg.cols;
-  const shape = sequenceShape(cfg.mode, cfg.rows, cfg.cols);
-  // The timestep at which each row has been read: every step in row mode, each row's last pixel in pixel mode.
+  // The timestep at which each row has been read: every step in row mode, each row's last pixel in pixel mode
+  // (the input schema refuses `rows` for a column reader).
   const rowEnds = Array.from({ length: cfg.rows }, (_, r) => (cfg.mode === 'rows' ? r : (r + 1) * cfg.cols - 1));
   const images = (inputs: MnistInput[]) => {
     // A plain loop: Float32Array.from with a map function cost more than the model call (a server's batches).
@@ -140,7 +142,7 @@ export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, Mnist
         else for (const v of p) values[o++] = v / 255;
       }
     }
-    return tf.tensor3d(values, [inputs.length, ...shape]);
+    return sequenceTensor(values, inputs.length, cfg.rows, cfg.cols, cfg.mode);
   };
   // Built on the first request for rows: most requests do not ask for them.
   let everyStep: tf.LayersModel | undefined;
@@ -164,7 +166,7 @@ export function mnistPredictor(loaded: LoadedMnist): Predictor<MnistInput, Mnist
   };
   return createPredictor(
     MNIST_APP,
-    mnistInputSchemaFor(cfg.rows, cfg.cols, { bidirectional: cfg.bidirectional }),
+    mnistInputSchemaFor(cfg.rows, cfg.cols, cfg),
     (input) => classify([input])[0],
     () => {
       everyStep?.dispose();

@@ -7,7 +7,7 @@ import { loadModelDir } from '../src/io/model-dir.js';
 import { meanSquaredError } from '../src/train/losses.js';
 import { train } from '../src/train/trainer.js';
 import type { TrainConfig } from '../src/train/types.js';
-import { WeightAverage } from '../src/train/weight-average.js';
+import { blend, WeightAverage } from '../src/train/weight-average.js';
 import { linearData, maxAbsDiff, mlp, rowSource, weightValues } from './fixtures/train-fixtures.js';
 
 let root: string;
@@ -29,6 +29,30 @@ function expectedAverage(start: number[][], steps: number[][][], decay: number):
   });
   return avg;
 }
+
+describe('blend', () => {
+  it('gives the same float32 bits as tfjs mul, mul, add, in one tensor, for values of every magnitude', () => {
+    let state = 12345;
+    const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const values = (n: number) => Float32Array.from({ length: n }, (_, i) => (next() - 0.5) * 10 ** ((i % 13) - 6));
+    const a = tf.tensor2d(values(6000), [100, 60]);
+    const w = tf.tensor2d(values(6000), [100, 60]);
+    for (const d of [0.1, 0.5, 0.9, 0.999, 1 / 3]) {
+      const before = tf.memory().numTensors;
+      const fused = blend(a, w, d);
+      const ops = tf.tidy(() => tf.add(tf.mul(a, d), tf.mul(w, 1 - d)));
+      expect(fused.shape).toEqual([100, 60]);
+      const got = fused.dataSync();
+      const want = ops.dataSync();
+      let differing = 0;
+      for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) differing += 1;
+      expect(differing).toBe(0);
+      tf.dispose([fused, ops]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([a, w]);
+  });
+});
 
 describe('WeightAverage', () => {
   it('averages with the ramped decay, swaps in and out, and leaves no tensors behind', () => {
