@@ -1,4 +1,4 @@
-// N-API entry points of the fused recurrent kernels (recurrent.h): rnnForward and rnnBackward.
+// N-API entry points of the fused recurrent kernels (recurrent.h): rnnForward, rnnBackward and setInputFold.
 #include <napi.h>
 
 #include "addon-args.h"
@@ -95,10 +95,17 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// setInputFold(on: boolean): lets the LSTM and simple-cell forward fold the input projection into each
+// step's product (the default) or not. Used by tests and benches.
+Napi::Value SetInputFold(const Napi::CallbackInfo& info) {
+  rnnkit::setInputFold(info[0].ToBoolean());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterRecurrent(Napi::Env env, Napi::Object exports) {
-  exportMethods(env, exports, {{"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}});
+  exportMethods(env, exports, {{"rnnForward", RnnForward}, {"rnnBackward", RnnBackward}, {"setInputFold", SetInputFold}});
 }
 
 }  // namespace rnnkit::binding

@@ -175,27 +175,38 @@ void packA(int mr, bool transA, const float* A, int lda, int i0, int rows, int k
   }
 }
 
-// Depth [k0, k0 + kc) x columns [j0, j0 + cols) of op(B) as NR-column panels, k-major (panel q holds
-// b[k * NR + j] at dst + q * NR * kc), columns past the end zero.
-void packB(int nr, bool transB, const float* B, int ldb, int k0, int kc, int j0, int cols, float* dst) {
+// Depth [k0, k0 + kc) x columns [j0, j0 + cols) of B as NR-column panels, k-major (panel q holds
+// b[k * NR + j] at dst + q * NR * kc), columns past the end zero. B is read through rowOf(k), its row k,
+// so a stack of two matrices packs like one.
+template <typename RowOf>
+void packRowsB(int nr, RowOf rowOf, int k0, int kc, int j0, int cols, float* dst) {
   for (int p = 0; p < cols; p += nr) {
     const int w = std::min(nr, cols - p);
     float* d = dst + static_cast<long>(p) * kc;
-    if (!transB) {
-      for (int k = 0; k < kc; ++k) {
-        float* dk = d + static_cast<long>(k) * nr;
-        std::memcpy(dk, B + static_cast<long>(k0 + k) * ldb + j0 + p, sizeof(float) * w);
-        for (int jj = w; jj < nr; ++jj) dk[jj] = 0.0f;
-      }
-    } else {
-      // op(B)[k][j] = B[j][k]: read each of the panel's rows of B contiguously, write strided (in L1).
-      for (int jj = 0; jj < w; ++jj) {
-        const float* src = B + static_cast<long>(j0 + p + jj) * ldb + k0;
-        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = src[k];
-      }
-      for (int jj = w; jj < nr; ++jj) {
-        for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = 0.0f;
-      }
+    for (int k = 0; k < kc; ++k) {
+      float* dk = d + static_cast<long>(k) * nr;
+      std::memcpy(dk, rowOf(k0 + k) + j0 + p, sizeof(float) * w);
+      for (int jj = w; jj < nr; ++jj) dk[jj] = 0.0f;
+    }
+  }
+}
+
+// The same panels of op(B).
+void packB(int nr, bool transB, const float* B, int ldb, int k0, int kc, int j0, int cols, float* dst) {
+  if (!transB) {
+    packRowsB(nr, [&](int k) { return B + static_cast<long>(k) * ldb; }, k0, kc, j0, cols, dst);
+    return;
+  }
+  // op(B)[k][j] = B[j][k]: read each of the panel's rows of B contiguously, write strided (in L1).
+  for (int p = 0; p < cols; p += nr) {
+    const int w = std::min(nr, cols - p);
+    float* d = dst + static_cast<long>(p) * kc;
+    for (int jj = 0; jj < w; ++jj) {
+      const float* src = B + static_cast<long>(j0 + p + jj) * ldb + k0;
+      for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = src[k];
+    }
+    for (int jj = w; jj < nr; ++jj) {
+      for (int k = 0; k < kc; ++k) d[static_cast<long>(k) * nr + jj] = 0.0f;
     }
   }
 }
@@ -375,6 +386,17 @@ PackedMatrix::PackedMatrix(bool transB, int K, int N, const float* B, int ldb)
   data_.resize(static_cast<size_t>(paddedN_) * (K > 0 ? K : 0));
   for (int pc = 0; pc < K; pc += KC) {
     packB(kernel_->nr, transB, B, ldb, pc, std::min(KC, K - pc), 0, N, data_.data() + static_cast<size_t>(pc) * paddedN_);
+  }
+}
+
+PackedMatrix::PackedMatrix(int K, int N, const float* top, int topRows, const float* bottom, int ldb)
+    : kernel_(&microKernel()), K_(K), N_(N), paddedN_(static_cast<int>(roundUp(N, kernel_->nr))) {
+  data_.resize(static_cast<size_t>(paddedN_) * (K > 0 ? K : 0));
+  auto rowOf = [&](int k) {
+    return k < topRows ? top + static_cast<long>(k) * ldb : bottom + static_cast<long>(k - topRows) * ldb;
+  };
+  for (int pc = 0; pc < K; pc += KC) {
+    packRowsB(kernel_->nr, rowOf, pc, std::min(KC, K - pc), 0, N, data_.data() + static_cast<size_t>(pc) * paddedN_);
   }
 }
 

@@ -32,6 +32,10 @@ void sgemmSerial(bool transA, bool transB, int M, int N, int K, float alpha, con
 class PackedMatrix {
  public:
   PackedMatrix(bool transB, int K, int N, const float* B, int ldb);
+  // The vertical stack of top [topRows, N] over bottom [K - topRows, N] (both row-major with leading
+  // dimension ldb), packed as one K x N operand without first copying the two into one matrix: a
+  // recurrent step's [x_t h] * [W; R] is then one product of depth D + U.
+  PackedMatrix(int K, int N, const float* top, int topRows, const float* bottom, int ldb);
   // C[M, N] = alpha * op(A) * B + beta * C, single-threaded (callers run on pool threads).
   void multiply(bool transA, int M, float alpha, const float* A, int lda, float beta, float* C, int ldc) const;
 

@@ -1,6 +1,7 @@
 #include "recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <cstring>
@@ -171,7 +172,28 @@ namespace {
 struct StepWeights {
   std::unique_ptr<PackedMatrix> first;   // forward: R[:, 0:G*U] (GRU: 0:2U); backward: its transpose
   std::unique_ptr<PackedMatrix> second;  // GRU only: R[:, 2U:3U] (backward: its transpose)
+  // Forward only: `first` is [W; R] and each step multiplies [x_t h] by it (see fuseInputProjection).
+  bool fusedInput = false;
 };
+
+// Slices below this many rows are not worth a thread (forEachRowSlice), and below it a step's product
+// is a few rows that the micro-kernel tile mostly pads.
+constexpr int MIN_ROWS_PER_THREAD = 8;
+
+// Whether the forward folds the input projection into each step's product: [x_t h] * [W; R], depth
+// D + U, instead of one [B*T, D] * [D, G*U] product up front. Up front, the projection writes G*U floats
+// per row and step (1.8 MB for a batch of 32 mnist images through an LSTM of 128), more than the
+// core's L2, so every step then reads its slice back from L3, and a shallow depth (28 pixels) runs
+// the product at half the speed of the step's own; folded, nothing is written and the step's deeper
+// product runs at the micro-kernel's best (measured: scripts/bench-recurrent.mjs). Needs at least a
+// full tile of rows per slice (with fewer, each step's product would pad its rows) and more than one
+// step. The GRU keeps the projection up front: its candidate's product reads r * h, not h, so the
+// input's candidate columns cannot join either of its two per-step products.
+std::atomic<bool> inputFold{true};
+
+bool fuseInputProjection(const RnnInputs& in) {
+  return inputFold.load(std::memory_order_relaxed) && in.cell != Cell::GRU && in.s.T > 1 && in.s.B >= MIN_ROWS_PER_THREAD;
+}
 
 // C[M, N] = A[M, K] * op(B), with B pre-packed when `packed` is set.
 void stepProduct(const PackedMatrix* packed, bool transB, int M, int N, int K, const float* A, int lda, const float* B,
@@ -187,7 +209,10 @@ StepWeights packForward(const RnnInputs& in) {
   const int U = in.s.U, GU = gateCount(in.cell) * U;
   StepWeights w;
   if (in.s.T <= 1) return w;
-  if (in.cell == Cell::GRU) {
+  if (fuseInputProjection(in)) {
+    w.first = std::make_unique<PackedMatrix>(in.s.D + U, GU, in.kernel, in.s.D, in.recurrentKernel, GU);
+    w.fusedInput = true;
+  } else if (in.cell == Cell::GRU) {
     w.first = std::make_unique<PackedMatrix>(false, U, 2 * U, in.recurrentKernel, GU);
     w.second = std::make_unique<PackedMatrix>(false, U, U, in.recurrentKernel + 2 * U, GU);
   } else {
@@ -211,8 +236,7 @@ StepWeights packBackward(const RnnInputs& in) {
 
 // Rows of the batch are independent through time, so each core runs the whole recurrence for its
 // own slice of rows: one fork/join per sequence instead of one per timestep, and every per-step
-// product stays single-threaded (stepProduct). Slices below this many rows are not worth a thread.
-constexpr int MIN_ROWS_PER_THREAD = 8;
+// product stays single-threaded (stepProduct).
 
 void forEachRowSlice(int B, const std::function<void(int, int)>& body) {
   ThreadPool& threads = pool();
@@ -240,11 +264,29 @@ void forwardRows(const RnnInputs& in, const StepWeights& w, const RnnOutputs& ou
   std::vector<float> rec(static_cast<size_t>(nb) * GU), stepGates(static_cast<size_t>(nb) * GU), hNew(nbU);
   std::vector<float> cNew(c ? nbU : 0), tanhC(c ? nbU : 0);
   std::vector<float> rh(in.cell == Cell::GRU ? nbU : 0), recH(in.cell == Cell::GRU ? nbU : 0);
+  // Folded input projection: the step's left operand [x_t h] (one row per slice row), and the bias in
+  // place of the projected input row the gate math adds.
+  const int D = in.s.D, DU = D + U;
+  std::vector<float> xh(w.fusedInput ? static_cast<size_t>(nb) * DU : 0);
+  std::vector<float> noBias(w.fusedInput && !in.bias ? GU : 0, 0.0f);
+  const float* inputBias = in.bias ? in.bias : noBias.data();
 
   for (int s = 0; s < T; ++s) {
     const int t = in.goBackwards ? T - 1 - s : s;
     const size_t row0 = static_cast<size_t>(b0) * T + t;  // saved-buffer row of slice row r: row0 + r*T
-    auto xpRow = [&](int r) { return xp + (row0 + static_cast<size_t>(r) * T) * GU; };
+    auto xpRow = [&](int r) { return w.fusedInput ? inputBias : xp + (row0 + static_cast<size_t>(r) * T) * GU; };
+    // The step product's left operand: h, or [x_t h] when the input projection is folded in.
+    const float* stepLeft = h;
+    int stepDepth = U;
+    if (w.fusedInput) {
+      for (int r = 0; r < nb; ++r) {
+        float* dst = xh.data() + static_cast<size_t>(r) * DU;
+        copyRow(dst, in.x + (row0 + static_cast<size_t>(r) * T) * D, D);
+        copyRow(dst + D, h + static_cast<size_t>(r) * U, U);
+      }
+      stepLeft = xh.data();
+      stepDepth = DU;
+    }
     // When saving, activations are written straight into the saved buffers (strided by T rows).
     auto gatesRow = [&](int r) {
       return out.saved ? sv.gates + (row0 + static_cast<size_t>(r) * T) * GU : stepGates.data() + static_cast<size_t>(r) * GU;
@@ -261,7 +303,7 @@ void forwardRows(const RnnInputs& in, const StepWeights& w, const RnnOutputs& ou
       }
     }
     if (in.cell == Cell::LSTM) {
-      stepProduct(w.first.get(), false, nb, GU, U, h, U, in.recurrentKernel, GU, rec.data(), GU);
+      stepProduct(w.first.get(), false, nb, GU, stepDepth, stepLeft, stepDepth, in.recurrentKernel, GU, rec.data(), GU);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         lstmForwardRow(U, rec.data() + static_cast<size_t>(r) * GU, xpRow(r), c + o, gatesRow(r), cNew.data() + o,
@@ -282,7 +324,7 @@ void forwardRows(const RnnInputs& in, const StepWeights& w, const RnnOutputs& ou
         gruCandidateRow(U, recH.data() + o, xpRow(r), h + o, gatesRow(r), hNew.data() + o);
       }
     } else {
-      stepProduct(w.first.get(), false, nb, U, U, h, U, in.recurrentKernel, U, rec.data(), U);
+      stepProduct(w.first.get(), false, nb, U, stepDepth, stepLeft, stepDepth, in.recurrentKernel, U, rec.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         simpleForwardRow(U, rec.data() + o, xpRow(r), gatesRow(r), hNew.data() + o);
@@ -374,23 +416,30 @@ void backwardRows(const RnnInputs& in, const StepWeights& w, const SavedView& sv
 
 }  // namespace
 
+void setInputFold(bool on) { inputFold.store(on, std::memory_order_relaxed); }
+
 void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   const int B = in.s.B, T = in.s.T, D = in.s.D, U = in.s.U;
   const int GU = gateCount(in.cell) * U;
   const size_t rows = static_cast<size_t>(B) * T;
 
-  // Input projection for every step at once: xp = x W + b, one [B*T, D] x [D, GU] product.
-  // Every element is written below (bias or 0, then the product), so the buffer is not zero-filled first.
-  std::unique_ptr<float[]> xpBuffer(new float[rows * GU]);
-  float* xp = xpBuffer.get();
-  for (size_t r = 0; r < rows; ++r) {
-    if (in.bias) {
-      copyRow(xp + r * GU, in.bias, GU);
-    } else {
-      std::fill(xp + r * GU, xp + (r + 1) * GU, 0.0f);
+  // Input projection for every step at once, unless each step folds it in (fuseInputProjection):
+  // xp = x W + b, one [B*T, D] x [D, GU] product. Every element is written below (bias or 0, then the
+  // product), so the buffer is not zero-filled first.
+  std::unique_ptr<float[]> xpBuffer;
+  float* xp = nullptr;
+  if (!fuseInputProjection(in)) {
+    xpBuffer.reset(new float[rows * GU]);
+    xp = xpBuffer.get();
+    for (size_t r = 0; r < rows; ++r) {
+      if (in.bias) {
+        copyRow(xp + r * GU, in.bias, GU);
+      } else {
+        std::fill(xp + r * GU, xp + (r + 1) * GU, 0.0f);
+      }
     }
+    sgemm(false, false, static_cast<int>(rows), GU, D, 1.0f, in.x, D, in.kernel, GU, 1.0f, xp, GU);
   }
-  sgemm(false, false, static_cast<int>(rows), GU, D, 1.0f, in.x, D, in.kernel, GU, 1.0f, xp, GU);
 
   const size_t BU = static_cast<size_t>(B) * U;
   if (in.h0) copyRow(out.h, in.h0, static_cast<int>(BU)); else std::fill(out.h, out.h + BU, 0.0f);

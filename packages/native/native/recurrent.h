@@ -41,6 +41,10 @@ struct RnnOutputs {
 
 void rnnForward(const RnnInputs& in, const RnnOutputs& out);
 
+// Whether the forward may fold the input projection into each step's product (on by default; tests
+// and benchmarks switch it off to compare with the projection up front in one build).
+void setInputFold(bool on);
+
 struct RnnGradients {
   float* dx;      // [B,T,D]
   float* dh0;     // [B,U]

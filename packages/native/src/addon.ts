@@ -23,6 +23,7 @@ export interface NativeBinding {
   info(): AddonInfo;
   setGemm(name: GemmName): boolean;
   setGemmKernel(name: GemmKernelName): boolean;
+  setInputFold(on: boolean): void;
   matmul(
     a: Float32Array,
     b: Float32Array,
@@ -167,7 +168,7 @@ const ADDON_PATH = '../build/Release/rnnkit_native.node';
 export const REQUIRED_FUNCTIONS: readonly (keyof NativeBinding)[] = [
   'info', 'setGemm', 'setGemmKernel', 'matmul', 'binary', 'compare', 'logical', 'select', 'sumAxes',
   'unary', 'slice', 'softmax', 'softmaxGrad', 'gather', 'transpose', 'concat', 'rnnForward',
-  'rnnBackward', 'decodeStep', 'seq2seqStep', 'topIndices', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
+  'rnnBackward', 'setInputFold', 'decodeStep', 'seq2seqStep', 'topIndices', 'additiveScores', 'additiveScoresBackward', 'adamUpdate',
 ];
 
 let binding: NativeBinding | null = null;
@@ -235,4 +236,13 @@ export function useGemm(name: GemmName): boolean {
  */
 export function useGemmKernel(name: GemmKernelName): boolean {
   return addon().setGemmKernel(name);
+}
+
+/**
+ * Lets the LSTM and simple-cell forward fold the input projection into each timestep's product (the
+ * default: batches of 8 or more rows, more than one step) or compute it for every step up front.
+ * Tests and benchmarks compare the two in one build; results agree to float rounding.
+ */
+export function useInputFold(on: boolean): void {
+  addon().setInputFold(on);
 }

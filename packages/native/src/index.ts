@@ -1,5 +1,5 @@
 // @rnnkit/native: native GEMM and fused recurrent kernels for the TensorFlow.js cpu backend.
-export { nativeAvailable, nativeInfo, nativeDetails, nativeLoadError, useGemm, useGemmKernel } from './addon.js';
+export { nativeAvailable, nativeInfo, nativeDetails, nativeLoadError, useGemm, useGemmKernel, useInputFold } from './addon.js';
 export type { AddonInfo, GemmKernelName, GemmName } from './addon.js';
 export { installNativeKernels } from './kernels.js';
 export { fusedRecurrentSequence, recurrentStep } from './recurrent.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusedRecurrentSequence, recurrentStep, type CellType } from '../src/index.js';
+import { fusedRecurrentSequence, recurrentStep, useInputFold, type CellType } from '../src/index.js';
 import { expectAddonLoaded, expectClose, gemmConfigs, optedOut, randomMask, randomTensor, referenceSequence, useGemmConfig, type ReferenceArgs } from './helpers.js';
 
 const GATES: Record<CellType, number> = { lstm: 4, gru: 3, simple: 1 };
@@ -33,6 +33,10 @@ const CASES: Case[] = [
   // blocks, slices of 10 rows (ragged register tiles).
   { B: 20, T: 3, D: 9, U: 70, mask: true, goBackwards: false, initialState: true, bias: true, everyGemm: true },
   { B: 9, T: 2, D: 3, U: 33, mask: false, goBackwards: true, initialState: false, bias: true, everyGemm: true },
+  // LSTM and simple cells with 8 or more rows fold the input projection into each step ([x_t h] * [W; R]):
+  // without a bias, and with D + U = 270 so the stacked operand's second depth block starts inside R.
+  { B: 12, T: 5, D: 7, U: 11, mask: true, goBackwards: false, initialState: false, bias: false, everyGemm: true },
+  { B: 8, T: 3, D: 200, U: 70, mask: true, goBackwards: true, initialState: true, bias: true, everyGemm: true },
 ];
 
 function makeArgs(cell: CellType, c: Case, seed: number): ReferenceArgs {
@@ -132,6 +136,32 @@ describe.skipIf(optedOut)('fusedRecurrentSequence', () => {
       layer.dispose();
     });
   }
+
+  it('folds the input projection into each step for LSTM and simple cells: the same outputs as projecting up front', () => {
+    for (const cell of ['lstm', 'simple'] as CellType[]) {
+      for (const c of [
+        { B: 8, T: 6, D: 28, U: 32, mask: true, goBackwards: false, initialState: true, bias: true },
+        { B: 16, T: 4, D: 5, U: 24, mask: false, goBackwards: true, initialState: false, bias: false },
+      ]) {
+        const args = makeArgs(cell, c, 77);
+        const folded = fusedRecurrentSequence(args);
+        useInputFold(false);
+        let upFront: ReturnType<typeof fusedRecurrentSequence>;
+        try {
+          upFront = fusedRecurrentSequence(args);
+        } finally {
+          useInputFold(true);
+        }
+        expectClose(folded.outputs, upFront.outputs, 1e-6, `${cell} B=${c.B} outputs`);
+        expectClose(folded.h, upFront.h, 1e-6, `${cell} B=${c.B} h`);
+        // The two paths sum in a different order, so some output differs in its last bits: the switch is live.
+        const a = folded.outputs.dataSync(), b = upFront.outputs.dataSync();
+        expect(a.some((v, i) => v !== b[i]), `${cell} B=${c.B}: the paths differ somewhere`).toBe(true);
+        tf.dispose([folded.outputs, folded.h, upFront.outputs, upFront.h]);
+        if (folded.c) tf.dispose([folded.c, upFront.c as tf.Tensor]);
+      }
+    }
+  });
 
   it('recurrentStep equals one step of the sequence op', () => {
     for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {

@@ -129,10 +129,11 @@ async function run(pixels: number[][]): Promise<void> {
     try {
       answer = await page.client.predict<MnistOutput>({ pixels, ...(rowsSupported ? { rows: true } : {}) });
     } catch (err) {
-      // A bidirectional model has no state "after row r": classify the whole image and say why the view is missing.
-      if (!rowsSupported || !/bidirectional/i.test(String(err))) throw err;
+      // A bidirectional model, or one reading columns (--mode columns), has no state "after row r": classify the
+      // whole image and say why the view is missing (the predictor's refusal names the reason).
+      if (!rowsSupported || !/bidirectional|reads columns/i.test(String(err))) throw err;
       rowsSupported = false;
-      note.textContent = `This model reads rows in both directions, so it has no belief after row r (${err instanceof Error ? err.message : err}). Train one without --bidirectional for this view.`;
+      note.textContent = `This model has no belief after row r (${err instanceof Error ? err.message : err}). Train a unidirectional row reader for this view.`;
       answer = await page.client.predict<MnistOutput>({ pixels });
     }
     const { output, ms } = answer;
