@@ -108,6 +108,26 @@ describe('one server with every model', () => {
     }
   });
 
+  it('400 for a "__proto__" or "constructor" key, escaped or not; such words inside a value are text like any other', async () => {
+    for (const body of [
+      '{"text": "a", "__proto__": {"x": 1}}',
+      '{"text": "a", "\\u005f_proto__": {"x": 1}}',
+      '{"text": "a", "constructor": {"prototype": {"x": 1}}}',
+      '{"text": "a", "\\u0063onstructor": {"prototype": {"x": 1}}}',
+    ]) {
+      const res = await call(base, 'POST', '/v1/textgen/predict', body);
+      expect(res.status, body).toBe(400);
+      // Refused by the JSON parser itself, before the predictor's schema could see (and refuse) an unknown field.
+      expect(res.body.error, body).toMatch(/not valid JSON/);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    for (const text of ['the constructor', 'ROMEO\\u003a']) {
+      const res = await call(base, 'POST', '/v1/textgen/predict', `{"text": "${text}", "decode": {"strategy": "greedy", "maxLen": 3}}`);
+      expect(res.status, text).toBe(200);
+      expect(typeof res.body.text, text).toBe('string');
+    }
+  });
+
   it('404 for an unknown model or route, naming the served models', async () => {
     const res = await call(base, 'POST', '/v1/nope/predict', TEXT);
     expect(res.status).toBe(404);
