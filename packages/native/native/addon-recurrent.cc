@@ -95,7 +95,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// setInputFold(on: boolean): lets the LSTM and simple-cell forward fold the input projection into each
+// setInputFold(on: boolean): lets the recurrent forward fold the input projection into each
 // step's product (the default) or not. Used by tests and benches.
 Napi::Value SetInputFold(const Napi::CallbackInfo& info) {
   rnnkit::setInputFold(info[0].ToBoolean());

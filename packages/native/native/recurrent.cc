@@ -172,7 +172,8 @@ namespace {
 struct StepWeights {
   std::unique_ptr<PackedMatrix> first;   // forward: R[:, 0:G*U] (GRU: 0:2U); backward: its transpose
   std::unique_ptr<PackedMatrix> second;  // GRU only: R[:, 2U:3U] (backward: its transpose)
-  // Forward only: `first` is [W; R] and each step multiplies [x_t h] by it (see fuseInputProjection).
+  // Forward only: `first` (and the GRU's `second`) stack the input kernel's columns over the recurrent
+  // kernel's, and each step multiplies [x_t h] (GRU second: [x_t r*h]) by them (see fuseInputProjection).
   bool fusedInput = false;
 };
 
@@ -187,12 +188,12 @@ constexpr int MIN_ROWS_PER_THREAD = 8;
 // the product at half the speed of the step's own; folded, nothing is written and the step's deeper
 // product runs at the micro-kernel's best (measured: scripts/bench-recurrent.mjs). Needs at least a
 // full tile of rows per slice (with fewer, each step's product would pad its rows) and more than one
-// step. The GRU keeps the projection up front: its candidate's product reads r * h, not h, so the
-// input's candidate columns cannot join either of its two per-step products.
+// step. The GRU's two products both fold: [x_t h] * [W_zr; R_zr] for its gates, then [x_t r*h] *
+// [W_h; R_h] for its candidate.
 std::atomic<bool> inputFold{true};
 
 bool fuseInputProjection(const RnnInputs& in) {
-  return inputFold.load(std::memory_order_relaxed) && in.cell != Cell::GRU && in.s.T > 1 && in.s.B >= MIN_ROWS_PER_THREAD;
+  return inputFold.load(std::memory_order_relaxed) && in.s.T > 1 && in.s.B >= MIN_ROWS_PER_THREAD;
 }
 
 // C[M, N] = A[M, K] * op(B), with B pre-packed when `packed` is set.
@@ -210,7 +211,13 @@ StepWeights packForward(const RnnInputs& in) {
   StepWeights w;
   if (in.s.T <= 1) return w;
   if (fuseInputProjection(in)) {
-    w.first = std::make_unique<PackedMatrix>(in.s.D + U, GU, in.kernel, in.s.D, in.recurrentKernel, GU);
+    const int D = in.s.D;
+    if (in.cell == Cell::GRU) {
+      w.first = std::make_unique<PackedMatrix>(D + U, 2 * U, in.kernel, D, in.recurrentKernel, GU);
+      w.second = std::make_unique<PackedMatrix>(D + U, U, in.kernel + 2 * U, D, in.recurrentKernel + 2 * U, GU);
+    } else {
+      w.first = std::make_unique<PackedMatrix>(D + U, GU, in.kernel, D, in.recurrentKernel, GU);
+    }
     w.fusedInput = true;
   } else if (in.cell == Cell::GRU) {
     w.first = std::make_unique<PackedMatrix>(false, U, 2 * U, in.recurrentKernel, GU);
@@ -311,14 +318,20 @@ void forwardRows(const RnnInputs& in, const StepWeights& w, const RnnOutputs& ou
       }
     } else if (in.cell == Cell::GRU) {
       // [z r] pre-activations from h; the candidate needs r first, so it is a second product.
-      stepProduct(w.first.get(), false, nb, 2 * U, U, h, U, in.recurrentKernel, GU, rec.data(), 2 * U);
+      stepProduct(w.first.get(), false, nb, 2 * U, stepDepth, stepLeft, stepDepth, in.recurrentKernel, GU, rec.data(), 2 * U);
       for (int r = 0; r < nb; ++r) {
         gruGatesRow(U, rec.data() + static_cast<size_t>(r) * 2 * U, xpRow(r), h + static_cast<size_t>(r) * U,
                     gatesRow(r), unitRow(sv.rh, rh, r));
       }
       const float* rhStep = out.saved ? sv.rh + row0 * U : rh.data();
-      const int ldRh = out.saved ? T * U : U;
-      stepProduct(w.second.get(), false, nb, U, U, rhStep, ldRh, in.recurrentKernel + 2 * U, GU, recH.data(), U);
+      int ldRh = out.saved ? T * U : U;
+      if (w.fusedInput) {
+        // [x_t r*h]: the product above has read h, so r*h takes its place next to x_t.
+        for (int r = 0; r < nb; ++r) copyRow(xh.data() + static_cast<size_t>(r) * DU + D, unitRow(sv.rh, rh, r), U);
+        rhStep = xh.data();
+        ldRh = DU;
+      }
+      stepProduct(w.second.get(), false, nb, U, stepDepth, rhStep, ldRh, in.recurrentKernel + 2 * U, GU, recH.data(), U);
       for (int r = 0; r < nb; ++r) {
         const size_t o = static_cast<size_t>(r) * U;
         gruCandidateRow(U, recH.data() + o, xpRow(r), h + o, gatesRow(r), hNew.data() + o);

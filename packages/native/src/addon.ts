@@ -239,7 +239,7 @@ export function useGemmKernel(name: GemmKernelName): boolean {
 }
 
 /**
- * Lets the LSTM and simple-cell forward fold the input projection into each timestep's product (the
+ * Lets the recurrent forward fold the input projection into each timestep's product (the
  * default: batches of 8 or more rows, more than one step) or compute it for every step up front.
  * Tests and benchmarks compare the two in one build; results agree to float rounding.
  */

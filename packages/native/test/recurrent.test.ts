@@ -33,7 +33,7 @@ const CASES: Case[] = [
   // blocks, slices of 10 rows (ragged register tiles).
   { B: 20, T: 3, D: 9, U: 70, mask: true, goBackwards: false, initialState: true, bias: true, everyGemm: true },
   { B: 9, T: 2, D: 3, U: 33, mask: false, goBackwards: true, initialState: false, bias: true, everyGemm: true },
-  // LSTM and simple cells with 8 or more rows fold the input projection into each step ([x_t h] * [W; R]):
+  // Batches of 8 or more rows fold the input projection into each step ([x_t h] * [W; R]):
   // without a bias, and with D + U = 270 so the stacked operand's second depth block starts inside R.
   { B: 12, T: 5, D: 7, U: 11, mask: true, goBackwards: false, initialState: false, bias: false, everyGemm: true },
   { B: 8, T: 3, D: 200, U: 70, mask: true, goBackwards: true, initialState: true, bias: true, everyGemm: true },
@@ -137,8 +137,8 @@ describe.skipIf(optedOut)('fusedRecurrentSequence', () => {
     });
   }
 
-  it('folds the input projection into each step for LSTM and simple cells: the same outputs as projecting up front', () => {
-    for (const cell of ['lstm', 'simple'] as CellType[]) {
+  it('folds the input projection into each step: the same outputs as projecting it up front', () => {
+    for (const cell of ['lstm', 'gru', 'simple'] as CellType[]) {
       for (const c of [
         { B: 8, T: 6, D: 28, U: 32, mask: true, goBackwards: false, initialState: true, bias: true },
         { B: 16, T: 4, D: 5, U: 24, mask: false, goBackwards: true, initialState: false, bias: false },
