@@ -436,12 +436,16 @@ void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   const int GU = gateCount(in.cell) * U;
   const size_t rows = static_cast<size_t>(B) * T;
 
-  // Input projection for every step at once, unless each step folds it in (fuseInputProjection):
-  // xp = x W + b, one [B*T, D] x [D, GU] product. Every element is written below (bias or 0, then the
-  // product), so the buffer is not zero-filled first.
+  // Whether the steps fold the input projection in is decided once, by packForward: the switch
+  // (setInputFold) is read there only, so the weights and the projection below always agree.
+  const StepWeights weights = packForward(in);
+
+  // Input projection for every step at once, unless each step folds it in: xp = x W + b, one
+  // [B*T, D] x [D, GU] product. Every element is written below (bias or 0, then the product), so the
+  // buffer is not zero-filled first.
   std::unique_ptr<float[]> xpBuffer;
   float* xp = nullptr;
-  if (!fuseInputProjection(in)) {
+  if (!weights.fusedInput) {
     xpBuffer.reset(new float[rows * GU]);
     xp = xpBuffer.get();
     for (size_t r = 0; r < rows; ++r) {
@@ -461,7 +465,6 @@ void rnnForward(const RnnInputs& in, const RnnOutputs& out) {
   }
   SavedView sv{};
   if (out.saved) sv = viewSaved(in.cell, in.s, out.saved);
-  const StepWeights weights = packForward(in);
   forEachRowSlice(B, [&](int b0, int b1) { forwardRows(in, weights, out, xp, sv, b0, b1); });
 }
 

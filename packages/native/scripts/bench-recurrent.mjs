@@ -6,7 +6,7 @@
 //   (RNNKIT_NATIVE_THREADS=1 taskset -c 0 ... for one thread on one core)
 // --save times the training forward (activations saved for backpropagation) instead of inference.
 // --compare-fold also times the forward with the input projection computed for every step up front instead of folded
-// into each step's product (the default for LSTM and simple cells from 8 rows), alternating the two in rounds and
+// into each step's product (the default from 8 rows and 2 steps, every cell), alternating the two in rounds and
 // keeping each side's best round, and prints folded / up front.
 // Process CPU time (not wall time) is what is reported, so other jobs on the machine move it less; the GFLOP/s figure
 // counts the matrix products only (2 FLOPs per multiply-add).
