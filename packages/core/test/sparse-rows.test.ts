@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
+import { adamOptimizer } from '../src/train/adam.js';
 import { meanSquaredError } from '../src/train/losses.js';
 import { WeightAverage } from '../src/train/weight-average.js';
 import { train } from '../src/train/trainer.js';
@@ -64,7 +65,7 @@ async function trainTable(tokens: number[], sparse: boolean, extra: Partial<Trai
   return { before, after };
 }
 
-const rowOf = (table: number[], row: number) => table.slice(row * WIDTH, (row + 1) * WIDTH);
+const rowOf = (table: number[], row: number, width = WIDTH) => table.slice(row * width, (row + 1) * width);
 
 describe.skipIf(optedOut)('row-wise (lazy) Adam on embedding tables', () => {
   it('changes only the rows the batches read, and every one of them', async () => {
@@ -148,6 +149,28 @@ describe.skipIf(optedOut)('row-wise (lazy) Adam on embedding tables', () => {
     const clippedDense = await run(false, 0.01);
     expect(maxAbsDiff(clippedSparse, clippedDense)).toBeLessThan(1e-6);
     expect(maxAbsDiff(clippedSparse, await run(false, 1e6))).toBeGreaterThan(1e-3);
+  });
+
+  it('writes a table in place only while no other tensor shares its values', () => {
+    const table = tf.variable(tf.zeros([5, 2]), true, 'in_place_table');
+    const optimizer = adamOptimizer(0.1);
+    const step = () => optimizer.applyRowSparseGradients([['in_place_table', null]], new Map([['in_place_table', { rows: Int32Array.from([1, 3]), values: Float32Array.from([1, 1, -1, -1]) }]]));
+    step();
+    const made = table.dataSync();
+    step(); // in place: the array the first step made, held by the table alone
+    expect(table.dataSync()).toBe(made);
+    const snapshot = tf.clone(table); // shares the array, as early stopping's best copy does
+    const seen = Array.from(snapshot.dataSync());
+    step();
+    expect(Array.from(snapshot.dataSync())).toEqual(seen);
+    expect(Array.from(table.dataSync())).not.toEqual(seen);
+    snapshot.dispose();
+    const held = Array.from(table.dataSync());
+    step(); // the copy the previous step made is the table's own again
+    expect(Array.from(table.dataSync())).not.toEqual(held);
+    expect(rowOf(Array.from(table.dataSync()), 0, 2)).toEqual([0, 0]);
+    optimizer.dispose();
+    table.dispose();
   });
 
   it('keeps the tensor count flat', async () => {

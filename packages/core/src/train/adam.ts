@@ -151,6 +151,21 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     this.incrementIterations();
   }
 
+  /** The value arrays this optimizer's row updates made last (written in place while no other tensor shares them). */
+  private readonly ownedValues = new WeakMap<tf.Variable, Float32Array>();
+
+  /**
+   * A table's values to update: its own array when this optimizer made it and no other tensor holds it (a clone,
+   * e.g. early stopping's best copy or the swapped-out weights, raises the backend's reference count), else a copy.
+   */
+  private writableValue(value: tf.Variable): { values: Float32Array; inPlace: boolean } {
+    const current = value.dataSync() as Float32Array;
+    const backend = tf.backend() as unknown as { refCount?: (dataId: object) => number };
+    const dataId = (value as unknown as { dataId: object }).dataId;
+    if (this.ownedValues.get(value) === current && backend.refCount?.(dataId) === 1) return { values: current, inPlace: true };
+    return { values: current.slice(), inPlace: false };
+  }
+
   /** The moment arrays this optimizer made and alone holds, which row updates may write in place. */
   private readonly ownedMoments = new WeakMap<tf.Variable, Float32Array>();
 
@@ -171,7 +186,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   /**
    * The fused kernel's arithmetic (native/optimizer.cc), row by row: every operation rounded to float32 as the
    * kernel (and tfjs) does, so a listed row gets the bits dense Adam would give it. The moments are written in place
-   * (private to the optimizer); the value is copied first, as other tensors may share the variable's array.
+   * (private to the optimizer), the value too unless another tensor shares its array (writableValue).
    */
   private rowUpdate(value: tf.Variable, m: tf.Variable, v: tf.Variable, grad: RowGradient, biasCorrection1: number, biasCorrection2: number): void {
     const numRows = value.shape[0];
@@ -191,7 +206,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const bc2 = f(biasCorrection2);
     const mArr = this.ownedMoment(m);
     const vArr = this.ownedMoment(v);
-    const w = (value.dataSync() as Float32Array).slice();
+    const { values: w, inPlace } = this.writableValue(value);
     let previous = -1;
     grad.rows.forEach((row, r) => {
       if (!Number.isInteger(row) || row < 0 || row >= numRows || row <= previous) {
@@ -208,7 +223,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         w[i] = f(f(ratio * negLearningRate) + w[i]);
       }
     });
-    value.assign(tf.tensor(w, value.shape, 'float32'));
+    if (!inPlace) {
+      value.assign(tf.tensor(w, value.shape, 'float32'));
+      this.ownedValues.set(value, value.dataSync() as Float32Array);
+    }
   }
 }
 

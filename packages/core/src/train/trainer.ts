@@ -239,7 +239,7 @@ function rowSparseStep(
       const limit = Math.fround(cfg.clipValue);
       for (let i = 0; i < values.length; i++) values[i] = Math.min(Math.max(values[i], -limit), limit);
     }
-    for (const x of values) squares += x * x;
+    for (let i = 0; i < values.length; i++) squares += values[i] * values[i];
     rowGrads.set(variable, { rows, values });
   }
   let dense: tf.NamedTensorMap = Object.fromEntries(Object.entries(grads).filter(([name]) => !rowGrads.has(name)));
