@@ -37,6 +37,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
       .describe('sst2: add to every word vector the mean of its hashed character n-gram embeddings, with this many hash buckets (0 = off)'),
     subwordMinN: z.number().int().min(1).max(20).default(3).describe('shortest character n-gram (counting the word boundary markers < and >)'),
     subwordMaxN: z.number().int().min(1).max(20).default(5).describe('longest character n-gram'),
+    sparseEmbeddingUpdates: z.boolean().default(false)
+      .describe("row-wise (\"lazy\") Adam for the word and sub-word embedding tables: only the rows a batch reads are updated and only their moments decay (faster with --subword-buckets; different arithmetic from dense Adam)"),
     dropout: z.number().min(0).max(0.9).default(0.4).describe('dropout on every recurrent layer input (the embeddings first) and on the pooled vector'),
     wordDropout: z.number().min(0).max(0.9).default(0).describe('training only: replace each token by <unk> with this probability'),
     lrDecay: lrDecaySchema(1),

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import {
   DEFAULT_SUBWORDS, RnnkitError, SubwordHasher, Vocab, accuracy, argmaxRows, fingerprintFiles, lrDecaySchedule, saveModelDir, setSeed, sparseCategoricalCrossentropy, train,
-  type SubwordSettings, type TextEncoding, type TrainContext, type TrainedRun,
+  type Batch, type SubwordSettings, type TextEncoding, type TrainContext, type TrainedRun,
 } from '@rnnkit/core';
 import type { TokenizedPart } from './baselines/index.js';
 import type { SentimentConfig } from './config.js';
@@ -13,7 +13,7 @@ import { buildVocab, encodeSet, repeatExamples, textBatchSource, type EncodedSet
 import { evaluateAndWrite, type EvaluationReport } from './evaluate.js';
 import type { SentimentExtras } from './extras.js';
 import type { LabeledText } from './formats.js';
-import { buildClassifier, type ModelConfig } from './model.js';
+import { SUBWORD_LAYER, buildClassifier, type ModelConfig } from './model.js';
 import { sentimentModelFrom } from './predictor.js';
 import { predictProbs } from './probs.js';
 import { tokenizerFor } from './tokenize.js';
@@ -57,6 +57,19 @@ export function subwordSettingsOf(cfg: Pick<SentimentConfig, 'dataset' | 'subwor
   }
   if (cfg.subwordMaxN < cfg.subwordMinN) throw new RnnkitError(`--subword-max-n ${cfg.subwordMaxN} is below --subword-min-n ${cfg.subwordMinN}`);
   return { ...DEFAULT_SUBWORDS, buckets: cfg.subwordBuckets, minN: cfg.subwordMinN, maxN: cfg.subwordMaxN };
+}
+
+/**
+ * --sparse-embedding-updates: the embedding tables and the ids a batch reads from them (the tokens, and the n-gram
+ * ids of a sub-word model), for core's row-wise Adam.
+ */
+export function embeddingRowsOf(model: tf.LayersModel): (batch: Batch) => Array<{ variable: string; ids: tf.Tensor }> {
+  const words = model.getLayer('embedding').trainableWeights[0].name;
+  const subwords = model.layers.find((l) => l.name === SUBWORD_LAYER)?.trainableWeights[0].name;
+  return (batch) => {
+    const xs = Array.isArray(batch.xs) ? batch.xs : [batch.xs];
+    return subwords === undefined ? [{ variable: words, ids: xs[0] }] : [{ variable: words, ids: xs[0] }, { variable: subwords, ids: xs[1] }];
+  };
 }
 
 export function splitSettingsOf(cfg: Pick<SentimentConfig, 'valFraction' | 'splitSeed' | 'maxTrain'>): SplitSettings {
@@ -121,6 +134,9 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   if (cfg.sentenceRepeat > 1 && cfg.dataset !== 'sst2') {
     throw new RnnkitError(`--sentence-repeat ${cfg.sentenceRepeat}: applies to sst2 only (every ${cfg.dataset} row is a whole review)`);
   }
+  if (cfg.sparseEmbeddingUpdates && cfg.l2 > 0) {
+    throw new RnnkitError(`--sparse-embedding-updates and --l2 ${cfg.l2} do not mix: the L2 penalty has a gradient on every row of the embedding tables`);
+  }
   const subwords = subwordSettingsOf(cfg);
   const data = prepareData(cfg.dataset, cfg.data, split, {
     maxLen: cfg.maxLen, vocab: { minCount: cfg.minCount, maxVocab: cfg.maxVocab }, encoding: cfg.encoding, ...(subwords ? { subwords } : {}),
@@ -182,6 +198,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
     {
       ...settings,
       ...(cfg.l2 > 0 ? { l2: cfg.l2 } : {}),
+      ...(cfg.sparseEmbeddingUpdates ? { sparseRows: embeddingRowsOf(model) } : {}),
       // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
       dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
       earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },

@@ -103,3 +103,30 @@ describe('training with sub-word features and weight averaging', () => {
     await expect(trainOn('zh-sub', { dataset: 'chnsenticorp', data: csv, subwordBuckets: 64 })).rejects.toThrow(/--subword-buckets 64: character n-grams of words apply to English/);
   });
 });
+
+describe('training with --sparse-embedding-updates (row-wise Adam on the embedding tables)', () => {
+  it('learns the synthetic task; n-gram rows no training word reads keep their initial values; refused with --l2', async () => {
+    // No weight averaging here: the average of an unchanged row can differ from it in the last bit (core tests the average).
+    const run = await trainOn('sparse', { seed: 4, subwordBuckets: 4096, sparseEmbeddingUpdates: true });
+    expect(run.evaluation!.model.accuracy).toBeGreaterThan(0.9);
+    // The rows the training words hash to (word dropout is off, so these are all the rows any batch read).
+    const { tokens, hasher } = run.data.train.encoded.subwords!;
+    const read = new Set<number>([0]);
+    for (const text of tokens) for (const word of text) for (const id of hasher.ids(word)) read.add(id);
+    setSeed(4);
+    const untrained = buildClassifier(run.modelConfig);
+    const table = (m: tf.LayersModel) => m.getLayer('subword_embedding').getWeights()[0].arraySync() as number[][];
+    const before = table(untrained);
+    const after = table(run.model);
+    const changed = after.map((row, i) => row.some((x, k) => x !== before[i][k]));
+    expect(read.size).toBeLessThan(4097 / 2);
+    changed.forEach((c, i) => expect(c, `row ${i}`).toBe(read.has(i) && i !== 0));
+    // The same run with dense Adam moves the rows a batch skips by their momentum: other weights.
+    const dense = await trainOn('dense', { seed: 4, subwordBuckets: 4096 });
+    expect(table(dense.model)).not.toEqual(after);
+    untrained.dispose();
+    run.model.dispose();
+    dense.model.dispose();
+    await expect(trainOn('sparse-l2', { sparseEmbeddingUpdates: true, l2: 1e-4 })).rejects.toThrow(/--sparse-embedding-updates and --l2 0.0001 do not mix/);
+  });
+});

@@ -6,7 +6,7 @@ import { loadWeightsInto, readTensorFiles, tensorsToFiles, type ModelRecord } fr
 import { lossCurveSvg } from '../plots/loss-curve.js';
 import { restoreRngState, rngState, setSeed } from '../random.js';
 import { runModel } from '../run-model.js';
-import { adamOptimizer } from './adam.js';
+import { FusedAdamOptimizer, adamOptimizer, type RowGradient } from './adam.js';
 import { TRAIN_STATE_JSON, checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
@@ -53,6 +53,8 @@ function checkConfig(cfg: TrainConfig): void {
   if (cfg.earlyStopping) positive(cfg.earlyStopping.patience, 'earlyStopping.patience', true);
   if (cfg.weightAveraging) checkWeightAveraging(cfg.weightAveraging);
   if (cfg.resume && !cfg.checkpointDir) throw new RnnkitError('train config: resume needs checkpointDir');
+  if (cfg.sparseRows && (cfg.optimizer ?? 'adam') !== 'adam') throw new RnnkitError(`train config: sparseRows (row-wise updates) needs optimizer 'adam', got '${cfg.optimizer}'`);
+  if (cfg.sparseRows && cfg.l2) throw new RnnkitError('train config: sparseRows and l2 do not mix (the L2 penalty has a gradient on every row of a table)');
 }
 
 function makeOptimizer(name: string, lr: number): tf.Optimizer {
@@ -153,8 +155,10 @@ function trainStep(
   vars: tf.Variable[],
   cfg: TrainConfig,
   lr: number,
-): { loss: number; gradNorm?: number } {
-  return tf.tidy(() => {
+  averager: WeightAverage | undefined,
+): StepResult {
+  let rows: Map<string, Int32Array> | undefined;
+  const result = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const l = batchLoss(model, batch, loss, true);
       return cfg.l2 ? (tf.add(l, l2Penalty(model, cfg.l2)) as tf.Scalar) : l;
@@ -168,6 +172,11 @@ function trainStep(
     }
     // Adam/RMSprop match their slots to gradients by position, so every variable must always get one.
     for (const w of vars) grads[w.name] ??= tf.zerosLike(w);
+    if (cfg.sparseRows) {
+      const sparse = rowSparseStep(grads, cfg.sparseRows(batch), vars, optimizer, cfg, averager);
+      rows = sparse.rows;
+      return sparse.gradNorm === undefined ? { loss: v } : { loss: v, gradNorm: sparse.gradNorm };
+    }
     let g = grads;
     let gradNorm: number | undefined;
     if (cfg.clipValue) g = clipByValue(g, cfg.clipValue);
@@ -175,6 +184,83 @@ function trainStep(
     optimizer.applyGradients(g);
     return gradNorm === undefined ? { loss: v } : { loss: v, gradNorm };
   });
+  return rows === undefined ? result : { ...result, rows };
+}
+
+/** What a step reports: its loss, the gradient norm (when clipping) and the rows a row-sparse step updated. */
+interface StepResult {
+  loss: number;
+  gradNorm?: number;
+  /** By table name (TrainConfig.sparseRows). */
+  rows?: Map<string, Int32Array>;
+}
+
+/** The distinct ids in `ids`, clamped to [0, numRows), increasing. */
+function distinctRows(ids: tf.Tensor, numRows: number): Int32Array {
+  const seen = new Uint8Array(numRows);
+  let count = 0;
+  for (const raw of ids.dataSync()) {
+    const row = Math.min(Math.max(Math.trunc(Number(raw)), 0), numRows - 1);
+    if (seen[row] === 0) {
+      seen[row] = 1;
+      count += 1;
+    }
+  }
+  const rows = new Int32Array(count);
+  for (let row = 0, n = 0; n < count; row++) if (seen[row] === 1) rows[n++] = row;
+  return rows;
+}
+
+/**
+ * The end of a step under TrainConfig.sparseRows: each table's gradient is cut down to the rows the batch read
+ * (the only rows whose gradient can be non-zero), clipped together with the dense gradients, and applied row-wise.
+ */
+function rowSparseStep(
+  grads: tf.NamedTensorMap,
+  tables: Array<{ variable: string; ids: tf.Tensor }>,
+  vars: tf.Variable[],
+  optimizer: tf.Optimizer,
+  cfg: TrainConfig,
+  averager: WeightAverage | undefined,
+): { gradNorm?: number; rows: Map<string, Int32Array> } {
+  if (!(optimizer instanceof FusedAdamOptimizer)) throw new RnnkitError('sparseRows: needs core\'s Adam optimizer');
+  const rowGrads = new Map<string, RowGradient>();
+  let squares = 0;
+  for (const { variable, ids } of tables) {
+    const table = vars.find((w) => w.name === variable);
+    if (table === undefined) throw new RnnkitError(`sparseRows: no trainable variable named "${variable}"`);
+    const numRows = table.shape[0] ?? 0;
+    const width = numRows === 0 ? 0 : table.size / numRows;
+    const rows = distinctRows(ids, numRows);
+    const dense = grads[variable].dataSync() as Float32Array;
+    const values = new Float32Array(rows.length * width);
+    rows.forEach((row, r) => values.set(dense.subarray(row * width, (row + 1) * width), r * width));
+    if (cfg.clipValue) {
+      const limit = Math.fround(cfg.clipValue);
+      for (let i = 0; i < values.length; i++) values[i] = Math.min(Math.max(values[i], -limit), limit);
+    }
+    for (let i = 0; i < values.length; i++) squares += values[i] * values[i];
+    rowGrads.set(variable, { rows, values });
+  }
+  let dense: tf.NamedTensorMap = Object.fromEntries(Object.entries(grads).filter(([name]) => !rowGrads.has(name)));
+  let gradNorm: number | undefined;
+  if (cfg.clipValue) dense = clipByValue(dense, cfg.clipValue);
+  if (cfg.clipNorm) {
+    const clipped = clipByGlobalNorm(dense, cfg.clipNorm, squares);
+    dense = clipped.grads;
+    gradNorm = clipped.globalNorm;
+    if (clipped.scale !== 1) {
+      // As tf.mul(g, scale) rounds: the scale to float32, then each product.
+      const scale = Math.fround(clipped.scale);
+      for (const { values } of rowGrads.values()) for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] * scale);
+    }
+  }
+  const rows = new Map([...rowGrads].map(([name, g]) => [name, g.rows]));
+  // The rows about to move first get the weight-average steps they missed, with the weights they had meanwhile.
+  averager?.catchUpRows(rows);
+  // The same variables in the same order as the dense path hands them over (Adam's slots follow positions).
+  optimizer.applyRowSparseGradients(Object.keys(grads).map((name) => [name, dense[name]]), rowGrads);
+  return gradNorm === undefined ? { rows } : { gradNorm, rows };
 }
 
 /** Example-weighted mean loss over a whole source, without gradients. */
@@ -422,8 +508,8 @@ class TrainingLoop {
           if (seen === skip && continueFrom) restoreRngState(continueFrom);
           continue;
         }
-        const { loss: stepLoss, gradNorm } = trainStep(this.model, batch, this.loss, this.optimizer, this.vars, cfg, lr);
-        this.averager?.update();
+        const { loss: stepLoss, gradNorm, rows } = trainStep(this.model, batch, this.loss, this.optimizer, this.vars, cfg, lr, this.averager);
+        this.averager?.update(rows);
         step += 1;
         this.globalStep += 1;
         partial.sum += stepLoss * batch.size;

@@ -112,6 +112,13 @@ export interface TrainConfig {
    * average; `last/` also holds the training weights, so --resume continues training exactly.
    */
   weightAveraging?: WeightAveragingConfig;
+  /**
+   * Row-wise ("lazy") Adam for embedding tables: for every step, the tables and the ids the batch reads from them
+   * (ids clamped to the table as the layers clamp them). Only those rows are updated and only their Adam moments
+   * decay (FusedAdamOptimizer.applyRowSparseGradients); gradient clipping counts the same rows. Every other
+   * variable gets the usual dense update. Adam only, no `l2` (the penalty reaches every row).
+   */
+  sparseRows?: (batch: Batch) => Array<{ variable: string; ids: tf.Tensor }>;
   /** Stop when the monitored metric stops improving; the best weights are restored at the end. */
   earlyStopping?: EarlyStoppingConfig;
   /** Writes `last/` (every epoch and on interrupt) and `best/` (on improvement) model directories here. */

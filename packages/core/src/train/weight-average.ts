@@ -51,11 +51,30 @@ export function blend(average: tf.Tensor, weights: tf.Tensor, d: number): tf.Ten
   return tf.tensor(out, average.shape, 'float32');
 }
 
+/**
+ * The average of a table whose steps touch a few rows (TrainConfig.sparseRows), kept row by row. A row's weights
+ * only change at the steps that touch it, so the steps in between, which would each blend the same weights in,
+ * are folded in at once when the row is next touched or the average is read: with P the product of their decays,
+ * average ← P · average + (1 − P) · weights. That is the dense average's value (rounded once instead of once per
+ * step), at the cost of the rows touched.
+ */
+interface RowAverage {
+  /** The table's average, private to this object (written in place). */
+  values: Float32Array;
+  width: number;
+  /** Per row: the number of updates already folded into its average. */
+  done: Int32Array;
+}
+
 export class WeightAverage {
   private readonly average: tf.Variable[];
   private held: tf.Tensor[] | null = null;
   /** Steps averaged so far. */
   updates = 0;
+  /** Tables averaged row by row, by variable index. */
+  private readonly rowAverages = new Map<number, RowAverage>();
+  /** logDecays[k] = sum of log d over updates 0..k-1 (grown as updates happen). */
+  private readonly logDecays: number[] = [0];
 
   constructor(
     private readonly vars: readonly tf.Variable[],
@@ -70,19 +89,107 @@ export class WeightAverage {
     return this.held !== null;
   }
 
-  /** Folds the current weights into the average (after an optimizer step; never while swapped in). */
-  update(): void {
+  /** The decay of update number n (0-based). */
+  private decayAt(n: number): number {
+    return Math.min(this.decay, (1 + n) / (10 + n));
+  }
+
+  /** Sum of log d over updates 0..n-1. */
+  private logDecayBefore(n: number): number {
+    while (this.logDecays.length <= n) {
+      const k = this.logDecays.length - 1;
+      this.logDecays.push(this.logDecays[k] + Math.log(this.decayAt(k)));
+    }
+    return this.logDecays[n];
+  }
+
+  private rowAverageOf(name: string): [number, RowAverage] {
+    const i = this.vars.findIndex((v) => v.name === name);
+    if (i < 0) throw new RnnkitError(`WeightAverage: no averaged variable named "${name}"`);
+    let table = this.rowAverages.get(i);
+    if (table === undefined) {
+      const numRows = this.vars[i].shape[0] ?? 0;
+      table = {
+        values: (this.average[i].dataSync() as Float32Array).slice(),
+        width: numRows === 0 ? 0 : this.vars[i].size / numRows,
+        done: new Int32Array(numRows).fill(this.updates),
+      };
+      this.rowAverages.set(i, table);
+    }
+    return [i, table];
+  }
+
+  /** Folds the steps a row missed (its weights unchanged meanwhile) into its average, up to `updates`. */
+  private catchUpRow(table: RowAverage, weights: Float32Array, row: number): void {
+    const missed = this.updates - table.done[row];
+    if (missed === 0) return;
+    const keepExact = missed === 1 ? this.decayAt(table.done[row]) : Math.exp(this.logDecayBefore(this.updates) - this.logDecayBefore(table.done[row]));
+    const keep = Math.fround(keepExact);
+    const take = Math.fround(1 - keepExact);
+    for (let k = 0, j = row * table.width; k < table.width; k++, j++) {
+      table.values[j] = Math.fround(table.values[j] * keep) + Math.fround(weights[j] * take);
+    }
+    table.done[row] = this.updates;
+  }
+
+  /**
+   * Before a row-sparse optimizer step: the rows about to change get the steps they missed folded in with their
+   * current weights. `rows` by variable name; the same tables at every step.
+   */
+  catchUpRows(rows: ReadonlyMap<string, Int32Array>): void {
+    for (const [name, ids] of rows) {
+      const [i, table] = this.rowAverageOf(name);
+      const weights = this.vars[i].dataSync() as Float32Array;
+      for (const row of ids) this.catchUpRow(table, weights, row);
+    }
+  }
+
+  /**
+   * Folds the current weights into the average (after an optimizer step; never while swapped in). Tables given in
+   * `rows` (by variable name, after catchUpRows with the same rows) are averaged only on those rows now, the
+   * others' steps folded in later.
+   */
+  update(rows?: ReadonlyMap<string, Int32Array>): void {
     if (this.held) throw new RnnkitError('WeightAverage.update: the average is swapped in; swap it out before training');
-    const d = Math.min(this.decay, (1 + this.updates) / (10 + this.updates));
+    const d = this.decayAt(this.updates);
+    const rowTables = new Set<number>();
+    for (const [name, ids] of rows ?? []) {
+      const [i, table] = this.rowAverageOf(name);
+      rowTables.add(i);
+      const weights = this.vars[i].dataSync() as Float32Array;
+      for (const row of ids) {
+        if (table.done[row] !== this.updates) throw new RnnkitError(`WeightAverage.update: row ${row} of "${name}" was not caught up before the step`);
+        table.done[row] = this.updates + 1;
+      }
+      const keep = Math.fround(d);
+      const take = Math.fround(1 - d);
+      for (const row of ids) {
+        for (let k = 0, j = row * table.width; k < table.width; k++, j++) {
+          table.values[j] = Math.fround(table.values[j] * keep) + Math.fround(weights[j] * take);
+        }
+      }
+    }
     tf.tidy(() => {
-      this.average.forEach((a, i) => a.assign(blend(a, this.vars[i], d)));
+      this.average.forEach((a, i) => {
+        if (!rowTables.has(i) && !this.rowAverages.has(i)) a.assign(blend(a, this.vars[i], d));
+      });
     });
     this.updates += 1;
+  }
+
+  /** Every row of the row-wise tables caught up, and the tables' averages written into the average variables. */
+  private flushRows(): void {
+    for (const [i, table] of this.rowAverages) {
+      const weights = this.vars[i].dataSync() as Float32Array;
+      for (let row = 0; row < table.done.length; row++) this.catchUpRow(table, weights, row);
+      tf.tidy(() => this.average[i].assign(tf.tensor(table.values.slice(), this.average[i].shape, 'float32')));
+    }
   }
 
   /** Puts the average into the model's variables, keeping the training weights aside (no-op when already in). */
   swapIn(): void {
     if (this.held) return;
+    this.flushRows();
     this.held = this.vars.map((v) => tf.clone(v));
     this.vars.forEach((v, i) => v.assign(this.average[i]));
   }
@@ -129,6 +236,8 @@ export class WeightAverage {
       v.assign(training[i].tensor);
     });
     this.updates = updates;
+    // The row-wise tables start again from the restored average, complete at `updates`.
+    this.rowAverages.clear();
   }
 
   dispose(): void {

@@ -1,0 +1,241 @@
+// Row-wise ("lazy") Adam for embedding tables (TrainConfig.sparseRows, FusedAdamOptimizer.applyRowSparseGradients):
+// rows the batches never read keep their values bit for bit, and when every row is read the update is dense Adam's.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { adamOptimizer } from '../src/train/adam.js';
+import { meanSquaredError } from '../src/train/losses.js';
+import { WeightAverage } from '../src/train/weight-average.js';
+import { train } from '../src/train/trainer.js';
+import type { Batch, BatchSource, TrainConfig } from '../src/train/types.js';
+import { maxAbsDiff, weightValues } from './fixtures/train-fixtures.js';
+
+const optedOut = process.env.RNNKIT_NATIVE === '0';
+const VOCAB = 40;
+const WIDTH = 6;
+const LENGTH = 5;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+});
+
+/** Embedding → flatten → dense, seeded. */
+function tableModel(seed: number): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.embedding({
+        inputDim: VOCAB, outputDim: WIDTH, inputLength: LENGTH,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed }),
+      }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+/** Batches of token rows drawn (fixed LCG) from `tokens`, with a target that depends on them; no shuffling. */
+function tokenSource(tokens: number[], batches: number, batchSize: number): BatchSource {
+  let s = 5;
+  const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31);
+  const rows = Array.from({ length: batches * batchSize }, () => Array.from({ length: LENGTH }, () => tokens[next() % tokens.length]));
+  // Every row of `tokens` is read by the first batch when the batch is at least as long as the list.
+  tokens.forEach((t, i) => (rows[Math.floor(i / LENGTH)][i % LENGTH] = t));
+  const targets = rows.map((r) => [r.reduce((a, t) => a + Math.cos(t), 0) / LENGTH]);
+  return {
+    numBatches: () => batches,
+    *batches(): Iterable<Batch> {
+      for (let b = 0; b < batches; b++) {
+        const part = rows.slice(b * batchSize, (b + 1) * batchSize);
+        yield { xs: tf.tensor2d(part, undefined, 'int32'), ys: tf.tensor2d(targets.slice(b * batchSize, (b + 1) * batchSize)), size: part.length };
+      }
+    },
+  };
+}
+
+async function trainTable(tokens: number[], sparse: boolean, extra: Partial<TrainConfig> = {}): Promise<{ before: number[][]; after: number[][] }> {
+  const model = tableModel(3);
+  const table = model.layers[0].trainableWeights[0].name;
+  const before = weightValues(model);
+  await train(model, { train: tokenSource(tokens, 4, 8) }, meanSquaredError, {
+    epochs: 2, learningRate: 0.05, progress: 'none', handleSignals: false, seed: 1, ...extra,
+    ...(sparse ? { sparseRows: (batch: Batch) => [{ variable: table, ids: batch.xs as tf.Tensor }] } : {}),
+  });
+  const after = weightValues(model);
+  model.dispose();
+  return { before, after };
+}
+
+const rowOf = (table: number[], row: number, width = WIDTH) => table.slice(row * width, (row + 1) * width);
+
+describe.skipIf(optedOut)('row-wise (lazy) Adam on embedding tables', () => {
+  it('changes only the rows the batches read, and every one of them', async () => {
+    const read = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29];
+    const { before, after } = await trainTable(read, true);
+    for (let row = 0; row < VOCAB; row++) {
+      if (read.includes(row)) expect(rowOf(after[0], row), `row ${row} is read`).not.toEqual(rowOf(before[0], row));
+      else expect(rowOf(after[0], row), `row ${row} is never read`).toEqual(rowOf(before[0], row));
+    }
+    // The other variables are updated as usual.
+    expect(after[1]).not.toEqual(before[1]);
+  });
+
+  it("leaves out rows that a later batch skips, which dense Adam keeps moving", async () => {
+    // Two epochs over the same batches: between the batches that read a row, dense Adam moves it by momentum.
+    const source = (): BatchSource => {
+      const firstOnly = [[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]];
+      const secondOnly = [[6, 7, 8, 9, 10], [6, 7, 8, 9, 10]];
+      return {
+        numBatches: () => 2,
+        *batches() {
+          for (const part of [firstOnly, secondOnly]) yield { xs: tf.tensor2d(part, undefined, 'int32'), ys: tf.tensor2d([[1], [1]]), size: 2 };
+        },
+      };
+    };
+    const run = async (sparse: boolean) => {
+      const m = tableModel(3);
+      let afterFirst: number[] = [];
+      await train(m, { train: source() }, meanSquaredError, {
+        epochs: 1, learningRate: 0.05, progress: 'none', handleSignals: false, seed: 1,
+        ...(sparse ? { sparseRows: (batch: Batch) => [{ variable: m.layers[0].trainableWeights[0].name, ids: batch.xs as tf.Tensor }] } : {}),
+        callbacks: { onBatchEnd: ({ step }) => { if (step === 1) afterFirst = weightValues(m)[0]; } },
+      });
+      const after = weightValues(m)[0];
+      m.dispose();
+      return { afterFirst, after };
+    };
+    const sparse = await run(true);
+    const dense = await run(false);
+    // Row 1 was read by the first batch only: lazy Adam leaves it where the first step put it, dense Adam does not.
+    expect(rowOf(sparse.after, 1)).toEqual(rowOf(sparse.afterFirst, 1));
+    expect(rowOf(dense.after, 1)).not.toEqual(rowOf(dense.afterFirst, 1));
+    // After the first step, both agree (every row with a gradient so far was read).
+    expect(sparse.afterFirst).toEqual(dense.afterFirst);
+  });
+
+  it('is dense Adam, bit for bit, when every batch reads every row', async () => {
+    const all = Array.from({ length: VOCAB }, (_, i) => i);
+    // Every batch reads every row: each batch's first rows hold all ids.
+    const source = (): BatchSource => {
+      const base = tokenSource(all, 4, 8);
+      return {
+        numBatches: () => 4,
+        *batches() {
+          for (const batch of base.batches(0)) {
+            const rows = (batch.xs as tf.Tensor).arraySync() as number[][];
+            all.forEach((t, i) => (rows[Math.floor(i / LENGTH)][i % LENGTH] = t));
+            tf.dispose(batch.xs as tf.Tensor);
+            yield { ...batch, xs: tf.tensor2d(rows, undefined, 'int32') };
+          }
+        },
+      };
+    };
+    const run = async (sparse: boolean, clipNorm: number, averaged = false) => {
+      const m = tableModel(4);
+      await train(m, { train: source() }, meanSquaredError, {
+        epochs: 3, learningRate: 0.05, clipNorm, progress: 'none', handleSignals: false, seed: 1,
+        ...(averaged ? { weightAveraging: { decay: 0.9 } } : {}),
+        ...(sparse ? { sparseRows: (batch: Batch) => [{ variable: m.layers[0].trainableWeights[0].name, ids: batch.xs as tf.Tensor }] } : {}),
+      });
+      const w = weightValues(m);
+      m.dispose();
+      return w;
+    };
+    // No clipping: the same float32 operations in the same order.
+    expect(await run(true, 1e6)).toEqual(await run(false, 1e6));
+    // With weight averaging: the model ends with the average, row by row the same bits as the dense average.
+    expect(await run(true, 1e6, true)).toEqual(await run(false, 1e6, true));
+    // Clipping (norm 0.01 binds every step): the norm is summed in another order, so the last bits may differ.
+    const clippedSparse = await run(true, 0.01);
+    const clippedDense = await run(false, 0.01);
+    expect(maxAbsDiff(clippedSparse, clippedDense)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(clippedSparse, await run(false, 1e6))).toBeGreaterThan(1e-3);
+  });
+
+  it('writes a table in place only while no other tensor shares its values', () => {
+    const table = tf.variable(tf.zeros([5, 2]), true, 'in_place_table');
+    const optimizer = adamOptimizer(0.1);
+    const step = () => optimizer.applyRowSparseGradients([['in_place_table', null]], new Map([['in_place_table', { rows: Int32Array.from([1, 3]), values: Float32Array.from([1, 1, -1, -1]) }]]));
+    step();
+    const made = table.dataSync();
+    step(); // in place: the array the first step made, held by the table alone
+    expect(table.dataSync()).toBe(made);
+    const snapshot = tf.clone(table); // shares the array, as early stopping's best copy does
+    const seen = Array.from(snapshot.dataSync());
+    step();
+    expect(Array.from(snapshot.dataSync())).toEqual(seen);
+    expect(Array.from(table.dataSync())).not.toEqual(seen);
+    snapshot.dispose();
+    const held = Array.from(table.dataSync());
+    step(); // the copy the previous step made is the table's own again
+    expect(Array.from(table.dataSync())).not.toEqual(held);
+    expect(rowOf(Array.from(table.dataSync()), 0, 2)).toEqual([0, 0]);
+    optimizer.dispose();
+    table.dispose();
+  });
+
+  it('keeps the tensor count flat', async () => {
+    await trainTable([1, 2, 3], true);
+    const before = tf.memory().numTensors;
+    await trainTable([1, 2, 3], true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is refused with another optimizer, with l2, or for a variable the model lacks', async () => {
+    await expect(trainTable([1], true, { optimizer: 'sgd' })).rejects.toThrow(/sparseRows .*needs optimizer 'adam'/);
+    await expect(trainTable([1], true, { l2: 1e-4 })).rejects.toThrow(/sparseRows and l2/);
+    const model = tableModel(3);
+    await expect(train(model, { train: tokenSource([1], 1, 2) }, meanSquaredError, {
+      epochs: 1, learningRate: 0.05, progress: 'none', handleSignals: false,
+      sparseRows: (batch) => [{ variable: 'no_such_table', ids: batch.xs as tf.Tensor }],
+    })).rejects.toThrow(/no trainable variable named "no_such_table"/);
+    model.dispose();
+  });
+});
+
+describe('WeightAverage row by row', () => {
+  /** A table whose rows change at some steps only; both averages see the same weights at every step. */
+  it("equals the dense average when the steps a row missed are folded in later", () => {
+    const rowsOfTable = 12;
+    const width = 3;
+    const denseTable = tf.variable(tf.randomUniform([rowsOfTable, width], -1, 1, 'float32', 9), true, 'dense_table');
+    const lazyTable = tf.variable(denseTable.clone(), true, 'lazy_table');
+    const dense = new WeightAverage([denseTable], 0.95);
+    const lazy = new WeightAverage([lazyTable], 0.95);
+    let s = 3;
+    const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31);
+    const check = () => {
+      dense.swapIn();
+      lazy.swapIn();
+      const diff = maxAbsDiff([Array.from(denseTable.dataSync())], [Array.from(lazyTable.dataSync())]);
+      dense.swapOut();
+      lazy.swapOut();
+      return diff;
+    };
+    for (let step = 0; step < 200; step++) {
+      const rows = Int32Array.from(new Set(Array.from({ length: 3 }, () => next() % rowsOfTable))).sort();
+      lazy.catchUpRows(new Map([['lazy_table', rows]]));
+      const moved = (denseTable.dataSync() as Float32Array).slice();
+      for (const row of rows) for (let k = 0; k < width; k++) moved[row * width + k] += ((next() % 1000) - 500) / 1000;
+      denseTable.assign(tf.tensor(moved, [rowsOfTable, width]));
+      lazyTable.assign(tf.tensor(moved.slice(), [rowsOfTable, width]));
+      dense.update();
+      lazy.update(new Map([['lazy_table', rows]]));
+      // Reading the average mid-way (validation, checkpoints) folds every row in; training goes on afterwards.
+      if (step === 57 || step === 120) expect(check()).toBeLessThan(1e-5);
+    }
+    expect(check()).toBeLessThan(1e-5);
+    tf.dispose([denseTable, lazyTable]);
+    dense.dispose();
+    lazy.dispose();
+  });
+
+  it('refuses a step on a row that was not caught up', () => {
+    const table = tf.variable(tf.zeros([4, 2]), true, 'refused_table');
+    const average = new WeightAverage([table], 0.9);
+    average.update(new Map([['refused_table', Int32Array.from([1])]]));
+    average.update();
+    expect(() => average.update(new Map([['refused_table', Int32Array.from([2])]]))).toThrow(/row 2 of "refused_table" was not caught up/);
+    table.dispose();
+    average.dispose();
+  });
+});
