@@ -243,7 +243,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
     for (let i = 0; i < 3; i++) await request(server.url, 'POST', path, body(i)); // warm-up
     const conns = Array.from({ length: clients }, () => new Connection(server.port));
     await Promise.all(conns.map((c) => c.open()));
-    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, calls: 0, rows: 0 });
+    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, calls: 0, rows: 0, perRound: [] });
   }
   for (let round = 0; round < rounds; round++) {
     for (const st of round % 2 === 0 ? states : [...states].reverse()) {
@@ -253,6 +253,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       const deadline = start + (seconds * 1000) / rounds;
       let last = start;
       const lateBefore = st.late;
+      const answeredBefore = st.latencies.length;
       await Promise.all(
         st.conns.map(async (conn) => {
           while (performance.now() < deadline && st.sent < budget && !conn.closed) {
@@ -274,7 +275,11 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       const end = st.sent >= budget && st.late === lateBefore ? last : deadline;
       st.seconds += (end - start) / 1000;
       const after = await metrics(st.server.url);
-      st.cpu += after.value('rnnkit_process_cpu_seconds_total') - before.value('rnnkit_process_cpu_seconds_total');
+      const cpu = after.value('rnnkit_process_cpu_seconds_total') - before.value('rnnkit_process_cpu_seconds_total');
+      st.cpu += cpu;
+      // Each round on its own, for the spread of a ratio between servers (their rounds of one index are adjacent).
+      const answered = st.latencies.length - answeredBefore;
+      st.perRound.push({ rps: answered / ((end - start) / 1000), cpuMs: (1000 * cpu) / Math.max(1, answered) });
       st.calls += after.value('rnnkit_batch_size_count', label) - before.value('rnnkit_batch_size_count', label);
       st.rows += after.value('rnnkit_batch_size_sum', label) - before.value('rnnkit_batch_size_sum', label);
     }
@@ -291,6 +296,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       cpuMs: (1000 * st.cpu) / Math.max(1, st.latencies.length),
       rowsPerCall: st.rows / Math.max(1, st.calls),
       statuses: st.statuses,
+      perRound: st.perRound,
     };
   });
 }
@@ -489,7 +495,12 @@ for (const name of new Set(rows.map((r) => r.name))) {
   for (const clients of new Set(rows.filter((r) => r.name === name).map((r) => r.clients))) {
     const off = rows.find((r) => r.name === name && r.clients === clients && r.batching === false);
     for (const on of rows.filter((r) => r.name === name && r.clients === clients && r.batching === true)) {
-      if (off) console.log(`${name} at ${clients} client(s): batching ${on.mode} / off = ${fmt(on.rps / off.rps, 2)}x requests/s, ${fmt(off.cpuMs / on.cpuMs, 2)}x less server CPU per request`);
+      if (!off) continue;
+      // The same ratio round by round (the two servers' windows of one round are adjacent in time): its spread says
+      // how much the machine's other load moved it during the run.
+      const ratios = on.perRound.map((r, k) => r.rps / off.perRound[k].rps).sort((a, b) => a - b);
+      const spread = ratios.length > 1 ? ` (per round: median ${fmt((ratios[Math.floor((ratios.length - 1) / 2)] + ratios[Math.floor(ratios.length / 2)]) / 2, 2)}x, ${fmt(ratios[0], 2)}-${fmt(ratios[ratios.length - 1], 2)}x over ${ratios.length} rounds)` : '';
+      console.log(`${name} at ${clients} client(s): batching ${on.mode} / off = ${fmt(on.rps / off.rps, 2)}x requests/s${spread}, ${fmt(off.cpuMs / on.cpuMs, 2)}x less server CPU per request`);
     }
   }
 }
