@@ -9,9 +9,12 @@
 //
 //   npm run build && node packages/serve/scripts/load.mjs [--textgen DIR] [--mnist DIR] [--chatbot DIR]
 //     [--summarize DIR] [--seconds 4] [--max-requests 20000] [--clients 1,8,32,64] [--max-len 200]
-//     [--only mnist,textgen,chat,headline] [--soak 10000] [--fuzz 5000] [--no-pin] [--profile DIR]
+//     [--only mnist,textgen,chat,headline] [--soak 10000] [--fuzz 5000] [--no-pin] [--profile DIR] [--floor-baselines]
 //
 // --profile DIR: the servers write V8 CPU profiles (--cpu-prof) to DIR when they stop.
+// --floor-baselines (with mnist): the floor row (the mnist body answered 404, no model) is also measured on two
+// reference servers, node:http alone and a bare Fastify app (scripts/floor-servers.mjs), pinned like the server: how
+// much of the floor is Node's HTTP, how much Fastify, how much rnnkit-serve's own hooks, metrics and routing.
 //
 // Without a model directory it trains a throwaway model with the app's built CLI (two steps: the weights do not
 // change the cost of a request): textgen 1x128 LSTM, mnist-rows 1x64 GRU, chatbot and summarize at their default
@@ -51,6 +54,7 @@ const { values: args } = parseArgs({
     fuzz: { type: 'string', default: '5000' },
     'no-pin': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'floor-baselines': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Math.min(Number(args.seconds), 30);
@@ -175,8 +179,9 @@ function prepared(path, body) {
   return Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`), payload]);
 }
 
-async function startServer(flags) {
-  const cmd = [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), CLI, ...MODELS.flatMap((m) => ['--model', `${m.scenario}=${m.dir}`]), '--port', '0', '--max-concurrent', '256', ...flags];
+async function startServer(flags, reference) {
+  const server = reference ? [join(HERE, 'floor-servers.mjs'), reference] : [CLI, ...MODELS.flatMap((m) => ['--model', `${m.scenario}=${m.dir}`]), '--port', '0', '--max-concurrent', '256', ...flags];
+  const cmd = [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []), ...server];
   const child = pin ? spawn('taskset', ['-c', '0', process.execPath, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise((resolve, reject) => {
@@ -238,7 +243,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
     for (let i = 0; i < 3; i++) await request(server.url, 'POST', path, body(i)); // warm-up
     const conns = Array.from({ length: clients }, () => new Connection(server.port));
     await Promise.all(conns.map((c) => c.open()));
-    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, calls: 0, rows: 0 });
+    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, calls: 0, rows: 0, perRound: [] });
   }
   for (let round = 0; round < rounds; round++) {
     for (const st of round % 2 === 0 ? states : [...states].reverse()) {
@@ -248,6 +253,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       const deadline = start + (seconds * 1000) / rounds;
       let last = start;
       const lateBefore = st.late;
+      const answeredBefore = st.latencies.length;
       await Promise.all(
         st.conns.map(async (conn) => {
           while (performance.now() < deadline && st.sent < budget && !conn.closed) {
@@ -269,7 +275,11 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       const end = st.sent >= budget && st.late === lateBefore ? last : deadline;
       st.seconds += (end - start) / 1000;
       const after = await metrics(st.server.url);
-      st.cpu += after.value('rnnkit_process_cpu_seconds_total') - before.value('rnnkit_process_cpu_seconds_total');
+      const cpu = after.value('rnnkit_process_cpu_seconds_total') - before.value('rnnkit_process_cpu_seconds_total');
+      st.cpu += cpu;
+      // Each round on its own, for the spread of a ratio between servers (their rounds of one index are adjacent).
+      const answered = st.latencies.length - answeredBefore;
+      st.perRound.push({ rps: answered / ((end - start) / 1000), cpuMs: (1000 * cpu) / Math.max(1, answered) });
       st.calls += after.value('rnnkit_batch_size_count', label) - before.value('rnnkit_batch_size_count', label);
       st.rows += after.value('rnnkit_batch_size_sum', label) - before.value('rnnkit_batch_size_sum', label);
     }
@@ -286,6 +296,7 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       cpuMs: (1000 * st.cpu) / Math.max(1, st.latencies.length),
       rowsPerCall: st.rows / Math.max(1, st.calls),
       statuses: st.statuses,
+      perRound: st.perRound,
     };
   });
 }
@@ -383,20 +394,25 @@ const MODES = [
 // other processes on the machine disturb them alike.
 const servers = [];
 for (const mode of MODES) if (!(mode.only && !ONLY.has(mode.only))) servers.push({ mode, ...(await startServer(mode.flags)) });
+// The reference servers answer only the floor row; batching: null keeps them out of the on / off ratios.
+if (args['floor-baselines'] && ONLY.has('mnist')) {
+  for (const [label, reference] of [['node:http', 'node'], ['Fastify', 'fastify']]) servers.push({ mode: { label, batching: null, reference }, ...(await startServer([], reference)) });
+}
+const served = servers.filter((sv) => !sv.mode.reference);
 try {
   const scenarios = MODELS.map((m) => SCENARIOS[m.scenario]);
   const measured = ONLY.has('mnist') ? [...scenarios, SCENARIOS.floor] : scenarios;
-  console.log(`server: ${[...new Set(servers.map((sv) => sv.backend))].join('; ')}`);
+  console.log(`server: ${[...new Set(served.map((sv) => sv.backend))].join('; ')}`);
   console.log('');
   console.log('model                 batching   clients  requests   req/s   p50 ms   p99 ms  server CPU ms/req  rows/call  errors');
-  for (const server of servers) {
+  for (const server of served) {
     const m = await metrics(server.url);
     server.tensorsStart = m.value('rnnkit_tf_tensors');
     server.rssStart = m.value('rnnkit_process_rss_bytes');
   }
   for (const scenario of measured) {
     for (const clients of CLIENTS) {
-      const taking = servers.filter((sv) => (!sv.mode.only || sv.mode.only === scenario.name) && (!scenario.mode || sv.mode.label === scenario.mode));
+      const taking = servers.filter((sv) => (sv.mode.reference ? scenario.name === 'floor' : (!sv.mode.only || sv.mode.only === scenario.name) && (!scenario.mode || sv.mode.label === scenario.mode)));
       // Short requests take turns in windows of about a second, decoding requests (tens of ms to seconds each) in two.
       const results = await measure(taking, scenario, clients, { rounds: ['mnist', 'floor'].includes(scenario.name) ? Math.max(1, Math.round(SECONDS)) : 2 });
       for (const [k, server] of taking.entries()) {
@@ -414,7 +430,7 @@ try {
     }
   }
   console.log('');
-  for (const server of servers) {
+  for (const server of served) {
     const m = await metrics(server.url);
     const tensorsEnd = m.value('rnnkit_tf_tensors');
     console.log(`server with batching ${server.mode.label}: tensors ${server.tensorsStart} -> ${tensorsEnd}, RSS ${fmt(server.rssStart / 2 ** 20)} -> ${fmt(m.value('rnnkit_process_rss_bytes') / 2 ** 20)} MiB`);
@@ -477,20 +493,32 @@ try {
 console.log('');
 for (const name of new Set(rows.map((r) => r.name))) {
   for (const clients of new Set(rows.filter((r) => r.name === name).map((r) => r.clients))) {
-    const off = rows.find((r) => r.name === name && r.clients === clients && !r.batching);
-    for (const on of rows.filter((r) => r.name === name && r.clients === clients && r.batching)) {
-      if (off) console.log(`${name} at ${clients} client(s): batching ${on.mode} / off = ${fmt(on.rps / off.rps, 2)}x requests/s, ${fmt(off.cpuMs / on.cpuMs, 2)}x less server CPU per request`);
+    const off = rows.find((r) => r.name === name && r.clients === clients && r.batching === false);
+    for (const on of rows.filter((r) => r.name === name && r.clients === clients && r.batching === true)) {
+      if (!off) continue;
+      // The same ratio round by round (the two servers' windows of one round are adjacent in time): its spread says
+      // how much the machine's other load moved it during the run.
+      const ratios = on.perRound.map((r, k) => r.rps / off.perRound[k].rps).sort((a, b) => a - b);
+      const spread = ratios.length > 1 ? ` (per round: median ${fmt((ratios[Math.floor((ratios.length - 1) / 2)] + ratios[Math.floor(ratios.length / 2)]) / 2, 2)}x, ${fmt(ratios[0], 2)}-${fmt(ratios[ratios.length - 1], 2)}x over ${ratios.length} rounds)` : '';
+      console.log(`${name} at ${clients} client(s): batching ${on.mode} / off = ${fmt(on.rps / off.rps, 2)}x requests/s${spread}, ${fmt(off.cpuMs / on.cpuMs, 2)}x less server CPU per request`);
     }
   }
 }
 // How far batching could go: a batched request costs at least the floor (HTTP, body, JSON; no model), so batching
 // on / off can at most reach off / floor in server CPU per request.
 for (const clients of CLIENTS) {
-  const floor = rows.find((r) => r.name === 'floor' && r.clients === clients);
+  const floor = rows.find((r) => r.name === 'floor' && r.clients === clients && r.mode === 'on');
   const on = rows.find((r) => r.name === 'mnist' && r.clients === clients && r.mode === 'on');
   const off = rows.find((r) => r.name === 'mnist' && r.clients === clients && r.mode === 'off');
   if (floor && on && off) {
     console.log(`mnist at ${clients} client(s): server CPU per request ${fmt(on.cpuMs, 3)} ms batched = ${fmt(floor.cpuMs, 3)} ms without any model (the same body answered 404) + ${fmt(on.cpuMs - floor.cpuMs, 3)} ms model and batching; ${fmt(off.cpuMs, 3)} ms unbatched; off / floor = ${fmt(off.cpuMs / floor.cpuMs, 2)}x, the most batching could give`);
+  }
+}
+for (const clients of CLIENTS) {
+  const floor = (mode) => rows.find((r) => r.name === 'floor' && r.clients === clients && r.mode === mode);
+  const [own, bare, fastify] = [floor('on'), floor('node:http'), floor('Fastify')];
+  if (own && bare && fastify) {
+    console.log(`floor at ${clients} client(s), server CPU per request: node:http alone ${fmt(bare.cpuMs, 3)} ms, Fastify alone ${fmt(fastify.cpuMs, 3)} ms, rnnkit-serve ${fmt(own.cpuMs, 3)} ms (its hooks, metrics, routing and error answer: ${fmt(own.cpuMs - fastify.cpuMs, 3)} ms)`);
   }
 }
 for (const mode of ['on', 'off']) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RnnkitError } from '@rnnkit/core';
-import { createServer, type RnnkitServer, type ServeOptions } from '../src/index.js';
+import { HttpError, createServer, type RnnkitServer, type ServeOptions } from '../src/index.js';
 import type { AnyApp } from '../src/apps.js';
 import { appOrUndefined, call, metricValue, rawConnections, rawRequest, sseFromChild, tempDir, trainTiny } from './helpers.js';
 
@@ -135,6 +135,12 @@ describe('one server with every model', () => {
     const route = await call(base, 'GET', '/v2/whatever');
     expect(route.status).toBe(404);
     expect(route.body.error).toMatch(/^no route GET \/v2\/whatever/);
+    // The refusal skips the stack capture, and the process's stack depth is back afterwards.
+    const limit = Error.stackTraceLimit;
+    const err = new HttpError(404, 'gone', { 'retry-after': '1' });
+    expect([err.statusCode, err.message, err.headers, err.stack]).toEqual([404, 'gone', { 'retry-after': '1' }, 'HttpError: gone']);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
   });
 
   it('streams server-sent events, one per token, arriving before the end; their text is the final text', async () => {
