@@ -243,12 +243,13 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
     for (let i = 0; i < 3; i++) await request(server.url, 'POST', path, body(i)); // warm-up
     const conns = Array.from({ length: clients }, () => new Connection(server.port));
     await Promise.all(conns.map((c) => c.open()));
-    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, calls: 0, rows: 0, perRound: [] });
+    states.push({ server, conns, latencies: [], statuses: new Map(), sent: 0, late: 0, seconds: 0, cpu: 0, clientCpu: 0, calls: 0, rows: 0, perRound: [] });
   }
   for (let round = 0; round < rounds; round++) {
     for (const st of round % 2 === 0 ? states : [...states].reverse()) {
       const before = await metrics(st.server.url);
       const budget = Math.round((requests * (round + 1)) / rounds);
+      const clientCpuBefore = process.cpuUsage();
       const start = performance.now();
       const deadline = start + (seconds * 1000) / rounds;
       let last = start;
@@ -274,6 +275,8 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       // The window ends at the deadline, or earlier when the request budget ran out and every answer was in by then.
       const end = st.sent >= budget && st.late === lateBefore ? last : deadline;
       st.seconds += (end - start) / 1000;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
+      st.clientCpu += (clientCpu.user + clientCpu.system) / 1e6;
       const after = await metrics(st.server.url);
       const cpu = after.value('rnnkit_process_cpu_seconds_total') - before.value('rnnkit_process_cpu_seconds_total');
       st.cpu += cpu;
@@ -294,6 +297,10 @@ async function measure(servers, scenario, clients, { seconds = SECONDS, requests
       p50: percentile(st.latencies, 50),
       p99: percentile(st.latencies, 99),
       cpuMs: (1000 * st.cpu) / Math.max(1, st.latencies.length),
+      // Each side's CPU time over the windows' wall time, in % of one core: a server short of 100% while the load
+      // generator is near it was waiting for the clients, not for its own work.
+      serverBusy: (100 * st.cpu) / st.seconds,
+      clientBusy: (100 * st.clientCpu) / st.seconds,
       rowsPerCall: st.rows / Math.max(1, st.calls),
       statuses: st.statuses,
       perRound: st.perRound,
@@ -404,7 +411,7 @@ try {
   const measured = ONLY.has('mnist') ? [...scenarios, SCENARIOS.floor] : scenarios;
   console.log(`server: ${[...new Set(served.map((sv) => sv.backend))].join('; ')}`);
   console.log('');
-  console.log('model                 batching   clients  requests   req/s   p50 ms   p99 ms  server CPU ms/req  rows/call  errors');
+  console.log('model                 batching   clients  requests   req/s   p50 ms   p99 ms  server CPU ms/req  rows/call  server/client CPU %  errors');
   for (const server of served) {
     const m = await metrics(server.url);
     server.tensorsStart = m.value('rnnkit_tf_tensors');
@@ -420,7 +427,7 @@ try {
         const r = results[k];
         rows.push({ name: scenario.name, mode: mode.label, batching: mode.batching, clients, ...r });
         console.log(
-          `${scenario.label.padEnd(21)} ${mode.label.padEnd(10)} ${String(clients).padStart(7)}  ${String(r.requests).padStart(8)}  ${fmt(r.rps).padStart(6)}  ${fmt(r.p50, 2).padStart(7)}  ${fmt(r.p99, 2).padStart(7)}  ${fmt(r.cpuMs, 3).padStart(17)}  ${fmt(r.rowsPerCall).padStart(9)}  ${r.errors}`,
+          `${scenario.label.padEnd(21)} ${mode.label.padEnd(10)} ${String(clients).padStart(7)}  ${String(r.requests).padStart(8)}  ${fmt(r.rps).padStart(6)}  ${fmt(r.p50, 2).padStart(7)}  ${fmt(r.p99, 2).padStart(7)}  ${fmt(r.cpuMs, 3).padStart(17)}  ${fmt(r.rowsPerCall).padStart(9)}  ${`${fmt(r.serverBusy, 0)} / ${fmt(r.clientBusy, 0)}`.padStart(19)}  ${r.errors}`,
         );
         if (r.errors > 0) {
           ok = false;

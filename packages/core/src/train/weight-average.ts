@@ -66,6 +66,15 @@ interface RowAverage {
   done: Int32Array;
 }
 
+/** One row of a row-wise average: average ← keep · average + (1 − keep) · weights, in float32 as `blend`. */
+function blendRow(table: RowAverage, weights: Float32Array, row: number, keepExact: number): void {
+  const keep = Math.fround(keepExact);
+  const take = Math.fround(1 - keepExact);
+  for (let k = 0, j = row * table.width; k < table.width; k++, j++) {
+    table.values[j] = Math.fround(table.values[j] * keep) + Math.fround(weights[j] * take);
+  }
+}
+
 export class WeightAverage {
   private readonly average: tf.Variable[];
   private held: tf.Tensor[] | null = null;
@@ -124,11 +133,7 @@ export class WeightAverage {
     const missed = this.updates - table.done[row];
     if (missed === 0) return;
     const keepExact = missed === 1 ? this.decayAt(table.done[row]) : Math.exp(this.logDecayBefore(this.updates) - this.logDecayBefore(table.done[row]));
-    const keep = Math.fround(keepExact);
-    const take = Math.fround(1 - keepExact);
-    for (let k = 0, j = row * table.width; k < table.width; k++, j++) {
-      table.values[j] = Math.fround(table.values[j] * keep) + Math.fround(weights[j] * take);
-    }
+    blendRow(table, weights, row, keepExact);
     table.done[row] = this.updates;
   }
 
@@ -161,13 +166,7 @@ export class WeightAverage {
         if (table.done[row] !== this.updates) throw new RnnkitError(`WeightAverage.update: row ${row} of "${name}" was not caught up before the step`);
         table.done[row] = this.updates + 1;
       }
-      const keep = Math.fround(d);
-      const take = Math.fround(1 - d);
-      for (const row of ids) {
-        for (let k = 0, j = row * table.width; k < table.width; k++, j++) {
-          table.values[j] = Math.fround(table.values[j] * keep) + Math.fround(weights[j] * take);
-        }
-      }
+      for (const row of ids) blendRow(table, weights, row, d);
     }
     tf.tidy(() => {
       this.average.forEach((a, i) => {
