@@ -46,10 +46,11 @@ export function compactTables(
   };
   try {
     for (const { variable, ids } of tables) {
-      const index = vars.findIndex((w) => w.name === variable);
+      const table = vars.find((w) => w.name === variable);
       const input = inputs.indexOf(ids);
-      if (index < 0 || input < 0 || Object.hasOwn(weights[index], 'read')) continue;
-      const table = vars[index];
+      // The layer's weight is found by the variable it holds (not by position: the trainable list can change).
+      const weight = table && weights.find((w) => !Object.hasOwn(w, 'read') && w.read() === table);
+      if (table === undefined || weight === undefined || input < 0) continue;
       const numRows = table.shape[0] ?? 0;
       const renumbered = renumber(ids.dataSync(), numRows);
       if (renumbered === null) continue;
@@ -61,8 +62,8 @@ export function compactTables(
       const values = tf.tensor2d(packed, [slots.length, width]);
       inputs[input] = tf.tensor(renumbered.ids, ids.shape, 'int32');
       // The layer reads its weight through read(): for this step it reads the compact rows.
-      (weights[index] as ReadableWeight).read = () => values;
-      swapped.push(weights[index]);
+      weight.read = () => values;
+      swapped.push(weight);
       compact.push({ variable, rows: slots.subarray(offset), offset, values });
     }
   } catch (err) {
