@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend.js';
 import { adamOptimizer } from '../src/train/adam.js';
 import { meanSquaredError } from '../src/train/losses.js';
+import { subwordEmbedding } from '../src/layers/subword-embedding.js';
 import { WeightAverage } from '../src/train/weight-average.js';
 import { train } from '../src/train/trainer.js';
 import type { Batch, BatchSource, TrainConfig } from '../src/train/types.js';
@@ -149,6 +150,78 @@ describe.skipIf(optedOut)('row-wise (lazy) Adam on embedding tables', () => {
     const clippedDense = await run(false, 0.01);
     expect(maxAbsDiff(clippedSparse, clippedDense)).toBeLessThan(1e-6);
     expect(maxAbsDiff(clippedSparse, await run(false, 1e6))).toBeGreaterThan(1e-3);
+  });
+
+  it('takes a table\'s gradient as the rows read (no [rows × width] scatter), with the dense gradient\'s bits', async () => {
+    // Words (padding-masked, as sentiment's) plus hashed n-grams (id 0 = padding) into a GRU. Batches read a few rows
+    // of each table, some with padding and some without (row 0 then is not read and must not move).
+    const BUCKETS = 97;
+    const K = 3;
+    const model = (): { model: tf.LayersModel; tables: string[] } => {
+      const tokens = tf.input({ shape: [LENGTH], dtype: 'int32' });
+      const ngrams = tf.input({ shape: [LENGTH, K], dtype: 'int32' });
+      const wordLayer = tf.layers.embedding({
+        inputDim: VOCAB, outputDim: WIDTH, maskZero: true,
+        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 7 }),
+      });
+      const subwordLayer = subwordEmbedding({ buckets: BUCKETS, outputDim: WIDTH, seed: 8 });
+      const both = subwordLayer.apply([wordLayer.apply(tokens) as tf.SymbolicTensor, ngrams]) as tf.SymbolicTensor;
+      const state = tf.layers.gru({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 10 }) }).apply(both) as tf.SymbolicTensor;
+      const out = tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }) }).apply(state) as tf.SymbolicTensor;
+      const built = tf.model({ inputs: [tokens, ngrams], outputs: out });
+      return { model: built, tables: [wordLayer, subwordLayer].map((l) => l.trainableWeights[0].name) };
+    };
+    const source: BatchSource = {
+      numBatches: () => 3,
+      *batches() {
+        for (let b = 0; b < 3; b++) {
+          let s = 11 + b;
+          const next = (n: number) => (s = (s * 1103515245 + 12345) % 2 ** 31) % n;
+          // Batch 1 has no padding at all (row 0 of either table is not read).
+          const pad = (t: number) => b !== 1 && t >= 3 + b;
+          const tokens = Array.from({ length: 4 }, () => Array.from({ length: LENGTH }, (_, t) => (pad(t) ? 0 : 1 + next(12 + 8 * b))));
+          const ngrams = tokens.map((row) => row.map((w) => Array.from({ length: K }, (_, k) => (w === 0 || (k === 2 && b !== 1) ? 0 : 1 + next(30 + 20 * b)))));
+          yield {
+            xs: [tf.tensor2d(tokens, undefined, 'int32'), tf.tensor3d(ngrams, undefined, 'int32')],
+            ys: tf.tensor2d(tokens.map((r) => [r.reduce((a, t) => a + Math.sin(t), 0) / LENGTH])),
+            size: 4,
+          };
+        }
+      },
+    };
+    const run = async (compact: boolean, averaged = true) => {
+      const { model: m, tables: [words, subwords] } = model();
+      const before = weightValues(m);
+      const profile = await tf.profile(() => train(m, { train: source }, meanSquaredError, {
+        epochs: 2, learningRate: 0.05, clipNorm: 0.05, clipValue: 0.01, ...(averaged ? { weightAveraging: { decay: 0.9 } } : {}),
+        progress: 'none', handleSignals: false, seed: 1,
+        // A copy of the ids (not the batch's own input) is read through the dense gradient, as before.
+        sparseRows: (batch: Batch) => {
+          const [tokens, ngrams] = batch.xs as tf.Tensor[];
+          return [{ variable: words, ids: compact ? tokens : tokens.clone() }, { variable: subwords, ids: compact ? ngrams : ngrams.clone() }];
+        },
+      }).then(() => 0));
+      const scatteredRows = profile.kernels.filter((k) => k.name === 'UnsortedSegmentSum').map((k) => k.outputShapes[0]?.[0]);
+      const after = weightValues(m);
+      m.dispose();
+      return { before, after, scatteredRows };
+    };
+    const compact = await run(true);
+    const dense = await run(false);
+    expect(compact.after).toEqual(dense.after);
+    expect(maxAbsDiff(compact.after, compact.before)).toBeGreaterThan(1e-3);
+    // The dense path scatters into whole tables; the compact one only into the rows a batch reads.
+    expect(dense.scatteredRows).toContain(VOCAB);
+    expect(dense.scatteredRows).toContain(BUCKETS + 1);
+    expect(compact.scatteredRows.length).toBeGreaterThan(0);
+    expect(compact.scatteredRows.every((rows) => rows !== undefined && rows < 40)).toBe(true);
+    // Without the average (whose rounding touches every row), rows no batch reads keep their bits: words 29..,
+    // n-grams 71.. (the weights are words, n-grams, GRU, dense).
+    const plain = await run(true, false);
+    expect(plain.after).toEqual((await run(false, false)).after);
+    for (let row = 29; row < VOCAB; row++) expect(rowOf(plain.after[0], row)).toEqual(rowOf(plain.before[0], row));
+    for (let row = 71; row <= BUCKETS; row++) expect(rowOf(plain.after[1], row)).toEqual(rowOf(plain.before[1], row));
+    expect(rowOf(plain.after[1], 5)).not.toEqual(rowOf(plain.before[1], 5));
   });
 
   it('writes a table in place only while no other tensor shares its values', () => {

@@ -9,6 +9,7 @@ import { runModel } from '../run-model.js';
 import { FusedAdamOptimizer, adamOptimizer, type RowGradient } from './adam.js';
 import { TRAIN_STATE_JSON, checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
+import { compactTables, type CompactTable } from './compact-rows.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
 import { InterruptGuard } from './interrupt.js';
 import { MetricsLog } from './metrics-log.js';
@@ -159,10 +160,32 @@ function trainStep(
 ): StepResult {
   let rows: Map<string, Int32Array> | undefined;
   const result = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => {
-      const l = batchLoss(model, batch, loss, true);
-      return cfg.l2 ? (tf.add(l, l2Penalty(model, cfg.l2)) as tf.Scalar) : l;
-    }, vars);
+    const tables = cfg.sparseRows?.(batch);
+    // Row-wise steps: the tables the layers can read compactly get their gradient as [rows read × width].
+    const compacted = tables ? compactTables(model.trainableWeights, vars, tables, batch) : undefined;
+    let value: tf.Scalar;
+    const grads: tf.NamedTensorMap = {};
+    try {
+      // tf.variableGrads, except that a compacted table is differentiated through its compact rows.
+      const trainable = vars.filter((w) => w.trainable);
+      const xs = trainable.map((w) => compacted?.compact.find((t) => t.variable === w.name)?.values ?? w);
+      const differentiated = tf.engine().gradients(() => {
+        const l = batchLoss(model, compacted?.batch ?? batch, loss, true);
+        return cfg.l2 ? (tf.add(l, l2Penalty(model, cfg.l2)) as tf.Scalar) : l;
+      }, xs, undefined, true);
+      value = differentiated.value;
+      if (!differentiated.grads.some((g) => g != null)) {
+        throw new RnnkitError('no trainable variable of the model reaches the loss (no gradients)');
+      }
+      // Named as tf.variableGrads names them (their order is the order Adam's slots follow): the trainable variables
+      // with a gradient in order, then the non-trainable ones.
+      trainable.forEach((w, i) => {
+        if (differentiated.grads[i] != null) grads[w.name] = differentiated.grads[i];
+      });
+      for (const w of vars) if (!w.trainable) grads[w.name] = null as unknown as tf.Tensor;
+    } finally {
+      compacted?.restore();
+    }
     const v = value.dataSync()[0];
     if (!Number.isFinite(v)) {
       throw new RnnkitError(
@@ -170,10 +193,11 @@ function trainStep(
           'or check the inputs for NaN/Inf and the targets for out-of-range values',
       );
     }
-    // Adam/RMSprop match their slots to gradients by position, so every variable must always get one.
-    for (const w of vars) grads[w.name] ??= tf.zerosLike(w);
-    if (cfg.sparseRows) {
-      const sparse = rowSparseStep(grads, cfg.sparseRows(batch), vars, optimizer, cfg, averager);
+    // Adam/RMSprop match their slots to gradients by position, so every variable must always get one (a compacted
+    // table's is the size of its compact rows).
+    for (const w of vars) grads[w.name] ??= tf.zerosLike(compacted?.compact.find((t) => t.variable === w.name)?.values ?? w);
+    if (tables) {
+      const sparse = rowSparseStep(grads, tables, compacted!.compact, vars, optimizer, cfg, averager);
       rows = sparse.rows;
       return sparse.gradNorm === undefined ? { loss: v } : { loss: v, gradNorm: sparse.gradNorm };
     }
@@ -218,6 +242,7 @@ function distinctRows(ids: tf.Tensor, numRows: number): Int32Array {
 function rowSparseStep(
   grads: tf.NamedTensorMap,
   tables: Array<{ variable: string; ids: tf.Tensor }>,
+  compact: readonly CompactTable[],
   vars: tf.Variable[],
   optimizer: tf.Optimizer,
   cfg: TrainConfig,
@@ -231,10 +256,19 @@ function rowSparseStep(
     if (table === undefined) throw new RnnkitError(`sparseRows: no trainable variable named "${variable}"`);
     const numRows = table.shape[0] ?? 0;
     const width = numRows === 0 ? 0 : table.size / numRows;
-    const rows = distinctRows(ids, numRows);
-    const dense = grads[variable].dataSync() as Float32Array;
-    const values = new Float32Array(rows.length * width);
-    rows.forEach((row, r) => values.set(dense.subarray(row * width, (row + 1) * width), r * width));
+    const packed = compact.find((t) => t.variable === variable);
+    let rows: Int32Array;
+    let values: Float32Array;
+    if (packed !== undefined) {
+      // The compact gradient's rows past the padding slot are the rows read, in order (a copy: it is clipped below).
+      rows = packed.rows;
+      values = (grads[variable].dataSync() as Float32Array).slice(packed.offset * width);
+    } else {
+      rows = distinctRows(ids, numRows);
+      const dense = grads[variable].dataSync() as Float32Array;
+      values = new Float32Array(rows.length * width);
+      rows.forEach((row, r) => values.set(dense.subarray(row * width, (row + 1) * width), r * width));
+    }
     if (cfg.clipValue) {
       const limit = Math.fround(cfg.clipValue);
       for (let i = 0; i < values.length; i++) values[i] = Math.min(Math.max(values[i], -limit), limit);

@@ -117,6 +117,9 @@ export interface TrainConfig {
    * (ids clamped to the table as the layers clamp them). Only those rows are updated and only their Adam moments
    * decay (FusedAdamOptimizer.applyRowSparseGradients); gradient clipping counts the same rows. Every other
    * variable gets the usual dense update. Adam only, no `l2` (the penalty reaches every row).
+   * When `ids` is one of the batch's inputs and in range, the step's layer reads only those rows and the gradient is
+   * taken for them alone, not as a [rows × width] scatter (compact-rows.ts; the same bits): the model must then read
+   * that input only through the table and as a padding mask (id 0), as an embedding layer does.
    */
   sparseRows?: (batch: Batch) => Array<{ variable: string; ids: tf.Tensor }>;
   /** Stop when the monitored metric stops improving; the best weights are restored at the end. */
