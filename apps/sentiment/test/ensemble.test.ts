@@ -74,8 +74,8 @@ describe('evaluate --ensemble', () => {
       expect(relabelled.validationAccuracy).toBe(original.validationAccuracy);
       expect(relabelled.model.accuracy).toBeCloseTo(1 - original.model.accuracy, 10);
     }
-    // The weights differ from equal ones (they were fitted), and mean stays the default.
-    const stacked = await evaluate(models[0], { ensemble: models.slice(1), ensembleCombine: 'stack' });
+    // Unpenalized, the weights differ from equal ones (they were fitted), and mean stays the default.
+    const stacked = await evaluate(models[0], { ensemble: models.slice(1), ensembleCombine: 'stack', ensembleL2: '0' });
     const weights = stacked.ensemble!.members.map((m) => m.weight);
     expect(Math.max(...weights) - Math.min(...weights)).toBeGreaterThan(1e-3);
     const plain = await evaluate(models[0], { ensemble: models.slice(1) });
