@@ -6,12 +6,13 @@ import type { LoadedSentiment } from './predictor.js';
 import { predictProbs } from './probs.js';
 
 /**
- * Ensembles (`evaluate --model A --ensemble B C ... [--ensemble-lr]`): every member classifies the same validation
- * and test texts, and the ensemble's class probabilities are the plain mean of the members' (equal weights; the
- * logistic regression baseline, when added, counts as one member). Averaging probabilities rather than votes lets a
- * confident member outweigh two unsure ones, and needs no tie rule for an even number of members.
+ * Ensembles (`evaluate --model A --ensemble B C ... [--ensemble-lr] [--ensemble-combine mean|stack|select]`): every
+ * member classifies the same validation and test texts, and the ensemble's class probabilities combine the
+ * members' (combine.ts): by default their plain mean (equal weights; the logistic regression baseline, when added,
+ * counts as one member), or with weights fitted on the validation part. Averaging probabilities rather than votes
+ * lets a confident member outweigh two unsure ones, and needs no tie rule for an even number of members.
  *
- * The members are whatever the user names: nothing here picks them. Each is read with its own vocabulary and
+ * The members are whatever the user names: nothing here picks them (`select` may give some weight 0, by validation). Each is read with its own vocabulary and
  * maxLen, so models with different --min-count or --max-len combine; they must share the dataset, the split and the
  * class names, or the "same test part" would not be the same texts.
  */

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { RnnkitError, accuracy, argmax, argmaxRows, heatmapSvg, meanProbabilities, writeFileAtomic } from '@rnnkit/core';
+import { RnnkitError, accuracy, argmax, argmaxRows, heatmapSvg, writeFileAtomic } from '@rnnkit/core';
 import { runBaselines, type BaselinePredictions, type TokenizedPart } from './baselines/index.js';
 import type { EncodedSet } from './encode.js';
 import type { LabeledText } from './formats.js';
+import { applyCombination, fitCombination, type CombinationName, type CombinationOptions } from './combine.js';
 import type { MemberProbs } from './ensemble.js';
 import { attentionHtml } from './highlight.js';
 import { scoreClassification, type ClassificationScores } from './metrics.js';
@@ -40,11 +41,13 @@ export function mostConfidentlyWrong(rows: readonly LabeledText[], probs: Float3
   return wrong.sort((a, b) => b.probability - a.probability || a.line - b.line).slice(0, limit);
 }
 
-/** One ensemble member's accuracy on its own. */
+/** One ensemble member's accuracy on its own, and its weight in the combination. */
 export interface MemberScore {
   name: string;
   validationAccuracy: number;
   testAccuracy: number;
+  /** mean: 1/members; select: its share of the bag; stack: its coefficient on the log-probabilities. */
+  weight: number;
 }
 
 export interface ScoredBaseline extends ClassificationScores {
@@ -60,10 +63,18 @@ export interface EvaluationReport {
   examples: number;
   /** The model's (or the ensemble's) scores on the test part. */
   model: ClassificationScores;
-  /** Its accuracy on the validation part (what early stopping and a choice among models may look at). */
+  /**
+   * Its accuracy on the validation part (what early stopping and a choice among models may look at). For an
+   * ensemble whose combination was fitted on the validation part (stack, select) it is an in-sample figure.
+   */
   validationAccuracy?: number;
   /** Present when `model` is an ensemble: how it combines and each member on its own. */
-  ensemble?: { combination: string; members: MemberScore[] };
+  ensemble?: {
+    combination: string;
+    /** The combination's name, pool and (stack) per-class bias; the weights are in `members`. */
+    fitted: { name: CombinationName; pool: 'linear' | 'log-linear'; bias: number[] };
+    members: MemberScore[];
+  };
   baselines: ScoredBaseline[];
   mostConfidentlyWrong: WrongExample[];
   files: string[];
@@ -75,10 +86,13 @@ export interface EvaluationInputs {
   /** The validation part, to report the validation accuracy next to the test figures. */
   val?: { encoded: Pick<EncodedSet, 'ids' | 'labels' | 'subwords'> };
   /**
-   * Score the mean of these members' class probabilities instead of `loaded` alone (ensemble.ts); `val` then
-   * only gives the labels. No attention highlight is written (the members attend differently).
+   * Score the combination of these members' class probabilities instead of `loaded` alone (ensemble.ts,
+   * combine.ts); `val` then only gives the labels, on which the combination is fitted. No attention highlight is
+   * written (the members attend differently).
    */
   ensemble?: readonly MemberProbs[];
+  /** How the members combine (default: mean, equal weights). */
+  combination?: { name: CombinationName; options?: CombinationOptions };
   /** Tokenized parts for the baselines, or undefined to skip them. */
   baselineParts?: { train: TokenizedPart; val: TokenizedPart; test: TokenizedPart };
   testName: string;
@@ -103,14 +117,17 @@ export function formatEvaluation(report: Omit<EvaluationReport, 'files'>, classN
     `  ${''.padEnd(nameW)}  accuracy  macro-F1${f1Heads}`,
     ...rows.map((r) => `  ${r.name.padEnd(nameW)}  ${pct(r.accuracy).padStart(8)}  ${pct(r.macroF1).padStart(8)}${r.perClass.map((c) => pct(c.f1).padStart(12)).join('')}`),
   ];
-  if (report.validationAccuracy !== undefined) lines.push(`  ${modelName} on the validation part: accuracy ${pct(report.validationAccuracy)}`);
+  if (report.validationAccuracy !== undefined) {
+    const inSample = report.ensemble && report.ensemble.fitted.name !== 'mean' ? ' (in-sample: the combination was fitted there)' : '';
+    lines.push(`  ${modelName} on the validation part: accuracy ${pct(report.validationAccuracy)}${inSample}`);
+  }
   if (report.ensemble) {
     const memberW = Math.max(...report.ensemble.members.map((m) => m.name.length), 'member'.length);
     lines.push(
       '',
       `ensemble: ${report.ensemble.combination}`,
-      `  ${'member'.padEnd(memberW)}  validation  ${report.testName}`,
-      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(memberW)}  ${pct(m.validationAccuracy).padStart(10)}  ${pct(m.testAccuracy).padStart(report.testName.length)}`),
+      `  ${'member'.padEnd(memberW)}  validation  ${report.testName}    weight`,
+      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(memberW)}  ${pct(m.validationAccuracy).padStart(10)}  ${pct(m.testAccuracy).padStart(report.testName.length)}  ${m.weight.toFixed(4).padStart(8)}`),
     );
   }
   lines.push(
@@ -151,19 +168,28 @@ export async function evaluateAndWrite(inputs: EvaluationInputs): Promise<{ repo
   const k = classNames.length;
   const members = inputs.ensemble;
   if (members && members.length === 0) throw new RnnkitError('ensemble: no members');
-  const probs = members ? meanProbabilities(members.map((m) => m.test)) : predictProbs(loaded.model, test.encoded);
-  const predicted = argmaxRows(probs, k);
   const val = inputs.val?.encoded;
+  let probs: Float32Array;
   let validationAccuracy: number | undefined;
-  if (val) validationAccuracy = probsAccuracy(val.labels, members ? meanProbabilities(members.map((m) => m.val)) : predictProbs(loaded.model, val), k);
   let ensemble: EvaluationReport['ensemble'];
   if (members) {
-    if (!val) throw new RnnkitError('ensemble: the validation part is needed to score the members');
+    if (!val) throw new RnnkitError('ensemble: the validation part is needed to fit and score the members');
+    // Fitted on the validation rows alone: the test part's probabilities and labels are not passed to the fit.
+    const fitted = fitCombination(inputs.combination?.name ?? 'mean', members.map((m) => m.val), val.labels, k, inputs.combination?.options);
+    probs = applyCombination(fitted, members.map((m) => m.test), k);
+    validationAccuracy = probsAccuracy(val.labels, applyCombination(fitted, members.map((m) => m.val), k), k);
     ensemble = {
-      combination: `mean of the class probabilities of ${members.length} members, equal weights`,
-      members: members.map((m) => ({ name: m.name, validationAccuracy: probsAccuracy(val.labels, m.val, k), testAccuracy: probsAccuracy(test.encoded.labels, m.test, k) })),
+      combination: fitted.description,
+      fitted: { name: fitted.name, pool: fitted.pool, bias: fitted.bias },
+      members: members.map((m, i) => ({
+        name: m.name, validationAccuracy: probsAccuracy(val.labels, m.val, k), testAccuracy: probsAccuracy(test.encoded.labels, m.test, k), weight: fitted.weights[i],
+      })),
     };
+  } else {
+    probs = predictProbs(loaded.model, test.encoded);
+    if (val) validationAccuracy = probsAccuracy(val.labels, predictProbs(loaded.model, val), k);
   }
+  const predicted = argmaxRows(probs, k);
   const model = scoreClassification(test.encoded.labels, predicted, classNames);
   const baselines: ScoredBaseline[] = inputs.baselineParts
     ? runBaselines(inputs.baselineParts, { language, numClasses: k, seed: inputs.seed }).map((b: BaselinePredictions) => ({

@@ -13,6 +13,7 @@ export * from './baselines/index.js';
 export * from './highlight.js';
 export * from './probs.js';
 export * from './evaluate.js';
+export * from './combine.js';
 export * from './ensemble.js';
 export * from './predictor.js';
 export * from './load.js';

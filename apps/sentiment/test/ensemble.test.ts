@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -7,7 +7,7 @@ import {
   loadSentimentModel, predictProbs, prepareData, sentimentApp, sentimentConfigSchema,
   type EvaluationReport,
 } from '../src/index.js';
-import { tempDir, writeSst2Folder } from './fixtures.js';
+import { tempDir, writeFixture, writeSst2Folder } from './fixtures.js';
 
 const dir = tempDir('ensemble');
 const sst = writeSst2Folder(join(dir, 'sst2'), 600, 120, 5);
@@ -56,6 +56,38 @@ describe('evaluate --ensemble', () => {
     expect(report.ensemble!.members.map((m) => m.name)).toEqual([models[0], 'logistic regression (baseline)']);
     const lr = report.baselines.find((b) => b.name === 'logistic regression')!;
     expect(report.ensemble!.members[1].testAccuracy).toBe(lr.accuracy);
+  });
+
+  it('--ensemble-combine stack|select: weights fitted on the validation part only, the test labels move nothing but the test figures', async () => {
+    // The same folder with every dev label flipped: the training file (and so the validation part) is unchanged.
+    const flipped = join(dir, 'sst2-flipped');
+    writeFixture(flipped, 'train.tsv', readFileSync(join(sst, 'train.tsv')));
+    const dev = readFileSync(join(sst, 'dev.tsv'), 'utf8').split('\n');
+    writeFixture(flipped, 'dev.tsv', [dev[0], ...dev.slice(1).map((l) => l.replace(/\t([01])$/, (_, y) => `\t${1 - Number(y)}`))].join('\n'));
+    for (const [ensembleCombine, extra] of [['stack', { ensembleL2: '0.01' }], ['select', { ensembleRounds: '10' }]] as const) {
+      const flags = { ensemble: models.slice(1), ensembleLr: true, ensembleCombine, ...extra };
+      const original = await evaluate(models[0], { ...flags, data: sst });
+      const relabelled = await evaluate(models[0], { ...flags, data: flipped });
+      expect(original.ensemble!.fitted.name).toBe(ensembleCombine);
+      expect(relabelled.ensemble!.members.map((m) => m.weight)).toEqual(original.ensemble!.members.map((m) => m.weight));
+      expect(relabelled.ensemble!.fitted.bias).toEqual(original.ensemble!.fitted.bias);
+      expect(relabelled.validationAccuracy).toBe(original.validationAccuracy);
+      expect(relabelled.model.accuracy).toBeCloseTo(1 - original.model.accuracy, 10);
+    }
+    // Unpenalized, the weights differ from equal ones (they were fitted), and mean stays the default.
+    const stacked = await evaluate(models[0], { ensemble: models.slice(1), ensembleCombine: 'stack', ensembleL2: '0' });
+    const weights = stacked.ensemble!.members.map((m) => m.weight);
+    expect(Math.max(...weights) - Math.min(...weights)).toBeGreaterThan(1e-3);
+    const plain = await evaluate(models[0], { ensemble: models.slice(1) });
+    expect(plain.ensemble!.fitted.name).toBe('mean');
+    expect(plain.ensemble!.members.map((m) => m.weight)).toEqual([1 / 3, 1 / 3, 1 / 3]);
+  });
+
+  it('refuses a combination without members and tuning flags of another combination', async () => {
+    await expect(evaluate(models[0], { ensembleCombine: 'stack' })).rejects.toThrow('--ensemble-combine stack needs ensemble members');
+    await expect(evaluate(models[0], { ensemble: models.slice(1), ensembleCombine: 'vote' })).rejects.toThrow('--ensemble-combine vote: expected one of mean, stack, select');
+    await expect(evaluate(models[0], { ensemble: models.slice(1), ensembleL2: '1' })).rejects.toThrow('--ensemble-l2 applies to --ensemble-combine stack only');
+    await expect(evaluate(models[0], { ensemble: models.slice(1), ensembleCombine: 'select', ensembleSelectMetric: 'f1' })).rejects.toThrow(/--ensemble-select-metric f1/);
   });
 
   it('refuses a member trained on another split, naming it; keeps the tensor count flat', async () => {
