@@ -7,7 +7,7 @@ import {
 } from '@rnnkit/core/browser';
 import { extrasSchema, type TranslateExtras } from './extras.js';
 import { buildTranslationModel } from './model.js';
-import { resolveDecoding, Translator } from './translator.js';
+import { resolveDecoding, Translator, type Translation } from './translator.js';
 
 export const APP_NAME = 'translate';
 const MAX_INPUT_CHARS = 2000;
@@ -64,23 +64,28 @@ export function translatorFromAppModel(loaded: LoadedAppModel<TranslateExtras>):
 export type TranslatePredictor = Predictor<z.output<typeof inputSchema>, AppOutput>;
 
 export function translatePredictor(translator: Translator): TranslatePredictor {
+  type Input = z.output<typeof inputSchema>;
+  const output = (input: Input, t: Translation): AppOutput => {
+    const beam = resolveDecoding(input.decode).strategy === 'beam';
+    return {
+      translation: t.text,
+      score: t.score,
+      ...(beam ? { nBest: [{ translation: t.text, score: t.score }, ...t.alternatives.map((a) => ({ translation: a.text, score: a.score }))] } : {}),
+      unknown: t.unknown,
+      ...(input.attention
+        ? { attention: { sourceTokens: t.sourceTokens, targetTokens: [...t.tokens, '<eos>'].slice(0, t.attention.length), weights: t.attention } }
+        : {}),
+    };
+  };
   return createPredictor(
     APP_NAME,
     inputSchema,
-    (input): AppOutput => {
-      const beam = resolveDecoding(input.decode).strategy === 'beam';
-      const t = translator.translate(input.text, input.decode);
-      return {
-        translation: t.text,
-        score: t.score,
-        ...(beam ? { nBest: [{ translation: t.text, score: t.score }, ...t.alternatives.map((a) => ({ translation: a.text, score: a.score }))] } : {}),
-        unknown: t.unknown,
-        ...(input.attention
-          ? { attention: { sourceTokens: t.sourceTokens, targetTokens: [...t.tokens, '<eos>'].slice(0, t.attention.length), weights: t.attention } }
-          : {}),
-      };
-    },
+    (input): AppOutput => output(input, translator.translate(input.text, input.decode)),
     () => translator.dispose(),
+    {
+      // A server's micro-batch: the sentences with the same decoding settings are decoded together (beam search too).
+      runBatch: (inputs) => translator.translateMany(inputs).map((t, i) => output(inputs[i], t)),
+    },
   );
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   BOS, EOS, PAD, UNK, RnnkitError, beamSearchBatch, decode as runDecoding, disposeSeq2Seq, encodeForDecoding, greedyDecodeBatch, seq2seqStepFunction,
-  type DecodeRequest, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
+  type DecodeRequest, type DecodeResult, type DecodingRequest, type Seq2SeqModels, type StepFunction, type Vocab,
 } from '@rnnkit/core/browser';
 import type { DataConfig } from './data/data-config.js';
 import { joinChinese, tokenizeEnglish } from './data/text.js';
@@ -69,6 +69,13 @@ export interface Translation {
   attention: number[][];
 }
 
+/** An encoded English sentence (`Translator.encode`; evaluation may leave out the tokens and unknown words). */
+export interface Source {
+  ids: number[];
+  tokens?: string[];
+  unknown?: string[];
+}
+
 export class Translator {
   readonly stepFn: StepFunction;
   private readonly banned: number[] = [PAD, UNK, BOS];
@@ -104,24 +111,63 @@ export class Translator {
   }
 
   /** `translate` for an already encoded sentence (evaluation encodes the test split once). */
-  translateIds(src: { ids: number[]; tokens?: string[]; unknown?: string[] }, decode: DecodingRequest = {}): Translation {
+  translateIds(src: Source, decode: DecodingRequest = {}): Translation {
     const d = resolveDecoding(decode);
     const init = encodeForDecoding(this.models, [src.ids]);
     try {
-      const [best, ...rest] = runDecoding(this.stepFn, init, this.request(d));
-      const chars = (ids: number[]) => this.tgtVocab.decode(ids);
-      return {
-        text: joinChinese(chars(best.tokens)),
-        tokens: chars(best.tokens),
-        score: best.score,
-        alternatives: rest.map((r) => ({ text: joinChinese(chars(r.tokens)), score: r.score })),
-        unknown: src.unknown ?? [],
-        sourceTokens: src.tokens ?? this.srcVocab.decode(src.ids),
-        attention: best.extras ?? [],
-      };
+      return this.translation(src, runDecoding(this.stepFn, init, this.request(d)));
     } finally {
       tf.dispose(init);
     }
+  }
+
+  /**
+   * `translate` for many sentences at once (a server's micro-batch): the sentences that share their decoding settings
+   * are decoded together (core's greedyDecodeBatch or beamSearchBatch, `batchSize` sentences per batch), each getting
+   * the translation it gets alone (up to the float rounding of a batched matrix product). Results in input order.
+   */
+  translateMany(requests: readonly { text: string; decode?: DecodingRequest }[], batchSize = 32): Translation[] {
+    const out: Translation[] = new Array(requests.length);
+    const groups = new Map<string, { d: ResolvedDecoding; items: number[] }>();
+    requests.forEach((r, i) => {
+      const d = resolveDecoding(r.decode);
+      const key = JSON.stringify(d);
+      const group = groups.get(key) ?? { d, items: [] };
+      group.items.push(i);
+      groups.set(key, group);
+    });
+    for (const { d, items } of groups.values()) {
+      for (let start = 0; start < items.length; start += batchSize) {
+        const chunk = items.slice(start, start + batchSize);
+        const sources = chunk.map((i) => this.encode(requests[i].text));
+        const init = encodeForDecoding(this.models, sources.map((src) => src.ids));
+        try {
+          const results = d.strategy === 'beam'
+            ? beamSearchBatch(this.stepFn, init, { ...this.request(d), beamWidth: d.beamWidth })
+            : greedyDecodeBatch(this.stepFn, init, this.request(d)).map((r) => [r]);
+          results.forEach((hypotheses, k) => (out[chunk[k]] = this.translation(sources[k], hypotheses)));
+        } finally {
+          tf.dispose(init);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The Translation of a sentence's decoded hypotheses (best first). */
+  private translation(src: Source, [best, ...rest]: readonly DecodeResult[]): Translation {
+    const chars = (ids: number[]) => this.tgtVocab.decode(ids);
+    const width = src.ids.length;
+    return {
+      text: joinChinese(chars(best.tokens)),
+      tokens: chars(best.tokens),
+      score: best.score,
+      alternatives: rest.map((r) => ({ text: joinChinese(chars(r.tokens)), score: r.score })),
+      unknown: src.unknown ?? [],
+      sourceTokens: src.tokens ?? this.srcVocab.decode(src.ids),
+      // Rows of a batch attend over its widest source: keep this sentence's own positions.
+      attention: (best.extras ?? []).map((row) => row.slice(0, width)),
+    };
   }
 
   /** Greedy translations of many encoded sentences, `batchSize` at a time (Chinese characters per sentence). */
@@ -145,27 +191,14 @@ export class Translator {
    * Beam-search translations of many encoded sentences, `batchSize` sentences per batch: core's beamSearchBatch steps
    * the live beams of all of them together (each sentence gets the hypotheses it gets alone).
    */
-  beamBatch(sources: readonly { ids: number[]; tokens?: string[] }[], decode: DecodingRequest = {}, batchSize = 32): Translation[] {
+  beamBatch(sources: readonly Source[], decode: DecodingRequest = {}, batchSize = 32): Translation[] {
     const d = resolveDecoding({ ...decode, strategy: 'beam' });
     const out: Translation[] = [];
     for (let start = 0; start < sources.length; start += batchSize) {
       const chunk = sources.slice(start, start + batchSize);
       const init = encodeForDecoding(this.models, chunk.map((c) => c.ids));
       try {
-        beamSearchBatch(this.stepFn, init, { ...this.request(d), beamWidth: d.beamWidth }).forEach(([best, ...rest], i) => {
-          const chars = (ids: number[]) => this.tgtVocab.decode(ids);
-          const width = chunk[i].ids.length;
-          out.push({
-            text: joinChinese(chars(best.tokens)),
-            tokens: chars(best.tokens),
-            score: best.score,
-            alternatives: rest.map((r) => ({ text: joinChinese(chars(r.tokens)), score: r.score })),
-            unknown: [],
-            sourceTokens: chunk[i].tokens ?? this.srcVocab.decode(chunk[i].ids),
-            // Rows of a batch attend over its widest source: keep this sentence's own positions.
-            attention: (best.extras ?? []).map((row) => row.slice(0, width)),
-          });
-        });
+        beamSearchBatch(this.stepFn, init, { ...this.request(d), beamWidth: d.beamWidth }).forEach((hypotheses, i) => out.push(this.translation(chunk[i], hypotheses)));
       } finally {
         tf.dispose(init);
       }

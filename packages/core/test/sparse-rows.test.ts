@@ -8,6 +8,7 @@ import { meanSquaredError } from '../src/train/losses.js';
 import { subwordEmbedding } from '../src/layers/subword-embedding.js';
 import { WeightAverage } from '../src/train/weight-average.js';
 import { train } from '../src/train/trainer.js';
+import { distinctRows } from '../src/train/compact-rows.js';
 import type { Batch, BatchSource, TrainConfig } from '../src/train/types.js';
 import { maxAbsDiff, weightValues } from './fixtures/train-fixtures.js';
 
@@ -262,6 +263,20 @@ describe.skipIf(optedOut)('row-wise (lazy) Adam on embedding tables', () => {
       sparseRows: (batch) => [{ variable: 'no_such_table', ids: batch.xs as tf.Tensor }],
     })).rejects.toThrow(/no trainable variable named "no_such_table"/);
     model.dispose();
+  });
+});
+
+describe('distinctRows', () => {
+  it('lists the rows read once each, increasing; clamps ids out of range, or refuses them when strict', () => {
+    const ids = [7, 0, 3, 7, 3];
+    expect([...distinctRows(ids, 10)]).toEqual([0, 3, 7]);
+    expect([...(distinctRows(ids, 10, true) ?? [])]).toEqual([0, 3, 7]);
+    // The dense path reads an id past either end as the nearest row.
+    expect([...distinctRows([12, -4, 5], 10)]).toEqual([0, 5, 9]);
+    expect(distinctRows([12, 5], 10, true)).toBeNull();
+    expect(distinctRows([-1, 5], 10, true)).toBeNull();
+    expect(distinctRows([2.5], 10, true)).toBeNull();
+    expect(distinctRows([], 10).length).toBe(0);
   });
 });
 

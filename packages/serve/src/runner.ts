@@ -24,6 +24,9 @@ export class CancelledError extends Error {
   }
 }
 
+/** How long the shared decoder steps before it yields to the event loop (new requests join, tokens are flushed). */
+export const DECODE_SLICE_MS = 0.5;
+
 export interface RunnerOptions {
   /** Requests admitted at once (queued or running); beyond it `submit` throws BusyError. */
   maxConcurrent: number;
@@ -66,8 +69,9 @@ interface Job {
  * - a predictor with predictBatch: the predict jobs that arrive within `batchWaitMs` of the first (up to `maxBatch`)
  *   run as one predictBatch call;
  * - a predictor with stepDecoding (the text apps): greedy and sampled jobs are rows of one SharedDecoder. Each step
- *   of it is one model call for every row; between steps the runner yields to the event loop, so that finished rows
- *   are answered, streamed tokens flushed, and new jobs join at the next step (up to `maxBatch` rows; no wait).
+ *   of it is one model call for every row; after at most DECODE_SLICE_MS of steps the runner yields to the event
+ *   loop, so that finished rows are answered, streamed tokens flushed, and new jobs join at the next step (up to
+ *   `maxBatch` rows; no wait).
  *   Beam search jobs run whole, between two steps.
  * Inputs are already validated (the predictor's `parse`); they run through `run`/`runBatch` when the predictor has
  * them. Jobs start from setImmediate (after one more poll phase) or a timer, never inside the request that admitted
@@ -229,7 +233,8 @@ export class ModelRunner {
 
   /**
    * One boundary of the shared decoder: a beam search job at the head of the queue runs whole; otherwise the
-   * sharing jobs in the queue join (up to maxBatch rows) and every row advances by one token.
+   * sharing jobs in the queue join (up to maxBatch rows) and every row advances, one token per step, for up to
+   * DECODE_SLICE_MS.
    */
   private async decodeStep(): Promise<void> {
     const decoder = this.decoder!;
@@ -249,8 +254,14 @@ export class ModelRunner {
       if (!this.drop(job)) this.join(job);
     }
     if (decoder.size === 0) return;
-    this.opts.onBatch?.(decoder.size);
-    decoder.step();
+    // Steps back to back for up to DECODE_SLICE_MS before yielding: a turn of the event loop costs about as much as
+    // a small model's step (~10 µs against ~25 µs for textgen's LSTM 128 at batch 1), so yielding after every step
+    // made a lone request ~30% slower than without batching. Requests arriving meanwhile join within the slice.
+    const until = performance.now() + DECODE_SLICE_MS;
+    do {
+      this.opts.onBatch?.(decoder.size);
+      decoder.step();
+    } while (decoder.size > 0 && performance.now() < until);
   }
 
   /** Starts a job's decoding (its priming or encoder call) and adds its row to the shared decoder. */

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { RnnkitError, createPredictor, type Predictor } from '@rnnkit/core';
+import { RnnkitError, createPredictor, initBackend, type Predictor, type StepFunction } from '@rnnkit/core';
 import { BusyError, CancelledError, ModelRunner, TimeoutError, type RunnerOptions } from '../src/runner.js';
 
 /**
@@ -160,5 +161,47 @@ describe('ModelRunner', () => {
     await p;
     await i;
     expect(idle).toBe(true);
+  });
+});
+
+describe('ModelRunner shared decoding', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu', quiet: true });
+  });
+
+  /** A predictor whose every request decodes `x` tokens greedily through a trivial step function (token 1 always). */
+  function counting(): Predictor {
+    const stepFunction: StepFunction = {
+      step: (tokens, states) => ({ logProbs: tf.tidy(() => tf.tile(tf.tensor2d([[-9, 0, -9]]), [tokens.length, 1])), states }),
+    };
+    return createPredictor('counting', schema, async (input) => ({ y: input.x }), () => {}, {
+      stepDecoding: {
+        stepFunction,
+        shares: () => true,
+        start: (input) => ({
+          row: { states: [tf.zeros([1, 1])], opts: { strategy: 'greedy', prompt: [1], maxLen: input.x, eos: 2 } },
+          finish: (result) => ({ y: result.tokens.length }),
+        }),
+      },
+    });
+  }
+
+  it('runs decoding steps back to back between event-loop turns, not one step per turn', async () => {
+    const runner = new ModelRunner('counting', counting(), base);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const before = tf.memory().numTensors;
+    const [a, b] = await Promise.all([runner.submit({ x: 300 }), runner.submit({ x: 5 })]);
+    ticking = false;
+    expect(a).toEqual({ y: 300 });
+    expect(b).toEqual({ y: 5 });
+    // 300 steps of a step this cheap fit in a few slices of DECODE_SLICE_MS; one turn per step would be >= 300.
+    expect(turns).toBeLessThan(100);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -29,7 +29,7 @@ interface ReadableWeight {
 }
 
 /**
- * The batch with the compacted tables' ids renumbered, the compact tables, and `restore` (call it in a finally:
+ * The batch with the compacted tables' ids renumbered, the compact tables by variable name, and `restore` (call it in a finally:
  * until then the tables' layers read the compact rows). Tensors are made in the caller's tidy scope.
  */
 export function compactTables(
@@ -37,9 +37,9 @@ export function compactTables(
   vars: readonly tf.Variable[],
   tables: ReadonlyArray<{ variable: string; ids: tf.Tensor }>,
   batch: Batch,
-): { batch: Batch; compact: CompactTable[]; restore: () => void } {
+): { batch: Batch; compact: Map<string, CompactTable>; restore: () => void } {
   const inputs = Array.isArray(batch.xs) ? [...batch.xs] : [batch.xs];
-  const compact: CompactTable[] = [];
+  const compact = new Map<string, CompactTable>();
   const swapped: ReadableWeight[] = [];
   const restore = () => {
     for (const weight of swapped) delete (weight as Partial<ReadableWeight>).read;
@@ -64,43 +64,56 @@ export function compactTables(
       // The layer reads its weight through read(): for this step it reads the compact rows.
       weight.read = () => values;
       swapped.push(weight);
-      compact.push({ variable, rows: slots.subarray(offset), offset, values });
+      compact.set(variable, { variable, rows: slots.subarray(offset), offset, values });
     }
   } catch (err) {
     restore();
     throw err;
   }
   const xs = Array.isArray(batch.xs) ? inputs : inputs[0];
-  return { batch: compact.length === 0 ? batch : { ...batch, xs }, compact, restore };
+  return { batch: compact.size === 0 ? batch : { ...batch, xs }, compact, restore };
 }
 
 /**
- * The distinct rows `ids` reads (with row 0 in front when it is not among them) and the ids renumbered into that
- * list, or null when an id is not an integer in [0, numRows) (that table keeps the dense path, which handles such
- * ids as it always did).
+ * The distinct rows `ids` reads, increasing. An id outside [0, numRows) is clamped into it (the row the dense path's
+ * gather reads for it); with `strict`, an id that is not an integer in [0, numRows) gives null instead.
  */
-function renumber(ids: ArrayLike<number>, numRows: number): { slots: Int32Array; offset: number; ids: Int32Array } | null {
-  const position = new Int32Array(numRows).fill(-1);
+export function distinctRows(ids: ArrayLike<number>, numRows: number, strict: true): Int32Array | null;
+export function distinctRows(ids: ArrayLike<number>, numRows: number, strict?: false): Int32Array;
+export function distinctRows(ids: ArrayLike<number>, numRows: number, strict = false): Int32Array | null {
+  const seen = new Uint8Array(numRows);
   let count = 0;
   for (let i = 0; i < ids.length; i++) {
-    const row = ids[i];
-    if (!Number.isInteger(row) || row < 0 || row >= numRows) return null;
-    if (position[row] < 0) {
-      position[row] = 0;
+    let row = ids[i];
+    if (!Number.isInteger(row) || row < 0 || row >= numRows) {
+      if (strict) return null;
+      row = Math.min(Math.max(Math.trunc(row), 0), numRows - 1);
+    }
+    if (seen[row] === 0) {
+      seen[row] = 1;
       count += 1;
     }
   }
-  const offset = numRows > 0 && position[0] < 0 ? 1 : 0;
-  const slots = new Int32Array(offset + count);
-  let n = offset;
-  for (let row = 0; row < numRows && n < slots.length; row++) {
-    if (position[row] === 0) {
-      position[row] = n;
-      slots[n++] = row;
-    }
-  }
-  // Row 0, read or not, is slot 0 (slots[0] is 0 already): padding stays id 0.
-  position[0] = 0;
+  const rows = new Int32Array(count);
+  for (let row = 0, n = 0; n < count; row++) if (seen[row] === 1) rows[n++] = row;
+  return rows;
+}
+
+/**
+ * The rows `ids` reads with row 0 in front when it is not among them (padding stays id 0), and the ids renumbered
+ * into that list; null when an id is not an integer in [0, numRows) (that table keeps the dense path, which handles
+ * such ids as it always did).
+ */
+function renumber(ids: ArrayLike<number>, numRows: number): { slots: Int32Array; offset: number; ids: Int32Array } | null {
+  const rows = distinctRows(ids, numRows, true);
+  if (rows === null) return null;
+  const offset = numRows > 0 && rows[0] !== 0 ? 1 : 0;
+  const slots = new Int32Array(offset + rows.length);
+  slots.set(rows, offset);
+  const position = new Int32Array(numRows);
+  slots.forEach((row, slot) => {
+    position[row] = slot;
+  });
   const renumbered = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) renumbered[i] = position[ids[i]];
   return { slots, offset, ids: renumbered };

@@ -9,7 +9,7 @@ import { runModel } from '../run-model.js';
 import { FusedAdamOptimizer, adamOptimizer, type RowGradient } from './adam.js';
 import { TRAIN_STATE_JSON, checkCheckpointData, checkSameRun, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { clipByGlobalNorm, clipByValue } from './clip.js';
-import { compactTables, type CompactTable } from './compact-rows.js';
+import { compactTables, distinctRows, type CompactTable } from './compact-rows.js';
 import { MetricTracker, WeightSnapshot } from './early-stopping.js';
 import { InterruptGuard } from './interrupt.js';
 import { MetricsLog } from './metrics-log.js';
@@ -168,7 +168,7 @@ function trainStep(
     try {
       // tf.variableGrads, except that a compacted table is differentiated through its compact rows.
       const trainable = vars.filter((w) => w.trainable);
-      const xs = trainable.map((w) => compacted?.compact.find((t) => t.variable === w.name)?.values ?? w);
+      const xs = trainable.map((w) => compacted?.compact.get(w.name)?.values ?? w);
       const differentiated = tf.engine().gradients(() => {
         const l = batchLoss(model, compacted?.batch ?? batch, loss, true);
         return cfg.l2 ? (tf.add(l, l2Penalty(model, cfg.l2)) as tf.Scalar) : l;
@@ -195,7 +195,7 @@ function trainStep(
     }
     // Adam/RMSprop match their slots to gradients by position, so every variable must always get one (a compacted
     // table's is the size of its compact rows).
-    for (const w of vars) grads[w.name] ??= tf.zerosLike(compacted?.compact.find((t) => t.variable === w.name)?.values ?? w);
+    for (const w of vars) grads[w.name] ??= tf.zerosLike(compacted?.compact.get(w.name)?.values ?? w);
     if (tables) {
       const sparse = rowSparseStep(grads, tables, compacted!.compact, vars, optimizer, cfg, averager);
       rows = sparse.rows;
@@ -219,22 +219,6 @@ interface StepResult {
   rows?: Map<string, Int32Array>;
 }
 
-/** The distinct ids in `ids`, clamped to [0, numRows), increasing. */
-function distinctRows(ids: tf.Tensor, numRows: number): Int32Array {
-  const seen = new Uint8Array(numRows);
-  let count = 0;
-  for (const raw of ids.dataSync()) {
-    const row = Math.min(Math.max(Math.trunc(Number(raw)), 0), numRows - 1);
-    if (seen[row] === 0) {
-      seen[row] = 1;
-      count += 1;
-    }
-  }
-  const rows = new Int32Array(count);
-  for (let row = 0, n = 0; n < count; row++) if (seen[row] === 1) rows[n++] = row;
-  return rows;
-}
-
 /**
  * The end of a step under TrainConfig.sparseRows: each table's gradient is cut down to the rows the batch read
  * (the only rows whose gradient can be non-zero), clipped together with the dense gradients, and applied row-wise.
@@ -242,7 +226,7 @@ function distinctRows(ids: tf.Tensor, numRows: number): Int32Array {
 function rowSparseStep(
   grads: tf.NamedTensorMap,
   tables: Array<{ variable: string; ids: tf.Tensor }>,
-  compact: readonly CompactTable[],
+  compact: ReadonlyMap<string, CompactTable>,
   vars: tf.Variable[],
   optimizer: tf.Optimizer,
   cfg: TrainConfig,
@@ -256,7 +240,7 @@ function rowSparseStep(
     if (table === undefined) throw new RnnkitError(`sparseRows: no trainable variable named "${variable}"`);
     const numRows = table.shape[0] ?? 0;
     const width = numRows === 0 ? 0 : table.size / numRows;
-    const packed = compact.find((t) => t.variable === variable);
+    const packed = compact.get(variable);
     let rows: Int32Array;
     let values: Float32Array;
     if (packed !== undefined) {
@@ -264,7 +248,7 @@ function rowSparseStep(
       rows = packed.rows;
       values = (grads[variable].dataSync() as Float32Array).slice(packed.offset * width);
     } else {
-      rows = distinctRows(ids, numRows);
+      rows = distinctRows(ids.dataSync(), numRows);
       const dense = grads[variable].dataSync() as Float32Array;
       values = new Float32Array(rows.length * width);
       rows.forEach((row, r) => values.set(dense.subarray(row * width, (row + 1) * width), r * width));
