@@ -15,8 +15,8 @@ export const sentimentConfigSchema = trainingConfigSchema(
   },
   {
     dataset: z.enum(DATASETS).default('sst2').describe('sst2 (English movie reviews) or chnsenticorp (Chinese hotel reviews)'),
-    valFraction: z.number().min(0.001).max(0.5).default(0.1)
-      .describe("sst2: part of train.tsv's full sentences held out for validation, their phrases left out of training; chnsenticorp is split 80/10/10"),
+    valFraction: z.number().min(0).max(0.5).default(0.1)
+      .describe("sst2: part of train.tsv's full sentences held out for validation, their phrases left out of training (0: none, every row trains for exactly --epochs epochs); chnsenticorp is split 80/10/10"),
     splitSeed: z.number().int().default(2024).describe('seed of the train/validation(/test) split, kept apart from --seed'),
     encoding: textEncodingSchema,
     maxTrain: z.number().int().min(10).optional().describe('train on a stratified sample of at most this many examples'),

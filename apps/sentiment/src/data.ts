@@ -105,9 +105,11 @@ export function loadSplits(files: DataFiles, split: SplitSettings): Splits {
     val = pick(source.examples, holdout.val);
     if (!existsSync(files.test)) throw new RnnkitError(`${files.test}: no such file (SST-2's dev set, expected next to ${path.basename(files.train)})`);
     test = readDataFile(files.dataset, files.test, files.encoding).examples;
-    how = `train and validation: ${files.train}, whose ${holdout.sentences} full sentences (rows that are no part of a longer row) ` +
-      `lend a stratified ${fmtPct(split.valFraction)} to validation (split seed ${split.splitSeed}), their ${holdout.dropped} phrases ` +
-      `and copies leaving training; test: ${files.test}`;
+    how = split.valFraction === 0
+      ? `train: every row of ${files.train} (${holdout.sentences} full sentences and their phrases), no validation part (--val-fraction 0); test: ${files.test}`
+      : `train and validation: ${files.train}, whose ${holdout.sentences} full sentences (rows that are no part of a longer row) ` +
+        `lend a stratified ${fmtPct(split.valFraction)} to validation (split seed ${split.splitSeed}), their ${holdout.dropped} phrases ` +
+        `and copies leaving training; test: ${files.test}`;
   } else {
     const [trainIdx, valIdx, testIdx] = stratifiedSplit(labelsOf(source.examples), [0.8, 0.1, 0.1], split.splitSeed);
     train = pick(source.examples, trainIdx);

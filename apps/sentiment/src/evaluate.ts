@@ -44,7 +44,8 @@ export function mostConfidentlyWrong(rows: readonly LabeledText[], probs: Float3
 /** One ensemble member's accuracy on its own, and its weight in the combination. */
 export interface MemberScore {
   name: string;
-  validationAccuracy: number;
+  /** Absent when the split has no validation part (--val-fraction 0). */
+  validationAccuracy?: number;
   testAccuracy: number;
   /** mean: 1/members; select: its share of the bag; stack: its coefficient on the log-probabilities. */
   weight: number;
@@ -83,7 +84,7 @@ export interface EvaluationReport {
 export interface EvaluationInputs {
   loaded: LoadedSentiment;
   test: { rows: readonly LabeledText[]; encoded: EncodedSet };
-  /** The validation part, to report the validation accuracy next to the test figures. */
+  /** The validation part, to report the validation accuracy next to the test figures (absent or empty: none). */
   val?: { encoded: Pick<EncodedSet, 'ids' | 'labels' | 'subwords'> };
   /**
    * Score the combination of these members' class probabilities instead of `loaded` alone (ensemble.ts,
@@ -127,7 +128,7 @@ export function formatEvaluation(report: Omit<EvaluationReport, 'files'>, classN
       '',
       `ensemble: ${report.ensemble.combination}`,
       `  ${'member'.padEnd(memberW)}  validation  ${report.testName}    weight`,
-      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(memberW)}  ${pct(m.validationAccuracy).padStart(10)}  ${pct(m.testAccuracy).padStart(report.testName.length)}  ${m.weight.toFixed(4).padStart(8)}`),
+      ...report.ensemble.members.map((m) => `  ${m.name.padEnd(memberW)}  ${(m.validationAccuracy === undefined ? '—' : pct(m.validationAccuracy)).padStart(10)}  ${pct(m.testAccuracy).padStart(report.testName.length)}  ${m.weight.toFixed(4).padStart(8)}`),
     );
   }
   lines.push(
@@ -168,21 +169,23 @@ export async function evaluateAndWrite(inputs: EvaluationInputs): Promise<{ repo
   const k = classNames.length;
   const members = inputs.ensemble;
   if (members && members.length === 0) throw new RnnkitError('ensemble: no members');
-  const val = inputs.val?.encoded;
+  // A split without a validation part (--val-fraction 0) has an empty one: treated as none.
+  const val = inputs.val && inputs.val.encoded.labels.length > 0 ? inputs.val.encoded : undefined;
   let probs: Float32Array;
   let validationAccuracy: number | undefined;
   let ensemble: EvaluationReport['ensemble'];
   if (members) {
-    if (!val) throw new RnnkitError('ensemble: the validation part is needed to fit and score the members');
+    const name = inputs.combination?.name ?? 'mean';
+    if (!val && name !== 'mean') throw new RnnkitError(`--ensemble-combine ${name}: is fitted on the validation part, and this split has none (--val-fraction 0); use mean`);
     // Fitted on the validation rows alone: the test part's probabilities and labels are not passed to the fit.
-    const fitted = fitCombination(inputs.combination?.name ?? 'mean', members.map((m) => m.val), val.labels, k, inputs.combination?.options);
+    const fitted = fitCombination(name, members.map((m) => (val ? m.val : new Float32Array(0))), val?.labels ?? [], k, inputs.combination?.options);
     probs = applyCombination(fitted, members.map((m) => m.test), k);
-    validationAccuracy = probsAccuracy(val.labels, applyCombination(fitted, members.map((m) => m.val), k), k);
+    if (val) validationAccuracy = probsAccuracy(val.labels, applyCombination(fitted, members.map((m) => m.val), k), k);
     ensemble = {
       combination: fitted.description,
       fitted: { name: fitted.name, pool: fitted.pool, bias: fitted.bias },
       members: members.map((m, i) => ({
-        name: m.name, validationAccuracy: probsAccuracy(val.labels, m.val, k), testAccuracy: probsAccuracy(test.encoded.labels, m.test, k), weight: fitted.weights[i],
+        name: m.name, ...(val ? { validationAccuracy: probsAccuracy(val.labels, m.val, k) } : {}), testAccuracy: probsAccuracy(test.encoded.labels, m.test, k), weight: fitted.weights[i],
       })),
     };
   } else {

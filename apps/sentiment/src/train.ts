@@ -134,6 +134,9 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   if (cfg.sentenceRepeat > 1 && cfg.dataset !== 'sst2') {
     throw new RnnkitError(`--sentence-repeat ${cfg.sentenceRepeat}: applies to sst2 only (every ${cfg.dataset} row is a whole review)`);
   }
+  if (cfg.valFraction === 0 && cfg.dataset !== 'sst2') {
+    throw new RnnkitError(`--val-fraction 0: applies to sst2 only (${cfg.dataset} is split 80/10/10 whatever --val-fraction says)`);
+  }
   if (cfg.sparseEmbeddingUpdates && cfg.l2 > 0) {
     throw new RnnkitError(`--sparse-embedding-updates and --l2 ${cfg.l2} do not mix: the L2 penalty has a gradient on every row of the embedding tables`);
   }
@@ -186,13 +189,17 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
     `${POOLING_NAMES[cfg.pooling](cfg.attentionUnits)} → dense ${modelConfig.numClasses}; ` +
     `${model.countParams()} parameters`);
 
-  // Phase 3: training. --patience watches validation accuracy, which `validate` adds to every epoch's log.
+  // Phase 3: training. --patience watches validation accuracy, which `validate` adds to every epoch's log. Without a
+  // validation part (--val-fraction 0) nothing can pick an epoch: every epoch runs and the last weights (their
+  // average under --ema-decay) are kept, so --epochs is the stopping rule.
   const settings = ctx.trainSettings(extras);
+  const hasVal = data.val.encoded.ids.length > 0;
+  if (!hasVal) ctx.info(`no validation part: training runs all ${cfg.epochs} epochs (--patience has nothing to watch) and keeps the last epoch's weights`);
   const result = await train(
     model,
     {
       train: textBatchSource(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, wordDropout: cfg.wordDropout }),
-      val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }),
+      ...(hasVal ? { val: textBatchSource(data.val.encoded, { batchSize: EVAL_BATCH, shuffle: false, seed: cfg.seed }) } : {}),
     },
     (yTrue, yPred, weights) => sparseCategoricalCrossentropy(yTrue, yPred, weights, { labelSmoothing: cfg.labelSmoothing }),
     {
@@ -201,9 +208,9 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
       ...(cfg.sparseEmbeddingUpdates ? { sparseRows: embeddingRowsOf(model) } : {}),
       // A resumed run must see the same bytes: the vocabulary alone misses reordered or relabelled rows.
       dataFingerprint: fingerprintFiles(data.files.test ? [data.files.train, data.files.test] : [data.files.train]),
-      earlyStopping: settings.earlyStopping && { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' },
+      earlyStopping: hasVal && settings.earlyStopping ? { ...settings.earlyStopping, monitor: 'val_acc', mode: 'max' } : undefined,
       ...lrDecaySchedule(cfg.lrDecay),
-      validate: async (m) => ({ val_acc: setAccuracy(m, data.val.encoded) }),
+      ...(hasVal ? { validate: async (m: tf.LayersModel) => ({ val_acc: setAccuracy(m, data.val.encoded) }) } : {}),
       lossChart: { path: path.join(ctx.runDir, 'loss.svg'), title: 'Cross-entropy per epoch' },
     },
   );
@@ -221,7 +228,7 @@ export async function trainSentiment(cfg: SentimentConfig, ctx: TrainContext<Sen
   const { report, text } = await evaluateAndWrite({
     loaded,
     test: data.test,
-    val: data.val,
+    ...(hasVal ? { val: data.val } : {}),
     baselineParts: cfg.baselines ? baselineParts(data) : undefined,
     testName: info.testName,
     dataDescription: data.splits.description,

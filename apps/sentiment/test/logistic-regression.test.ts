@@ -79,3 +79,17 @@ describe('SparseLogisticRegression against natural', () => {
     expect(figures.ours).toBeGreaterThan(majority);
   }, 300_000);
 });
+
+describe('SparseLogisticRegression without validation documents', () => {
+  it('keeps the last epoch (the empty validation set cannot pick one), which has learnt the training set', () => {
+    // Feature 0 says positive, feature 1 negative; feature 2 is in every document.
+    const docs = Array.from({ length: 40 }, (_, i) => Int32Array.of(i % 2, 2));
+    const labels = docs.map((_, i) => (i % 2 === 0 ? 1 : 0));
+    const none = { docs: [] as Int32Array[], labels: [] as number[] };
+    for (const epochs of [1, 3]) {
+      const model = SparseLogisticRegression.fit({ docs, labels }, none, 2, 3, { seed: 1, epochs });
+      expect(model.bestEpoch).toBe(epochs);
+      expect(model.accuracy(docs, labels)).toBe(1);
+    }
+  });
+});

@@ -90,6 +90,44 @@ describe('training', () => {
   });
 });
 
+describe('training without a validation part (--val-fraction 0, SST-2)', () => {
+  it('trains on every training row for exactly --epochs epochs (patience has nothing to watch) and keeps the last weights', async () => {
+    const run = await trainOn('noval', { seed: 3, valFraction: 0, epochs: 3, patience: 1 });
+    expect(run.data.val.rows).toEqual([]);
+    expect(run.data.splits.description).toMatch(/no validation part \(--val-fraction 0\)/);
+    // The fixture's rows are all full sentences: with validation (default 10%) some of them leave training.
+    const withVal = await trainOn('withval', { seed: 3, epochs: 1, baselines: false });
+    expect(run.data.train.rows.length).toBeGreaterThan(withVal.data.train.rows.length);
+    expect(run.data.train.rows.length).toBe(withVal.data.train.rows.length + withVal.data.val.rows.length);
+    withVal.model.dispose();
+    expect(run.result.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(run.result.history.every((h) => h.val_acc === undefined && h.val_loss === undefined)).toBe(true);
+    expect(run.evaluation!.model.accuracy).toBeGreaterThan(0.9);
+    expect(run.evaluation!.validationAccuracy).toBeUndefined();
+    const lr = run.evaluation!.baselines.find((b) => b.name === 'logistic regression')!;
+    expect(lr.description).toMatch(/epoch 10 of 10 \(the last: no validation part\)/);
+    expect(lr.accuracy).toBeGreaterThan(0.9);
+    const csv = writeChnSentiCorpCsv(join(dir, 'htl-noval'), 100);
+    await expect(trainOn('zh-noval', { dataset: 'chnsenticorp', data: csv, valFraction: 0 })).rejects.toThrow(/--val-fraction 0: applies to sst2 only/);
+
+    // Ensembles of such models: the plain mean (no validation rows to fit on), not stack or select.
+    const other = await trainOn('noval2', { seed: 4, valFraction: 0, epochs: 2, baselines: false });
+    other.model.dispose();
+    const ctx = commandContext({ quiet: true });
+    type Report = { model: { accuracy: number }; validationAccuracy?: number; ensemble?: { members: { validationAccuracy?: number; testAccuracy: number }[] } };
+    const { report, text } = await sentimentApp.evaluate.run(join(dir, 'noval', 'model'), { out: join(dir, 'noval-ens'), baselines: false, ensemble: [join(dir, 'noval2', 'model')], ensembleLr: true }, ctx);
+    const r = report as Report;
+    expect(r.ensemble!.members).toHaveLength(3);
+    expect(r.ensemble!.members.every((m) => m.validationAccuracy === undefined && m.testAccuracy > 0.5)).toBe(true);
+    expect(r.validationAccuracy).toBeUndefined();
+    expect(r.model.accuracy).toBeGreaterThan(0.9);
+    expect(text).toMatch(/—/);
+    await expect(sentimentApp.evaluate.run(join(dir, 'noval', 'model'), { out: join(dir, 'noval-ens'), baselines: false, ensemble: [join(dir, 'noval2', 'model')], ensembleCombine: 'stack' }, ctx))
+      .rejects.toThrow(/--ensemble-combine stack: is fitted on the validation part, and this split has none/);
+    run.model.dispose();
+  });
+});
+
 describe('training with sub-word features and weight averaging', () => {
   it('learns the synthetic task, records the settings, and evaluate reads the test part with the same n-grams', async () => {
     const run = await trainOn('sub', { seed: 3, subwordBuckets: 128, emaDecay: 0.9 });

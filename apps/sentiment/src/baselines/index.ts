@@ -70,7 +70,7 @@ export function runBaselines(
   });
   results.push({
     name: 'logistic regression',
-    description: `${unit} + ${pairs} presence, AdaGrad SGD, L2 1e-6, epoch ${lr.bestEpoch} of 10 by validation accuracy`,
+    description: `${unit} + ${pairs} presence, AdaGrad SGD, L2 1e-6, epoch ${lr.bestEpoch} of 10 ${val.tokens.length > 0 ? 'by validation accuracy' : '(the last: no validation part)'}`,
     predicted: Int32Array.from(testDocs, (d) => argmax(lr.predictProba(d))),
   });
   return results;

@@ -5,7 +5,7 @@ import { softmax } from './naive-bayes.js';
  * Multinomial logistic regression over sparse binary documents (lists of distinct feature ids), trained by
  * stochastic gradient descent with AdaGrad step sizes and L2 weight decay on the weights a step touches. Each
  * epoch visits the documents in a seeded order; the weights of the epoch with the best validation accuracy are
- * kept. One pass over SST-2's 64k phrases with word uni+bigrams takes well under a second.
+ * kept (without validation documents, the last epoch's). One pass over SST-2's 64k phrases with word uni+bigrams takes well under a second.
  */
 
 export interface LogisticRegressionOptions {
@@ -63,7 +63,8 @@ export class SparseLogisticRegression {
           }
         }
       }
-      const accuracy = model.accuracy(val.docs, val.labels);
+      // No validation documents: nothing to choose by, every epoch replaces the last (the final one is kept).
+      const accuracy = val.docs.length > 0 ? model.accuracy(val.docs, val.labels) : epoch;
       if (accuracy > best.accuracy) best = { accuracy, weights: Float64Array.from(weights), bias: Float64Array.from(bias), epoch };
     }
     model = new SparseLogisticRegression(k, numFeatures, best.weights, best.bias, best.epoch);
